@@ -1,0 +1,47 @@
+package dev.floe.contracts.codec;
+
+/**
+ * An event could not be decoded. The {@link Reason} is a stable code for dead-letter headers and
+ * metrics; the message names the offending field where there is one.
+ */
+public class EventDecodingException extends RuntimeException {
+
+  /** Why decoding failed. Codes are stable: they appear in DLQ headers and metric tags. */
+  public enum Reason {
+    /** Not a JSON object. */
+    MALFORMED_JSON("malformed-json"),
+    /** An envelope field is missing or of the wrong type. */
+    INVALID_ENVELOPE("invalid-envelope"),
+    /** The type is not known to this version of the contracts. */
+    UNKNOWN_TYPE("unknown-type"),
+    /** The type is known but this schema version is not. */
+    UNSUPPORTED_VERSION("unsupported-version"),
+    /** The payload is missing a required field or holds a value of the wrong type. */
+    INVALID_PAYLOAD("invalid-payload");
+
+    private final String code;
+
+    Reason(String code) {
+      this.code = code;
+    }
+
+    public String code() {
+      return code;
+    }
+  }
+
+  private final Reason reason;
+
+  public EventDecodingException(Reason reason, String message, Throwable cause) {
+    super(message, cause);
+    this.reason = reason;
+  }
+
+  public EventDecodingException(Reason reason, String message) {
+    this(reason, message, null);
+  }
+
+  public Reason reason() {
+    return reason;
+  }
+}

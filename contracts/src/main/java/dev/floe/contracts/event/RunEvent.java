@@ -1,0 +1,18 @@
+package dev.floe.contracts.event;
+
+/** The lifecycle of job runs, on {@code floe.runs}, keyed by trigger. */
+public sealed interface RunEvent extends Payload
+    permits RunRequested, RunStarted, RunSucceeded, RunFailed, RunCancelled {
+
+  String triggerId();
+
+  /**
+   * Deterministic: the same inputs give the same run id, which launchers use as idempotency key.
+   */
+  String runId();
+
+  @Override
+  default String key() {
+    return triggerId();
+  }
+}

@@ -1,0 +1,54 @@
+package dev.floe.contracts.topic;
+
+import dev.floe.contracts.model.TableRef;
+
+/**
+ * Default topic names and their key rules. Every name can be changed by configuration; code and
+ * tests refer to these constants, never to literals.
+ *
+ * <table>
+ *   <caption>Topics</caption>
+ *   <tr><th>topic</th><th>holds</th><th>key</th><th>cleanup</th></tr>
+ *   <tr><td>{@value #SNAPSHOTS}</td><td>snapshot and table events</td><td>table</td><td>delete</td></tr>
+ *   <tr><td>{@value #CHANGES}</td><td>captured change sets</td><td>capture id</td><td>delete</td></tr>
+ *   <tr><td>{@value #RUNS}</td><td>job-run lifecycle</td><td>trigger id</td><td>delete</td></tr>
+ *   <tr><td>{@value #BACKFILLS}</td><td>backfill lifecycle</td><td>backfill id</td><td>delete</td></tr>
+ *   <tr><td>{@value #WATCHES}</td><td>watch definitions</td><td>table</td><td>compact</td></tr>
+ *   <tr><td>{@value #CAPTURES}</td><td>capture definitions</td><td>capture id</td><td>compact</td></tr>
+ *   <tr><td>{@value #TRIGGERS}</td><td>trigger definitions</td><td>trigger id</td><td>compact</td></tr>
+ *   <tr><td>{@value #LISTENER_CHECKPOINTS}</td><td>per-table publication checkpoints</td><td>table</td><td>compact</td></tr>
+ *   <tr><td>{@code floe.dlq.<service>}</td><td>input a service could not process</td><td>as received</td><td>delete</td></tr>
+ *   <tr><td>{@code floe.rows.<namespace>.<table>}</td><td>row changes, Debezium envelope</td><td>row key</td><td>delete</td></tr>
+ * </table>
+ */
+public final class Topics {
+  public static final String SNAPSHOTS = "floe.snapshots";
+  public static final String CHANGES = "floe.changes";
+  public static final String RUNS = "floe.runs";
+  public static final String BACKFILLS = "floe.backfills";
+
+  public static final String WATCHES = "floe.watches";
+  public static final String CAPTURES = "floe.captures";
+  public static final String TRIGGERS = "floe.triggers";
+  public static final String LISTENER_CHECKPOINTS = "floe.listener.checkpoints";
+
+  public static final String DLQ_PREFIX = "floe.dlq.";
+  public static final String ROWS_PREFIX = "floe.rows.";
+
+  private Topics() {}
+
+  /** The dead-letter topic of a service, such as {@code floe.dlq.change-capture-service}. */
+  public static String deadLetter(String service) {
+    return DLQ_PREFIX + service;
+  }
+
+  /** The row-level change topic of a table, such as {@code floe.rows.demo.orders}. */
+  public static String rows(TableRef table) {
+    return ROWS_PREFIX + table.qualifiedName();
+  }
+
+  /** The key of every record about a table: {@code <catalog>:<namespace>.<table>}. */
+  public static String tableKey(TableRef table) {
+    return table.toString();
+  }
+}
