@@ -1,0 +1,203 @@
+package dev.floe.stack;
+
+import dev.floe.stack.catalog.CatalogFixture;
+import dev.floe.stack.catalog.CatalogKind;
+import dev.floe.stack.demo.DemoWriter;
+import dev.floe.stack.kafka.KafkaProcess;
+import dev.floe.stack.writer.TableWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The one-command local stack: a KRaft broker process, the embedded SQLite catalog, the four
+ * services from their packaged apps, and a demo writer committing to {@code demo.orders}.
+ *
+ * <p>State lives under {@code --home} (default {@code .floe-local}) and survives restarts; delete
+ * that directory for a fresh start.
+ */
+public final class LocalStack implements AutoCloseable {
+  /** The services, in start order. */
+  public static final List<String> SERVICES =
+      List.of("commit-listener", "change-capture-service", "trigger-service", "backfill-service");
+
+  /** Where and how to run. */
+  public record Options(
+      Path repo,
+      Path home,
+      int kafkaPort,
+      int controllerPort,
+      int firstHttpPort,
+      Duration demoInterval,
+      boolean demo) {
+
+    public static Options defaults(Path repo) {
+      return new Options(
+          repo, repo.resolve(".floe-local"), 9092, 9093, 8081, Duration.ofSeconds(5), true);
+    }
+  }
+
+  private final Options options;
+  private final List<AutoCloseable> started = new ArrayList<>();
+  private final List<ServiceProcess> services = new ArrayList<>();
+  private KafkaProcess kafka;
+  private CatalogFixture catalog;
+  private DemoWriter demo;
+
+  private LocalStack(Options options) {
+    this.options = options;
+  }
+
+  /** Starts everything and waits until each service reports ready. */
+  public static LocalStack start(Options options) {
+    LocalStack stack = new LocalStack(options);
+    try {
+      stack.startAll();
+      return stack;
+    } catch (RuntimeException e) {
+      stack.close();
+      throw e;
+    }
+  }
+
+  private void startAll() {
+    Path home = options.home().toAbsolutePath();
+    kafka =
+        KafkaProcess.start(home.resolve("kafka"), options.kafkaPort(), options.controllerPort());
+    started.add(kafka);
+    catalog = CatalogFixture.start(CatalogKind.SQLITE, home.resolve("catalog"));
+    started.add(catalog);
+    Map<String, String> config = new LinkedHashMap<>();
+    config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+    config.putAll(catalog.floeConfig());
+    int port = options.firstHttpPort();
+    for (String service : SERVICES) {
+      Path app = options.repo().resolve(service).resolve("target").resolve("quarkus-app");
+      ServiceProcess process =
+          ServiceProcess.start(service, app, port++, config, home.resolve("logs"));
+      services.add(process);
+      started.add(process);
+    }
+    for (ServiceProcess service : services) {
+      service.awaitReady(Duration.ofMinutes(2));
+    }
+    if (options.demo()) {
+      demo = new DemoWriter(new TableWriter(catalog.catalog()), options.demoInterval());
+      demo.start();
+      started.add(demo);
+    }
+  }
+
+  public KafkaProcess kafka() {
+    return kafka;
+  }
+
+  public CatalogFixture catalog() {
+    return catalog;
+  }
+
+  public List<ServiceProcess> services() {
+    return List.copyOf(services);
+  }
+
+  /** What a newcomer needs to know, with every URL. */
+  public String summary() {
+    StringBuilder out = new StringBuilder();
+    out.append("\nFloe local stack is up.\n\n");
+    out.append(String.format("  %-24s %s%n", "Kafka bootstrap", kafka.bootstrapServers()));
+    out.append(
+        String.format(
+            "  %-24s %s%n",
+            "Iceberg catalog", catalog.name() + " (" + catalog.properties().get("uri") + ")"));
+    out.append(String.format("  %-24s %s%n", "Warehouse", catalog.properties().get("warehouse")));
+    for (ServiceProcess service : services) {
+      out.append(
+          String.format(
+              "  %-24s %s  (ready %s/q/health/ready, metrics /q/metrics, API %s/q/swagger-ui)%n",
+              service.name(), service.url(), service.url(), service.url()));
+    }
+    if (demo != null) {
+      out.append(
+          String.format(
+              "  %-24s commits to %s:demo.orders every %ss%n",
+              "Demo writer", catalog.name(), options.demoInterval().toSeconds()));
+    }
+    out.append(String.format("  %-24s %s%n", "Logs", options.home().resolve("logs")));
+    out.append("\nPress Ctrl-C to stop.\n");
+    return out.toString();
+  }
+
+  @Override
+  public void close() {
+    for (int i = started.size() - 1; i >= 0; i--) {
+      try {
+        started.get(i).close();
+      } catch (Exception e) {
+        System.err.println("while stopping: " + e);
+      }
+    }
+    started.clear();
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path repo = Path.of("").toAbsolutePath();
+    if (!Files.exists(repo.resolve("commit-listener"))) {
+      System.err.println("run from the root of the Floe repository");
+      System.exit(2);
+    }
+    Options options = parse(args, Options.defaults(repo));
+    System.out.println("Starting Kafka, the catalog and " + SERVICES.size() + " services...");
+    LocalStack stack = start(options);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  System.out.println("\nStopping the local stack...");
+                  stack.close();
+                  stopped.countDown();
+                }));
+    System.out.println(stack.summary());
+    stopped.await();
+  }
+
+  private static Options parse(String[] args, Options defaults) {
+    Path home = defaults.home();
+    int kafkaPort = defaults.kafkaPort();
+    int httpPort = defaults.firstHttpPort();
+    Duration demoInterval = defaults.demoInterval();
+    boolean demo = defaults.demo();
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      if (flag.equals("--no-demo")) {
+        demo = false;
+        continue;
+      }
+      if (i + 1 == args.length) {
+        usage();
+      }
+      String value = args[++i];
+      switch (flag) {
+        case "--home" -> home = Path.of(value);
+        case "--kafka-port" -> kafkaPort = Integer.parseInt(value);
+        case "--http-port" -> httpPort = Integer.parseInt(value);
+        case "--demo-interval" -> demoInterval = Duration.ofSeconds(Long.parseLong(value));
+        default -> usage();
+      }
+    }
+    return new Options(
+        defaults.repo(), home, kafkaPort, kafkaPort + 1, httpPort, demoInterval, demo);
+  }
+
+  private static void usage() {
+    System.err.println(
+        "usage: floe-local [--home DIR] [--kafka-port 9092] [--http-port 8081]"
+            + " [--demo-interval SECONDS] [--no-demo]");
+    System.exit(2);
+  }
+}

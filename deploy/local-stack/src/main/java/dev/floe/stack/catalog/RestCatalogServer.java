@@ -1,0 +1,156 @@
+package dev.floe.stack.catalog;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Apache Iceberg's REST catalog server ({@code org.apache.iceberg.rest.RESTCatalogServer}) in its
+ * own process. Its backend is a JdbcCatalog on a SQLite file, so the catalog survives {@link
+ * #stop()} and {@link #start()}, which fault tests use to take the catalog away and bring it back.
+ */
+public final class RestCatalogServer implements AutoCloseable {
+  private static final String CLASSPATH_RESOURCE = "floe/iceberg-rest-server.classpath";
+  private static final String MAIN_CLASS = "org.apache.iceberg.rest.RESTCatalogServer";
+
+  private final Path home;
+  private final int port;
+  private Process process;
+
+  private RestCatalogServer(Path home, int port) {
+    this.home = home;
+    this.port = port;
+  }
+
+  /** Starts a server on a free port whose warehouse and backend live under {@code home}. */
+  public static RestCatalogServer start(Path home) {
+    RestCatalogServer server = new RestCatalogServer(home, freePort());
+    server.start();
+    return server;
+  }
+
+  public URI uri() {
+    return URI.create("http://127.0.0.1:" + port);
+  }
+
+  public Path warehouse() {
+    return home.resolve("warehouse");
+  }
+
+  public synchronized void start() {
+    try {
+      Files.createDirectories(warehouse());
+      ProcessBuilder builder =
+          new ProcessBuilder(
+                  List.of(
+                      Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                      "-Xmx256m",
+                      "-cp",
+                      serverClasspath(),
+                      MAIN_CLASS))
+              .redirectErrorStream(true)
+              .redirectOutput(
+                  ProcessBuilder.Redirect.appendTo(home.resolve("rest-catalog.log").toFile()));
+      Map<String, String> env = builder.environment();
+      env.put("CATALOG_REST_PORT", Integer.toString(port));
+      env.put("CATALOG_WAREHOUSE", warehouse().toUri().toString());
+      env.put("CATALOG_URI", "jdbc:sqlite:" + home.resolve("rest-backend.db").toAbsolutePath());
+      // One connection: SQLite has one writer, and a second pooled connection only contends.
+      env.put("CATALOG_CLIENTS", "1");
+      process = builder.start();
+      awaitReady(Duration.ofSeconds(60));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the Iceberg REST catalog server", e);
+    }
+  }
+
+  public synchronized void stop() {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+      try {
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  public boolean isRunning() {
+    return process != null && process.isAlive();
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  private void awaitReady(Duration timeout) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    HttpRequest config =
+        HttpRequest.newBuilder(uri().resolve("/v1/config")).timeout(Duration.ofSeconds(2)).build();
+    Instant deadline = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            "the REST catalog server exited with "
+                + process.exitValue()
+                + "; see "
+                + home.resolve("rest-catalog.log"));
+      }
+      try {
+        if (http.send(config, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the REST catalog", e);
+      }
+      try {
+        TimeUnit.MILLISECONDS.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the REST catalog", e);
+      }
+    }
+    stop();
+    throw new IllegalStateException(
+        "the REST catalog server did not answer within " + timeout + "; see " + home);
+  }
+
+  private static String serverClasspath() throws IOException {
+    try (InputStream in =
+        RestCatalogServer.class.getClassLoader().getResourceAsStream(CLASSPATH_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(
+            CLASSPATH_RESOURCE + " is missing: build deploy/iceberg-rest-server first");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+    }
+  }
+
+  static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
