@@ -1,0 +1,106 @@
+package dev.floe.stack.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.floe.stack.LocalStack;
+import dev.floe.stack.ServiceProcess;
+import dev.floe.stack.test.FloeStack;
+import dev.floe.stack.writer.Orders;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.iceberg.Table;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The README's run command, end to end: a broker process, the SQLite catalog, the four services
+ * from their packaged apps and the demo writer. Every service answers UP and the demo's snapshots
+ * show in the catalog.
+ */
+class LocalStackIT {
+
+  @Test
+  @Timeout(300)
+  void runCommandBringsTheWholeStackUp() throws Exception {
+    Path repo = Path.of(System.getProperty("floe.repo", "../..")).toAbsolutePath().normalize();
+    int kafkaPort = freePort();
+    LocalStack.Options options =
+        new LocalStack.Options(
+            repo,
+            FloeStack.workDir("local-stack"),
+            kafkaPort,
+            freePort(),
+            freeRun(LocalStack.SERVICES.size()),
+            Duration.ofSeconds(1),
+            true);
+
+    List<ServiceProcess> services;
+    try (LocalStack stack = LocalStack.start(options)) {
+      services = stack.services();
+      assertThat(services)
+          .extracting(ServiceProcess::name)
+          .containsExactlyElementsOf(LocalStack.SERVICES);
+      for (ServiceProcess service : services) {
+        HttpResponse<String> ready = get(service.url().resolve("/q/health/ready"));
+        assertThat(ready.statusCode()).as(service.name()).isEqualTo(200);
+        assertThat(ready.body()).contains("\"status\": \"UP\"").contains("iceberg-catalog");
+      }
+
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () -> {
+                Table orders = stack.catalog().catalog().loadTable(Orders.DEMO);
+                assertThat(orders.snapshots()).hasSizeGreaterThanOrEqualTo(3);
+              });
+      assertThat(stack.summary())
+          .contains("127.0.0.1:" + kafkaPort)
+          .contains(services.get(0).url().toString())
+          .contains("demo.orders");
+    }
+
+    assertThat(services).noneMatch(ServiceProcess::isAlive);
+  }
+
+  private static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
+    return HttpClient.newHttpClient()
+        .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** The first of {@code count} consecutive free ports. */
+  private static int freeRun(int count) {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int first = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+      if (allFree(first, count)) {
+        return first;
+      }
+    }
+    throw new IllegalStateException("no run of " + count + " free ports");
+  }
+
+  private static boolean allFree(int first, int count) {
+    for (int port = first; port < first + count; port++) {
+      try (ServerSocket ignored = new ServerSocket(port)) {
+        // free
+      } catch (IOException e) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
