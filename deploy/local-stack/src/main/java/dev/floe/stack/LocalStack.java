@@ -116,11 +116,12 @@ public final class LocalStack implements AutoCloseable {
             "Iceberg catalog", catalog.name() + " (" + catalog.properties().get("uri") + ")"));
     out.append(String.format("  %-24s %s%n", "Warehouse", catalog.properties().get("warehouse")));
     for (ServiceProcess service : services) {
-      out.append(
-          String.format(
-              "  %-24s %s  (ready %s/q/health/ready, metrics /q/metrics, API %s/q/swagger-ui)%n",
-              service.name(), service.url(), service.url(), service.url()));
+      out.append(String.format("  %-24s %s%n", service.name(), service.url()));
     }
+    out.append(
+        String.format(
+            "  %-24s %s%n",
+            "on every service", "/q/health/ready  /q/metrics  /q/openapi  /q/swagger-ui"));
     if (demo != null) {
       out.append(
           String.format(
@@ -145,6 +146,7 @@ public final class LocalStack implements AutoCloseable {
   }
 
   public static void main(String[] args) throws Exception {
+    StackLogging.configure();
     Path repo = Path.of("").toAbsolutePath();
     if (!Files.exists(repo.resolve("commit-listener"))) {
       System.err.println("run from the root of the Floe repository");
