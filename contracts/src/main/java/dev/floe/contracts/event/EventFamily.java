@@ -2,7 +2,7 @@ package dev.floe.contracts.event;
 
 import dev.floe.contracts.topic.Topics;
 
-/** The four event streams. Each family has one topic and one key rule. */
+/** The event streams and state topics. Each family has one topic and one key rule. */
 public enum EventFamily {
   /** Snapshot and table events, keyed by table ({@code catalog:namespace.table}). */
   TABLE(TableEvent.class, Topics.SNAPSHOTS),
@@ -11,7 +11,11 @@ public enum EventFamily {
   /** Job-run lifecycle, keyed by trigger id. */
   RUN(RunEvent.class, Topics.RUNS),
   /** Backfill lifecycle, keyed by backfill id. */
-  BACKFILL(BackfillEvent.class, Topics.BACKFILLS);
+  BACKFILL(BackfillEvent.class, Topics.BACKFILLS),
+  /** Watch definitions, compacted, keyed by table. */
+  WATCH(WatchEvent.class, Topics.WATCHES),
+  /** The commit-listener's checkpoints, compacted, keyed by table. */
+  CHECKPOINT(CheckpointEvent.class, Topics.LISTENER_CHECKPOINTS);
 
   private final Class<? extends Payload> payloadInterface;
   private final String defaultTopic;

@@ -32,7 +32,9 @@ public enum EventType {
   BACKFILL_RESUMED("BackfillResumed", 1, BackfillResumed.class),
   BACKFILL_CANCELLED("BackfillCancelled", 1, BackfillCancelled.class),
   BACKFILL_RETRIED("BackfillRetried", 1, BackfillRetried.class),
-  BACKFILL_COMPLETED("BackfillCompleted", 1, BackfillCompleted.class);
+  BACKFILL_COMPLETED("BackfillCompleted", 1, BackfillCompleted.class),
+  WATCH_DEFINED("WatchDefined", 1, WatchDefined.class),
+  LISTENER_CHECKPOINT("ListenerCheckpoint", 1, ListenerCheckpoint.class);
 
   /** Where the published JSON Schemas live, both in this jar and as their {@code $id}. */
   public static final String SCHEMA_BASE_URI = "https://floe.dev/schemas/";

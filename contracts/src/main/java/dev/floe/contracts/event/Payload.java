@@ -7,7 +7,8 @@ package dev.floe.contracts.event;
  *
  * <p>Implementations are immutable records and safe to share between threads.
  */
-public sealed interface Payload permits TableEvent, ChangeEvent, RunEvent, BackfillEvent {
+public sealed interface Payload
+    permits TableEvent, ChangeEvent, RunEvent, BackfillEvent, WatchEvent, CheckpointEvent {
 
   /** The Kafka record key, also the CloudEvents {@code subject}. */
   String key();

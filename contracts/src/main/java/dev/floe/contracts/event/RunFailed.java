@@ -45,6 +45,11 @@ public record RunFailed(
     public String wireName() {
       return wireName;
     }
+
+    @Override
+    public String toString() {
+      return wireName;
+    }
   }
 
   public RunFailed {

@@ -107,5 +107,10 @@ public record BackfillSpec(
     public String wireName() {
       return wireName;
     }
+
+    @Override
+    public String toString() {
+      return wireName;
+    }
   }
 }

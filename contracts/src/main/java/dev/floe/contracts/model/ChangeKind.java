@@ -29,6 +29,11 @@ public enum ChangeKind {
     return wireName;
   }
 
+  @Override
+  public String toString() {
+    return wireName;
+  }
+
   public static ChangeKind fromWireName(String name) {
     for (ChangeKind kind : values()) {
       if (kind.wireName.equals(name)) {

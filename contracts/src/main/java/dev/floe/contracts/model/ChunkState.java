@@ -22,4 +22,9 @@ public enum ChunkState {
   public String wireName() {
     return wireName;
   }
+
+  @Override
+  public String toString() {
+    return wireName;
+  }
 }

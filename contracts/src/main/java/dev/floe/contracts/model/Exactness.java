@@ -25,6 +25,11 @@ public enum Exactness {
     return wireName;
   }
 
+  @Override
+  public String toString() {
+    return wireName;
+  }
+
   /** The weaker of two: combining an exact and a truncated bound gives a truncated one. */
   public Exactness combine(Exactness other) {
     return ordinal() >= other.ordinal() ? this : other;

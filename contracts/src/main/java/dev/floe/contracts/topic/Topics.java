@@ -17,6 +17,7 @@ import dev.floe.contracts.model.TableRef;
  *   <tr><td>{@value #CAPTURES}</td><td>capture definitions</td><td>capture id</td><td>compact</td></tr>
  *   <tr><td>{@value #TRIGGERS}</td><td>trigger definitions</td><td>trigger id</td><td>compact</td></tr>
  *   <tr><td>{@value #LISTENER_CHECKPOINTS}</td><td>per-table publication checkpoints</td><td>table</td><td>compact</td></tr>
+ *   <tr><td>{@value #HINTS}</td><td>commit hints: Iceberg REST {@code ReportMetricsRequest} JSON</td><td>table</td><td>delete</td></tr>
  *   <tr><td>{@code floe.dlq.<service>}</td><td>input a service could not process</td><td>as received</td><td>delete</td></tr>
  *   <tr><td>{@code floe.rows.<namespace>.<table>}</td><td>row changes, Debezium envelope</td><td>row key</td><td>delete</td></tr>
  * </table>
@@ -31,6 +32,13 @@ public final class Topics {
   public static final String CAPTURES = "floe.captures";
   public static final String TRIGGERS = "floe.triggers";
   public static final String LISTENER_CHECKPOINTS = "floe.listener.checkpoints";
+
+  /**
+   * Push hints from writers: Iceberg's own REST {@code ReportMetricsRequest} JSON, keyed by table.
+   * Co-partitioned with {@link #LISTENER_CHECKPOINTS}, so a hint reaches the listener instance that
+   * owns its table.
+   */
+  public static final String HINTS = "floe.hints";
 
   public static final String DLQ_PREFIX = "floe.dlq.";
   public static final String ROWS_PREFIX = "floe.rows.";
