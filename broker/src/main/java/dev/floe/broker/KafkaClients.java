@@ -1,0 +1,68 @@
+package dev.floe.broker;
+
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Builds the Kafka clients that a service drives by hand (transactional producers, consumers with
+ * manual assignment) from the same {@code kafka.*} configuration as its messaging channels, so
+ * bootstrap servers, TLS and SASL are configured once. Keys are strings; values are bytes that the
+ * caller encodes and decodes, so that a malformed record can be dead-lettered with its reason.
+ *
+ * <p>Thread-safe; the clients it returns follow Kafka's own threading rules.
+ */
+@ApplicationScoped
+public class KafkaClients {
+  private final Map<String, Object> base;
+
+  @Inject
+  public KafkaClients(@Identifier("default-kafka-broker") Map<String, Object> kafka) {
+    this.base = Map.copyOf(kafka);
+  }
+
+  public String bootstrapServers() {
+    return String.valueOf(base.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
+  }
+
+  public Producer<String, byte[]> producer(Map<String, Object> overrides) {
+    Map<String, Object> config = select(ProducerConfig.configNames(), overrides);
+    return new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  public Consumer<String, byte[]> consumer(Map<String, Object> overrides) {
+    Map<String, Object> config = select(ConsumerConfig.configNames(), overrides);
+    return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  public Admin admin() {
+    return Admin.create(select(AdminClientConfig.configNames(), Map.of()));
+  }
+
+  private Map<String, Object> select(Set<String> known, Map<String, Object> overrides) {
+    Map<String, Object> config = new HashMap<>();
+    base.forEach(
+        (key, value) -> {
+          if (known.contains(key)) {
+            config.put(key, value);
+          }
+        });
+    config.putAll(overrides);
+    return config;
+  }
+}

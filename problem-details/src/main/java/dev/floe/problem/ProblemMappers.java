@@ -1,0 +1,176 @@
+package dev.floe.problem;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.validation.ElementKind;
+import jakarta.validation.Path;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * Maps every failure of a REST request to an RFC 9457 problem: invalid bodies and parameters name
+ * the offending field; unexpected errors answer 500 without leaking internals.
+ */
+public class ProblemMappers {
+  private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+  @ServerExceptionMapper
+  public Response problem(ProblemException e, UriInfo uri) {
+    return respond(
+        new Problem(
+            Problem.TYPE_BASE + e.kind(),
+            e.title(),
+            e.status(),
+            e.getMessage(),
+            path(uri),
+            e.errors()));
+  }
+
+  @ServerExceptionMapper
+  public Response constraintViolation(ConstraintViolationException e, UriInfo uri) {
+    List<Problem.FieldError> errors =
+        e.getConstraintViolations().stream()
+            .map(v -> new Problem.FieldError(field(v), v.getMessage()))
+            .sorted((a, b) -> a.field().compareTo(b.field()))
+            .toList();
+    return respond(invalid(uri, errors));
+  }
+
+  @ServerExceptionMapper
+  public Response unknownProperty(UnrecognizedPropertyException e, UriInfo uri) {
+    return respond(invalid(uri, List.of(new Problem.FieldError(field(e), "is not a known field"))));
+  }
+
+  @ServerExceptionMapper
+  public Response invalidFormat(InvalidFormatException e, UriInfo uri) {
+    String message = "cannot be " + quote(e.getValue());
+    if (e.getTargetType() != null && e.getTargetType().isEnum()) {
+      message +=
+          "; expected one of "
+              + Arrays.stream(e.getTargetType().getEnumConstants())
+                  .map(c -> c.toString())
+                  .collect(Collectors.joining(", "));
+    }
+    return respond(invalid(uri, List.of(new Problem.FieldError(field(e), message))));
+  }
+
+  @ServerExceptionMapper
+  public Response mismatchedInput(MismatchedInputException e, UriInfo uri) {
+    String field = field(e);
+    String message =
+        e.getTargetType() == null ? "has the wrong type" : "must be " + describe(e.getTargetType());
+    return respond(
+        invalid(uri, List.of(new Problem.FieldError(field.isEmpty() ? "body" : field, message))));
+  }
+
+  @ServerExceptionMapper
+  public Response malformedJson(JsonProcessingException e, UriInfo uri) {
+    return respond(
+        invalid(
+            uri,
+            List.of(
+                new Problem.FieldError("body", "is not valid JSON: " + e.getOriginalMessage()))));
+  }
+
+  @ServerExceptionMapper
+  public Response web(WebApplicationException e, UriInfo uri) {
+    int status = e.getResponse().getStatus();
+    Response.Status known = Response.Status.fromStatusCode(status);
+    String title = known == null ? "HTTP " + status : known.getReasonPhrase();
+    return respond(new Problem("about:blank", title, status, e.getMessage(), path(uri), List.of()));
+  }
+
+  @ServerExceptionMapper
+  public Response unexpected(RuntimeException e, UriInfo uri) {
+    LOG.errorf(e, "unexpected error serving %s", path(uri));
+    return respond(
+        new Problem(
+            Problem.TYPE_BASE + "internal-error",
+            "Internal error",
+            500,
+            "the service failed to answer; see its log",
+            path(uri),
+            List.of()));
+  }
+
+  private static Problem invalid(UriInfo uri, List<Problem.FieldError> errors) {
+    String detail =
+        errors.stream().map(f -> f.field() + " " + f.message()).collect(Collectors.joining("; "));
+    return new Problem(
+        Problem.TYPE_BASE + "invalid-request",
+        "The request is invalid",
+        400,
+        detail,
+        path(uri),
+        errors);
+  }
+
+  static Response respond(Problem problem) {
+    return Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem).build();
+  }
+
+  /**
+   * The request field a violation is about: {@code add.request.table} (method, body parameter,
+   * property) becomes {@code table}; {@code list.limit} (method, query parameter) becomes {@code
+   * limit}.
+   */
+  static String field(ConstraintViolation<?> violation) {
+    List<Path.Node> nodes =
+        StreamSupport.stream(violation.getPropertyPath().spliterator(), false)
+            .filter(
+                n -> n.getKind() != ElementKind.METHOD && n.getKind() != ElementKind.RETURN_VALUE)
+            .toList();
+    if (nodes.size() > 1 && nodes.get(0).getKind() == ElementKind.PARAMETER) {
+      nodes = nodes.subList(1, nodes.size());
+    }
+    String field =
+        nodes.stream()
+            .map(Path.Node::toString)
+            .filter(n -> !n.isEmpty())
+            .collect(Collectors.joining("."));
+    return field.isEmpty() ? "body" : field;
+  }
+
+  static String field(JsonMappingException e) {
+    return e.getPath().stream()
+        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        .collect(Collectors.joining("."))
+        .replace(".[", "[");
+  }
+
+  private static String describe(Class<?> type) {
+    if (Number.class.isAssignableFrom(type) || (type.isPrimitive() && type != boolean.class)) {
+      return "a number";
+    }
+    if (type == String.class) {
+      return "a string";
+    }
+    if (type == Boolean.class || type == boolean.class) {
+      return "true or false";
+    }
+    if (List.class.isAssignableFrom(type) || type.isArray()) {
+      return "an array";
+    }
+    return "an object";
+  }
+
+  private static String quote(Object value) {
+    return value instanceof String s ? "'" + s + "'" : String.valueOf(value);
+  }
+
+  private static String path(UriInfo uri) {
+    return uri == null ? null : uri.getRequestUri().getRawPath();
+  }
+}
