@@ -43,6 +43,7 @@ public final class CatalogFixture implements Closeable {
 
   /** Starts a catalog of {@code kind} whose files live under {@code home}. */
   public static CatalogFixture start(CatalogKind kind, Path home) {
+    registerDrivers();
     try {
       Files.createDirectories(home);
     } catch (IOException e) {
@@ -79,6 +80,24 @@ public final class CatalogFixture implements Closeable {
         return new CatalogFixture(kind, "lake", props, server);
       }
       default -> throw new IllegalArgumentException("unknown catalog kind " + kind);
+    }
+  }
+
+  /**
+   * Registers the JDBC drivers with this class loader. DriverManager looks drivers up once per JVM;
+   * a test JVM that ran a Quarkus app first may hold them only from that app's class loader.
+   */
+  private static void registerDrivers() {
+    for (String driver : new String[] {"org.sqlite.JDBC", "org.postgresql.Driver"}) {
+      try {
+        DriverManager.registerDriver(
+            (java.sql.Driver)
+                Class.forName(driver, true, CatalogFixture.class.getClassLoader())
+                    .getDeclaredConstructor()
+                    .newInstance());
+      } catch (ReflectiveOperationException | SQLException e) {
+        throw new IllegalStateException("cannot load the JDBC driver " + driver, e);
+      }
     }
   }
 

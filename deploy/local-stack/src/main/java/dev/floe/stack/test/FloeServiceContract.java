@@ -2,6 +2,7 @@ package dev.floe.stack.test;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 
@@ -15,6 +16,7 @@ import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,6 +33,15 @@ public abstract class FloeServiceContract {
 
   /** The {@code quarkus.application.name} of the service. */
   protected abstract String serviceName();
+
+  /** A service starts its background work after start-up; it reports ready once that runs. */
+  @BeforeEach
+  void awaitReady() {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> given().when().get("/q/health/ready").statusCode() == 200);
+  }
 
   @Test
   void shouldBeReadyWhenBrokerAndCatalogAnswer() {

@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
+import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DeleteFile;
+import org.apache.iceberg.ExpireSnapshots;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.MetricsConfig;
 import org.apache.iceberg.PartitionKey;
@@ -22,6 +24,7 @@ import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.StructLike;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.Transaction;
 import org.apache.iceberg.UpdatePartitionSpec;
 import org.apache.iceberg.UpdateSchema;
 import org.apache.iceberg.catalog.Catalog;
@@ -230,6 +233,54 @@ public final class TableWriter {
   public Snapshot rollbackTo(Table table, long snapshotId) {
     table.manageSnapshots().rollbackTo(snapshotId).commit();
     return table.currentSnapshot();
+  }
+
+  /**
+   * In one metadata commit, moves the main branch back to {@code ancestorId} and appends {@code
+   * records} on top of it: the lineage diverges from what readers saw last.
+   */
+  public Snapshot rollbackAndAppend(Table table, long ancestorId, Collection<Record> records) {
+    Transaction txn = table.newTransaction();
+    txn.manageSnapshots().rollbackTo(ancestorId).commit();
+    AppendFiles append = txn.newAppend();
+    writeDataFiles(table, records).forEach(append::appendFile);
+    append.commit();
+    txn.commitTransaction();
+    return table.currentSnapshot();
+  }
+
+  /**
+   * In one metadata commit, appends each batch as its own snapshot and expires all of them but the
+   * last: history that no reader had a chance to see. No file is deleted.
+   *
+   * @return the ids of the new snapshots, oldest first; all but the last are expired
+   */
+  public List<Long> appendThenExpire(Table table, List<? extends Collection<Record>> batches) {
+    Transaction txn = table.newTransaction();
+    List<Long> ids = new ArrayList<>();
+    for (Collection<Record> batch : batches) {
+      AppendFiles append = txn.newAppend();
+      writeDataFiles(table, batch).forEach(append::appendFile);
+      append.commit();
+      ids.add(txn.table().currentSnapshot().snapshotId());
+    }
+    ExpireSnapshots expire = txn.expireSnapshots().cleanExpiredFiles(false);
+    ids.subList(0, ids.size() - 1).forEach(expire::expireSnapshotId);
+    expire.commit();
+    txn.commitTransaction();
+    return ids;
+  }
+
+  /** Appends to {@code branch}, creating it from the main branch's head if it does not exist. */
+  public Snapshot appendToBranch(Table table, String branch, Collection<Record> records) {
+    if (!table.refs().containsKey(branch)) {
+      Snapshot head = table.currentSnapshot();
+      table.manageSnapshots().createBranch(branch, head.snapshotId()).commit();
+    }
+    AppendFiles append = table.newAppend().toBranch(branch);
+    writeDataFiles(table, records).forEach(append::appendFile);
+    append.commit();
+    return table.snapshot(table.refs().get(branch).snapshotId());
   }
 
   /** Evolves the schema, for example {@code u -> u.addColumn("note", Types.StringType.get())}. */
