@@ -1,0 +1,382 @@
+package dev.floe.listener;
+
+import dev.floe.broker.KafkaClients;
+import dev.floe.broker.TopicBootstrap;
+import dev.floe.broker.TopicSpec;
+import dev.floe.catalog.CatalogHandle;
+import dev.floe.contracts.event.Event;
+import dev.floe.contracts.model.InitialPosition;
+import dev.floe.contracts.model.TableRef;
+import dev.floe.contracts.topic.Topics;
+import dev.floe.listener.poll.PollSchedule;
+import dev.floe.listener.publish.ListenerEngine;
+import dev.floe.listener.status.ListenerMetrics;
+import dev.floe.listener.status.TableStatuses;
+import dev.floe.listener.watch.NamespacePattern;
+import dev.floe.listener.watch.SharedStateReader;
+import dev.floe.listener.watch.TableDiscovery;
+import dev.floe.listener.watch.Watch;
+import dev.floe.listener.watch.WatchRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.RangeAssignor;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.jboss.logging.Logger;
+
+/**
+ * Wires and runs the listener: prepares the topics, reads the shared state, runs the engine loop
+ * and table discovery, and stops them in order. The broker may be down at start-up: the service
+ * then starts, reports not ready, and keeps trying.
+ */
+@ApplicationScoped
+public class ListenerRuntime {
+  private static final Logger LOG = Logger.getLogger(ListenerRuntime.class);
+  static final String SERVICE = "commit-listener";
+
+  private final ListenerConfig config;
+  private final KafkaClients kafka;
+  private final CatalogHandle catalog;
+  private final WatchRegistry watches = new WatchRegistry();
+  private final TableStatuses statuses = new TableStatuses();
+  private final ListenerMetrics metrics;
+  private final String instanceId;
+  private final TableDiscovery discovery;
+  private final ScheduledExecutorService discoveryTimer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "floe-listener-discovery");
+            t.setDaemon(true);
+            return t;
+          });
+  private volatile ListenerEngine engine;
+  private volatile SharedStateReader reader;
+  private volatile Producer<String, byte[]> definitions;
+  private volatile String state = "preparing Kafka topics";
+  private Thread main;
+  private volatile boolean stopping;
+
+  @Inject
+  public ListenerRuntime(
+      ListenerConfig config, KafkaClients kafka, CatalogHandle catalog, MeterRegistry registry) {
+    this.config = config;
+    this.kafka = kafka;
+    this.catalog = catalog;
+    this.metrics = new ListenerMetrics(registry);
+    this.instanceId = config.listener().instanceId().orElseGet(ListenerRuntime::hostName);
+    this.watches.configure(configuredWatches());
+    this.discovery =
+        new TableDiscovery(
+            catalog.name(),
+            config.listener().watch().namespaces().orElse(List.of()).stream()
+                .map(NamespacePattern::of)
+                .toList(),
+            config.listener().branches());
+    metrics.gauge(
+        "floe.listener.tables.watched", "Tables watched by the deployment", watches::size);
+    metrics.gauge(
+        "floe.listener.tables.owned",
+        "Watched tables this instance polls",
+        () -> engine == null ? 0 : engine.ownedTables());
+  }
+
+  private List<Watch> configuredWatches() {
+    InitialPosition position = initialPosition(config.listener().initialPosition());
+    return config.listener().watch().tables().orElse(List.of()).stream()
+        .map(
+            name ->
+                new Watch(
+                    TableRef.parse(catalog.name(), name),
+                    config.listener().branches(),
+                    position,
+                    Watch.Source.CONFIG))
+        .toList();
+  }
+
+  static InitialPosition initialPosition(String value) {
+    for (InitialPosition p : InitialPosition.values()) {
+      if (p.wireName().equals(value.toLowerCase(Locale.ROOT))) {
+        return p;
+      }
+    }
+    throw new IllegalArgumentException(
+        "floe.listener.initial-position=" + value + " is not earliest or latest");
+  }
+
+  void start(@Observes StartupEvent started) {
+    LOG.infof(
+        "commit-listener %s: %d configured tables, namespaces %s, branches %s",
+        instanceId,
+        watches.size(),
+        config.listener().watch().namespaces().orElse(List.of()),
+        config.listener().branches());
+    main = new Thread(this::run, "floe-listener");
+    main.start();
+  }
+
+  private void run() {
+    while (!stopping) {
+      try (Admin admin = kafka.admin()) {
+        TopicBootstrap.ensure(admin, topics(), Duration.ofSeconds(10));
+        break;
+      } catch (RuntimeException e) {
+        state = "waiting for Kafka: " + e.getMessage();
+        LOG.warnf("commit-listener: %s", state);
+        sleep(Duration.ofSeconds(2));
+      }
+    }
+    if (stopping) {
+      return;
+    }
+    definitions = kafka.producer(reliableProducer());
+    reader =
+        new SharedStateReader(
+            kafka.consumer(stateReaderConfig()),
+            config.topics().watches(),
+            config.topics().checkpoints(),
+            watches,
+            metrics);
+    reader.start();
+    if (discovery.enabled()) {
+      long every = config.listener().discoveryInterval().toMillis();
+      discoveryTimer.scheduleWithFixedDelay(this::discover, 0, every, TimeUnit.MILLISECONDS);
+    }
+    engine =
+        new ListenerEngine(
+            new ListenerEngine.Settings(
+                config.topics().snapshots(),
+                config.topics().checkpoints(),
+                config.topics().hints(),
+                Topics.deadLetter(SERVICE),
+                config.topics().partitions(),
+                Event.sourceOf(SERVICE),
+                config.listener().maxConcurrentCatalogCalls()),
+            new ListenerEngine.Clients() {
+              @Override
+              public Producer<String, byte[]> transactionalProducer() {
+                return kafka.producer(transactionalConfig());
+              }
+
+              @Override
+              public org.apache.kafka.clients.consumer.Consumer<String, byte[]> groupConsumer() {
+                return kafka.consumer(groupConfig());
+              }
+
+              @Override
+              public Producer<String, byte[]> deadLetterProducer() {
+                return definitions;
+              }
+            },
+            catalog,
+            watches,
+            new PollSchedule(
+                config.listener().poll().minInterval(), config.listener().poll().maxInterval()),
+            statuses,
+            metrics,
+            Clock.systemUTC());
+    state = "running";
+    engine.run();
+  }
+
+  private void discover() {
+    try {
+      List<Watch> found = discovery.discover(catalog.get());
+      Set<String> present = new HashSet<>();
+      for (Watch watch : found) {
+        present.add(watch.key());
+        watches.discovered(watch);
+      }
+      for (Watch watch : watches.all()) {
+        if (watch.source() == Watch.Source.DISCOVERED
+            && !present.contains(watch.key())
+            && reader.checkpoint(watch.key()).map(cp -> cp.dropped()).orElse(false)) {
+          watches.undiscover(watch.key());
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.warnf(
+          "table discovery failed, retrying in %s: %s",
+          config.listener().discoveryInterval(), e.toString());
+    }
+  }
+
+  private List<TopicSpec> topics() {
+    int partitions = config.topics().partitions();
+    return List.of(
+        TopicSpec.stream(config.topics().snapshots(), partitions),
+        TopicSpec.compacted(config.topics().checkpoints(), partitions).withExactPartitions(),
+        TopicSpec.stream(config.topics().hints(), partitions).withExactPartitions(),
+        TopicSpec.compacted(config.topics().watches(), Math.min(partitions, 3)),
+        TopicSpec.stream(Topics.deadLetter(SERVICE), 1));
+  }
+
+  private Map<String, Object> transactionalConfig() {
+    return Map.of(
+        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+        config.listener().groupId() + "-" + instanceId,
+        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+        (int) config.listener().transactionTimeout().toMillis(),
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+        true,
+        ProducerConfig.ACKS_CONFIG,
+        "all",
+        ProducerConfig.LINGER_MS_CONFIG,
+        0,
+        ProducerConfig.CLIENT_ID_CONFIG,
+        "floe-listener-" + instanceId);
+  }
+
+  private Map<String, Object> groupConfig() {
+    return Map.of(
+        ConsumerConfig.GROUP_ID_CONFIG,
+        config.listener().groupId(),
+        ConsumerConfig.CLIENT_ID_CONFIG,
+        "floe-listener-" + instanceId + "-group",
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+        "read_committed",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+        false,
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+        "earliest",
+        // Range assignment gives partition i of the checkpoints and of the hints to one instance.
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        RangeAssignor.class.getName(),
+        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+        10_000,
+        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+        2_000,
+        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+        10,
+        ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+        30_000);
+  }
+
+  private Map<String, Object> stateReaderConfig() {
+    return Map.of(
+        ConsumerConfig.CLIENT_ID_CONFIG,
+        "floe-listener-" + instanceId + "-state",
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+        "read_committed",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+        false,
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+        "earliest",
+        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+        50);
+  }
+
+  static Map<String, Object> reliableProducer() {
+    return Map.of(
+        ProducerConfig.ACKS_CONFIG,
+        "all",
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+        true,
+        ProducerConfig.LINGER_MS_CONFIG,
+        0);
+  }
+
+  void stop(@Observes ShutdownEvent stopped) {
+    stopping = true;
+    discoveryTimer.shutdownNow();
+    ListenerEngine e = engine;
+    if (e != null) {
+      e.close();
+    }
+    if (main != null) {
+      try {
+        main.join(15_000);
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (reader != null) {
+      reader.close();
+    }
+    if (definitions != null) {
+      definitions.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopping = true;
+    }
+  }
+
+  private static String hostName() {
+    String host = System.getenv("HOSTNAME");
+    if (host != null && !host.isBlank()) {
+      return host;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+
+  public ListenerConfig config() {
+    return config;
+  }
+
+  public String catalogName() {
+    return catalog.name();
+  }
+
+  public WatchRegistry watches() {
+    return watches;
+  }
+
+  public TableStatuses statuses() {
+    return statuses;
+  }
+
+  public ListenerMetrics metrics() {
+    return metrics;
+  }
+
+  /** The shared state, or null while Kafka topics are not ready. */
+  public SharedStateReader reader() {
+    return reader;
+  }
+
+  public ListenerEngine engine() {
+    return engine;
+  }
+
+  /** The producer of watch definitions and hints, or null while Kafka is not ready. */
+  public Producer<String, byte[]> producer() {
+    return definitions;
+  }
+
+  public String instanceId() {
+    return instanceId;
+  }
+
+  /** {@code running}, or what the listener waits for. */
+  public String state() {
+    ListenerEngine e = engine;
+    return e == null ? state : e.state();
+  }
+}
