@@ -86,6 +86,19 @@ public class ProblemMappers {
 
   @ServerExceptionMapper
   public Response web(WebApplicationException e, UriInfo uri) {
+    // The REST layer wraps body parsing errors: answer them as the parsing error they are.
+    if (e.getCause() instanceof UnrecognizedPropertyException cause) {
+      return unknownProperty(cause, uri);
+    }
+    if (e.getCause() instanceof InvalidFormatException cause) {
+      return invalidFormat(cause, uri);
+    }
+    if (e.getCause() instanceof MismatchedInputException cause) {
+      return mismatchedInput(cause, uri);
+    }
+    if (e.getCause() instanceof JsonProcessingException cause) {
+      return malformedJson(cause, uri);
+    }
     int status = e.getResponse().getStatus();
     Response.Status known = Response.Status.fromStatusCode(status);
     String title = known == null ? "HTTP " + status : known.getReasonPhrase();
@@ -122,9 +135,9 @@ public class ProblemMappers {
   }
 
   /**
-   * The request field a violation is about: {@code add.request.table} (method, body parameter,
+   * The request field a violation is about: {@code add.body.table} (method, body parameter,
    * property) becomes {@code table}; {@code list.limit} (method, query parameter) becomes {@code
-   * limit}.
+   * limit}. Resources name their body parameter {@code body}, so a missing body is {@code body}.
    */
   static String field(ConstraintViolation<?> violation) {
     List<Path.Node> nodes =

@@ -66,6 +66,7 @@ import org.jboss.logging.Logger;
 public final class ListenerEngine implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ListenerEngine.class);
   private static final Duration POLL_WAIT = Duration.ofMillis(20);
+  private static final Duration HINT_REPLAY = Duration.ofSeconds(30);
 
   /** What the engine needs to know; see {@code ListenerConfig}. */
   public record Settings(
@@ -155,7 +156,10 @@ public final class ListenerEngine implements AutoCloseable {
     return ownedTables.get();
   }
 
-  /** {@code running} once the loop has started; otherwise what it waits for. */
+  /**
+   * {@code running} once the group has assigned this instance its share; otherwise what it waits
+   * for.
+   */
   public String state() {
     return state;
   }
@@ -179,7 +183,7 @@ public final class ListenerEngine implements AutoCloseable {
       consumer = clients.groupConsumer();
       consumer.subscribe(
           List.of(settings.checkpointsTopic(), settings.hintsTopic()), new Rebalance());
-      state = "running";
+      state = "joining the consumer group";
       while (running) {
         loopOnce();
       }
@@ -503,7 +507,8 @@ public final class ListenerEngine implements AutoCloseable {
         (tp.topic().equals(settings.checkpointsTopic()) ? checkpointPartitions : hintPartitions)
             .add(tp);
       }
-      consumer.seekToEnd(hintPartitions);
+      seekHints(hintPartitions);
+      state = "running";
       if (checkpointPartitions.isEmpty()) {
         return;
       }
@@ -520,6 +525,29 @@ public final class ListenerEngine implements AutoCloseable {
         }
       }
       LOG.infof("commit-listener now owns checkpoint partitions %s", checkpointPartitions);
+    }
+
+    /**
+     * Starts reading hints a little before now, so that hints sent while the partitions moved
+     * between instances still speed up their tables; older hints are of no use.
+     */
+    private void seekHints(List<TopicPartition> partitions) {
+      if (partitions.isEmpty()) {
+        return;
+      }
+      long since = clock.millis() - HINT_REPLAY.toMillis();
+      Map<TopicPartition, Long> query = new HashMap<>();
+      partitions.forEach(tp -> query.put(tp, since));
+      consumer
+          .offsetsForTimes(query)
+          .forEach(
+              (tp, found) -> {
+                if (found == null) {
+                  consumer.seekToEnd(List.of(tp));
+                } else {
+                  consumer.seek(tp, found.offset());
+                }
+              });
     }
 
     private void drop(Collection<TopicPartition> partitions) {

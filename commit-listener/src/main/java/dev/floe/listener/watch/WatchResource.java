@@ -75,19 +75,15 @@ public class WatchResource {
 
   @POST
   @Operation(summary = "Watch a table, or change how it is watched")
-  public Response add(@Valid @NotNull WatchRequest request) {
-    TableRef ref = parse(request.table());
+  public Response add(@Valid @NotNull WatchRequest body) {
+    TableRef ref = parse(body.table());
     String key = Topics.tableKey(ref);
     boolean existed = runtime.watches().get(key).isPresent();
     WatchDefined definition =
         new WatchDefined(
             ref,
-            request.branches() == null
-                ? runtime.config().listener().branches()
-                : request.branches(),
-            request.initialPosition() == null
-                ? InitialPosition.EARLIEST
-                : request.initialPosition(),
+            body.branches() == null ? runtime.config().listener().branches() : body.branches(),
+            body.initialPosition() == null ? InitialPosition.EARLIEST : body.initialPosition(),
             principal(),
             Instant.now());
     write(

@@ -79,6 +79,16 @@ public final class ServiceProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** Kills the process with SIGKILL, as a crash would: no shutdown hook runs. */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Waits for the process to end by itself and returns its exit code. */
   public int awaitExit(Duration timeout) {
     try {

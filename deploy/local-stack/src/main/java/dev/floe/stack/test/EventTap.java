@@ -68,6 +68,12 @@ public final class EventTap implements AutoCloseable {
     return List.copyOf(received);
   }
 
+  /** Reads raw records only, for topics such as dead-letter topics whose values are not events. */
+  public List<ConsumerRecord<String, byte[]>> pollRaw(Duration wait) {
+    consumer.poll(wait).forEach(raw::add);
+    return List.copyOf(raw);
+  }
+
   /** Reads until the consumer has reached the current end of every partition it is assigned. */
   public List<Received> drain() {
     poll(Duration.ofMillis(200));

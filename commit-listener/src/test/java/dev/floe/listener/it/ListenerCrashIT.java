@@ -1,0 +1,160 @@
+package dev.floe.listener.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.floe.contracts.event.SnapshotCommitted;
+import dev.floe.contracts.topic.Topics;
+import dev.floe.stack.ServiceProcess;
+import dev.floe.stack.catalog.CatalogFixture;
+import dev.floe.stack.catalog.CatalogKind;
+import dev.floe.stack.kafka.EmbeddedKafka;
+import dev.floe.stack.test.EventTap;
+import dev.floe.stack.test.FloeStack;
+import dev.floe.stack.writer.Orders;
+import dev.floe.stack.writer.TableWriter;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.util.SnapshotUtil;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The listener is killed with SIGKILL at random points of a commit stream and restarted; every
+ * commit is still published exactly once, in lineage order.
+ */
+class ListenerCrashIT {
+  private static final int TABLES = 3;
+  private static final int COMMITS = 90;
+  private static final int KILLS = 3;
+
+  /** 90 commits at this pace take 27 s: longer than the three restarts together. */
+  private static final Duration PACE = Duration.ofMillis(300);
+
+  @ParameterizedTest
+  @EnumSource(CatalogKind.class)
+  @Timeout(300)
+  void killedAndRestartedListenerMissesNothingAndDuplicatesNothing(CatalogKind kind)
+      throws Exception {
+    Path home = FloeStack.workDir("crash-" + kind);
+    try (EmbeddedKafka kafka = EmbeddedKafka.start();
+        CatalogFixture catalog = CatalogFixture.start(kind, home);
+        EventTap tap = new EventTap(kafka.bootstrapServers(), Topics.SNAPSHOTS)) {
+      TableWriter writer = new TableWriter(catalog.catalog());
+      List<TableIdentifier> ids = new ArrayList<>();
+      for (int i = 0; i < TABLES; i++) {
+        ids.add(TableIdentifier.of("crash", "t" + i));
+        writer.createOrLoad(ids.get(i), Orders.SCHEMA, Orders.BY_DAY);
+      }
+      Map<String, String> config = ListenerProcesses.config(kafka, catalog, "crash", "crash");
+      ServiceProcess listener = ListenerProcesses.start(config, home.resolve("logs"));
+      ListenerProcesses.awaitReady(listener);
+
+      Set<Long> committed = ConcurrentHashMap.newKeySet();
+      CompletableFuture<Void> stream = commitStream(writer, ids, committed);
+      Random random = new Random(kind.ordinal());
+      int killsDuringStream = 0;
+      for (int kill = 0; kill < KILLS; kill++) {
+        int target = (kill + 1) * COMMITS / (KILLS + 2) + random.nextInt(6);
+        await().atMost(Duration.ofSeconds(120)).until(() -> committed.size() >= target);
+        listener.kill();
+        if (!stream.isDone()) {
+          killsDuringStream++;
+        }
+        listener = ListenerProcesses.start(config, home.resolve("logs"));
+        ListenerProcesses.awaitReady(listener);
+      }
+      stream.get();
+      assertThat(killsDuringStream).as("kills while commits were being made").isEqualTo(KILLS);
+
+      try {
+        await()
+            .atMost(Duration.ofSeconds(120))
+            .pollInterval(Duration.ofMillis(250))
+            .until(
+                () -> {
+                  tap.poll(Duration.ofMillis(100));
+                  return ListenerProcesses.published(tap).containsAll(committed);
+                });
+        List<EventTap.Received> events = tap.drain();
+
+        List<SnapshotCommitted> snapshots =
+            events.stream()
+                .map(r -> r.event().payload())
+                .filter(SnapshotCommitted.class::isInstance)
+                .map(SnapshotCommitted.class::cast)
+                .toList();
+        assertThat(snapshots).as("one event per commit").hasSize(COMMITS);
+        assertThat(snapshots.stream().map(SnapshotCommitted::snapshotId)).doesNotHaveDuplicates();
+        for (TableIdentifier id : ids) {
+          Table table = catalog.catalog().loadTable(id);
+          List<Long> lineage = new ArrayList<>(SnapshotUtil.currentAncestorIds(table));
+          Collections.reverse(lineage);
+          assertThat(
+                  snapshots.stream()
+                      .filter(s -> s.table().name().equals(id.name()))
+                      .map(SnapshotCommitted::snapshotId))
+              .as("lineage order of %s", id)
+              .containsExactlyElementsOf(lineage);
+        }
+      } finally {
+        listener.close();
+      }
+    }
+  }
+
+  /** Commits at a steady pace, one table after the other, on a timer thread. */
+  private static CompletableFuture<Void> commitStream(
+      TableWriter writer, List<TableIdentifier> ids, Set<Long> committed) {
+    OffsetDateTime day = OffsetDateTime.of(2026, 11, 22, 0, 0, 0, 0, ZoneOffset.UTC);
+    List<Table> tables = ids.stream().map(id -> writer.catalog().loadTable(id)).toList();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    AtomicInteger next = new AtomicInteger();
+    timer.scheduleAtFixedRate(
+        () -> {
+          int i = next.getAndIncrement();
+          if (i >= COMMITS) {
+            done.complete(null);
+            timer.shutdown();
+            return;
+          }
+          try {
+            Table table = tables.get(i % tables.size());
+            committed.add(
+                writer
+                    .append(
+                        table,
+                        List.of(
+                            Orders.order(
+                                table, i, "eu-west", "NEW", BigDecimal.ONE, day.plusMinutes(i))))
+                    .snapshotId());
+          } catch (RuntimeException e) {
+            done.completeExceptionally(e);
+            timer.shutdown();
+          }
+        },
+        0,
+        PACE.toMillis(),
+        TimeUnit.MILLISECONDS);
+    return done;
+  }
+}

@@ -1,0 +1,73 @@
+package dev.floe.listener.it;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+
+import dev.floe.contracts.event.SnapshotCommitted;
+import dev.floe.stack.ServiceProcess;
+import dev.floe.stack.catalog.CatalogFixture;
+import dev.floe.stack.kafka.KafkaBroker;
+import dev.floe.stack.test.EventTap;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** Runs the packaged commit-listener as a process, as production does. */
+final class ListenerProcesses {
+  static final Path APP =
+      Path.of(System.getProperty("floe.listener.app", "target/quarkus-app")).toAbsolutePath();
+
+  private ListenerProcesses() {}
+
+  static Map<String, String> config(
+      KafkaBroker kafka, CatalogFixture catalog, String instance, String namespace) {
+    Map<String, String> config = new LinkedHashMap<>(catalog.floeConfig());
+    config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+    config.put("floe.listener.instance-id", instance);
+    config.put("floe.listener.watch.namespaces", namespace);
+    config.put("floe.listener.poll.min-interval", "100ms");
+    config.put("floe.listener.poll.max-interval", "1s");
+    config.put("floe.listener.discovery-interval", "300ms");
+    config.put("quarkus.log.category.\"dev.floe\".level", "DEBUG");
+    return config;
+  }
+
+  static ServiceProcess start(Map<String, String> config, Path logs) {
+    return ServiceProcess.start("commit-listener", APP, freePort(), config, logs);
+  }
+
+  static void awaitReady(ServiceProcess listener) {
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> listener.readiness() == 200);
+  }
+
+  /** How many watched tables the instance polls, as its REST status says. */
+  static int tablesPolledBy(ServiceProcess listener) {
+    List<Boolean> here =
+        given().baseUri(listener.url().toString()).get("/watches").jsonPath().getList("polledHere");
+    return (int) here.stream().filter(Boolean::booleanValue).count();
+  }
+
+  static Set<Long> published(EventTap tap) {
+    return tap.payloads(SnapshotCommitted.class, s -> true).stream()
+        .map(SnapshotCommitted::snapshotId)
+        .collect(Collectors.toSet());
+  }
+
+  static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
