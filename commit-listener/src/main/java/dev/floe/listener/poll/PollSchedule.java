@@ -28,6 +28,7 @@ public final class PollSchedule {
   private static final class Entry {
     Instant nextAt;
     Duration interval;
+    Instant hintedAt;
   }
 
   private Entry entry(String table, Instant now) {
@@ -45,11 +46,21 @@ public final class PollSchedule {
     return !entry(table, now).nextAt.isAfter(now);
   }
 
-  /** Records a poll that ended at {@code now}: it found changes, nothing, or failed. */
-  public void polled(String table, Instant now, boolean changed, boolean failed) {
+  /**
+   * Records a poll that started at {@code started} and ended at {@code now}: it found changes,
+   * nothing, or failed. A hint that arrived while it ran may name a commit it did not see, so the
+   * table is then polled again at once.
+   */
+  public void polled(String table, Instant started, Instant now, boolean changed, boolean failed) {
     Entry e = entry(table, now);
     e.interval = changed && !failed ? min : min(max, e.interval.multipliedBy(2));
-    e.nextAt = now.plus(e.interval);
+    boolean hintedMeanwhile = e.hintedAt != null && e.hintedAt.isAfter(started);
+    e.nextAt = hintedMeanwhile && !failed ? now : now.plus(e.interval);
+  }
+
+  /** Records a poll that ran at {@code now}. */
+  public void polled(String table, Instant now, boolean changed, boolean failed) {
+    polled(table, now, now, changed, failed);
   }
 
   /** A writer reported a commit: poll as soon as possible, and often while it stays busy. */
@@ -57,6 +68,7 @@ public final class PollSchedule {
     Entry e = entry(table, now);
     e.nextAt = now;
     e.interval = min;
+    e.hintedAt = now;
   }
 
   public Duration interval(String table) {

@@ -142,7 +142,7 @@ public final class ListenerEngine implements AutoCloseable {
   }
 
   private record Completed(
-      Watch watch, int partition, int epoch, PollResult result, Duration took) {}
+      Watch watch, int partition, int epoch, PollResult result, Instant started, Duration took) {}
 
   /** Whether this instance polls {@code tableKey} now. Thread-safe, approximate. */
   public boolean owns(String tableKey) {
@@ -326,7 +326,12 @@ public final class ListenerEngine implements AutoCloseable {
             PollResult result = poll(watch, checkpoint);
             completed.add(
                 new Completed(
-                    watch, partition, epoch, result, Duration.between(started, clock.instant())));
+                    watch,
+                    partition,
+                    epoch,
+                    result,
+                    started,
+                    Duration.between(started, clock.instant())));
           });
     }
     ownedTables.set(owning);
@@ -368,7 +373,7 @@ public final class ListenerEngine implements AutoCloseable {
       if (result.failed()) {
         metrics.polled("error", c.took());
         metrics.catalogError(key);
-        schedule.polled(key, now, false, true);
+        schedule.polled(key, c.started(), now, false, true);
         statuses.failed(key, now, schedule.interval(key), result.error());
         LOG.debugf("poll of %s failed: %s", key, result.error());
         ListenerCheckpoint cp = result.checkpoint();
@@ -379,7 +384,7 @@ public final class ListenerEngine implements AutoCloseable {
         continue;
       }
       metrics.polled(result.events().isEmpty() ? "idle" : "changed", c.took());
-      schedule.polled(key, now, !result.events().isEmpty(), false);
+      schedule.polled(key, c.started(), now, !result.events().isEmpty(), false);
       statuses.succeeded(key, now, schedule.interval(key));
       if (result.hasWork()) {
         work.add(result);

@@ -59,6 +59,26 @@ class PollScheduleTest {
   }
 
   @Test
+  void aHintDuringAPollMakesTheTableDueAgainAtOnce() {
+    schedule.polled("t", T0, false, false);
+    Instant started = T0.plusSeconds(2);
+    schedule.hint("t", started.plusMillis(5));
+
+    schedule.polled("t", started, started.plusMillis(20), false, false);
+
+    assertThat(schedule.isDue("t", started.plusMillis(20))).isTrue();
+  }
+
+  @Test
+  void aHintBeforeAPollStartedIsConsumedByIt() {
+    schedule.hint("t", T0);
+
+    schedule.polled("t", T0.plusMillis(1), T0.plusMillis(20), false, false);
+
+    assertThat(schedule.isDue("t", T0.plusMillis(20))).isFalse();
+  }
+
+  @Test
   void rejectsAnEmptyRange() {
     assertThatThrownBy(() -> new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(1)))
         .hasMessageContaining("min");
