@@ -13,6 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.iceberg.CatalogUtil;
+import org.apache.iceberg.catalog.Catalog;
 
 /**
  * The one-command local stack: a KRaft broker process, the embedded SQLite catalog, the four
@@ -22,6 +25,13 @@ import java.util.concurrent.CountDownLatch;
  * that directory for a fresh start.
  */
 public final class LocalStack implements AutoCloseable {
+  /** The writer-side reporter that turns commits into push hints, loaded by name. */
+  static final String REPORTER = "dev.floe.reporter.FloeCommitReporter";
+
+  /** Settings of single services: the commit-listener watches the demo's namespace. */
+  static final Map<String, Map<String, String>> SERVICE_CONFIG =
+      Map.of("commit-listener", Map.of("floe.listener.watch.namespaces", "demo"));
+
   /** The services, in start order. */
   public static final List<String> SERVICES =
       List.of("commit-listener", "change-capture-service", "trigger-service", "backfill-service");
@@ -48,6 +58,7 @@ public final class LocalStack implements AutoCloseable {
   private KafkaProcess kafka;
   private CatalogFixture catalog;
   private DemoWriter demo;
+  private boolean pushHints;
 
   private LocalStack(Options options) {
     this.options = options;
@@ -72,11 +83,13 @@ public final class LocalStack implements AutoCloseable {
     started.add(kafka);
     catalog = CatalogFixture.start(CatalogKind.SQLITE, home.resolve("catalog"));
     started.add(catalog);
-    Map<String, String> config = new LinkedHashMap<>();
-    config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
-    config.putAll(catalog.floeConfig());
+    Map<String, String> shared = new LinkedHashMap<>();
+    shared.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+    shared.putAll(catalog.floeConfig());
     int port = options.firstHttpPort();
     for (String service : SERVICES) {
+      Map<String, String> config = new LinkedHashMap<>(shared);
+      config.putAll(SERVICE_CONFIG.getOrDefault(service, Map.of()));
       Path app = options.repo().resolve(service).resolve("target").resolve("quarkus-app");
       ServiceProcess process =
           ServiceProcess.start(service, app, port++, config, home.resolve("logs"));
@@ -87,9 +100,29 @@ public final class LocalStack implements AutoCloseable {
       service.awaitReady(Duration.ofMinutes(2));
     }
     if (options.demo()) {
-      demo = new DemoWriter(new TableWriter(catalog.catalog()), options.demoInterval());
+      demo = new DemoWriter(new TableWriter(demoCatalog()), options.demoInterval());
       demo.start();
       started.add(demo);
+    }
+  }
+
+  /**
+   * The demo writer's catalog: the stack's catalog with Floe's commit reporter, so that each demo
+   * commit reaches the commit-listener as a push hint. The reporter is loaded by class name, as a
+   * writer loads it; without it on the classpath the demo relies on polling alone.
+   */
+  private Catalog demoCatalog() {
+    Map<String, String> props = new LinkedHashMap<>(catalog.properties());
+    props.put("metrics-reporter-impl", REPORTER);
+    props.put("floe.reporter.url", services.get(0).url().toString());
+    try {
+      Catalog reporting =
+          CatalogUtil.buildIcebergCatalog(catalog.name(), props, new Configuration());
+      pushHints = true;
+      return reporting;
+    } catch (RuntimeException e) {
+      System.err.println("commit reporter not on the classpath, the demo relies on polling: " + e);
+      return catalog.catalog();
     }
   }
 
@@ -125,8 +158,11 @@ public final class LocalStack implements AutoCloseable {
     if (demo != null) {
       out.append(
           String.format(
-              "  %-24s commits to %s:demo.orders every %ss%n",
-              "Demo writer", catalog.name(), options.demoInterval().toSeconds()));
+              "  %-24s commits to %s:demo.orders every %ss%s%n",
+              "Demo writer",
+              catalog.name(),
+              options.demoInterval().toSeconds(),
+              pushHints ? ", with push hints to commit-listener" : ""));
     }
     out.append(String.format("  %-24s %s%n", "Logs", options.home().resolve("logs")));
     out.append("\nPress Ctrl-C to stop.\n");

@@ -3,8 +3,11 @@ package dev.floe.stack.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.floe.contracts.event.SnapshotCommitted;
+import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.LocalStack;
 import dev.floe.stack.ServiceProcess;
+import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.writer.Orders;
 import java.io.IOException;
@@ -65,10 +68,29 @@ class LocalStackIT {
       assertThat(stack.summary())
           .contains("127.0.0.1:" + kafkaPort)
           .contains(services.get(0).url().toString())
-          .contains("demo.orders");
+          .contains("demo.orders")
+          .contains("with push hints to commit-listener");
+
+      try (EventTap snapshots = new EventTap(stack.kafka().bootstrapServers(), Topics.SNAPSHOTS)) {
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () -> {
+                  snapshots.poll(Duration.ofMillis(200));
+                  return demoEvents(snapshots).size() >= 3;
+                });
+        Table orders = stack.catalog().catalog().loadTable(Orders.DEMO);
+        assertThat(demoEvents(snapshots))
+            .allSatisfy(s -> assertThat(orders.snapshot(s.snapshotId())).isNotNull());
+      }
     }
 
     assertThat(services).noneMatch(ServiceProcess::isAlive);
+  }
+
+  private static List<SnapshotCommitted> demoEvents(EventTap tap) {
+    return tap.payloads(
+        SnapshotCommitted.class, s -> s.table().qualifiedName().equals("demo.orders"));
   }
 
   private static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
