@@ -149,7 +149,7 @@ public class ListenerRuntime {
     definitions = kafka.producer(reliableProducer());
     reader =
         new SharedStateReader(
-            kafka.consumer(stateReaderConfig()),
+            kafka.consumer(consumerConfig("state")),
             config.topics().watches(),
             config.topics().checkpoints(),
             watches,
@@ -245,42 +245,26 @@ public class ListenerRuntime {
   }
 
   private Map<String, Object> groupConfig() {
-    return Map.of(
-        ConsumerConfig.GROUP_ID_CONFIG,
-        config.listener().groupId(),
-        ConsumerConfig.CLIENT_ID_CONFIG,
-        "floe-listener-" + instanceId + "-group",
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-        "read_committed",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-        false,
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-        "earliest",
-        // Range assignment gives partition i of the checkpoints and of the hints to one instance.
-        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
-        RangeAssignor.class.getName(),
-        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
-        10_000,
-        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
-        2_000,
-        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
-        10,
-        ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-        30_000);
+    Map<String, Object> config = consumerConfig("group");
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, config().listener().groupId());
+    // Range assignment gives partition i of the checkpoints and of the hints to one instance.
+    config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
+    config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+    config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
+    config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+    config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+    return config;
   }
 
-  private Map<String, Object> stateReaderConfig() {
-    return Map.of(
-        ConsumerConfig.CLIENT_ID_CONFIG,
-        "floe-listener-" + instanceId + "-state",
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-        "read_committed",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-        false,
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-        "earliest",
-        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
-        50);
+  /** Reads committed transactions only, from the beginning, committing no offset by itself. */
+  private Map<String, Object> consumerConfig(String role) {
+    Map<String, Object> config = new java.util.HashMap<>();
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, "floe-listener-" + instanceId + "-" + role);
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+    return config;
   }
 
   static Map<String, Object> reliableProducer() {

@@ -110,14 +110,9 @@ class CatalogOutageOnRestTest {
   }
 
   private static void awaitPublished(EventTap tap, Snapshot snapshot) {
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(
-            () -> {
-              tap.poll(Duration.ofMillis(100));
-              return !tap.payloads(
-                      SnapshotCommitted.class, s -> s.snapshotId() == snapshot.snapshotId())
-                  .isEmpty();
-            });
+    tap.await(
+        SnapshotCommitted.class,
+        s -> s.snapshotId() == snapshot.snapshotId(),
+        Duration.ofSeconds(60));
   }
 }

@@ -220,33 +220,14 @@ abstract class CommitStreamContract {
   }
 
   private <T extends TableEvent> T awaitEvent(Class<T> type, String table) {
-    List<T> found = new ArrayList<>();
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(100))
-        .until(
-            () -> {
-              tap.poll(Duration.ofMillis(100));
-              found.clear();
-              found.addAll(tap.payloads(type, e -> e.table().name().equals(table)));
-              return !found.isEmpty();
-            });
-    return found.get(0);
+    return tap.await(type, e -> e.table().name().equals(table), Duration.ofSeconds(60));
   }
 
   private void awaitPublished(String table, Snapshot snapshot) {
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(100))
-        .until(
-            () -> {
-              tap.poll(Duration.ofMillis(100));
-              return !tap.payloads(
-                      SnapshotCommitted.class,
-                      e ->
-                          e.table().name().equals(table) && e.snapshotId() == snapshot.snapshotId())
-                  .isEmpty();
-            });
+    tap.await(
+        SnapshotCommitted.class,
+        e -> e.table().name().equals(table) && e.snapshotId() == snapshot.snapshotId(),
+        Duration.ofSeconds(60));
   }
 
   private Table historyTable(String name) {

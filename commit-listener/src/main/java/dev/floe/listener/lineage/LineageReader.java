@@ -217,17 +217,7 @@ public final class LineageReader {
       if (common == null && headChain.missingParent() != null) {
         // What joins the two lineages has expired: all that can be said is that history was lost.
         Snapshot oldest = fresh.get(fresh.size() - 1);
-        events.add(
-            new SnapshotHistoryGap(
-                ref,
-                uuid,
-                branch,
-                last.snapshotId(),
-                oldest.snapshotId(),
-                headChain.missingParent(),
-                EXPIRED,
-                metadataLocation,
-                now));
+        gap(last.snapshotId(), oldest.snapshotId(), headChain.missingParent());
         publishOldestFirst(fresh);
         return;
       }
@@ -238,17 +228,7 @@ public final class LineageReader {
         }
         abandoned.add(s.snapshotId());
       }
-      events.add(
-          new TableLineageDiverged(
-              ref,
-              uuid,
-              branch,
-              last.snapshotId(),
-              head.snapshotId(),
-              common,
-              abandoned,
-              metadataLocation,
-              now));
+      diverged(last.snapshotId(), head.snapshotId(), common, abandoned);
       publishOldestFirst(fresh);
     }
 
@@ -266,17 +246,8 @@ public final class LineageReader {
       }
       if (fresh.isEmpty()) {
         // The head itself is older than the last position: the branch was reset to older history.
-        events.add(
-            new TableLineageDiverged(
-                ref,
-                uuid,
-                branch,
-                last.snapshotId(),
-                head.snapshotId(),
-                head.snapshotId(),
-                List.of(last.snapshotId()),
-                metadataLocation,
-                now));
+        diverged(
+            last.snapshotId(), head.snapshotId(), head.snapshotId(), List.of(last.snapshotId()));
         return;
       }
       Snapshot oldest = fresh.get(fresh.size() - 1);
@@ -284,32 +255,41 @@ public final class LineageReader {
       if (parent != null && parent == last.snapshotId()) {
         publishOldestFirst(fresh);
       } else if (parent != null && table.snapshot(parent) == null) {
-        events.add(
-            new SnapshotHistoryGap(
-                ref,
-                uuid,
-                branch,
-                last.snapshotId(),
-                oldest.snapshotId(),
-                parent,
-                EXPIRED,
-                metadataLocation,
-                now));
+        gap(last.snapshotId(), oldest.snapshotId(), parent);
         publishOldestFirst(fresh);
       } else {
-        events.add(
-            new TableLineageDiverged(
-                ref,
-                uuid,
-                branch,
-                last.snapshotId(),
-                head.snapshotId(),
-                parent,
-                List.of(last.snapshotId()),
-                metadataLocation,
-                now));
+        diverged(last.snapshotId(), head.snapshotId(), parent, List.of(last.snapshotId()));
         publishOldestFirst(fresh);
       }
+    }
+
+    private void gap(long lastPublished, long firstAvailable, Long lastLost) {
+      events.add(
+          new SnapshotHistoryGap(
+              ref,
+              uuid,
+              branch,
+              lastPublished,
+              firstAvailable,
+              lastLost,
+              EXPIRED,
+              metadataLocation,
+              now));
+    }
+
+    private void diverged(
+        long previousHead, long newHead, Long commonAncestor, List<Long> abandoned) {
+      events.add(
+          new TableLineageDiverged(
+              ref,
+              uuid,
+              branch,
+              previousHead,
+              newHead,
+              commonAncestor,
+              abandoned,
+              metadataLocation,
+              now));
     }
 
     private void publishOldestFirst(List<Snapshot> newestFirst) {

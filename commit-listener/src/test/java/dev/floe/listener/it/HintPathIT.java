@@ -125,15 +125,6 @@ class HintPathIT {
   }
 
   private static void awaitPublished(EventTap tap, Snapshot snapshot, Duration within) {
-    await()
-        .atMost(within)
-        .pollInterval(Duration.ofMillis(100))
-        .until(
-            () -> {
-              tap.poll(Duration.ofMillis(100));
-              return !tap.payloads(
-                      SnapshotCommitted.class, s -> s.snapshotId() == snapshot.snapshotId())
-                  .isEmpty();
-            });
+    tap.await(SnapshotCommitted.class, s -> s.snapshotId() == snapshot.snapshotId(), within);
   }
 }

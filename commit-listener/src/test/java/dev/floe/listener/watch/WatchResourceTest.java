@@ -80,20 +80,16 @@ class WatchResourceTest {
     given().get("/watches").then().statusCode(200).body("table", hasItem(name));
     try (EventTap watches = new EventTap(stack.kafka().bootstrapServers(), Topics.WATCHES);
         EventTap snapshots = new EventTap(stack.kafka().bootstrapServers(), Topics.SNAPSHOTS)) {
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(
-              () -> {
-                watches.poll(Duration.ofMillis(100));
-                snapshots.poll(Duration.ofMillis(100));
-                return !watches
-                        .payloads(WatchDefined.class, w -> w.table().qualifiedName().equals(name))
-                        .isEmpty()
-                    && !snapshots
-                        .payloads(
-                            SnapshotCommitted.class, s -> s.snapshotId() == before.snapshotId())
-                        .isEmpty();
-              });
+      WatchDefined defined =
+          watches.await(
+              WatchDefined.class,
+              w -> w.table().qualifiedName().equals(name),
+              Duration.ofSeconds(30));
+      assertThat(defined.initialPosition().wireName()).isEqualTo("earliest");
+      snapshots.await(
+          SnapshotCommitted.class,
+          s -> s.snapshotId() == before.snapshotId(),
+          Duration.ofSeconds(30));
     }
     await()
         .atMost(Duration.ofSeconds(30))
@@ -130,15 +126,10 @@ class WatchResourceTest {
     Snapshot fresh = commit(name);
 
     try (EventTap snapshots = new EventTap(stack.kafka().bootstrapServers(), Topics.SNAPSHOTS)) {
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(
-              () -> {
-                snapshots.poll(Duration.ofMillis(100));
-                return !snapshots
-                    .payloads(SnapshotCommitted.class, s -> s.snapshotId() == fresh.snapshotId())
-                    .isEmpty();
-              });
+      snapshots.await(
+          SnapshotCommitted.class,
+          s -> s.snapshotId() == fresh.snapshotId(),
+          Duration.ofSeconds(30));
       assertThat(snapshots.drain())
           .noneMatch(
               r ->

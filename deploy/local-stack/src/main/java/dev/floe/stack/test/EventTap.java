@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -16,6 +17,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.awaitility.Awaitility;
 
 /**
  * Reads a topic as a downstream consumer would: from the beginning, committed transactions only, in
@@ -96,6 +98,26 @@ public final class EventTap implements AutoCloseable {
         .map(type::cast)
         .filter(filter)
         .collect(Collectors.toList());
+  }
+
+  /**
+   * Reads until a payload of {@code type} that matches {@code filter} has arrived, and returns the
+   * first one.
+   *
+   * @throws org.awaitility.core.ConditionTimeoutException when none arrived {@code within}
+   */
+  public <P extends Payload> P await(Class<P> type, Predicate<P> filter, Duration within) {
+    AtomicReference<P> found = new AtomicReference<>();
+    Awaitility.await()
+        .atMost(within)
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              poll(Duration.ofMillis(100));
+              payloads(type, filter).stream().findFirst().ifPresent(found::set);
+              return found.get() != null;
+            });
+    return found.get();
   }
 
   /** Every record read so far, tombstones and undecodable ones included. */
