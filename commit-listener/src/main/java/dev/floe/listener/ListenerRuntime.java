@@ -165,7 +165,6 @@ public class ListenerRuntime {
                 config.topics().snapshots(),
                 config.topics().checkpoints(),
                 config.topics().hints(),
-                Topics.deadLetter(SERVICE),
                 config.topics().partitions(),
                 Event.sourceOf(SERVICE),
                 config.listener().maxConcurrentCatalogCalls()),

@@ -1,12 +1,13 @@
 package dev.floe.listener.publish;
 
+import dev.floe.broker.DeadLetters;
+import dev.floe.broker.EventRecords;
 import dev.floe.catalog.CatalogHandle;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.codec.EventDecodingException;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.ListenerCheckpoint;
 import dev.floe.contracts.event.TableEvent;
-import dev.floe.contracts.topic.DeadLetterHeaders;
 import dev.floe.listener.hint.HintParser;
 import dev.floe.listener.lineage.LineageReader;
 import dev.floe.listener.lineage.PollResult;
@@ -15,7 +16,6 @@ import dev.floe.listener.status.ListenerMetrics;
 import dev.floe.listener.status.TableStatuses;
 import dev.floe.listener.watch.Watch;
 import dev.floe.listener.watch.WatchRegistry;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,7 +39,6 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -47,7 +46,6 @@ import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.jboss.logging.Logger;
 
 /**
@@ -73,7 +71,6 @@ public final class ListenerEngine implements AutoCloseable {
       String snapshotsTopic,
       String checkpointsTopic,
       String hintsTopic,
-      String deadLetterTopic,
       int partitions,
       String source,
       int maxConcurrentCatalogCalls) {}
@@ -270,17 +267,8 @@ public final class ListenerEngine implements AutoCloseable {
   }
 
   private void deadLetter(ConsumerRecord<String, byte[]> record, String reason, String cause) {
-    ProducerRecord<String, byte[]> dead =
-        new ProducerRecord<>(settings.deadLetterTopic(), null, record.key(), record.value());
-    dead.headers()
-        .add(header(DeadLetterHeaders.REASON, reason))
-        .add(header(DeadLetterHeaders.CAUSE, String.valueOf(cause)))
-        .add(header(DeadLetterHeaders.TOPIC, record.topic()))
-        .add(header(DeadLetterHeaders.PARTITION, Integer.toString(record.partition())))
-        .add(header(DeadLetterHeaders.OFFSET, Long.toString(record.offset())))
-        .add(header(DeadLetterHeaders.SERVICE, "commit-listener"));
     deadLetters.send(
-        dead,
+        DeadLetters.of(record, "commit-listener", reason, cause),
         (metadata, error) -> {
           if (error != null) {
             LOG.errorf(
@@ -294,10 +282,6 @@ public final class ListenerEngine implements AutoCloseable {
     LOG.warnf(
         "dead-lettered %s-%d@%d (%s): %s",
         record.topic(), record.partition(), record.offset(), reason, cause);
-  }
-
-  private static RecordHeader header(String name, String value) {
-    return new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8));
   }
 
   private void dispatch() {

@@ -27,7 +27,7 @@ import java.util.List;
  * @param icdc the state holding exactly the added data files and the added delete files; null for a
  *     change that added nothing, such as a pure delete or a compaction
  * @param removedIcdc the state holding exactly the removed data files; null when none were removed
- * @param ranges one range per tracked field, over the added rows
+ * @param ranges one range per tracked field, over the rows the change added and removed
  * @param partitions the partitions the change touched, added and removed files alike
  * @param lateData true when a tracked field's range starts below the capture's high-water mark
  * @param committedAt the commit time of the newest source snapshot of the range

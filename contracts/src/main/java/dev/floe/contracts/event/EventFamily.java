@@ -15,7 +15,9 @@ public enum EventFamily {
   /** Watch definitions, compacted, keyed by table. */
   WATCH(WatchEvent.class, Topics.WATCHES),
   /** The commit-listener's checkpoints, compacted, keyed by table. */
-  CHECKPOINT(CheckpointEvent.class, Topics.LISTENER_CHECKPOINTS);
+  CHECKPOINT(CheckpointEvent.class, Topics.LISTENER_CHECKPOINTS),
+  /** Capture definitions, compacted, keyed by capture id. */
+  CAPTURE(CaptureEvent.class, Topics.CAPTURES);
 
   private final Class<? extends Payload> payloadInterface;
   private final String defaultTopic;

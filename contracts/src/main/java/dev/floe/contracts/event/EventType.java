@@ -34,7 +34,8 @@ public enum EventType {
   BACKFILL_RETRIED("BackfillRetried", 1, BackfillRetried.class),
   BACKFILL_COMPLETED("BackfillCompleted", 1, BackfillCompleted.class),
   WATCH_DEFINED("WatchDefined", 1, WatchDefined.class),
-  LISTENER_CHECKPOINT("ListenerCheckpoint", 1, ListenerCheckpoint.class);
+  LISTENER_CHECKPOINT("ListenerCheckpoint", 1, ListenerCheckpoint.class),
+  CAPTURE_DEFINED("CaptureDefined", 1, CaptureDefined.class);
 
   /** Where the published JSON Schemas live, both in this jar and as their {@code $id}. */
   public static final String SCHEMA_BASE_URI = "https://floe.dev/schemas/";

@@ -8,7 +8,13 @@ package dev.floe.contracts.event;
  * <p>Implementations are immutable records and safe to share between threads.
  */
 public sealed interface Payload
-    permits TableEvent, ChangeEvent, RunEvent, BackfillEvent, WatchEvent, CheckpointEvent {
+    permits TableEvent,
+        ChangeEvent,
+        RunEvent,
+        BackfillEvent,
+        WatchEvent,
+        CheckpointEvent,
+        CaptureEvent {
 
   /** The Kafka record key, also the CloudEvents {@code subject}. */
   String key();

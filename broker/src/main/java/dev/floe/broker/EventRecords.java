@@ -1,4 +1,4 @@
-package dev.floe.listener.publish;
+package dev.floe.broker;
 
 import dev.floe.contracts.codec.CloudEventHeaders;
 import dev.floe.contracts.codec.EventCodec;

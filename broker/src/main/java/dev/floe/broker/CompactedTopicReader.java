@@ -1,0 +1,140 @@
+package dev.floe.broker;
+
+import dev.floe.contracts.codec.EventCodec;
+import dev.floe.contracts.codec.EventDecodingException;
+import dev.floe.contracts.event.Payload;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.jboss.logging.Logger;
+
+/**
+ * Reads compacted topics in full, from the beginning and then as they grow, on its own thread:
+ * every instance of a service keeps the same view of definitions and state. Malformed records are
+ * skipped with an error and reported to {@link Handler#invalid}: every instance reads them, so
+ * dead-lettering would copy them once per instance.
+ *
+ * <p>Thread-safe.
+ */
+public final class CompactedTopicReader implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(CompactedTopicReader.class);
+
+  /** What to do with each record; called on the reader's thread. */
+  public interface Handler {
+    /** A decoded record, or a tombstone ({@code payload} null). */
+    void apply(String topic, String key, Payload payload);
+
+    /** A record that is not a Floe event. */
+    default void invalid(ConsumerRecord<String, byte[]> record, EventDecodingException error) {}
+  }
+
+  private final Consumer<String, byte[]> consumer;
+  private final List<String> topics;
+  private final Handler handler;
+  private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  public CompactedTopicReader(
+      Consumer<String, byte[]> consumer, List<String> topics, Handler handler, String threadName) {
+    this.consumer = consumer;
+    this.topics = List.copyOf(topics);
+    this.handler = handler;
+    this.thread = new Thread(this::run, threadName);
+    this.thread.setDaemon(true);
+  }
+
+  /** Assigns every partition of the topics, which must exist, and starts reading. */
+  public void start() {
+    List<TopicPartition> partitions = new ArrayList<>();
+    for (String topic : topics) {
+      for (PartitionInfo info : consumer.partitionsFor(topic)) {
+        partitions.add(new TopicPartition(topic, info.partition()));
+      }
+    }
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    thread.start();
+  }
+
+  private void run() {
+    try {
+      while (running) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(50))) {
+          apply(record);
+        }
+        synchronized (positions) {
+          for (TopicPartition tp : consumer.assignment()) {
+            positions.put(tp, consumer.position(tp));
+          }
+          positions.notifyAll();
+        }
+      }
+    } catch (WakeupException e) {
+      // closing
+    } catch (RuntimeException e) {
+      LOG.errorf(e, "the reader of %s stopped", topics);
+    } finally {
+      consumer.close(Duration.ofSeconds(2));
+    }
+  }
+
+  private void apply(ConsumerRecord<String, byte[]> record) {
+    if (record.value() == null) {
+      handler.apply(record.topic(), record.key(), null);
+      return;
+    }
+    try {
+      handler.apply(record.topic(), record.key(), EventCodec.decode(record.value()).payload());
+    } catch (EventDecodingException e) {
+      LOG.errorf(
+          "skipping %s-%d@%d (%s): %s",
+          record.topic(), record.partition(), record.offset(), e.reason().code(), e.getMessage());
+      handler.invalid(record, e);
+    }
+  }
+
+  /**
+   * Waits until the record at {@code offset} of {@code partition} has been applied, so that a REST
+   * caller reads its own write.
+   *
+   * @return false when it was not applied within {@code timeout}
+   */
+  public boolean awaitApplied(TopicPartition partition, long offset, Duration timeout) {
+    Instant deadline = Instant.now().plus(timeout);
+    synchronized (positions) {
+      while (positions.getOrDefault(partition, -1L) <= offset) {
+        long left = Duration.between(Instant.now(), deadline).toMillis();
+        if (left <= 0) {
+          return false;
+        }
+        try {
+          positions.wait(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    consumer.wakeup();
+    try {
+      thread.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
