@@ -29,7 +29,8 @@ import java.util.List;
  * @param removedIcdc the state holding exactly the removed data files; null when none were removed
  * @param ranges one range per tracked field, over the rows the change added and removed
  * @param partitions the partitions the change touched, added and removed files alike
- * @param lateData true when a tracked field's range starts below the capture's high-water mark
+ * @param lateData true when the range of a tracked date or timestamp field starts below the
+ *     capture's high-water mark of that field: the change holds late data
  * @param committedAt the commit time of the newest source snapshot of the range
  * @param capturedAt when the ICDC state was committed
  * @param backfill set when the change belongs to a backfill chunk

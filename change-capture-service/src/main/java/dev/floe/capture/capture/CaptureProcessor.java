@@ -1,0 +1,321 @@
+package dev.floe.capture.capture;
+
+import dev.floe.capture.change.ChangeReader;
+import dev.floe.capture.change.ChangeSet;
+import dev.floe.capture.icdc.IcdcStates;
+import dev.floe.capture.icdc.IcdcTables;
+import dev.floe.capture.pin.SourcePins;
+import dev.floe.capture.range.Bounds;
+import dev.floe.capture.range.ExactRanges;
+import dev.floe.capture.range.RangeCalculator;
+import dev.floe.capture.range.RangeCalculator.FieldBounds;
+import dev.floe.contracts.event.CaptureDefined;
+import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.event.SnapshotCommitted;
+import dev.floe.contracts.model.ChangeKind;
+import dev.floe.contracts.model.IcdcRef;
+import dev.floe.contracts.model.PartitionRef;
+import dev.floe.contracts.model.SnapshotRange;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.iceberg.ContentFile;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.PartitionField;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.exceptions.NoSuchTableException;
+import org.apache.iceberg.transforms.Transform;
+import org.apache.iceberg.types.Comparators;
+import org.apache.iceberg.types.Type;
+
+/**
+ * Captures one source snapshot for one capture: reads the change from the snapshot's manifests,
+ * commits its ICDC states (what it added, what it removed), pins the source snapshots they need,
+ * and describes it as a {@link ChangeCaptured}.
+ *
+ * <p>Idempotent: the states are committed once under tags named after the source snapshot, and
+ * everything in the event is derived from metadata, so capturing a snapshot again (after a crash
+ * between the ICDC commit and the event) yields the same event and commits nothing.
+ *
+ * <p>Thread-safe; holds no state.
+ */
+public final class CaptureProcessor {
+  static final String CAPTURE_ID = IcdcStates.SUMMARY_PREFIX + "capture-id";
+  static final String SOURCE_SNAPSHOT = IcdcStates.SUMMARY_PREFIX + "source-snapshot-id";
+  static final String SOURCE_PARENT = IcdcStates.SUMMARY_PREFIX + "source-parent-snapshot-id";
+  static final String SOURCE_SEQUENCE = IcdcStates.SUMMARY_PREFIX + "source-sequence-number";
+  static final String SOURCE_COMMITTED = IcdcStates.SUMMARY_PREFIX + "source-committed-at-ms";
+  static final String SOURCE_UUID = IcdcStates.SUMMARY_PREFIX + "source-table-uuid";
+  static final String KIND = IcdcStates.SUMMARY_PREFIX + "change-kind";
+  static final String LATE = IcdcStates.SUMMARY_PREFIX + "late-data";
+  static final String HWM = IcdcStates.SUMMARY_PREFIX + "hwm.";
+
+  /** What became of a snapshot. */
+  public record Outcome(ChangeCaptured event, ChangeSet change, String skipped) {
+    static Outcome skipped(String why) {
+      return new Outcome(null, null, why);
+    }
+
+    public boolean published() {
+      return event != null;
+    }
+  }
+
+  private final Catalog catalog;
+  private final Clock clock;
+
+  public CaptureProcessor(Catalog catalog, Clock clock) {
+    this.catalog = catalog;
+    this.clock = clock;
+  }
+
+  public Outcome process(CaptureDefined capture, SnapshotCommitted committed) {
+    if (!capture.branch().equals(committed.branch())) {
+      return Outcome.skipped("branch " + committed.branch() + " is not captured");
+    }
+    Table source;
+    try {
+      source = catalog.loadTable(identifier(committed));
+    } catch (NoSuchTableException e) {
+      return Outcome.skipped("the source table no longer exists");
+    }
+    if (!source.uuid().toString().equals(committed.tableUuid())) {
+      return Outcome.skipped("the source table was re-created since");
+    }
+    Snapshot snapshot = source.snapshot(committed.snapshotId());
+    if (snapshot == null) {
+      return Outcome.skipped(
+          "snapshot " + committed.snapshotId() + " expired before it was captured");
+    }
+    ChangeSet change = ChangeReader.read(source, snapshot);
+    if (!capture.changeKinds().contains(change.kind())) {
+      return new Outcome(
+          null, change, "the capture does not take " + change.kind().wireName() + " changes");
+    }
+    Table icdc = IcdcTables.createOrLoad(catalog, capture, source);
+
+    Map<Integer, Object> previousMarks = highWaterMarks(icdc, capture, snapshot);
+    List<FieldBounds> bounds = ranges(capture, source, change);
+    boolean late = false;
+    Map<Integer, Object> marks = new HashMap<>(previousMarks);
+    for (FieldBounds b : bounds) {
+      if (b.min() == null) {
+        continue;
+      }
+      int id = b.range().fieldId();
+      Comparator<Object> order = order(b.type());
+      Object mark = previousMarks.get(id);
+      if (mark != null && eventTime(b.type()) && order.compare(b.min(), mark) < 0) {
+        late = true;
+      }
+      marks.put(id, mark == null || order.compare(b.max(), mark) > 0 ? b.max() : mark);
+    }
+
+    String addedTag = IcdcStates.changeTag(snapshot.snapshotId());
+    String removedTag = IcdcStates.removedTag(snapshot.snapshotId());
+    if (change.kind() != ChangeKind.REPLACE) {
+      IcdcStates.commitChange(
+          icdc,
+          change,
+          addedTag,
+          removedTag,
+          summary(capture, source, snapshot, change, bounds, marks, late),
+          capture.icdcTtl());
+      Set<Long> pins = new LinkedHashSet<>();
+      pins.add(snapshot.snapshotId());
+      if (change.removesData() && snapshot.parentId() != null) {
+        pins.add(snapshot.parentId());
+      }
+      SourcePins.pin(source, capture.captureId(), pins, capture.pinTtl());
+      icdc.refresh();
+    }
+    Optional<IcdcRef> added = IcdcStates.find(icdc, capture.icdcTable(), addedTag);
+    Optional<IcdcRef> removed = IcdcStates.find(icdc, capture.icdcTable(), removedTag);
+    Instant capturedAt =
+        added
+            .or(() -> removed)
+            .map(r -> Instant.ofEpochMilli(icdc.snapshot(r.snapshotId()).timestampMillis()))
+            .orElse(clock.instant());
+    boolean recordedLate =
+        added
+            .or(() -> removed)
+            .map(r -> Boolean.parseBoolean(icdc.snapshot(r.snapshotId()).summary().get(LATE)))
+            .orElse(late);
+    ChangeCaptured event =
+        new ChangeCaptured(
+            capture.captureId(),
+            committed.table(),
+            committed.tableUuid(),
+            SnapshotRange.single(snapshot.parentId(), snapshot.snapshotId()),
+            change.kind(),
+            change.stats(),
+            added.orElse(null),
+            removed.orElse(null),
+            bounds.stream().map(FieldBounds::range).toList(),
+            partitions(source, change),
+            recordedLate,
+            committed.committedAt(),
+            capturedAt,
+            null);
+    return new Outcome(event, change, null);
+  }
+
+  private List<FieldBounds> ranges(CaptureDefined capture, Table source, ChangeSet change) {
+    List<ContentFile<?>> files = new ArrayList<>(change.allFiles().toList());
+    Map<Integer, Object[]> read = Map.of();
+    if (capture.exactRanges() && !capture.trackedFields().isEmpty()) {
+      List<DataFile> data = new ArrayList<>(change.addedData());
+      data.addAll(change.removedData());
+      ExactRanges.Result exact = ExactRanges.read(source, capture.trackedFields(), data);
+      read = exact.bounds();
+      files.removeAll(exact.read());
+    }
+    return RangeCalculator.bounds(source, capture.trackedFields(), files, read);
+  }
+
+  /**
+   * The high-water marks before {@code snapshot}: those recorded by the capture's latest state of
+   * an earlier source snapshot. Recomputing them for a snapshot captured before gives the same.
+   */
+  private static Map<Integer, Object> highWaterMarks(
+      Table icdc, CaptureDefined capture, Snapshot snapshot) {
+    Map<String, String> latest = null;
+    long latestOrder = Long.MIN_VALUE;
+    for (var ref : icdc.refs().entrySet()) {
+      String name = ref.getKey();
+      if (!name.startsWith(IcdcStates.CHANGE_PREFIX)
+          && !name.startsWith(IcdcStates.REMOVED_PREFIX)) {
+        continue;
+      }
+      Map<String, String> summary = icdc.snapshot(ref.getValue().snapshotId()).summary();
+      long order = order(summary);
+      if (order < order(snapshot) && order > latestOrder) {
+        latest = summary;
+        latestOrder = order;
+      }
+    }
+    Map<Integer, Object> marks = new HashMap<>();
+    if (latest != null) {
+      for (Map.Entry<String, String> e : latest.entrySet()) {
+        if (e.getKey().startsWith(HWM)) {
+          int fieldId = Integer.parseInt(e.getKey().substring(HWM.length()));
+          Type type = icdc.schema().findType(fieldId);
+          if (type != null && type.isPrimitiveType()) {
+            marks.put(fieldId, Bounds.deserialize(type.asPrimitiveType(), e.getValue()));
+          }
+        }
+      }
+    }
+    return marks;
+  }
+
+  /** Orders source snapshots: by sequence number, then commit time (format v1 has no sequence). */
+  private static long order(Map<String, String> summary) {
+    return Long.parseLong(summary.getOrDefault(SOURCE_SEQUENCE, "0")) * 1_000_000_000_000_000L
+        + Long.parseLong(summary.getOrDefault(SOURCE_COMMITTED, "0")) % 1_000_000_000_000_000L;
+  }
+
+  private static long order(Snapshot snapshot) {
+    return snapshot.sequenceNumber() * 1_000_000_000_000_000L
+        + snapshot.timestampMillis() % 1_000_000_000_000_000L;
+  }
+
+  private static Map<String, String> summary(
+      CaptureDefined capture,
+      Table source,
+      Snapshot snapshot,
+      ChangeSet change,
+      List<FieldBounds> bounds,
+      Map<Integer, Object> marks,
+      boolean late) {
+    Map<String, String> summary = new LinkedHashMap<>();
+    summary.put(CAPTURE_ID, capture.captureId());
+    summary.put(SOURCE_UUID, source.uuid().toString());
+    summary.put(SOURCE_SNAPSHOT, Long.toString(snapshot.snapshotId()));
+    if (snapshot.parentId() != null) {
+      summary.put(SOURCE_PARENT, Long.toString(snapshot.parentId()));
+    }
+    summary.put(SOURCE_SEQUENCE, Long.toString(snapshot.sequenceNumber()));
+    summary.put(SOURCE_COMMITTED, Long.toString(snapshot.timestampMillis()));
+    summary.put(KIND, change.kind().wireName());
+    summary.put(LATE, Boolean.toString(late));
+    for (FieldBounds b : bounds) {
+      Object mark = marks.get(b.range().fieldId());
+      if (b.type() != null && mark != null) {
+        summary.put(HWM + b.range().fieldId(), Bounds.serialize(b.type(), mark));
+      }
+    }
+    return summary;
+  }
+
+  /** The partitions the change touched, added and removed files alike, in a stable order. */
+  static List<PartitionRef> partitions(Table source, ChangeSet change) {
+    Map<String, PartitionRef> touched = new java.util.TreeMap<>();
+    change
+        .allFiles()
+        .forEach(
+            file -> {
+              PartitionSpec spec = source.specs().get(file.specId());
+              String path = spec.isUnpartitioned() ? "" : spec.partitionToPath(file.partition());
+              touched.computeIfAbsent(
+                  file.specId() + "/" + path,
+                  k -> new PartitionRef(file.specId(), path, values(spec, file)));
+            });
+    return List.copyOf(touched.values());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, String> values(PartitionSpec spec, ContentFile<?> file) {
+    Map<String, String> values = new LinkedHashMap<>();
+    List<PartitionField> fields = spec.fields();
+    for (int i = 0; i < fields.size(); i++) {
+      PartitionField field = fields.get(i);
+      Object value = file.partition().get(i, Object.class);
+      Type sourceType = spec.schema().findType(field.sourceId());
+      values.put(
+          field.name(),
+          value == null
+              ? null
+              : ((Transform<Object, Object>) field.transform()).toHumanString(sourceType, value));
+    }
+    return values;
+  }
+
+  /** Late data is about event time: only date and timestamp fields decide it. */
+  private static boolean eventTime(Type.PrimitiveType type) {
+    return switch (type.typeId()) {
+      case DATE, TIMESTAMP, TIMESTAMP_NANO -> true;
+      default -> false;
+    };
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Comparator<Object> order(Type.PrimitiveType type) {
+    return (Comparator<Object>) Comparators.forType(type);
+  }
+
+  private static TableIdentifier identifier(SnapshotCommitted committed) {
+    return TableIdentifier.of(
+        Namespace.of(committed.table().namespace().toArray(String[]::new)),
+        committed.table().name());
+  }
+
+  /** Every snapshot the capture pins on {@code source}, for metrics. */
+  public static Collection<Long> pinned(Table source, String captureId) {
+    return SourcePins.pinned(source, captureId);
+  }
+}

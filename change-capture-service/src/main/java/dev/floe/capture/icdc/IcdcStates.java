@@ -1,0 +1,191 @@
+package dev.floe.capture.icdc;
+
+import dev.floe.capture.change.ChangeSet;
+import dev.floe.contracts.model.IcdcRef;
+import dev.floe.contracts.model.TableRef;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.iceberg.ContentFile;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DeleteFile;
+import org.apache.iceberg.DeleteFiles;
+import org.apache.iceberg.HasTableOperations;
+import org.apache.iceberg.RowDelta;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.SnapshotRef;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.Transaction;
+
+/**
+ * Readable states of an ICDC table, each a tag on a snapshot that references exactly the files of a
+ * change (or of a union of changes), committed zero-copy: the source's own file objects are added,
+ * and no data file is written.
+ *
+ * <p>Idempotent: a state is committed once under its tag; asking again returns the existing tag.
+ * Each state's snapshot summary records what it holds ({@link #SUMMARY_PREFIX} keys).
+ */
+public final class IcdcStates {
+  public static final String SUMMARY_PREFIX = "floe.";
+  public static final String CHANGE_PREFIX = "change-";
+  public static final String REMOVED_PREFIX = "removed-";
+
+  private IcdcStates() {}
+
+  public static String changeTag(long toSnapshotId) {
+    return CHANGE_PREFIX + toSnapshotId;
+  }
+
+  public static String removedTag(long toSnapshotId) {
+    return REMOVED_PREFIX + toSnapshotId;
+  }
+
+  /** The state under {@code tag}, if it was committed. */
+  public static Optional<IcdcRef> find(Table icdc, TableRef name, String tag) {
+    SnapshotRef ref = icdc.refs().get(tag);
+    return ref == null ? Optional.empty() : Optional.of(ref(icdc, name, tag, ref.snapshotId()));
+  }
+
+  /** The summary of the snapshot under {@code tag}, if there is one. */
+  public static Optional<Map<String, String>> summary(Table icdc, String tag) {
+    SnapshotRef ref = icdc.refs().get(tag);
+    return ref == null ? Optional.empty() : Optional.of(icdc.snapshot(ref.snapshotId()).summary());
+  }
+
+  /**
+   * Commits, in one catalog commit, the state of what {@code change} added (data and delete files)
+   * and, when it removed data files, the state of those. States already committed are kept.
+   *
+   * @param summary recorded on every snapshot committed: capture id, source range, high-water marks
+   */
+  public static void commitChange(
+      Table icdc,
+      ChangeSet change,
+      String addedTag,
+      String removedTag,
+      Map<String, String> summary,
+      Duration ttl) {
+    boolean needsAdded = change.adds() && !icdc.refs().containsKey(addedTag);
+    boolean needsRemoved = change.removesData() && !icdc.refs().containsKey(removedTag);
+    if (!needsAdded && !needsRemoved) {
+      return;
+    }
+    long base = base(icdc);
+    Transaction txn = icdc.newTransaction();
+    if (needsAdded) {
+      commitState(
+          txn,
+          base,
+          addedTag,
+          List.of(new Step(change.addedData(), change.addedDeletes(), List.of())),
+          summary,
+          ttl);
+    }
+    if (needsRemoved) {
+      commitState(
+          txn,
+          base,
+          removedTag,
+          List.of(new Step(change.removedData(), List.of(), List.of())),
+          summary,
+          ttl);
+    }
+    txn.commitTransaction();
+  }
+
+  /**
+   * One commit of a state: files to add, and paths of files added by earlier steps to remove. Steps
+   * keep their order, so the states' data sequence numbers keep the order of the source's: an
+   * equality delete of a later change applies to the rows of an earlier one, as in the source.
+   */
+  public record Step(
+      List<DataFile> addData, List<DeleteFile> addDeletes, List<ContentFile<?>> remove) {}
+
+  /**
+   * Commits a state built from {@code steps} in order, in one catalog commit, unless {@code tag}
+   * exists already.
+   */
+  public static void commitSteps(
+      Table icdc, String tag, List<Step> steps, Map<String, String> summary, Duration ttl) {
+    if (icdc.refs().containsKey(tag)) {
+      return;
+    }
+    Transaction txn = icdc.newTransaction();
+    commitState(txn, base(icdc), tag, steps, summary, ttl);
+    txn.commitTransaction();
+  }
+
+  private static void commitState(
+      Transaction txn,
+      long base,
+      String tag,
+      List<Step> steps,
+      Map<String, String> summary,
+      Duration ttl) {
+    String branch = "floe-building-" + tag;
+    txn.manageSnapshots().createBranch(branch, base).commit();
+    for (Step step : steps) {
+      if (!step.remove().isEmpty()) {
+        DeleteFiles delete = txn.newDelete().toBranch(branch);
+        step.remove().forEach(f -> delete.deleteFile(f.location()));
+        summary.forEach(delete::set);
+        delete.commit();
+      }
+      if (!step.addData().isEmpty() || !step.addDeletes().isEmpty()) {
+        RowDelta delta = txn.newRowDelta().toBranch(branch);
+        step.addData().forEach(delta::addRows);
+        step.addDeletes().forEach(delta::addDeletes);
+        summary.forEach(delta::set);
+        delta.set(SUMMARY_PREFIX + "state", tag);
+        delta.commit();
+      }
+    }
+    long head = txn.table().refs().get(branch).snapshotId();
+    txn.manageSnapshots()
+        .createTag(tag, head)
+        .setMaxRefAgeMs(tag, ttl.toMillis())
+        .removeBranch(branch)
+        .commit();
+  }
+
+  /** The empty snapshot every state starts from: the main branch's head, which never moves. */
+  static long base(Table icdc) {
+    Snapshot main = icdc.currentSnapshot();
+    if (main == null) {
+      throw new IllegalStateException(icdc.name() + " has no base snapshot");
+    }
+    return main.snapshotId();
+  }
+
+  /**
+   * The commits that built the state under {@code tag}, oldest first, as steps that rebuild it:
+   * replaying the steps of several states in order gives their union, with the source's order of
+   * data sequence numbers.
+   */
+  public static List<Step> stepsOf(Table icdc, String tag) {
+    long base = base(icdc);
+    List<Step> steps = new ArrayList<>();
+    Snapshot snapshot = icdc.snapshot(icdc.refs().get(tag).snapshotId());
+    while (snapshot != null && snapshot.snapshotId() != base) {
+      List<DataFile> data = new ArrayList<>();
+      List<DeleteFile> deletes = new ArrayList<>();
+      List<ContentFile<?>> removed = new ArrayList<>();
+      snapshot.addedDataFiles(icdc.io()).forEach(f -> data.add(f.copy()));
+      snapshot.addedDeleteFiles(icdc.io()).forEach(f -> deletes.add(f.copy()));
+      snapshot.removedDataFiles(icdc.io()).forEach(f -> removed.add(f.copy()));
+      steps.add(0, new Step(data, deletes, removed));
+      snapshot = snapshot.parentId() == null ? null : icdc.snapshot(snapshot.parentId());
+    }
+    return steps;
+  }
+
+  public static IcdcRef ref(Table icdc, TableRef name, String tag, long snapshotId) {
+    String location =
+        icdc instanceof HasTableOperations ops
+            ? ops.operations().current().metadataFileLocation()
+            : null;
+    return new IcdcRef(name, tag, snapshotId, location);
+  }
+}

@@ -1,0 +1,106 @@
+package dev.floe.capture;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.iceberg.AddedRowsScanTask;
+import org.apache.iceberg.ChangelogOperation;
+import org.apache.iceberg.ChangelogScanTask;
+import org.apache.iceberg.ContentScanTask;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DeletedDataFileScanTask;
+import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.data.parquet.GenericParquetReaders;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.parquet.Parquet;
+
+/**
+ * What Iceberg itself says a snapshot changed, as rows: the oracle of the differential tests. Rows
+ * are compared as sorted strings of the table's current schema.
+ */
+public final class IcdcOracle {
+  private IcdcOracle() {}
+
+  /** The rows of a table state, deletes applied, as Iceberg's generic reader returns them. */
+  public static List<String> rows(Table table, long snapshotId) {
+    List<String> rows = new ArrayList<>();
+    try (CloseableIterable<Record> records =
+        IcebergGenerics.read(table).useSnapshot(snapshotId).build()) {
+      records.forEach(r -> rows.add(r.toString()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    rows.sort(String::compareTo);
+    return rows;
+  }
+
+  /** The rows {@code IncrementalAppendScan} says the snapshot appended. */
+  public static List<String> appended(Table source, Long parent, long snapshot) {
+    var scan = source.newIncrementalAppendScan().toSnapshot(snapshot);
+    if (parent != null) {
+      scan = scan.fromSnapshotExclusive(parent);
+    }
+    List<String> rows = new ArrayList<>();
+    try (CloseableIterable<FileScanTask> tasks = scan.planFiles()) {
+      for (FileScanTask task : tasks) {
+        rows.addAll(read(source, task.file()));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    rows.sort(String::compareTo);
+    return rows;
+  }
+
+  /**
+   * The rows {@code IncrementalChangelogScan} says the snapshot inserted or deleted
+   * (copy-on-write).
+   */
+  public static List<String> changelog(
+      Table source, Long parent, long snapshot, ChangelogOperation operation) {
+    var scan = source.newIncrementalChangelogScan().toSnapshot(snapshot);
+    if (parent != null) {
+      scan = scan.fromSnapshotExclusive(parent);
+    }
+    List<String> rows = new ArrayList<>();
+    try (CloseableIterable<ChangelogScanTask> tasks = scan.planFiles()) {
+      for (ChangelogScanTask task : tasks) {
+        if (task.operation() != operation) {
+          continue;
+        }
+        if (task instanceof AddedRowsScanTask added) {
+          rows.addAll(read(source, added.file()));
+        } else if (task instanceof DeletedDataFileScanTask deleted) {
+          rows.addAll(read(source, deleted.file()));
+        } else if (task instanceof ContentScanTask<?> other) {
+          throw new IllegalStateException("unexpected changelog task " + other);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    rows.sort(String::compareTo);
+    return rows;
+  }
+
+  /** A data file's rows, projected to the table's current schema. */
+  public static List<String> read(Table table, DataFile file) {
+    Schema schema = table.schema();
+    List<String> rows = new ArrayList<>();
+    try (CloseableIterable<Record> reader =
+        Parquet.read(table.io().newInputFile(file.location()))
+            .project(schema)
+            .createReaderFunc(fileSchema -> GenericParquetReaders.buildReader(schema, fileSchema))
+            .build()) {
+      reader.forEach(r -> rows.add(r.toString()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return rows;
+  }
+}

@@ -1,0 +1,371 @@
+package dev.floe.capture.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.floe.capture.IcdcOracle;
+import dev.floe.capture.icdc.IcdcStates;
+import dev.floe.capture.icdc.IcdcTables;
+import dev.floe.capture.pin.SourcePins;
+import dev.floe.contracts.event.CaptureDefined;
+import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.event.SnapshotCommitted;
+import dev.floe.contracts.model.ChangeKind;
+import dev.floe.contracts.model.Exactness;
+import dev.floe.contracts.model.FieldRange;
+import dev.floe.contracts.model.TableRef;
+import dev.floe.stack.catalog.CatalogFixture;
+import dev.floe.stack.catalog.CatalogKind;
+import dev.floe.stack.test.FloeStack;
+import dev.floe.stack.writer.Orders;
+import dev.floe.stack.writer.TableWriter;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.iceberg.ChangelogOperation;
+import org.apache.iceberg.HasTableOperations;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.expressions.Expressions;
+import org.apache.iceberg.types.Types;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Capture of single snapshots on real tables of a real catalog, against Iceberg's own scans. */
+class CaptureProcessorTest {
+  private static final OffsetDateTime DAY1 =
+      OffsetDateTime.of(2026, 11, 20, 0, 0, 0, 0, ZoneOffset.UTC);
+  private static CatalogFixture fixture;
+  private static TableWriter writer;
+
+  private String name;
+  private Table source;
+  private CaptureDefined capture;
+  private CaptureProcessor processor;
+  private long nextOrder = 1;
+
+  @BeforeAll
+  static void catalog() {
+    fixture = CatalogFixture.start(CatalogKind.SQLITE, FloeStack.workDir("capture"));
+    writer = new TableWriter(fixture.catalog());
+  }
+
+  @AfterAll
+  static void close() {
+    fixture.close();
+  }
+
+  @BeforeEach
+  void source() {
+    name = "t_" + UUID.randomUUID().toString().substring(0, 8);
+    source = writer.createOrLoad(TableIdentifier.of("src", name), Orders.SCHEMA, Orders.BY_DAY);
+    capture = capture(false, List.of("order_ts", "amount", "status", "order_id"));
+    processor = new CaptureProcessor(fixture.catalog(), Clock.systemUTC());
+  }
+
+  private CaptureDefined capture(boolean exact, List<String> fields) {
+    return new CaptureDefined(
+        "cap_" + name + (exact ? "_exact" : ""),
+        new TableRef(fixture.name(), List.of("src"), name),
+        "main",
+        fields,
+        Arrays.asList(ChangeKind.values()),
+        new TableRef(
+            fixture.name(), List.of("floe_icdc"), "src__" + name + (exact ? "__exact" : "")),
+        Duration.ZERO,
+        Duration.ofDays(7),
+        Duration.ofDays(3),
+        exact,
+        "test",
+        Instant.now());
+  }
+
+  private List<Record> orders(int n, OffsetDateTime day, String status) {
+    List<Record> rows = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      rows.add(
+          Orders.order(
+              source,
+              nextOrder++,
+              "eu-west",
+              status,
+              BigDecimal.valueOf(100 + i, 2),
+              day.plusMinutes(7L * i)));
+    }
+    return rows;
+  }
+
+  private SnapshotCommitted committed(Snapshot s) {
+    return new SnapshotCommitted(
+        capture.table(),
+        source.uuid().toString(),
+        "main",
+        s.snapshotId(),
+        s.parentId(),
+        s.sequenceNumber(),
+        Instant.ofEpochMilli(s.timestampMillis()),
+        s.operation(),
+        s.summary(),
+        s.schemaId(),
+        source.spec().specId(),
+        s.manifestListLocation(),
+        ((HasTableOperations) source).operations().current().metadataFileLocation(),
+        Instant.now(),
+        0);
+  }
+
+  private ChangeCaptured capture(Snapshot s) {
+    return processor.process(capture, committed(s)).event();
+  }
+
+  private Table icdc() {
+    return fixture.catalog().loadTable(IcdcTables.identifier(capture));
+  }
+
+  /** Every file under a location of the local warehouse. */
+  static List<String> filesUnder(String location) {
+    try (var files =
+        java.nio.file.Files.walk(java.nio.file.Path.of(java.net.URI.create(location)))) {
+      return files.filter(java.nio.file.Files::isRegularFile).map(Object::toString).toList();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static long count(Iterable<?> items) {
+    return java.util.stream.StreamSupport.stream(items.spliterator(), false).count();
+  }
+
+  private static FieldRange range(ChangeCaptured event, String field) {
+    return event.ranges().stream().filter(r -> r.field().equals(field)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void anAppendIsReadableZeroCopyAndEqualsTheIncrementalAppendScan() {
+    writer.append(source, orders(3, DAY1, "NEW"));
+    Snapshot s = writer.append(source, orders(5, DAY1.plusDays(1), "PAID"));
+
+    ChangeCaptured event = capture(s);
+
+    assertThat(event.kind()).isEqualTo(ChangeKind.APPEND);
+    assertThat(event.removedIcdc()).isNull();
+    assertThat(IcdcOracle.rows(icdc(), event.icdc().snapshotId()))
+        .hasSize(5)
+        .isEqualTo(IcdcOracle.appended(source, s.parentId(), s.snapshotId()));
+    assertThat(event.stats().addedRecords()).isEqualTo(5);
+    assertThat(event.stats().addedDataFiles()).isEqualTo(1);
+    assertThat(event.partitions())
+        .singleElement()
+        .satisfies(p -> assertThat(p.path()).isEqualTo("order_ts_day=2026-11-21"));
+    assertThat(event.icdc().ref()).isEqualTo("change-" + s.snapshotId());
+  }
+
+  @Test
+  void theIcdcTableKeepsTheSourcesFieldIdsAndSpecsAndWritesNoData() {
+    writer.evolveSchema(source, u -> u.addColumn("channel", Types.StringType.get()));
+    Record row = orders(1, DAY1, "NEW").get(0);
+    row.setField("channel", "web");
+    Snapshot s = writer.append(source, List.of(row));
+
+    ChangeCaptured event = capture(s);
+
+    Table icdc = icdc();
+    assertThat(icdc.schema().sameSchema(source.schema())).isTrue();
+    assertThat(icdc.schema().findField("channel").fieldId())
+        .isEqualTo(source.schema().findField("channel").fieldId());
+    assertThat(icdc.specs().keySet()).containsAll(source.specs().keySet());
+    assertThat(icdc.spec().compatibleWith(source.spec())).isTrue();
+    assertThat(icdc.properties()).containsEntry("gc.enabled", "false");
+    List<String> referenced = new ArrayList<>();
+    icdc.snapshot(event.icdc().snapshotId())
+        .addedDataFiles(icdc.io())
+        .forEach(f -> referenced.add(f.location()));
+    List<String> sourceFiles = new ArrayList<>();
+    s.addedDataFiles(source.io()).forEach(f -> sourceFiles.add(f.location()));
+    assertThat(referenced).isEqualTo(sourceFiles);
+    assertThat(filesUnder(icdc.location())).allMatch(path -> path.contains("/metadata/"));
+    assertThat(IcdcOracle.rows(icdc, event.icdc().snapshotId()))
+        .singleElement()
+        .asString()
+        .contains("web");
+  }
+
+  @Test
+  void anOverwriteHasAnAddedAndARemovedStateThatEqualTheChangelogScan() {
+    writer.append(source, orders(4, DAY1, "NEW"));
+    Snapshot s =
+        writer.overwrite(
+            source,
+            Expressions.equal(Expressions.day("order_ts"), (int) DAY1.toLocalDate().toEpochDay()),
+            orders(2, DAY1, "PAID"));
+
+    ChangeCaptured event = capture(s);
+
+    assertThat(event.kind()).isEqualTo(ChangeKind.OVERWRITE);
+    assertThat(IcdcOracle.rows(icdc(), event.icdc().snapshotId()))
+        .hasSize(2)
+        .isEqualTo(
+            IcdcOracle.changelog(source, s.parentId(), s.snapshotId(), ChangelogOperation.INSERT));
+    assertThat(IcdcOracle.rows(icdc(), event.removedIcdc().snapshotId()))
+        .hasSize(4)
+        .isEqualTo(
+            IcdcOracle.changelog(source, s.parentId(), s.snapshotId(), ChangelogOperation.DELETE));
+    assertThat(event.stats().removedRecords()).isEqualTo(4);
+  }
+
+  @Test
+  void aFileDeleteHasOnlyARemovedState() {
+    writer.append(source, orders(3, DAY1, "NEW"));
+    Snapshot s =
+        writer.deleteFiles(
+            source,
+            Expressions.equal(Expressions.day("order_ts"), (int) DAY1.toLocalDate().toEpochDay()));
+
+    ChangeCaptured event = capture(s);
+
+    assertThat(event.kind()).isEqualTo(ChangeKind.DELETE);
+    assertThat(event.icdc()).isNull();
+    assertThat(IcdcOracle.rows(icdc(), event.removedIcdc().snapshotId()))
+        .isEqualTo(
+            IcdcOracle.changelog(source, s.parentId(), s.snapshotId(), ChangelogOperation.DELETE));
+  }
+
+  @Test
+  void rowLevelDeletesCarryTheirDeleteFiles() {
+    writer.append(source, orders(4, DAY1, "CANCELLED"));
+    Snapshot byPosition = writer.deleteRowsByPosition(source, Expressions.equal("order_id", 2L));
+    Snapshot byEquality = writer.deleteRowsByEquality(source, "order_id", List.of(3L));
+
+    ChangeCaptured positions = capture(byPosition);
+    ChangeCaptured equalities = capture(byEquality);
+
+    assertThat(positions.kind()).isEqualTo(ChangeKind.ROW_DELETE);
+    assertThat(positions.stats().addedPositionDeletes()).isEqualTo(1);
+    assertThat(equalities.stats().addedEqualityDeletes()).isEqualTo(1);
+    Table icdc = icdc();
+    List<String> carried = new ArrayList<>();
+    icdc.snapshot(positions.icdc().snapshotId())
+        .addedDeleteFiles(icdc.io())
+        .forEach(f -> carried.add(f.location()));
+    List<String> written = new ArrayList<>();
+    byPosition.addedDeleteFiles(source.io()).forEach(f -> written.add(f.location()));
+    assertThat(carried).isEqualTo(written);
+    assertThat(range(positions, "order_ts").exactness()).isEqualTo(Exactness.TRUNCATED);
+  }
+
+  @Test
+  void aCompactionIsPublishedAsReplaceWithoutAnIcdcState() {
+    writer.append(source, orders(2, DAY1, "NEW"));
+    writer.append(source, orders(2, DAY1, "NEW"));
+    Snapshot s = writer.compact(source);
+
+    ChangeCaptured event = capture(s);
+
+    assertThat(event.kind()).isEqualTo(ChangeKind.REPLACE);
+    assertThat(event.icdc()).isNull();
+    assertThat(event.removedIcdc()).isNull();
+    assertThat(event.stats().addedRecords()).isEqualTo(event.stats().removedRecords());
+  }
+
+  @Test
+  void metadataRangesOfNumbersAndTimestampsAreExactAndRight() {
+    Snapshot s = writer.append(source, orders(6, DAY1.plusHours(3), "SHIPPED"));
+
+    ChangeCaptured event = capture(s);
+
+    FieldRange ts = range(event, "order_ts");
+    assertThat(ts.exactness()).isEqualTo(Exactness.EXACT);
+    assertThat(ts.min()).isEqualTo(DAY1.plusHours(3).toInstant().toString());
+    assertThat(ts.max()).isEqualTo(DAY1.plusHours(3).plusMinutes(35).toInstant().toString());
+    assertThat(range(event, "amount").min()).isEqualTo("1.00");
+    assertThat(range(event, "amount").max()).isEqualTo("1.05");
+    assertThat(range(event, "status"))
+        .satisfies(
+            r -> {
+              assertThat(r.exactness()).isEqualTo(Exactness.EXACT);
+              assertThat(r.min()).isEqualTo("SHIPPED");
+            });
+  }
+
+  @Test
+  void longStringsAreTruncatedInMetadataAndExactWhenRead() {
+    String longStatus = "SHIPPED-TO-A-VERY-DISTANT-WAREHOUSE";
+    Snapshot s = writer.append(source, orders(2, DAY1, longStatus));
+
+    ChangeCaptured fromMetadata = capture(s);
+    capture = capture(true, List.of("status"));
+    ChangeCaptured read = capture(s);
+
+    assertThat(range(fromMetadata, "status").exactness()).isEqualTo(Exactness.TRUNCATED);
+    assertThat(range(read, "status").exactness()).isEqualTo(Exactness.EXACT);
+    assertThat(range(read, "status").min()).isEqualTo(longStatus);
+    assertThat(IcdcOracle.rows(icdc(), read.icdc().snapshotId())).hasSize(2);
+  }
+
+  @Test
+  void dataOlderThanTheHighWaterMarkIsFlaggedLate() {
+    ChangeCaptured recent = capture(writer.append(source, orders(2, DAY1.plusDays(2), "NEW")));
+    ChangeCaptured late = capture(writer.append(source, orders(2, DAY1, "NEW")));
+    ChangeCaptured newer = capture(writer.append(source, orders(2, DAY1.plusDays(3), "NEW")));
+
+    assertThat(recent.lateData()).isFalse();
+    assertThat(late.lateData()).isTrue();
+    assertThat(newer.lateData()).isFalse();
+  }
+
+  @Test
+  void capturingASnapshotAgainCommitsNothingAndGivesTheSameEvent() {
+    Snapshot s = writer.append(source, orders(2, DAY1, "NEW"));
+    ChangeCaptured first = capture(s);
+    long snapshots = count(icdc().snapshots());
+
+    ChangeCaptured again = capture(s);
+
+    assertThat(again).isEqualTo(first);
+    assertThat(count(icdc().snapshots())).isEqualTo(snapshots);
+  }
+
+  @Test
+  void capturedSnapshotsArePinnedOnTheSourceWithoutNewSnapshots() {
+    writer.append(source, orders(2, DAY1, "NEW"));
+    Snapshot s = writer.overwrite(source, Expressions.alwaysTrue(), orders(1, DAY1, "PAID"));
+    long sourceSnapshots = count(source.snapshots());
+
+    capture(s);
+
+    Table reloaded = fixture.catalog().loadTable(TableIdentifier.of("src", name));
+    assertThat(SourcePins.pinned(reloaded, capture.captureId()))
+        .containsExactlyInAnyOrder(s.snapshotId(), s.parentId());
+    assertThat(count(reloaded.snapshots())).isEqualTo(sourceSnapshots);
+  }
+
+  @Test
+  void replayingTheStepsOfTwoChangesGivesTheirUnion() {
+    ChangeCaptured a = capture(writer.append(source, orders(2, DAY1, "NEW")));
+    ChangeCaptured b = capture(writer.append(source, orders(3, DAY1.plusDays(1), "NEW")));
+    Table icdc = icdc();
+    List<IcdcStates.Step> steps = new ArrayList<>(IcdcStates.stepsOf(icdc, a.icdc().ref()));
+    steps.addAll(IcdcStates.stepsOf(icdc, b.icdc().ref()));
+
+    IcdcStates.commitSteps(icdc, "run-1", steps, Map.of("floe.run", "1"), Duration.ofDays(1));
+
+    icdc.refresh();
+    List<String> union = new ArrayList<>(IcdcOracle.rows(icdc, a.icdc().snapshotId()));
+    union.addAll(IcdcOracle.rows(icdc, b.icdc().snapshotId()));
+    union.sort(String::compareTo);
+    assertThat(IcdcOracle.rows(icdc, icdc.refs().get("run-1").snapshotId()))
+        .hasSize(5)
+        .isEqualTo(union);
+  }
+}
