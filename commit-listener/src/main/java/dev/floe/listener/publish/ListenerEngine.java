@@ -2,6 +2,7 @@ package dev.floe.listener.publish;
 
 import dev.floe.broker.DeadLetters;
 import dev.floe.broker.EventRecords;
+import dev.floe.broker.Partitions;
 import dev.floe.catalog.CatalogHandle;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.codec.EventDecodingException;
@@ -144,7 +145,7 @@ public final class ListenerEngine implements AutoCloseable {
   /** Whether this instance polls {@code tableKey} now. Thread-safe, approximate. */
   public boolean owns(String tableKey) {
     synchronized (owned) {
-      PartitionState st = owned.get(Ownership.partition(tableKey, settings.partitions()));
+      PartitionState st = owned.get(Partitions.forKey(tableKey, settings.partitions()));
       return st != null && !st.restoring;
     }
   }
@@ -289,7 +290,7 @@ public final class ListenerEngine implements AutoCloseable {
     int owning = 0;
     for (Watch watch : watches.all()) {
       String key = watch.key();
-      int partition = Ownership.partition(key, settings.partitions());
+      int partition = Partitions.forKey(key, settings.partitions());
       PartitionState st = owned.get(partition);
       if (st == null) {
         continue;
@@ -464,7 +465,7 @@ public final class ListenerEngine implements AutoCloseable {
             .toList();
     checkpoints
         .keySet()
-        .removeIf(key -> partitions.contains(Ownership.partition(key, settings.partitions())));
+        .removeIf(key -> partitions.contains(Partitions.forKey(key, settings.partitions())));
     consumer.seekToBeginning(tps);
     Map<TopicPartition, Long> ends = consumer.endOffsets(tps);
     synchronized (owned) {
@@ -551,9 +552,9 @@ public final class ListenerEngine implements AutoCloseable {
       }
       checkpoints
           .keySet()
-          .removeIf(key -> dropped.contains(Ownership.partition(key, settings.partitions())));
+          .removeIf(key -> dropped.contains(Partitions.forKey(key, settings.partitions())));
       for (Watch watch : watches.all()) {
-        if (dropped.contains(Ownership.partition(watch.key(), settings.partitions()))) {
+        if (dropped.contains(Partitions.forKey(watch.key(), settings.partitions()))) {
           schedule.forget(watch.key());
           statuses.forget(watch.key());
         }
