@@ -200,7 +200,8 @@ public final class TableWriter {
 
   /**
    * Rewrites every live data file, with its deletes applied, into one file per partition of the
-   * current spec, and drops the delete files: a {@code replace} snapshot with no logical change.
+   * current spec, and drops the delete files: a {@code replace} snapshot with no logical change. A
+   * table with no live data file is left as it is.
    */
   public Snapshot compact(Table table) {
     Snapshot before = table.currentSnapshot();
@@ -215,13 +216,19 @@ public final class TableWriter {
     }
     RewriteFiles rewrite = table.newRewrite().validateFromSnapshot(before.snapshotId());
     Map<String, DeleteFile> deletes = new LinkedHashMap<>();
+    int live = 0;
     try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
       for (FileScanTask task : tasks) {
         rewrite.deleteFile(task.file());
         task.deletes().forEach(d -> deletes.putIfAbsent(d.location(), d));
+        live++;
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+    if (live == 0) {
+      // Nothing to compact: no commit, as a compaction job would do.
+      return before;
     }
     deletes.values().forEach(rewrite::deleteFile);
     writeDataFiles(table, rows).forEach(rewrite::addFile);
