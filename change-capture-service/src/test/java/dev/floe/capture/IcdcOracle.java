@@ -21,7 +21,8 @@ import org.apache.iceberg.parquet.Parquet;
 
 /**
  * What Iceberg itself says a snapshot changed, as rows: the oracle of the differential tests. Rows
- * are compared as sorted strings of the table's current schema.
+ * are compared as sorted strings of the schema the snapshot was written with, as a time-travel read
+ * of the snapshot, or of its ICDC state, returns them.
  */
 public final class IcdcOracle {
   private IcdcOracle() {}
@@ -48,7 +49,7 @@ public final class IcdcOracle {
     List<String> rows = new ArrayList<>();
     try (CloseableIterable<FileScanTask> tasks = scan.planFiles()) {
       for (FileScanTask task : tasks) {
-        rows.addAll(read(source, task.file()));
+        rows.addAll(read(source, task.file(), schemaOf(source, snapshot)));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -74,9 +75,9 @@ public final class IcdcOracle {
           continue;
         }
         if (task instanceof AddedRowsScanTask added) {
-          rows.addAll(read(source, added.file()));
+          rows.addAll(read(source, added.file(), schemaOf(source, snapshot)));
         } else if (task instanceof DeletedDataFileScanTask deleted) {
-          rows.addAll(read(source, deleted.file()));
+          rows.addAll(read(source, deleted.file(), schemaOf(source, snapshot)));
         } else if (task instanceof ContentScanTask<?> other) {
           throw new IllegalStateException("unexpected changelog task " + other);
         }
@@ -90,7 +91,17 @@ public final class IcdcOracle {
 
   /** A data file's rows, projected to the table's current schema. */
   public static List<String> read(Table table, DataFile file) {
-    Schema schema = table.schema();
+    return read(table, file, table.schema());
+  }
+
+  /** The schema a snapshot was written with. */
+  public static Schema schemaOf(Table table, long snapshotId) {
+    Integer id = table.snapshot(snapshotId).schemaId();
+    return id == null ? table.schema() : table.schemas().get(id);
+  }
+
+  /** A data file's rows, projected to {@code schema}. */
+  public static List<String> read(Table table, DataFile file, Schema schema) {
     List<String> rows = new ArrayList<>();
     try (CloseableIterable<Record> reader =
         Parquet.read(table.io().newInputFile(file.location()))

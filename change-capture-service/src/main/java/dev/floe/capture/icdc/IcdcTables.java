@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.UUID;
 import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableMetadata;
 import org.apache.iceberg.TableMetadataParser;
@@ -48,8 +50,12 @@ public final class IcdcTables {
         capture.icdcTable().name());
   }
 
-  /** The capture's ICDC table, created on first use; schemas and specs follow the source's. */
-  public static Table createOrLoad(Catalog catalog, CaptureDefined capture, Table source) {
+  /**
+   * The capture's ICDC table, created on first use, with the schema {@code snapshot} was written
+   * with and the source's partition specs: a change state reads as the source snapshot does.
+   */
+  public static Table createOrLoad(
+      Catalog catalog, CaptureDefined capture, Table source, Snapshot snapshot) {
     TableIdentifier id = identifier(capture);
     Table icdc;
     if (catalog.tableExists(id)) {
@@ -67,7 +73,7 @@ public final class IcdcTables {
     } else {
       icdc = register(catalog, id, capture, source);
     }
-    follow(icdc, source);
+    follow(icdc, source, snapshot);
     return icdc;
   }
 
@@ -148,14 +154,18 @@ public final class IcdcTables {
   }
 
   /**
-   * Brings the ICDC table's current schema and partition specs in line with the source's, keeping
-   * field and spec ids. A no-op when they already agree.
+   * Makes the ICDC table's current schema the one {@code snapshot} was written with, and its
+   * partition specs the source's, keeping field and spec ids. A no-op when they already agree.
    */
-  public static void follow(Table icdc, Table source) {
+  public static void follow(Table icdc, Table source, Snapshot snapshot) {
     TableOperations ops = ((HasTableOperations) icdc).operations();
     TableMetadata base = ops.current();
     TableMetadata target = ((HasTableOperations) source).operations().current();
-    boolean schemaDiffers = !base.schema().sameSchema(target.schema());
+    Schema schema =
+        snapshot.schemaId() == null
+            ? target.schema()
+            : target.schemasById().getOrDefault(snapshot.schemaId(), target.schema());
+    boolean schemaDiffers = !base.schema().sameSchema(schema);
     boolean specsDiffer =
         !base.specsById().keySet().containsAll(target.specsById().keySet())
             || base.defaultSpecId() != target.defaultSpecId();
@@ -165,8 +175,7 @@ public final class IcdcTables {
     }
     TableMetadata.Builder builder = TableMetadata.buildFrom(base);
     if (schemaDiffers) {
-      builder.setCurrentSchema(
-          target.schema(), Math.max(base.lastColumnId(), target.lastColumnId()));
+      builder.setCurrentSchema(schema, Math.max(base.lastColumnId(), target.lastColumnId()));
     }
     for (PartitionSpec spec : target.specs()) {
       if (!base.specsById().containsKey(spec.specId())) {

@@ -47,6 +47,33 @@ public final class Bounds {
     };
   }
 
+  /** The internal value of a canonical string: the inverse of {@link #format}. */
+  public static Object parse(Type.PrimitiveType type, String text) {
+    return switch (type.typeId()) {
+      case BOOLEAN -> Boolean.parseBoolean(text);
+      case INTEGER -> Integer.parseInt(text);
+      case LONG -> Long.parseLong(text);
+      case FLOAT -> Float.parseFloat(text);
+      case DOUBLE -> Double.parseDouble(text);
+      case DATE -> Math.toIntExact(LocalDate.parse(text).toEpochDay());
+      case TIME -> LocalTime.parse(text).toNanoOfDay() / 1000;
+      case TIMESTAMP ->
+          Math.floorDiv(nanos(((Types.TimestampType) type).shouldAdjustToUTC(), text), 1000L);
+      case TIMESTAMP_NANO -> nanos(((Types.TimestampNanoType) type).shouldAdjustToUTC(), text);
+      case DECIMAL -> new BigDecimal(text);
+      case STRING -> text;
+      case UUID -> java.util.UUID.fromString(text);
+      default -> throw new IllegalArgumentException("ranges of " + type + " are not reported");
+    };
+  }
+
+  private static long nanos(boolean utc, String text) {
+    Instant instant =
+        utc ? Instant.parse(text) : LocalDateTime.parse(text).toInstant(ZoneOffset.UTC);
+    return Math.addExact(
+        Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
+  }
+
   private static String timestamp(Types.TimestampType type, long nanos) {
     return timestamp(type.shouldAdjustToUTC(), nanos);
   }

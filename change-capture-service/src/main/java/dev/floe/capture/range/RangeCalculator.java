@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.apache.iceberg.ContentFile;
+import org.apache.iceberg.FileContent;
 import org.apache.iceberg.MetricsConfig;
 import org.apache.iceberg.MetricsModes;
 import org.apache.iceberg.PartitionField;
@@ -23,9 +24,10 @@ import org.apache.iceberg.types.Types;
 /**
  * The change range of tracked fields over a set of files, from metadata alone: each file's column
  * bounds, or, where a file has none for the field, its partition value. Exactness is the weakest of
- * the files': strings whose bound may have been truncated by the metrics mode, and ranges taken
- * from a time partition, are {@code truncated}; a file with neither bounds nor a partition value
- * for the field makes the range {@code unknown}.
+ * the files': strings whose bound may have been truncated by the metrics mode, ranges taken from a
+ * time partition, and the bounds of delete files (an equality delete's keys enclose the rows it
+ * deletes, but a key may match nothing) are {@code truncated}; a file with neither bounds nor a
+ * partition value for the field makes the range {@code unknown}.
  *
  * <p>Stateless and thread-safe.
  */
@@ -120,7 +122,9 @@ public final class RangeCalculator {
           type.typeId() == Type.TypeID.STRING
               && (lo.toString().codePointCount(0, lo.toString().length()) >= truncate
                   || hi.toString().codePointCount(0, hi.toString().length()) >= truncate);
-      range.add(lo, hi, truncated ? Exactness.TRUNCATED : Exactness.EXACT);
+      // A delete file's bounds are those of its keys, not of the rows they matched: they enclose.
+      boolean enclosing = truncated || file.content() != FileContent.DATA;
+      range.add(lo, hi, enclosing ? Exactness.TRUNCATED : Exactness.EXACT);
       return;
     }
     if (!fromPartition(range, file, field, spec)) {
