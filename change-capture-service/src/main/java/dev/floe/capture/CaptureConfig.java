@@ -4,6 +4,10 @@ import dev.floe.catalog.CatalogConfig;
 import dev.floe.contracts.topic.Topics;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import java.time.Duration;
+import java.util.Optional;
 
 /** The change-capture-service's configuration: everything under {@code floe.}. */
 @ConfigMapping(prefix = "floe")
@@ -14,6 +18,8 @@ public interface CaptureConfig {
 
   TopicsConfig topics();
 
+  Capture capture();
+
   /** Topic names; the defaults are the contract's. */
   interface TopicsConfig {
     /** Snapshot and table events, read. */
@@ -23,5 +29,49 @@ public interface CaptureConfig {
     /** Captured change sets, written. */
     @WithDefault(Topics.CHANGES)
     String changes();
+
+    /** Capture definitions (compacted). */
+    @WithDefault(Topics.CAPTURES)
+    String captures();
+
+    /** Partitions of the topics created at start-up. */
+    @WithDefault("12")
+    @Min(1)
+    @Max(1000)
+    int partitions();
+  }
+
+  /** Capture behaviour and defaults of new captures. */
+  interface Capture {
+    /** Names this instance; its transactional id derives from it. Defaults to the host name. */
+    Optional<String> instanceId();
+
+    /** The consumer group of all instances; they share the source tables. */
+    @WithDefault("floe-change-capture")
+    String groupId();
+
+    /** The namespace of ICDC tables when a capture names none. */
+    @WithDefault("floe_icdc")
+    String icdcNamespace();
+
+    /** How long a change set stays readable when a capture says nothing. */
+    @WithDefault("P7D")
+    Duration icdcTtl();
+
+    /** How long a source snapshot stays pinned when a capture says nothing. */
+    @WithDefault("P3D")
+    Duration pinTtl();
+
+    /** How often expired ICDC states and pins are cleaned up. */
+    @WithDefault("10m")
+    Duration maintenanceInterval();
+
+    /** The longest back-off between retries of a capture that failed transiently. */
+    @WithDefault("30s")
+    Duration maxBackoff();
+
+    /** The Kafka transaction timeout. */
+    @WithDefault("30s")
+    Duration transactionTimeout();
   }
 }

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.iceberg.ContentFile;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.PartitionField;
@@ -75,11 +76,15 @@ public final class CaptureProcessor {
     }
   }
 
-  private final Catalog catalog;
+  private final Supplier<Catalog> catalogs;
   private final Clock clock;
 
-  public CaptureProcessor(Catalog catalog, Clock clock) {
-    this.catalog = catalog;
+  /**
+   * @param catalogs the catalog, asked for on each capture: it may be down at start-up, and then
+   *     throws a transient failure
+   */
+  public CaptureProcessor(Supplier<Catalog> catalogs, Clock clock) {
+    this.catalogs = catalogs;
     this.clock = clock;
   }
 
@@ -87,6 +92,7 @@ public final class CaptureProcessor {
     if (!capture.branch().equals(committed.branch())) {
       return Outcome.skipped("branch " + committed.branch() + " is not captured");
     }
+    Catalog catalog = catalogs.get();
     Table source;
     try {
       source = catalog.loadTable(identifier(committed));
@@ -106,7 +112,7 @@ public final class CaptureProcessor {
       return new Outcome(
           null, change, "the capture does not take " + change.kind().wireName() + " changes");
     }
-    Table icdc = IcdcTables.createOrLoad(catalog, capture, source);
+    Table icdc = IcdcTables.createOrLoad(catalog, capture, source, snapshot);
 
     Map<Integer, Object> previousMarks = highWaterMarks(icdc, capture, snapshot);
     List<FieldBounds> bounds = ranges(capture, source, change);

@@ -71,7 +71,7 @@ class CaptureProcessorTest {
     name = "t_" + UUID.randomUUID().toString().substring(0, 8);
     source = writer.createOrLoad(TableIdentifier.of("src", name), Orders.SCHEMA, Orders.BY_DAY);
     capture = capture(false, List.of("order_ts", "amount", "status", "order_id"));
-    processor = new CaptureProcessor(fixture.catalog(), Clock.systemUTC());
+    processor = new CaptureProcessor(fixture::catalog, Clock.systemUTC());
   }
 
   private CaptureDefined capture(boolean exact, List<String> fields) {

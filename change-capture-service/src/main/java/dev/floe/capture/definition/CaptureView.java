@@ -1,0 +1,30 @@
+package dev.floe.capture.definition;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A capture as {@code GET /captures} shows it.
+ *
+ * @param icdcTable {@code namespace.table} of its ICDC table
+ * @param states the change states readable now; only on {@code GET /captures/{id}}
+ * @param pinned the source snapshots pinned now; only on {@code GET /captures/{id}}
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record CaptureView(
+    String id,
+    String table,
+    String branch,
+    List<String> trackedFields,
+    List<String> changeKinds,
+    String icdcTable,
+    Duration coalesceWindow,
+    Duration icdcTtl,
+    Duration pinTtl,
+    boolean exactRanges,
+    String definedBy,
+    Instant definedAt,
+    Integer states,
+    Integer pinned) {}

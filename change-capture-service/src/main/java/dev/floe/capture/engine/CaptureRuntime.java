@@ -1,0 +1,307 @@
+package dev.floe.capture.engine;
+
+import dev.floe.broker.CompactedTopicReader;
+import dev.floe.broker.KafkaClients;
+import dev.floe.broker.Partitions;
+import dev.floe.broker.TopicBootstrap;
+import dev.floe.broker.TopicSpec;
+import dev.floe.capture.CaptureConfig;
+import dev.floe.capture.capture.CaptureProcessor;
+import dev.floe.capture.definition.CaptureRegistry;
+import dev.floe.capture.icdc.IcdcMaintenance;
+import dev.floe.capture.icdc.IcdcTables;
+import dev.floe.capture.pin.SourcePins;
+import dev.floe.capture.status.CaptureMetrics;
+import dev.floe.catalog.CatalogHandle;
+import dev.floe.contracts.codec.EventDecodingException;
+import dev.floe.contracts.event.CaptureDefined;
+import dev.floe.contracts.event.Event;
+import dev.floe.contracts.event.Payload;
+import dev.floe.contracts.topic.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.jboss.logging.Logger;
+
+/**
+ * Wires and runs the capture service: prepares the topics, reads the capture definitions, runs the
+ * capture loop and the periodic maintenance (ICDC expiry, pin release), and stops them in order.
+ * The broker may be down at start-up: the service starts, reports not ready, and retries.
+ */
+@ApplicationScoped
+public class CaptureRuntime {
+  private static final Logger LOG = Logger.getLogger(CaptureRuntime.class);
+
+  private final CaptureConfig config;
+  private final KafkaClients kafka;
+  private final CatalogHandle catalog;
+  private final CaptureRegistry registry = new CaptureRegistry();
+  private final CaptureMetrics metrics;
+  private final String instanceId;
+  private final ScheduledExecutorService maintenance =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "floe-capture-maintenance");
+            t.setDaemon(true);
+            return t;
+          });
+  private volatile CaptureEngine engine;
+  private volatile CompactedTopicReader definitions;
+  private volatile Producer<String, byte[]> writer;
+  private volatile String state = "preparing Kafka topics";
+  private volatile boolean stopping;
+  private Thread main;
+
+  @Inject
+  public CaptureRuntime(
+      CaptureConfig config, KafkaClients kafka, CatalogHandle catalog, MeterRegistry meters) {
+    this.config = config;
+    this.kafka = kafka;
+    this.catalog = catalog;
+    this.metrics = new CaptureMetrics(meters);
+    this.instanceId = config.capture().instanceId().orElseGet(CaptureRuntime::hostName);
+  }
+
+  void start(@Observes StartupEvent started) {
+    main = new Thread(this::run, "floe-capture");
+    main.start();
+  }
+
+  private void run() {
+    while (!stopping) {
+      try (Admin admin = kafka.admin()) {
+        TopicBootstrap.ensure(admin, topics(), Duration.ofSeconds(10));
+        break;
+      } catch (RuntimeException e) {
+        state = "waiting for Kafka: " + e.getMessage();
+        LOG.warnf("change-capture-service: %s", state);
+        pause(Duration.ofSeconds(2));
+      }
+    }
+    if (stopping) {
+      return;
+    }
+    writer =
+        kafka.producer(
+            Map.of(
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true));
+    definitions =
+        new CompactedTopicReader(
+            kafka.consumer(readerConfig()),
+            List.of(config.topics().captures()),
+            new CompactedTopicReader.Handler() {
+              @Override
+              public void apply(String topic, String key, Payload payload) {
+                if (payload == null || payload instanceof CaptureDefined) {
+                  registry.apply(key, (CaptureDefined) payload);
+                } else {
+                  metrics.deadLettered("invalid-definition");
+                }
+              }
+
+              @Override
+              public void invalid(ConsumerRecord<String, byte[]> record, EventDecodingException e) {
+                metrics.deadLettered("invalid-definition");
+              }
+            },
+            "floe-capture-definitions");
+    definitions.start();
+    long every = config.capture().maintenanceInterval().toMillis();
+    maintenance.scheduleWithFixedDelay(this::maintain, every, every, TimeUnit.MILLISECONDS);
+    engine =
+        new CaptureEngine(
+            new CaptureEngine.Settings(
+                config.topics().snapshots(),
+                config.topics().changes(),
+                Event.sourceOf(CaptureEngine.SERVICE),
+                config.capture().maxBackoff()),
+            new CaptureEngine.Clients() {
+              @Override
+              public Producer<String, byte[]> transactionalProducer() {
+                return kafka.producer(
+                    Map.of(
+                        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                        config.capture().groupId() + "-" + instanceId,
+                        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                        (int) config.capture().transactionTimeout().toMillis(),
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.CLIENT_ID_CONFIG,
+                        "floe-capture-" + instanceId));
+              }
+
+              @Override
+              public org.apache.kafka.clients.consumer.Consumer<String, byte[]> groupConsumer() {
+                Map<String, Object> props = readerConfig();
+                props.put(ConsumerConfig.GROUP_ID_CONFIG, config.capture().groupId());
+                props.put(ConsumerConfig.CLIENT_ID_CONFIG, "floe-capture-" + instanceId + "-group");
+                props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+                props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
+                props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
+                return kafka.consumer(props);
+              }
+            },
+            registry,
+            new CaptureProcessor(catalog::get, Clock.systemUTC()),
+            metrics,
+            Clock.systemUTC());
+    state = "running";
+    engine.run();
+  }
+
+  /** Expires ICDC states and releases expired pins of the captures this instance owns. */
+  void maintain() {
+    Map<String, Integer> pinned = new HashMap<>();
+    for (CaptureDefined capture : registry.all()) {
+      if (!owns(capture)) {
+        continue;
+      }
+      try {
+        var cat = catalog.get();
+        TableIdentifier icdcId = IcdcTables.identifier(capture);
+        if (cat.tableExists(icdcId)) {
+          Table icdc = cat.loadTable(icdcId);
+          int expired = IcdcMaintenance.expire(icdc, java.time.Instant.now());
+          IcdcMaintenance.cleanMetadata(icdc, java.time.Instant.now(), IcdcMaintenance.GRACE);
+          metrics.expired(capture.captureId(), expired);
+        }
+        Table source = cat.loadTable(sourceId(capture));
+        SourcePins.releaseExpired(source, capture.captureId(), System.currentTimeMillis());
+        pinned.put(capture.captureId(), SourcePins.pinned(source, capture.captureId()).size());
+      } catch (RuntimeException e) {
+        LOG.warnf(
+            "maintenance of capture %s failed, retrying later: %s",
+            capture.captureId(), Failures.describe(e));
+      }
+    }
+    metrics.pinned(pinned);
+  }
+
+  private boolean owns(CaptureDefined capture) {
+    CaptureEngine e = engine;
+    return e != null
+        && e.owns(
+            Partitions.forKey(Topics.tableKey(capture.table()), config.topics().partitions()));
+  }
+
+  static TableIdentifier sourceId(CaptureDefined capture) {
+    return TableIdentifier.of(
+        Namespace.of(capture.table().namespace().toArray(String[]::new)), capture.table().name());
+  }
+
+  private List<TopicSpec> topics() {
+    int partitions = config.topics().partitions();
+    return List.of(
+        TopicSpec.stream(config.topics().snapshots(), partitions),
+        TopicSpec.stream(config.topics().changes(), partitions),
+        TopicSpec.compacted(config.topics().captures(), Math.min(partitions, 3)),
+        TopicSpec.stream(Topics.deadLetter(CaptureEngine.SERVICE), 1));
+  }
+
+  private Map<String, Object> readerConfig() {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "floe-capture-" + instanceId + "-definitions");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+    return props;
+  }
+
+  void stop(@Observes ShutdownEvent stopped) {
+    stopping = true;
+    maintenance.shutdownNow();
+    CaptureEngine e = engine;
+    if (e != null) {
+      e.close();
+    }
+    if (main != null) {
+      try {
+        main.join(15_000);
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (definitions != null) {
+      definitions.close();
+    }
+    if (writer != null) {
+      writer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private void pause(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopping = true;
+    }
+  }
+
+  private static String hostName() {
+    String host = System.getenv("HOSTNAME");
+    if (host != null && !host.isBlank()) {
+      return host;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+
+  public CaptureConfig config() {
+    return config;
+  }
+
+  public CaptureRegistry registry() {
+    return registry;
+  }
+
+  public CatalogHandle catalog() {
+    return catalog;
+  }
+
+  /** The producer of definitions, or null while Kafka is not ready. */
+  public Producer<String, byte[]> writer() {
+    return writer;
+  }
+
+  /** The definitions reader, or null while Kafka is not ready. */
+  public CompactedTopicReader definitions() {
+    return definitions;
+  }
+
+  public String state() {
+    CaptureEngine e = engine;
+    return e == null ? state : e.state();
+  }
+
+  public String instanceId() {
+    return instanceId;
+  }
+}
