@@ -89,6 +89,23 @@ public final class ServiceProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Asks the JVM for a thread dump (SIGQUIT), which it writes to its log: for a test that finds the
+   * service stuck.
+   */
+  public void dumpThreads() {
+    try {
+      new ProcessBuilder("kill", "-QUIT", Long.toString(process.pid()))
+          .inheritIO()
+          .start()
+          .waitFor(5, TimeUnit.SECONDS);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Waits for the process to end by itself and returns its exit code. */
   public int awaitExit(Duration timeout) {
     try {
