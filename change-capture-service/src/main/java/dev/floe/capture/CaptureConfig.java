@@ -70,6 +70,13 @@ public interface CaptureConfig {
     @WithDefault("30s")
     Duration maxBackoff();
 
+    /**
+     * How long one Kafka transaction may keep capturing before it commits: a backlog's events
+     * become visible in steps of this, not all at the end.
+     */
+    @WithDefault("500ms")
+    Duration batchBudget();
+
     /** The Kafka transaction timeout. */
     @WithDefault("30s")
     Duration transactionTimeout();

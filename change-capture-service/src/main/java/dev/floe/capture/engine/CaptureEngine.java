@@ -55,7 +55,11 @@ public final class CaptureEngine {
 
   /** Topics and limits. */
   public record Settings(
-      String snapshotsTopic, String changesTopic, String source, Duration maxBackoff) {}
+      String snapshotsTopic,
+      String changesTopic,
+      String source,
+      Duration maxBackoff,
+      Duration batchBudget) {}
 
   /** Builds the clients; called again after the producer was fenced. */
   public interface Clients {
@@ -145,10 +149,18 @@ public final class CaptureEngine {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     Map<TopicPartition, Long> firstOffsets = new HashMap<>();
     List<dev.floe.contracts.event.ChangeCaptured> published = new ArrayList<>();
+    long deadline = System.nanoTime() + settings.batchBudget().toNanos();
+    boolean spent = false;
     try {
       producer.beginTransaction();
       for (TopicPartition tp : records.partitions()) {
         for (ConsumerRecord<String, byte[]> record : records.records(tp)) {
+          if (spent) {
+            // Left for the next transaction: fetched again from here.
+            consumer.seek(tp, record.offset());
+            break;
+          }
+          spent = System.nanoTime() - deadline >= 0;
           firstOffsets.putIfAbsent(tp, record.offset());
           try {
             for (ProducerRecord<String, byte[]> out : handle(record, published)) {

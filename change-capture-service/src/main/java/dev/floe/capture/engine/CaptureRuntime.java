@@ -135,7 +135,8 @@ public class CaptureRuntime {
                 config.topics().snapshots(),
                 config.topics().changes(),
                 Event.sourceOf(CaptureEngine.SERVICE),
-                config.capture().maxBackoff()),
+                config.capture().maxBackoff(),
+                config.capture().batchBudget()),
             new CaptureEngine.Clients() {
               @Override
               public Producer<String, byte[]> transactionalProducer() {
@@ -158,6 +159,9 @@ public class CaptureRuntime {
                 Map<String, Object> props = readerConfig();
                 props.put(ConsumerConfig.GROUP_ID_CONFIG, config.capture().groupId());
                 props.put(ConsumerConfig.CLIENT_ID_CONFIG, "floe-capture-" + instanceId + "-group");
+                // Static membership: a restarted instance takes its partitions back at once,
+                // without waiting for the session of the one that died to time out.
+                props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "floe-capture-" + instanceId);
                 props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
                 props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
                 props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);

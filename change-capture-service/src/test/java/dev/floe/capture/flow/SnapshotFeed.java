@@ -19,11 +19,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Publishes {@code SnapshotCommitted} events as the commit-listener does, so that the capture
  * service is tested on its own input, through the real broker.
  */
-final class SnapshotFeed implements AutoCloseable {
+public final class SnapshotFeed implements AutoCloseable {
   private final KafkaProducer<String, byte[]> producer;
   private final String catalog;
 
-  SnapshotFeed(String bootstrapServers, String catalog) {
+  public SnapshotFeed(String bootstrapServers, String catalog) {
     this.catalog = catalog;
     this.producer =
         new KafkaProducer<>(
@@ -36,7 +36,7 @@ final class SnapshotFeed implements AutoCloseable {
             new ByteArraySerializer());
   }
 
-  static SnapshotCommitted committed(TableRef ref, Table table, Snapshot s) {
+  public static SnapshotCommitted committed(TableRef ref, Table table, Snapshot s) {
     return new SnapshotCommitted(
         ref,
         table.uuid().toString(),
@@ -55,7 +55,7 @@ final class SnapshotFeed implements AutoCloseable {
         Math.max(0, System.currentTimeMillis() - s.timestampMillis()));
   }
 
-  void publish(TableRef ref, Table table, Snapshot snapshot) {
+  public void publish(TableRef ref, Table table, Snapshot snapshot) {
     Event event =
         Event.of(committed(ref, table, snapshot), Event.sourceOf("commit-listener"), Instant.now());
     producer.send(EventRecords.of(Topics.SNAPSHOTS, event));

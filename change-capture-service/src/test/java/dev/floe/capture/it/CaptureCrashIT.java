@@ -1,0 +1,222 @@
+package dev.floe.capture.it;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.floe.capture.flow.SnapshotFeed;
+import dev.floe.capture.icdc.IcdcStates;
+import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.model.ChangeKind;
+import dev.floe.contracts.model.TableRef;
+import dev.floe.contracts.topic.Topics;
+import dev.floe.stack.ServiceProcess;
+import dev.floe.stack.catalog.CatalogFixture;
+import dev.floe.stack.catalog.CatalogKind;
+import dev.floe.stack.kafka.EmbeddedKafka;
+import dev.floe.stack.test.EventTap;
+import dev.floe.stack.test.FloeStack;
+import dev.floe.stack.writer.Orders;
+import dev.floe.stack.writer.TableWriter;
+import io.restassured.http.ContentType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Collectors;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.expressions.Expressions;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The packaged capture service is killed with SIGKILL at random points while it captures a stream
+ * of snapshots, and restarted. Every snapshot is still captured exactly once: one {@code
+ * ChangeCaptured} for a read-committed consumer, and one ICDC commit per state, never two.
+ */
+class CaptureCrashIT {
+  static final Path APP =
+      Path.of(System.getProperty("floe.capture.app", "target/quarkus-app")).toAbsolutePath();
+  private static final int COMMITS = 30;
+  private static final int KILLS = 3;
+
+  private static final OffsetDateTime DAY =
+      OffsetDateTime.of(2026, 11, 20, 0, 0, 0, 0, ZoneOffset.UTC);
+
+  @ParameterizedTest
+  @EnumSource(CatalogKind.class)
+  @Timeout(300)
+  void killedAndRestartedCaptureCapturesEverySnapshotExactlyOnce(CatalogKind kind)
+      throws Exception {
+    Path home = FloeStack.workDir("capture-crash-" + kind);
+    try (EmbeddedKafka kafka = EmbeddedKafka.start();
+        CatalogFixture catalog = CatalogFixture.start(kind, home);
+        EventTap changes = new EventTap(kafka.bootstrapServers(), Topics.CHANGES);
+        SnapshotFeed feed = new SnapshotFeed(kafka.bootstrapServers(), catalog.name())) {
+      TableWriter writer = new TableWriter(catalog.catalog());
+      Table source =
+          writer.createOrLoad(TableIdentifier.of("crash", "orders"), Orders.SCHEMA, Orders.BY_DAY);
+      TableRef ref = new TableRef(catalog.name(), List.of("crash"), "orders");
+
+      Map<String, String> config = new LinkedHashMap<>(catalog.floeConfig());
+      config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+      config.put("floe.capture.instance-id", "crash");
+      config.put("floe.capture.max-backoff", "2s");
+      config.put("floe.topics.partitions", "4");
+      ServiceProcess capture = start(config, home);
+      given()
+          .baseUri(capture.url().toString())
+          .contentType(ContentType.JSON)
+          .body(
+              Map.of(
+                  "id",
+                  "crash-orders",
+                  "table",
+                  "crash.orders",
+                  "trackedFields",
+                  List.of("order_ts")))
+          .post("/captures")
+          .then()
+          .statusCode(201);
+
+      // Every fifth commit replaces a day: an overwrite commits two ICDC states at once.
+      Map<Long, ChangeKind> expected = new LinkedHashMap<>();
+      List<Snapshot> snapshots = new ArrayList<>();
+      for (int i = 0; i < COMMITS; i++) {
+        Snapshot s =
+            i % 5 == 4
+                ? writer.overwrite(
+                    source,
+                    Expressions.equal(
+                        Expressions.day("order_ts"),
+                        (int) DAY.plusDays(i % 3).toLocalDate().toEpochDay()),
+                    List.of(order(source, i, i % 3)))
+                : writer.append(source, List.of(order(source, i, i % 3)));
+        expected.put(s.snapshotId(), ChangeKind.valueOf(s.operation().toUpperCase()));
+        snapshots.add(s);
+      }
+      // A backlog: the service is busy capturing whenever it is killed.
+      snapshots.forEach(s -> feed.publish(ref, source, s));
+
+      Random random = new Random(kind.ordinal());
+      int killedWhileCapturing = 0;
+      for (int kill = 0; kill < KILLS; kill++) {
+        int target = (kill + 1) * COMMITS / (KILLS + 2) + random.nextInt(4);
+        await()
+            .atMost(Duration.ofSeconds(120))
+            .pollInterval(Duration.ofMillis(50))
+            .until(
+                () -> {
+                  changes.poll(Duration.ofMillis(50));
+                  return captured(changes).size() >= target;
+                });
+        capture.kill();
+        if (captured(changes).size() < COMMITS) {
+          killedWhileCapturing++;
+        }
+        capture = start(config, home);
+      }
+      assertThat(killedWhileCapturing)
+          .as("kills while snapshots were being captured")
+          .isEqualTo(KILLS);
+
+      try {
+        try {
+          await()
+              .atMost(Duration.ofSeconds(90))
+              .pollInterval(Duration.ofMillis(250))
+              .until(
+                  () -> {
+                    changes.poll(Duration.ofMillis(100));
+                    return captured(changes).size() >= COMMITS;
+                  });
+        } catch (org.awaitility.core.ConditionTimeoutException stuck) {
+          capture.dumpThreads();
+          throw new AssertionError(
+              "captured "
+                  + captured(changes).size()
+                  + " of "
+                  + COMMITS
+                  + "; threads in "
+                  + capture.log(),
+              stuck);
+        }
+        changes.drain();
+        List<ChangeCaptured> events = captured(changes);
+        assertThat(events).as("one event per snapshot").hasSize(COMMITS);
+        assertThat(events.stream().map(c -> c.range().toSnapshotId()))
+            .containsExactlyElementsOf(expected.keySet());
+        assertThat(
+                events.stream()
+                    .collect(Collectors.toMap(c -> c.range().toSnapshotId(), ChangeCaptured::kind)))
+            .isEqualTo(expected);
+
+        Table icdc =
+            catalog
+                .catalog()
+                .loadTable(TableIdentifier.of("floe_icdc", "crash__orders__crash_orders"));
+        Map<Long, Integer> commitsPerSnapshot = new HashMap<>();
+        for (Snapshot s : icdc.snapshots()) {
+          String from = s.summary().get(IcdcStates.SUMMARY_PREFIX + "source-snapshot-id");
+          if (from != null) {
+            commitsPerSnapshot.merge(Long.parseLong(from), 1, Integer::sum);
+          }
+        }
+        Map<Long, Integer> states = new HashMap<>();
+        expected.forEach((id, kind1) -> states.put(id, kind1 == ChangeKind.OVERWRITE ? 2 : 1));
+        assertThat(commitsPerSnapshot)
+            .as("ICDC commits per source snapshot: one per state, never two")
+            .isEqualTo(states);
+        for (Map.Entry<Long, Integer> e : states.entrySet()) {
+          assertThat(icdc.refs()).containsKey(IcdcStates.changeTag(e.getKey()));
+          if (e.getValue() == 2) {
+            assertThat(icdc.refs()).containsKey(IcdcStates.removedTag(e.getKey()));
+          }
+        }
+      } finally {
+        capture.close();
+      }
+    }
+  }
+
+  private static List<ChangeCaptured> captured(EventTap changes) {
+    return changes.payloads(ChangeCaptured.class, c -> c.captureId().equals("crash-orders"));
+  }
+
+  private static org.apache.iceberg.data.Record order(Table table, int i, int day) {
+    return Orders.order(
+        table, i, "eu-west", "NEW", BigDecimal.valueOf(i), DAY.plusDays(day).plusMinutes(i));
+  }
+
+  private static ServiceProcess start(Map<String, String> config, Path home) {
+    ServiceProcess process =
+        ServiceProcess.start(
+            "change-capture-service", APP, freePort(), config, home.resolve("logs"));
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> process.readiness() == 200);
+    return process;
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
