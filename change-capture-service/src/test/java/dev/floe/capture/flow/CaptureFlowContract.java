@@ -147,11 +147,8 @@ abstract class CaptureFlowContract {
       TableWriter writer, Table source, Random random, long order, int step) {
     source.refresh();
     int op = random.nextInt(100);
-    if (source.currentSnapshot() == null || op < 40) {
-      return writer.append(source, rows(source, random, order, 1 + random.nextInt(6)));
-    }
     // Every kind is covered whatever the seed: rows written at step 12 are deleted row-level by
-    // position at 13 and by equality at 14.
+    // position at 13 and by equality at 14. These come before the random draw decides anything.
     if (step == 12) {
       return writer.append(source, rows(source, random, order, 4, 0));
     }
@@ -165,6 +162,9 @@ abstract class CaptureFlowContract {
       writer.evolveSchema(source, u -> u.addColumn("channel", Types.StringType.get()));
       source.refresh();
       return writer.append(source, rows(source, random, order, 3));
+    }
+    if (source.currentSnapshot() == null || op < 40) {
+      return writer.append(source, rows(source, random, order, 1 + random.nextInt(6)));
     }
     int day = random.nextInt(4);
     if (op < 55) {
