@@ -181,7 +181,11 @@ public final class CaptureProcessor {
   }
 
   private List<FieldBounds> ranges(CaptureDefined capture, Table source, ChangeSet change) {
-    List<ContentFile<?>> files = new ArrayList<>(change.allFiles().toList());
+    // A removed delete file changes no row: the rows it deleted were gone before, and it is removed
+    // with its data files or by a compaction. Only added files and removed data files have ranges.
+    List<ContentFile<?>> files = new ArrayList<>(change.addedData());
+    files.addAll(change.addedDeletes());
+    files.addAll(change.removedData());
     Map<Integer, Object[]> read = Map.of();
     if (capture.exactRanges() && !capture.trackedFields().isEmpty()) {
       List<DataFile> data = new ArrayList<>(change.addedData());

@@ -1,9 +1,20 @@
 package dev.floe.capture.change;
 
 import dev.floe.contracts.model.ChangeKind;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DataOperations;
+import org.apache.iceberg.DeleteFile;
+import org.apache.iceberg.ManifestFile;
+import org.apache.iceberg.ManifestFiles;
+import org.apache.iceberg.ManifestReader;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.io.FileIO;
@@ -17,13 +28,14 @@ public final class ChangeReader {
 
   public static ChangeSet read(Table source, Snapshot snapshot) {
     FileIO io = source.io();
-    List<org.apache.iceberg.DataFile> addedData = new ArrayList<>();
-    List<org.apache.iceberg.DeleteFile> addedDeletes = new ArrayList<>();
-    List<org.apache.iceberg.DataFile> removedData = new ArrayList<>();
-    List<org.apache.iceberg.DeleteFile> removedDeletes = new ArrayList<>();
+    List<DataFile> addedData = new ArrayList<>();
+    List<DeleteFile> addedDeletes = new ArrayList<>();
+    List<DataFile> removedData = new ArrayList<>();
+    List<DeleteFile> removedDeletes = new ArrayList<>();
     snapshot.addedDataFiles(io).forEach(f -> addedData.add(f.copy()));
     snapshot.addedDeleteFiles(io).forEach(f -> addedDeletes.add(f.copy()));
     snapshot.removedDataFiles(io).forEach(f -> removedData.add(f.copy()));
+    withStats(source, snapshot, removedData);
     snapshot.removedDeleteFiles(io).forEach(f -> removedDeletes.add(f.copy()));
     return new ChangeSet(
         snapshot.snapshotId(),
@@ -37,6 +49,47 @@ public final class ChangeReader {
         addedDeletes,
         removedData,
         removedDeletes);
+  }
+
+  /**
+   * Puts back the column statistics of removed data files, which Iceberg drops from the entries of
+   * removed files. They are read from the parent's manifests that this snapshot replaced, where the
+   * files were live: only the manifests the commit rewrote, so the cost stays O(change). When the
+   * parent has expired, the files keep no statistics and their ranges fall back to partitions.
+   */
+  private static void withStats(Table source, Snapshot snapshot, List<DataFile> removed) {
+    if (removed.isEmpty() || snapshot.parentId() == null) {
+      return;
+    }
+    Snapshot parent = source.snapshot(snapshot.parentId());
+    if (parent == null) {
+      return;
+    }
+    FileIO io = source.io();
+    Map<String, Integer> wanted = new HashMap<>();
+    for (int i = 0; i < removed.size(); i++) {
+      wanted.put(removed.get(i).location(), i);
+    }
+    Set<String> kept = new HashSet<>();
+    snapshot.dataManifests(io).forEach(m -> kept.add(m.path()));
+    for (ManifestFile manifest : parent.dataManifests(io)) {
+      if (wanted.isEmpty()) {
+        return;
+      }
+      if (kept.contains(manifest.path())) {
+        continue;
+      }
+      try (ManifestReader<DataFile> files = ManifestFiles.read(manifest, io, source.specs())) {
+        for (DataFile file : files) {
+          Integer at = wanted.remove(file.location());
+          if (at != null) {
+            removed.set(at, file.copy());
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
   }
 
   /**
