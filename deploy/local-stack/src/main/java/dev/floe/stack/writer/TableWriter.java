@@ -41,6 +41,7 @@ import org.apache.iceberg.deletes.EqualityDeleteWriter;
 import org.apache.iceberg.deletes.PositionDelete;
 import org.apache.iceberg.deletes.PositionDeleteWriter;
 import org.apache.iceberg.exceptions.AlreadyExistsException;
+import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.expressions.Evaluator;
 import org.apache.iceberg.expressions.Expression;
 import org.apache.iceberg.expressions.Expressions;
@@ -290,12 +291,25 @@ public final class TableWriter {
     return table.snapshot(table.refs().get(branch).snapshotId());
   }
 
-  /** Evolves the schema, for example {@code u -> u.addColumn("note", Types.StringType.get())}. */
+  /**
+   * Evolves the schema, for example {@code u -> u.addColumn("note", Types.StringType.get())}.
+   * Iceberg does not retry a schema update that loses a race, as it does a snapshot; this writer
+   * refreshes and retries a few times, as a careful DDL client does next to concurrent committers.
+   */
   public Table evolveSchema(Table table, Consumer<UpdateSchema> change) {
-    UpdateSchema update = table.updateSchema();
-    change.accept(update);
-    update.commit();
-    return table;
+    for (int attempt = 1; ; attempt++) {
+      UpdateSchema update = table.updateSchema();
+      change.accept(update);
+      try {
+        update.commit();
+        return table;
+      } catch (CommitFailedException lost) {
+        if (attempt == 5) {
+          throw lost;
+        }
+        table.refresh();
+      }
+    }
   }
 
   /**
