@@ -1,0 +1,258 @@
+package dev.floe.capture.definition;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.endsWith;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+
+import dev.floe.capture.flow.SnapshotFeed;
+import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.model.TableRef;
+import dev.floe.contracts.topic.DeadLetterHeaders;
+import dev.floe.contracts.topic.Topics;
+import dev.floe.stack.test.EventTap;
+import dev.floe.stack.test.FloeStack;
+import dev.floe.stack.test.FloeTestResource;
+import dev.floe.stack.test.InjectFloeStack;
+import dev.floe.stack.writer.Orders;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** /captures over HTTP, and bad input on Kafka, on a real broker and catalog. */
+@QuarkusTest
+@WithTestResource(FloeTestResource.class)
+@Timeout(120)
+class CaptureResourceTest {
+  private static final OffsetDateTime TS =
+      OffsetDateTime.of(2026, 11, 21, 0, 0, 0, 0, ZoneOffset.UTC);
+  private static final String DEAD_LETTERS = Topics.deadLetter("change-capture-service");
+
+  @InjectFloeStack FloeStack stack;
+
+  @BeforeEach
+  void awaitReady() {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> given().get("/q/health/ready").statusCode() == 200);
+  }
+
+  private Table table(String name) {
+    return stack
+        .writer()
+        .createOrLoad(TableIdentifier.of("api", name), Orders.SCHEMA, Orders.BY_DAY);
+  }
+
+  private Snapshot commit(Table table) {
+    return stack
+        .writer()
+        .append(
+            table,
+            List.of(Orders.order(table, System.nanoTime(), "eu-west", "NEW", BigDecimal.ONE, TS)));
+  }
+
+  private static String unique(String prefix) {
+    return prefix + "_" + UUID.randomUUID().toString().substring(0, 6);
+  }
+
+  @Test
+  void aCaptureIsCreatedListedReadReplacedAndDeleted() {
+    String name = unique("crud");
+    table(name);
+    String id = name.replace('_', '-');
+    Map<String, Object> body =
+        Map.of("id", id, "table", "api." + name, "trackedFields", List.of("order_ts"));
+
+    given()
+        .contentType(ContentType.JSON)
+        .body(body)
+        .post("/captures")
+        .then()
+        .statusCode(201)
+        .header("Location", endsWith("/captures/" + id))
+        .body("table", equalTo("api." + name))
+        .body("icdcTable", equalTo("floe_icdc.api__" + name + "__" + id.replace('-', '_')))
+        .body("exactRanges", equalTo(false));
+    given().get("/captures").then().statusCode(200).body("id", hasItem(id));
+    given()
+        .get("/captures/" + id)
+        .then()
+        .statusCode(200)
+        .body("trackedFields", equalTo(List.of("order_ts")))
+        .body("pinned", equalTo(0));
+
+    // The same id again replaces the definition: 200, not a second capture.
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("id", id, "table", "api." + name, "exactRanges", true))
+        .post("/captures")
+        .then()
+        .statusCode(200)
+        .body("exactRanges", equalTo(true));
+    given().get("/captures/" + id).then().body("exactRanges", equalTo(true));
+
+    given().delete("/captures/" + id).then().statusCode(204);
+    given()
+        .get("/captures/" + id)
+        .then()
+        .statusCode(404)
+        .contentType("application/problem+json")
+        .body("status", equalTo(404));
+    given().get("/captures").then().body("id", not(hasItem(id)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "id               | {\"id\": \"Not Valid\", \"table\": \"api.orders\"}",
+        "table            | {\"id\": \"bad-table\", \"table\": \"orders\"}",
+        "table            | {\"id\": \"bad-no-table\"}",
+        "trackedFields[0] | {\"id\": \"bad-field\", \"table\": \"api.fields\","
+            + " \"trackedFields\": [\"no_such_column\"]}",
+        "coalesceWindow   | {\"id\": \"bad-coalesce\", \"table\": \"api.orders\","
+            + " \"coalesceWindow\": \"PT5M\"}",
+        "icdcTtl          | {\"id\": \"bad-ttl\", \"table\": \"api.orders\", \"icdcTtl\": \"-P1D\"}",
+        "pinTtl           | {\"id\": \"bad-pin\", \"table\": \"api.orders\", \"pinTtl\": \"PT0S\"}",
+        "changeKinds[0]   | {\"id\": \"bad-kinds\", \"table\": \"api.orders\","
+            + " \"changeKinds\": [\"truncate\"]}",
+      })
+  void anInvalidRequestIsAProblemNamingTheField(String field, String body) {
+    table("fields");
+    given()
+        .contentType(ContentType.JSON)
+        .body(body)
+        .post("/captures")
+        .then()
+        .statusCode(400)
+        .contentType("application/problem+json")
+        .body("status", equalTo(400))
+        .body("errors.field", hasItem(field));
+    // Nothing was stored.
+    List<String> ids = given().get("/captures").then().extract().jsonPath().getList("id");
+    assertThat(ids).noneMatch(i -> i.startsWith("bad-"));
+  }
+
+  @Test
+  void malformedJsonIsABadRequest() {
+    given()
+        .contentType(ContentType.JSON)
+        .body("{\"id\": ")
+        .post("/captures")
+        .then()
+        .statusCode(400)
+        .contentType("application/problem+json");
+  }
+
+  @Test
+  void releasingPinsOfAnUnknownCaptureOrSnapshotIsAProblem() {
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("upToSnapshotId", 1))
+        .post("/captures/no-such-capture/pins/release")
+        .then()
+        .statusCode(404)
+        .contentType("application/problem+json");
+
+    String name = unique("pins");
+    table(name);
+    String id = name.replace('_', '-');
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("id", id, "table", "api." + name))
+        .post("/captures")
+        .then()
+        .statusCode(201);
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("upToSnapshotId", 42))
+        .post("/captures/" + id + "/pins/release")
+        .then()
+        .statusCode(400)
+        .contentType("application/problem+json")
+        .body("errors.field", hasItem("upToSnapshotId"));
+  }
+
+  @Test
+  void aMalformedSnapshotEventGoesToTheDeadLetterTopicAndCaptureGoesOn() {
+    String name = unique("dlq");
+    Table table = table(name);
+    String id = name.replace('_', '-');
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("id", id, "table", "api." + name))
+        .post("/captures")
+        .then()
+        .statusCode(201);
+    TableRef ref = new TableRef(stack.catalog().name(), List.of("api"), name);
+    byte[] garbage = "{not an event".getBytes(StandardCharsets.UTF_8);
+
+    try (KafkaProducer<String, byte[]> producer =
+            new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()),
+                new StringSerializer(),
+                new ByteArraySerializer());
+        SnapshotFeed feed =
+            new SnapshotFeed(stack.kafka().bootstrapServers(), stack.catalog().name());
+        EventTap dlq = new EventTap(stack.kafka().bootstrapServers(), DEAD_LETTERS);
+        EventTap changes = new EventTap(stack.kafka().bootstrapServers(), Topics.CHANGES)) {
+      // The poison record comes first on the table's partition, the good one after it.
+      producer.send(new ProducerRecord<>(Topics.SNAPSHOTS, Topics.tableKey(ref), garbage));
+      producer.flush();
+      Snapshot good = commit(table);
+      feed.publish(ref, table, good);
+
+      ChangeCaptured captured =
+          changes.await(
+              ChangeCaptured.class, c -> c.captureId().equals(id), Duration.ofSeconds(60));
+      assertThat(captured.range().toSnapshotId()).isEqualTo(good.snapshotId());
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                dlq.pollRaw(Duration.ofMillis(100));
+                return dlq.raw().stream().anyMatch(r -> Arrays.equals(r.value(), garbage));
+              });
+      ConsumerRecord<String, byte[]> dead =
+          dlq.raw().stream()
+              .filter(r -> Arrays.equals(r.value(), garbage))
+              .findFirst()
+              .orElseThrow();
+      assertThat(dead.key()).isEqualTo(Topics.tableKey(ref));
+      assertThat(header(dead, DeadLetterHeaders.REASON)).isEqualTo("malformed-json");
+      assertThat(header(dead, DeadLetterHeaders.TOPIC)).isEqualTo(Topics.SNAPSHOTS);
+      assertThat(header(dead, DeadLetterHeaders.CAUSE)).isNotBlank();
+    }
+    given().get("/q/health/ready").then().statusCode(200);
+  }
+
+  private static String header(ConsumerRecord<String, byte[]> record, String name) {
+    return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+  }
+}
