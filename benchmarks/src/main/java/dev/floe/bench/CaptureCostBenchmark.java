@@ -1,0 +1,345 @@
+package dev.floe.bench;
+
+import dev.floe.capture.capture.CaptureProcessor;
+import dev.floe.contracts.event.CaptureDefined;
+import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.event.SnapshotCommitted;
+import dev.floe.contracts.model.ChangeKind;
+import dev.floe.contracts.model.TableRef;
+import dev.floe.stack.catalog.CatalogFixture;
+import dev.floe.stack.catalog.CatalogKind;
+import dev.floe.stack.test.FloeStack;
+import dev.floe.stack.writer.Orders;
+import dev.floe.stack.writer.TableWriter;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.iceberg.AppendFiles;
+import org.apache.iceberg.CatalogUtil;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DataFiles;
+import org.apache.iceberg.FileFormat;
+import org.apache.iceberg.HasTableOperations;
+import org.apache.iceberg.Metrics;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.types.Conversions;
+import org.apache.iceberg.types.Types;
+
+/**
+ * What it costs to capture a change, against the size of the source table: a 10-file append of real
+ * Parquet is captured from sources of 100 and of 100,000 data files, and the capture's time and the
+ * bytes it reads are measured. Capture reads only the manifests the snapshot wrote, so both should
+ * stay flat.
+ *
+ * <p>The large source is built in metadata only: its 100,000 files are appended as entries with
+ * real column statistics, in commits of 10,000, without writing their data. Nothing reads them;
+ * that is the point. The appended files are real Parquet written by {@link TableWriter}. The
+ * capture is the service's own {@link CaptureProcessor} on a JdbcCatalog on SQLite whose FileIO
+ * counts what it reads ({@link CountingFileIO}): reading the change, committing the ICDC state and
+ * pinning the source snapshot.
+ *
+ * <pre>bin/floe-bench capture-cost [--sizes 100,100000] [--rounds 15] [--warm-up 5]</pre>
+ */
+public final class CaptureCostBenchmark {
+  private static final int CHANGE_FILES = 10;
+  private static final int BATCH = 10_000;
+  private static final LocalDate OLD_DATA = LocalDate.of(2025, 1, 1);
+  private static final OffsetDateTime NEW_DATA =
+      OffsetDateTime.of(2026, 11, 1, 0, 0, 0, 0, ZoneOffset.UTC);
+
+  private CaptureCostBenchmark() {}
+
+  /** The figures of one source size. */
+  record Result(
+      int files,
+      int manifests,
+      long manifestBytes,
+      List<Long> micros,
+      List<Long> bytes,
+      List<Long> opened) {
+    long medianMicros() {
+      return median(micros);
+    }
+
+    long medianBytes() {
+      return median(bytes);
+    }
+
+    long medianOpened() {
+      return median(opened);
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = options(args);
+    int[] sizes =
+        Arrays.stream(options.getOrDefault("--sizes", "100,100000").split(","))
+            .mapToInt(Integer::parseInt)
+            .toArray();
+    int rounds = Integer.parseInt(options.getOrDefault("--rounds", "15"));
+    int warmUp = Integer.parseInt(options.getOrDefault("--warm-up", "5"));
+    Path home = FloeStack.workDir("bench-capture");
+
+    try (CatalogFixture fixture = CatalogFixture.start(CatalogKind.SQLITE, home)) {
+      Map<String, String> props = new HashMap<>(fixture.properties());
+      props.put(CatalogUtil.ICEBERG_CATALOG_TYPE, CatalogUtil.ICEBERG_CATALOG_TYPE_JDBC);
+      props.put("io-impl", CountingFileIO.class.getName());
+      Catalog catalog = CatalogUtil.buildIcebergCatalog(fixture.name(), props, new Configuration());
+      TableWriter writer = new TableWriter(catalog);
+      CaptureProcessor processor = new CaptureProcessor(() -> catalog, Clock.systemUTC());
+
+      List<Subject> subjects = new ArrayList<>();
+      for (int size : sizes) {
+        subjects.add(prepare(fixture.name(), writer, size));
+      }
+      // Rounds alternate between the sources, so that both meet the same JIT and cache state.
+      for (int round = 0; round < warmUp + rounds; round++) {
+        for (Subject subject : subjects) {
+          captureOnce(writer, processor, subject, round, round >= warmUp);
+        }
+      }
+      Map<Integer, Result> results = new LinkedHashMap<>();
+      subjects.forEach(subject -> results.put(subject.result().files(), subject.result()));
+      String table = print(results, rounds, warmUp);
+      System.out.println(table);
+      writeJson(results, Path.of("benchmarks/target/capture-cost.json"));
+    }
+  }
+
+  /** A source table of one size, its capture, and the figures measured on it. */
+  private record Subject(Table source, TableRef ref, CaptureDefined capture, Result result) {}
+
+  private static Subject prepare(String catalogName, TableWriter writer, int size) {
+    String name = "source_" + size;
+    Table source =
+        writer.createOrLoad(TableIdentifier.of("bench", name), Orders.SCHEMA, Orders.BY_DAY);
+    long started = System.nanoTime();
+    fill(source, size);
+    source.refresh();
+    var all = source.currentSnapshot().allManifests(source.io());
+    int manifests = all.size();
+    long manifestBytes = all.stream().mapToLong(m -> m.length()).sum();
+    System.out.printf(
+        "source of %,d files in %d manifests built in %d s%n",
+        size, manifests, Duration.ofNanos(System.nanoTime() - started).toSeconds());
+    TableRef ref = new TableRef(catalogName, List.of("bench"), name);
+    CaptureDefined capture =
+        new CaptureDefined(
+            "cost-" + size,
+            ref,
+            "main",
+            List.of("order_ts", "order_id", "amount"),
+            Arrays.asList(ChangeKind.values()),
+            new TableRef(catalogName, List.of("floe_icdc"), "bench__" + name + "__cost"),
+            Duration.ZERO,
+            Duration.ofDays(7),
+            Duration.ofDays(3),
+            false,
+            "bench",
+            Instant.now());
+    return new Subject(
+        source,
+        ref,
+        capture,
+        new Result(
+            size,
+            manifests,
+            manifestBytes,
+            new ArrayList<>(),
+            new ArrayList<>(),
+            new ArrayList<>()));
+  }
+
+  /** Commits a 10-file append of real Parquet and captures it, measuring only the capture. */
+  private static void captureOnce(
+      TableWriter writer,
+      CaptureProcessor processor,
+      Subject subject,
+      int round,
+      boolean measured) {
+    Table source = subject.source();
+    Snapshot change = writer.append(source, changeRows(source, round));
+    SnapshotCommitted committed = committed(subject.ref(), source, change);
+    CountingFileIO.reset();
+    long t0 = System.nanoTime();
+    CaptureProcessor.Outcome outcome = processor.process(subject.capture(), committed);
+    long elapsed = System.nanoTime() - t0;
+    ChangeCaptured event = outcome.event();
+    if (event == null || event.stats().addedDataFiles() != CHANGE_FILES) {
+      throw new IllegalStateException("the change was not captured as expected: " + outcome);
+    }
+    if (measured) {
+      subject.result().micros().add(elapsed / 1_000);
+      subject.result().bytes().add(CountingFileIO.bytesRead());
+      subject.result().opened().add(CountingFileIO.filesOpened());
+    }
+  }
+
+  /** Appends {@code size} files in metadata only, with statistics like those of real files. */
+  private static void fill(Table source, int size) {
+    int done = 0;
+    while (done < size) {
+      int n = Math.min(BATCH, size - done);
+      AppendFiles append = source.newFastAppend();
+      for (int i = 0; i < n; i++) {
+        append.appendFile(synthetic(source, done + i));
+      }
+      append.commit();
+      done += n;
+    }
+  }
+
+  private static DataFile synthetic(Table source, int i) {
+    LocalDate day = OLD_DATA.plusDays(i % 365);
+    long firstId = 1_000_000L + i * 1_000L;
+    long dayMicros = day.toEpochDay() * 86_400_000_000L;
+    Map<Integer, ByteBuffer> lower = new HashMap<>();
+    Map<Integer, ByteBuffer> upper = new HashMap<>();
+    lower.put(1, Conversions.toByteBuffer(Types.LongType.get(), firstId));
+    upper.put(1, Conversions.toByteBuffer(Types.LongType.get(), firstId + 999));
+    lower.put(6, Conversions.toByteBuffer(Types.TimestampType.withZone(), dayMicros));
+    upper.put(
+        6, Conversions.toByteBuffer(Types.TimestampType.withZone(), dayMicros + 86_399_000_000L));
+    Map<Integer, Long> counts = new HashMap<>();
+    Map<Integer, Long> nulls = new HashMap<>();
+    for (int field = 1; field <= 7; field++) {
+      counts.put(field, 1_000L);
+      nulls.put(field, field == 7 ? 1_000L : 0L);
+    }
+    return DataFiles.builder(source.spec())
+        .withPath(source.location() + "/data/synthetic/" + day + "/part-" + i + ".parquet")
+        .withFormat(FileFormat.PARQUET)
+        .withFileSizeInBytes(48_000)
+        .withPartitionPath("order_ts_day=" + day)
+        .withMetrics(new Metrics(1_000L, null, counts, nulls, null, lower, upper))
+        .build();
+  }
+
+  /** Ten rows on ten different days of the round: one real Parquet file per day. */
+  private static List<Record> changeRows(Table source, int round) {
+    List<Record> rows = new ArrayList<>();
+    for (int i = 0; i < CHANGE_FILES; i++) {
+      rows.add(
+          Orders.order(
+              source,
+              round * 100L + i,
+              "eu-west",
+              "NEW",
+              BigDecimal.valueOf(1_000 + i, 2),
+              NEW_DATA.plusDays(i).plusHours(round % 24)));
+    }
+    return rows;
+  }
+
+  private static SnapshotCommitted committed(TableRef ref, Table table, Snapshot s) {
+    return new SnapshotCommitted(
+        ref,
+        table.uuid().toString(),
+        "main",
+        s.snapshotId(),
+        s.parentId(),
+        s.sequenceNumber(),
+        Instant.ofEpochMilli(s.timestampMillis()),
+        s.operation(),
+        s.summary(),
+        s.schemaId(),
+        table.spec().specId(),
+        s.manifestListLocation(),
+        ((HasTableOperations) table).operations().current().metadataFileLocation(),
+        Instant.now(),
+        0);
+  }
+
+  private static String print(Map<Integer, Result> results, int rounds, int warmUp) {
+    StringBuilder out = new StringBuilder();
+    out.append(
+        String.format(
+            "%nCapture of a %d-file append (real Parquet), JdbcCatalog on SQLite, median of %d"
+                + " captures after %d warm-up, %d cores:%n%n",
+            CHANGE_FILES, rounds, warmUp, Runtime.getRuntime().availableProcessors()));
+    out.append(
+        "| source files | source manifests | capture time | bytes read by capture | files opened |\n");
+    out.append("|---|---|---|---|---|\n");
+    results.forEach(
+        (size, r) ->
+            out.append(
+                String.format(
+                    "| %,d | %d (%,d B) | %.1f ms | %,d B | %d |%n",
+                    size,
+                    r.manifests(),
+                    r.manifestBytes(),
+                    r.medianMicros() / 1000.0,
+                    r.medianBytes(),
+                    r.medianOpened())));
+    if (results.size() > 1) {
+      Result small = results.values().iterator().next();
+      Result large = new ArrayList<>(results.values()).get(results.size() - 1);
+      out.append(
+          String.format(
+              "%nRatio %,d files / %,d files: time %.2fx, bytes read %.2fx (target <= 1.5x)%n",
+              large.files(),
+              small.files(),
+              (double) large.medianMicros() / small.medianMicros(),
+              (double) large.medianBytes() / small.medianBytes()));
+    }
+    return out.toString();
+  }
+
+  private static void writeJson(Map<Integer, Result> results, Path file) throws IOException {
+    StringBuilder json = new StringBuilder("{\"benchmark\":\"capture-cost\",\"sizes\":[");
+    String sep = "";
+    for (Result r : results.values()) {
+      json.append(sep)
+          .append(
+              String.format(
+                  "{\"sourceFiles\":%d,\"manifests\":%d,\"manifestBytes\":%d,\"medianMicros\":%d,\"medianBytesRead\":%d,"
+                      + "\"medianFilesOpened\":%d,\"micros\":%s,\"bytesRead\":%s}",
+                  r.files(),
+                  r.manifests(),
+                  r.manifestBytes(),
+                  r.medianMicros(),
+                  r.medianBytes(),
+                  r.medianOpened(),
+                  r.micros(),
+                  r.bytes()));
+      sep = ",";
+    }
+    json.append("]}\n");
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, json.toString());
+    System.out.println("written " + file);
+  }
+
+  private static long median(List<Long> values) {
+    List<Long> sorted = new ArrayList<>(values);
+    sorted.sort(Long::compare);
+    return sorted.get(sorted.size() / 2);
+  }
+
+  private static Map<String, String> options(String[] args) {
+    Map<String, String> options = new HashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      options.put(args[i], args[i + 1]);
+    }
+    return options;
+  }
+}
