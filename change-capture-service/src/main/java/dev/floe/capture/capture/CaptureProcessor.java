@@ -65,8 +65,18 @@ public final class CaptureProcessor {
   static final String LATE = IcdcStates.SUMMARY_PREFIX + "late-data";
   static final String HWM = IcdcStates.SUMMARY_PREFIX + "hwm.";
 
-  /** What became of a snapshot. */
-  public record Outcome(ChangeCaptured event, ChangeSet change, String skipped) {
+  /**
+   * What became of a snapshot.
+   *
+   * @param pins the source snapshots the change's states depend on, to pin before the event is
+   *     published; empty when nothing needs pinning
+   */
+  public record Outcome(
+      ChangeCaptured event, ChangeSet change, String skipped, SourcePins.Request pins) {
+    Outcome(ChangeCaptured event, ChangeSet change, String skipped) {
+      this(event, change, skipped, null);
+    }
+
     static Outcome skipped(String why) {
       return new Outcome(null, null, why);
     }
@@ -88,7 +98,37 @@ public final class CaptureProcessor {
     this.clock = clock;
   }
 
+  /** Captures a snapshot and pins the source snapshots its states depend on. */
   public Outcome process(CaptureDefined capture, SnapshotCommitted committed) {
+    Outcome outcome = capture(capture, committed);
+    if (outcome.pins() != null) {
+      pin(committed, List.of(outcome.pins()));
+    }
+    return outcome;
+  }
+
+  /**
+   * Pins, in one metadata commit on the source, what several captures of one snapshot asked for:
+   * however many captures a table has, Floe adds one commit per captured snapshot at most.
+   */
+  public void pin(SnapshotCommitted committed, List<SourcePins.Request> requests) {
+    if (requests.isEmpty()) {
+      return;
+    }
+    Table source;
+    try {
+      source = catalogs.get().loadTable(identifier(committed));
+    } catch (NoSuchTableException e) {
+      return; // dropped since: nothing left to pin
+    }
+    SourcePins.pin(source, requests);
+  }
+
+  /**
+   * Captures a snapshot: commits its ICDC states and builds its event, without pinning; the caller
+   * pins {@link Outcome#pins()} before it publishes the event.
+   */
+  public Outcome capture(CaptureDefined capture, SnapshotCommitted committed) {
     if (!capture.branch().equals(committed.branch())) {
       return Outcome.skipped("branch " + committed.branch() + " is not captured");
     }
@@ -131,6 +171,7 @@ public final class CaptureProcessor {
       marks.put(id, mark == null || order.compare(b.max(), mark) > 0 ? b.max() : mark);
     }
 
+    SourcePins.Request pins = null;
     String addedTag = IcdcStates.changeTag(snapshot.snapshotId());
     String removedTag = IcdcStates.removedTag(snapshot.snapshotId());
     if (change.kind() != ChangeKind.REPLACE) {
@@ -141,12 +182,12 @@ public final class CaptureProcessor {
           removedTag,
           summary(capture, source, snapshot, change, bounds, marks, late),
           capture.icdcTtl());
-      Set<Long> pins = new LinkedHashSet<>();
-      pins.add(snapshot.snapshotId());
+      Set<Long> ids = new LinkedHashSet<>();
+      ids.add(snapshot.snapshotId());
       if (change.removesData() && snapshot.parentId() != null) {
-        pins.add(snapshot.parentId());
+        ids.add(snapshot.parentId());
       }
-      SourcePins.pin(source, capture.captureId(), pins, capture.pinTtl());
+      pins = new SourcePins.Request(capture.captureId(), ids, capture.pinTtl());
       icdc.refresh();
     }
     Optional<IcdcRef> added = IcdcStates.find(icdc, capture.icdcTable(), addedTag);
@@ -177,7 +218,7 @@ public final class CaptureProcessor {
             committed.committedAt(),
             capturedAt,
             null);
-    return new Outcome(event, change, null);
+    return new Outcome(event, change, null, pins);
   }
 
   private List<FieldBounds> ranges(CaptureDefined capture, Table source, ChangeSet change) {

@@ -4,6 +4,7 @@ import dev.floe.broker.DeadLetters;
 import dev.floe.broker.EventRecords;
 import dev.floe.capture.capture.CaptureProcessor;
 import dev.floe.capture.definition.CaptureRegistry;
+import dev.floe.capture.pin.SourcePins;
 import dev.floe.capture.status.CaptureMetrics;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.codec.EventDecodingException;
@@ -233,10 +234,12 @@ public final class CaptureEngine {
       return List.of();
     }
     List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
+    List<dev.floe.contracts.event.ChangeCaptured> events = new ArrayList<>();
+    List<SourcePins.Request> pins = new ArrayList<>();
     for (CaptureDefined capture : registry.forTable(Topics.tableKey(committed.table()))) {
       CaptureProcessor.Outcome outcome;
       try {
-        outcome = processor.process(capture, committed);
+        outcome = processor.capture(capture, committed);
       } catch (RuntimeException e) {
         if (Failures.isTransient(e)) {
           throw new TransientFailure(e);
@@ -248,12 +251,15 @@ public final class CaptureEngine {
                 record, "capture-failed", capture.captureId() + ": " + Failures.describe(e)));
         continue;
       }
+      if (outcome.pins() != null) {
+        pins.add(outcome.pins());
+      }
       if (outcome.published()) {
         out.add(
             EventRecords.of(
                 settings.changesTopic(),
                 Event.of(outcome.event(), settings.source(), clock.instant())));
-        published.add(outcome.event());
+        events.add(outcome.event());
       } else {
         LOG.infof(
             "capture %s skipped snapshot %d: %s",
@@ -261,6 +267,22 @@ public final class CaptureEngine {
         metrics.skipped(outcome.change() == null ? "not-capturable" : "kind-not-captured");
       }
     }
+    // Every capture of the snapshot pins in one commit on the source, before any event is sent.
+    try {
+      processor.pin(committed, pins);
+    } catch (RuntimeException e) {
+      if (Failures.isTransient(e)) {
+        throw new TransientFailure(e);
+      }
+      // The change is captured and its events go out: a missing pin only shortens how long the
+      // source keeps its files, which the pin TTL bounds anyway. Operators see the metric.
+      LOG.errorf(
+          e,
+          "pinning snapshot %d failed; its changes are published unpinned",
+          committed.snapshotId());
+      metrics.pinFailed();
+    }
+    published.addAll(events);
     return out;
   }
 

@@ -25,16 +25,29 @@ public final class SourcePins {
     return PREFIX + captureId + "-" + snapshotId;
   }
 
+  /** What one capture asks to pin: snapshots, and how long at most. */
+  public record Request(String captureId, Collection<Long> snapshotIds, Duration ttl) {}
+
   /** Pins the snapshots that exist and are not pinned yet; idempotent. */
   public static void pin(
       Table source, String captureId, Collection<Long> snapshotIds, Duration ttl) {
+    pin(source, List.of(new Request(captureId, snapshotIds, ttl)));
+  }
+
+  /**
+   * Pins what every request asks for in one metadata commit, or in none when all is pinned already:
+   * each pin is a commit on a table that writers commit to as well, so Floe makes as few as it can.
+   */
+  public static void pin(Table source, List<Request> requests) {
     ManageSnapshots update = source.manageSnapshots();
     boolean changed = false;
-    for (long id : snapshotIds) {
-      String tag = tag(captureId, id);
-      if (!source.refs().containsKey(tag) && source.snapshot(id) != null) {
-        update.createTag(tag, id).setMaxRefAgeMs(tag, ttl.toMillis());
-        changed = true;
+    for (Request request : requests) {
+      for (long id : request.snapshotIds()) {
+        String tag = tag(request.captureId(), id);
+        if (!source.refs().containsKey(tag) && source.snapshot(id) != null) {
+          update.createTag(tag, id).setMaxRefAgeMs(tag, request.ttl().toMillis());
+          changed = true;
+        }
       }
     }
     if (changed) {

@@ -85,6 +85,13 @@ public final class CaptureMetrics {
         .increment();
   }
 
+  public void pinFailed() {
+    Counter.builder("floe.capture.pin.failures")
+        .description("Captured snapshots whose source pins could not be committed")
+        .register(registry)
+        .increment();
+  }
+
   public void retried() {
     Counter.builder("floe.capture.retries")
         .description("Transient failures retried with back-off")

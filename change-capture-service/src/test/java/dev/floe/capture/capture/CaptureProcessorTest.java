@@ -351,6 +351,31 @@ class CaptureProcessorTest {
   }
 
   @Test
+  void severalCapturesOfASnapshotPinItInOneSourceCommit() {
+    Snapshot s = writer.append(source, orders(2, DAY1, "NEW"));
+    CaptureDefined other = capture(true, List.of("order_ts"));
+    List<SourcePins.Request> pins = new ArrayList<>();
+    for (CaptureDefined c : List.of(capture, other)) {
+      CaptureProcessor.Outcome outcome = processor.capture(c, committed(s));
+      assertThat(outcome.published()).isTrue();
+      pins.add(outcome.pins());
+    }
+    source.refresh();
+    int metadataBefore =
+        ((HasTableOperations) source).operations().current().previousFiles().size();
+    assertThat(SourcePins.pinned(source, capture.captureId())).isEmpty();
+
+    processor.pin(committed(s), pins);
+    processor.pin(committed(s), pins); // already pinned: no commit at all
+
+    source.refresh();
+    assertThat(SourcePins.pinned(source, capture.captureId())).containsExactly(s.snapshotId());
+    assertThat(SourcePins.pinned(source, other.captureId())).containsExactly(s.snapshotId());
+    assertThat(((HasTableOperations) source).operations().current().previousFiles())
+        .hasSize(metadataBefore + 1);
+  }
+
+  @Test
   void replayingTheStepsOfTwoChangesGivesTheirUnion() {
     ChangeCaptured a = capture(writer.append(source, orders(2, DAY1, "NEW")));
     ChangeCaptured b = capture(writer.append(source, orders(3, DAY1.plusDays(1), "NEW")));

@@ -78,9 +78,9 @@ abstract class CaptureFlowContract {
     TableWriter writer = stack.writer();
     Table source =
         writer.createOrLoad(TableIdentifier.of("diff", name), Orders.SCHEMA, Orders.BY_DAY);
-    // Each capture pins every snapshot it captures with one metadata commit on the source. This
-    // writer commits back to back while two captures pin, far denser than any real writer, so it
-    // is given more than Iceberg's default four retries (see the README on pins).
+    // Floe pins every captured snapshot with one metadata commit on the source. This writer
+    // commits back to back while the pins land, far denser than any real writer, so it is given
+    // more than Iceberg's default four retries (see the README on pins).
     source.updateProperties().set(TableProperties.COMMIT_NUM_RETRIES, "20").commit();
     TableRef ref = new TableRef(stack.catalog().name(), List.of("diff"), name);
     // The same table captured twice: ranges from metadata, and ranges read from the data.
