@@ -17,7 +17,9 @@ public enum EventFamily {
   /** The commit-listener's checkpoints, compacted, keyed by table. */
   CHECKPOINT(CheckpointEvent.class, Topics.LISTENER_CHECKPOINTS),
   /** Capture definitions, compacted, keyed by capture id. */
-  CAPTURE(CaptureEvent.class, Topics.CAPTURES);
+  CAPTURE(CaptureEvent.class, Topics.CAPTURES),
+  /** Trigger definitions, compacted, keyed by trigger id. */
+  TRIGGER(TriggerEvent.class, Topics.TRIGGERS);
 
   private final Class<? extends Payload> payloadInterface;
   private final String defaultTopic;

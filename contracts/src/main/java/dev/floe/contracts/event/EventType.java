@@ -35,7 +35,8 @@ public enum EventType {
   BACKFILL_COMPLETED("BackfillCompleted", 1, BackfillCompleted.class),
   WATCH_DEFINED("WatchDefined", 1, WatchDefined.class),
   LISTENER_CHECKPOINT("ListenerCheckpoint", 1, ListenerCheckpoint.class),
-  CAPTURE_DEFINED("CaptureDefined", 1, CaptureDefined.class);
+  CAPTURE_DEFINED("CaptureDefined", 1, CaptureDefined.class),
+  TRIGGER_DEFINED("TriggerDefined", 1, TriggerDefined.class);
 
   /** Where the published JSON Schemas live, both in this jar and as their {@code $id}. */
   public static final String SCHEMA_BASE_URI = "https://floe.dev/schemas/";

@@ -14,7 +14,8 @@ public sealed interface Payload
         BackfillEvent,
         WatchEvent,
         CheckpointEvent,
-        CaptureEvent {
+        CaptureEvent,
+        TriggerEvent {
 
   /** The Kafka record key, also the CloudEvents {@code subject}. */
   String key();

@@ -76,7 +76,8 @@ class EventSamplesTest {
   }
 
   /** Maps: their keys are data, not fields, so nothing is added to them, only to their values. */
-  private static final Set<String> MAPS = Set.of("summary", "values", "chunkStates", "branchHeads");
+  private static final Set<String> MAPS =
+      Set.of("summary", "values", "chunkStates", "branchHeads", "headers");
 
   /** Adds a field no version knows to every object of the event. */
   private static JsonNode addUnknownFields(JsonNode node) {
