@@ -4,6 +4,10 @@ import dev.floe.catalog.CatalogConfig;
 import dev.floe.contracts.topic.Topics;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import java.time.Duration;
+import java.util.Optional;
 
 /** The trigger-service's configuration: everything under {@code floe.}. */
 @ConfigMapping(prefix = "floe")
@@ -14,6 +18,8 @@ public interface TriggerConfig {
 
   TopicsConfig topics();
 
+  Trigger trigger();
+
   /** Topic names; the defaults are the contract's. */
   interface TopicsConfig {
     /** Captured change sets, read. */
@@ -23,5 +29,34 @@ public interface TriggerConfig {
     /** Job-run lifecycle, written. */
     @WithDefault(Topics.RUNS)
     String runs();
+
+    /** Trigger definitions (compacted). */
+    @WithDefault(Topics.TRIGGERS)
+    String triggers();
+
+    /** Partitions of the topics created at start-up. */
+    @WithDefault("12")
+    @Min(1)
+    @Max(1000)
+    int partitions();
+  }
+
+  /** Trigger behaviour and defaults of new triggers. */
+  interface Trigger {
+    /** Names this instance. Defaults to the host name. */
+    Optional<String> instanceId();
+
+    /** How long a run may take when a trigger says nothing. */
+    @WithDefault("PT1H")
+    Duration runTimeout();
+
+    /** Attempts of a run when a trigger says nothing. */
+    @WithDefault("3")
+    @Min(1)
+    int maxAttempts();
+
+    /** The first retry's back-off when a trigger says nothing; it doubles for each later one. */
+    @WithDefault("PT30S")
+    Duration retryBackoff();
   }
 }

@@ -1,0 +1,176 @@
+package dev.floe.trigger.engine;
+
+import dev.floe.broker.CompactedTopicReader;
+import dev.floe.broker.KafkaClients;
+import dev.floe.broker.TopicBootstrap;
+import dev.floe.broker.TopicSpec;
+import dev.floe.contracts.codec.EventDecodingException;
+import dev.floe.contracts.event.Payload;
+import dev.floe.contracts.event.TriggerDefined;
+import dev.floe.contracts.topic.Topics;
+import dev.floe.trigger.TriggerConfig;
+import dev.floe.trigger.definition.TriggerRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.jboss.logging.Logger;
+
+/**
+ * Wires and runs the trigger service: prepares the topics and reads the trigger definitions. The
+ * broker may be down at start-up: the service starts, reports not ready, and retries.
+ */
+@ApplicationScoped
+public class TriggerRuntime {
+  public static final String SERVICE = "trigger-service";
+  private static final Logger LOG = Logger.getLogger(TriggerRuntime.class);
+
+  private final TriggerConfig config;
+  private final KafkaClients kafka;
+  private final TriggerRegistry registry = new TriggerRegistry();
+  private final String instanceId;
+  private volatile CompactedTopicReader definitions;
+  private volatile Producer<String, byte[]> writer;
+  private volatile String state = "preparing Kafka topics";
+  private volatile boolean stopping;
+  private Thread main;
+
+  @Inject
+  public TriggerRuntime(TriggerConfig config, KafkaClients kafka) {
+    this.config = config;
+    this.kafka = kafka;
+    this.instanceId = config.trigger().instanceId().orElseGet(TriggerRuntime::hostName);
+  }
+
+  void start(@Observes StartupEvent started) {
+    main = new Thread(this::run, "floe-trigger");
+    main.start();
+  }
+
+  private void run() {
+    while (!stopping) {
+      try (Admin admin = kafka.admin()) {
+        TopicBootstrap.ensure(admin, topics(), Duration.ofSeconds(10));
+        break;
+      } catch (RuntimeException e) {
+        state = "waiting for Kafka: " + e.getMessage();
+        LOG.warnf("trigger-service: %s", state);
+        pause(Duration.ofSeconds(2));
+      }
+    }
+    if (stopping) {
+      return;
+    }
+    writer =
+        kafka.producer(
+            Map.of(
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true));
+    definitions =
+        new CompactedTopicReader(
+            kafka.consumer(readerConfig()),
+            List.of(config.topics().triggers()),
+            new CompactedTopicReader.Handler() {
+              @Override
+              public void apply(String topic, String key, Payload payload) {
+                if (payload == null || payload instanceof TriggerDefined) {
+                  registry.apply(key, (TriggerDefined) payload);
+                } else {
+                  LOG.errorf("skipping a %s on %s", payload.getClass().getSimpleName(), topic);
+                }
+              }
+
+              @Override
+              public void invalid(ConsumerRecord<String, byte[]> record, EventDecodingException e) {
+                // logged by the reader; every instance reads it, so it is not dead-lettered
+              }
+            },
+            "floe-trigger-definitions");
+    definitions.start();
+    state = "running";
+  }
+
+  public TriggerConfig config() {
+    return config;
+  }
+
+  public TriggerRegistry registry() {
+    return registry;
+  }
+
+  public Producer<String, byte[]> writer() {
+    return writer;
+  }
+
+  public CompactedTopicReader definitions() {
+    return definitions;
+  }
+
+  public String state() {
+    return state;
+  }
+
+  private List<TopicSpec> topics() {
+    int partitions = config.topics().partitions();
+    return List.of(
+        TopicSpec.stream(config.topics().changes(), partitions),
+        TopicSpec.stream(config.topics().runs(), partitions),
+        TopicSpec.compacted(config.topics().triggers(), Math.min(partitions, 3)),
+        TopicSpec.stream(Topics.deadLetter(SERVICE), 1));
+  }
+
+  private Map<String, Object> readerConfig() {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "floe-trigger-" + instanceId + "-definitions");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+    return props;
+  }
+
+  void stop(@Observes ShutdownEvent stopped) {
+    stopping = true;
+    if (main != null) {
+      try {
+        main.join(15_000);
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (definitions != null) {
+      definitions.close();
+    }
+    if (writer != null) {
+      writer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private void pause(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopping = true;
+    }
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "trigger-" + ProcessHandle.current().pid();
+    }
+  }
+}
