@@ -1,0 +1,342 @@
+package dev.floe.trigger.decide;
+
+import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.event.RunRequested;
+import dev.floe.contracts.event.TriggerDefined;
+import dev.floe.contracts.model.Concurrency;
+import dev.floe.contracts.model.Exactness;
+import dev.floe.contracts.model.FieldRange;
+import dev.floe.contracts.model.RangeFilter;
+import dev.floe.contracts.model.RunInput;
+import dev.floe.contracts.model.TriggerCondition;
+import dev.floe.contracts.model.TriggerInput;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The trigger rules as pure functions of a definition, a state and the time: which changes count,
+ * when pending changes form a run, how many runs may be in flight, and what a run's success,
+ * failure or timeout does. Nothing here reads a clock or does I/O, so every rule is tested exactly,
+ * and a replay after a crash decides the same.
+ */
+public final class Decider {
+  private Decider() {}
+
+  /** The new state and the runs to request now. */
+  public record Decision(TriggerState state, List<RunRequested> requests) {}
+
+  /**
+   * A captured change arrives. It is kept when it feeds one of the trigger's inputs and passes its
+   * kind, backfill and range filters; a change seen before is ignored.
+   */
+  public static TriggerState accept(
+      TriggerDefined trigger,
+      TriggerState state,
+      String changeId,
+      ChangeCaptured change,
+      Instant now) {
+    if (state.seen().contains(changeId)) {
+      return state;
+    }
+    TriggerState.Builder next = state.edit();
+    next.remember(changeId);
+    Optional<TriggerInput> input =
+        trigger.inputs().stream()
+            .filter(i -> i.matches(change.captureId(), change.table()))
+            .findFirst();
+    if (input.isEmpty() || !counts(trigger, change)) {
+      return next.build();
+    }
+    next.pending.add(
+        new PendingChange(
+            changeId,
+            input.get().key(),
+            change.captureId(),
+            change.table(),
+            change.icdc(),
+            change.range(),
+            change.stats().addedRecords() + change.stats().removedRecords(),
+            change.ranges(),
+            change.lateData(),
+            now));
+    return next.build();
+  }
+
+  /** Whether a change of a matching input counts: its kind, its origin, its ranges. */
+  static boolean counts(TriggerDefined trigger, ChangeCaptured change) {
+    if (!trigger.changeKinds().contains(change.kind())) {
+      return false;
+    }
+    if (change.backfill() != null && !trigger.propagateBackfills()) {
+      return false;
+    }
+    for (RangeFilter filter : trigger.rangeFilters()) {
+      if (!overlaps(filter, change.ranges())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A change with no known range of the field may hold anything, so it overlaps. */
+  static boolean overlaps(RangeFilter filter, List<FieldRange> ranges) {
+    FieldRange range =
+        ranges.stream().filter(r -> r.field().equals(filter.field())).findFirst().orElse(null);
+    if (range == null || range.min() == null || range.max() == null) {
+      return true;
+    }
+    Comparator<String> order = FieldValues.order(range.type());
+    if (order == null) {
+      return true;
+    }
+    try {
+      boolean belowFrom = filter.from() != null && order.compare(range.max(), filter.from()) < 0;
+      boolean aboveTo = filter.to() != null && order.compare(range.min(), filter.to()) > 0;
+      return !belowFrom && !aboveTo;
+    } catch (RuntimeException unparsable) {
+      return true;
+    }
+  }
+
+  /**
+   * Decides at {@code now}: retries that are due are requested again, attempts past their deadline
+   * fail, and pending changes that are ready form runs as the concurrency policy allows.
+   *
+   * @param manual an operator asked for a run now: pending changes form one, ready or not
+   */
+  public static Decision decide(
+      TriggerDefined trigger, TriggerState state, Instant now, boolean manual) {
+    List<RunRequested> requests = new ArrayList<>();
+    TriggerState current = state;
+    for (RunSlot slot : state.runs()) {
+      if (slot.launchedAt() != null
+          && slot.retryAt() == null
+          && slot.deadline() != null
+          && !now.isBefore(slot.deadline())) {
+        current = failed(trigger, current, slot.runId(), slot.attempt(), now, "timed out");
+      }
+    }
+    TriggerState.Builder next = current.edit();
+    for (int i = 0; i < next.runs.size(); i++) {
+      RunSlot slot = next.runs.get(i);
+      if (slot.waitingRetry() && !now.isBefore(slot.retryAt()) && !trigger.paused()) {
+        RunSlot launched = launch(trigger, slot, now);
+        next.runs.set(i, launched);
+        requests.add(request(trigger, launched, "retry"));
+      }
+    }
+    if (trigger.paused()) {
+      return new Decision(next.build(), requests);
+    }
+    Concurrency.Policy policy = trigger.concurrency().policy();
+    int capacity = trigger.concurrency().maxParallel();
+    String reason = manual ? "manual" : reason(trigger, next.pending, now);
+    if (reason != null) {
+      boolean form =
+          switch (policy) {
+            case SEQUENTIAL -> true;
+            case LATEST_ONLY -> next.runs.isEmpty();
+            case PARALLEL -> active(next.runs) < capacity;
+          };
+      if (form) {
+        String runId = trigger.triggerId() + "-" + next.epoch + "-" + next.nextRun++;
+        next.runs.add(new RunSlot(runId, next.pending, 1, null, null, null));
+        next.pending.clear();
+        next.record(runId + " formed (" + reason + ")");
+      }
+    }
+    for (int i = 0; i < next.runs.size() && active(next.runs) < capacity; i++) {
+      RunSlot slot = next.runs.get(i);
+      if (slot.queued()) {
+        RunSlot launched = launch(trigger, slot, now);
+        next.runs.set(i, launched);
+        requests.add(request(trigger, launched, reason == null ? "queued" : reason));
+      }
+    }
+    return new Decision(next.build(), requests);
+  }
+
+  /** Why pending changes may form a run now, or null when they may not. */
+  static String reason(TriggerDefined trigger, List<PendingChange> pending, Instant now) {
+    if (pending.isEmpty()) {
+      return null;
+    }
+    Instant oldest = pending.stream().map(PendingChange::receivedAt).min(Instant::compareTo).get();
+    Instant newest = pending.stream().map(PendingChange::receivedAt).max(Instant::compareTo).get();
+    if (trigger.maxDelay() != null && !now.isBefore(oldest.plus(trigger.maxDelay()))) {
+      return "max-delay";
+    }
+    if (trigger.condition() == TriggerCondition.ALL) {
+      for (TriggerInput input : trigger.inputs()) {
+        if (pending.stream().noneMatch(p -> p.input().equals(input.key()))) {
+          return null;
+        }
+      }
+    }
+    long records = pending.stream().mapToLong(PendingChange::records).sum();
+    if (pending.size() < trigger.minChangeSets() || records < trigger.minRecords()) {
+      return null;
+    }
+    if (now.isBefore(newest.plus(trigger.quietPeriod()))) {
+      return null;
+    }
+    return "changes";
+  }
+
+  /** A run succeeded: it is done, and its inputs' watermarks advance to what it covered. */
+  public static TriggerState succeeded(TriggerState state, String runId) {
+    TriggerState.Builder next = state.edit();
+    RunSlot slot = remove(next, runId);
+    if (slot == null) {
+      return state;
+    }
+    for (PendingChange change : slot.changes()) {
+      next.watermarks.put(change.input(), change.range().toSnapshotId());
+    }
+    next.record(runId + " succeeded");
+    return next.build();
+  }
+
+  /**
+   * An attempt failed: it is retried after a doubling back-off while attempts remain; after the
+   * last, the run is given up and its changes fold into the next run, so none is dropped. A report
+   * about another attempt than the current one is stale and ignored.
+   */
+  public static TriggerState failed(
+      TriggerDefined trigger,
+      TriggerState state,
+      String runId,
+      int attempt,
+      Instant now,
+      String why) {
+    TriggerState.Builder next = state.edit();
+    for (int i = 0; i < next.runs.size(); i++) {
+      RunSlot slot = next.runs.get(i);
+      if (!slot.runId().equals(runId) || slot.attempt() != attempt || slot.launchedAt() == null) {
+        continue;
+      }
+      if (attempt < trigger.retry().maxAttempts()) {
+        Duration wait = trigger.retry().backoff().multipliedBy(1L << Math.min(attempt - 1, 20));
+        next.runs.set(
+            i,
+            new RunSlot(
+                runId, slot.changes(), attempt + 1, slot.launchedAt(), null, now.plus(wait)));
+        next.record(runId + " attempt " + attempt + " failed (" + why + "), retried");
+      } else {
+        next.runs.remove(i);
+        fold(next, slot);
+        next.record(
+            runId
+                + " failed ("
+                + why
+                + ") after "
+                + attempt
+                + " attempts; its changes fold into the next run");
+      }
+      return next.build();
+    }
+    return state;
+  }
+
+  /** A run was cancelled: its changes fold into the next run. */
+  public static TriggerState cancelled(TriggerState state, String runId) {
+    TriggerState.Builder next = state.edit();
+    RunSlot slot = remove(next, runId);
+    if (slot == null) {
+      return state;
+    }
+    fold(next, slot);
+    next.record(runId + " cancelled; its changes fold into the next run");
+    return next.build();
+  }
+
+  private static void fold(TriggerState.Builder next, RunSlot slot) {
+    List<PendingChange> all = new ArrayList<>(slot.changes());
+    all.addAll(next.pending);
+    next.pending.clear();
+    next.pending.addAll(all);
+  }
+
+  private static RunSlot remove(TriggerState.Builder next, String runId) {
+    for (int i = 0; i < next.runs.size(); i++) {
+      if (next.runs.get(i).runId().equals(runId)) {
+        return next.runs.remove(i);
+      }
+    }
+    return null;
+  }
+
+  private static int active(List<RunSlot> runs) {
+    return (int) runs.stream().filter(r -> !r.queued()).count();
+  }
+
+  private static RunSlot launch(TriggerDefined trigger, RunSlot slot, Instant now) {
+    return new RunSlot(
+        slot.runId(), slot.changes(), slot.attempt(), now, now.plus(trigger.runTimeout()), null);
+  }
+
+  /** The run's request: its change sets grouped by capture, with their ranges merged. */
+  static RunRequested request(TriggerDefined trigger, RunSlot slot, String reason) {
+    Map<String, List<PendingChange>> byCapture = new LinkedHashMap<>();
+    for (PendingChange change : slot.changes()) {
+      byCapture.computeIfAbsent(change.captureId(), k -> new ArrayList<>()).add(change);
+    }
+    List<RunInput> inputs = new ArrayList<>();
+    for (List<PendingChange> changes : byCapture.values()) {
+      PendingChange first = changes.get(0);
+      inputs.add(
+          new RunInput(
+              first.captureId(),
+              first.table(),
+              changes.size() == 1 ? first.icdc() : null,
+              changes.stream().map(PendingChange::range).toList(),
+              changes.stream().map(PendingChange::changeId).toList(),
+              changes.stream().mapToLong(PendingChange::records).sum(),
+              merge(changes),
+              changes.stream().anyMatch(PendingChange::lateData)));
+    }
+    return new RunRequested(
+        slot.runId(),
+        trigger.triggerId(),
+        inputs,
+        slot.changes().stream().mapToLong(PendingChange::records).sum(),
+        slot.changes().stream().anyMatch(PendingChange::lateData),
+        reason,
+        null);
+  }
+
+  /** Per field: the lowest minimum, the highest maximum, and the weakest exactness. */
+  static List<FieldRange> merge(List<PendingChange> changes) {
+    Map<Integer, FieldRange> merged = new LinkedHashMap<>();
+    for (PendingChange change : changes) {
+      for (FieldRange r : change.ranges()) {
+        merged.merge(r.fieldId(), r, Decider::union);
+      }
+    }
+    return List.copyOf(merged.values());
+  }
+
+  private static FieldRange union(FieldRange a, FieldRange b) {
+    Comparator<String> order = FieldValues.order(a.type());
+    if (order == null || a.min() == null || b.min() == null) {
+      return FieldRange.unknown(a.field(), a.fieldId(), a.type());
+    }
+    try {
+      String min = order.compare(a.min(), b.min()) <= 0 ? a.min() : b.min();
+      String max = order.compare(a.max(), b.max()) >= 0 ? a.max() : b.max();
+      Exactness exactness =
+          a.exactness() == Exactness.EXACT && b.exactness() == Exactness.EXACT
+              ? Exactness.EXACT
+              : Exactness.TRUNCATED;
+      return new FieldRange(a.field(), a.fieldId(), a.type(), min, max, exactness);
+    } catch (RuntimeException unparsable) {
+      return FieldRange.unknown(a.field(), a.fieldId(), a.type());
+    }
+  }
+}

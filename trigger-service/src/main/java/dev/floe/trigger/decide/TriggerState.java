@@ -1,0 +1,94 @@
+package dev.floe.trigger.decide;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one trigger knows between decisions; kept in a Kafka Streams state store, so it changes
+ * atomically with the runs it requests.
+ *
+ * @param epoch set when the state is created, so that a trigger deleted and defined again never
+ *     reuses a run id
+ * @param nextRun the sequence number of the next run formed
+ * @param pending changes not in any run yet, oldest first
+ * @param runs runs formed and not finished: queued, in flight or waiting to be retried
+ * @param watermarks per input: the last source snapshot a successful run covered
+ * @param seen ids of recent changes, so a change delivered twice counts once
+ * @param recent the outcome of the latest runs, newest last
+ */
+public record TriggerState(
+    String epoch,
+    long nextRun,
+    List<PendingChange> pending,
+    List<RunSlot> runs,
+    Map<String, Long> watermarks,
+    List<String> seen,
+    List<String> recent) {
+
+  static final int SEEN = 1000;
+  static final int RECENT = 20;
+
+  public TriggerState {
+    pending = List.copyOf(pending);
+    runs = List.copyOf(runs);
+    watermarks = Map.copyOf(watermarks);
+    seen = List.copyOf(seen);
+    recent = List.copyOf(recent);
+  }
+
+  public static TriggerState empty(java.time.Instant now) {
+    return new TriggerState(
+        Long.toString(now.toEpochMilli(), 36),
+        1,
+        List.of(),
+        List.of(),
+        Map.of(),
+        List.of(),
+        List.of());
+  }
+
+  /** A mutable copy to decide on. */
+  Builder edit() {
+    return new Builder(this);
+  }
+
+  static final class Builder {
+    final String epoch;
+    long nextRun;
+    final List<PendingChange> pending;
+    final List<RunSlot> runs;
+    final Map<String, Long> watermarks;
+    final List<String> seen;
+    final List<String> recent;
+
+    Builder(TriggerState s) {
+      epoch = s.epoch;
+      nextRun = s.nextRun;
+      pending = new ArrayList<>(s.pending);
+      runs = new ArrayList<>(s.runs);
+      watermarks = new LinkedHashMap<>(s.watermarks);
+      seen = new ArrayList<>(s.seen);
+      recent = new ArrayList<>(s.recent);
+    }
+
+    void remember(String changeId) {
+      seen.add(changeId);
+      if (seen.size() > SEEN) {
+        seen.subList(0, seen.size() - SEEN).clear();
+      }
+    }
+
+    void record(String outcome) {
+      recent.add(outcome);
+      if (recent.size() > RECENT) {
+        recent.subList(0, recent.size() - RECENT).clear();
+      }
+    }
+
+    TriggerState build() {
+      return new TriggerState(epoch, nextRun, pending, runs, watermarks, seen, recent);
+    }
+  }
+}
