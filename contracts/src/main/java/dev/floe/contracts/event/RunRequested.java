@@ -8,16 +8,18 @@ import dev.floe.contracts.model.RunInput;
 import java.util.List;
 
 /**
- * A trigger decided that a job runs on these inputs. Emitted once per run id; launchers pass the
- * run id as their idempotency key, so a repeated request never starts a second job.
+ * A trigger decided that a job runs on these inputs. Emitted once per run id and attempt; launchers
+ * pass the run id as their idempotency key, so a repeated request never starts a second job.
  *
- * @param runId deterministic: a function of the trigger and its inputs' snapshot ranges
+ * @param runId deterministic: the trigger, the epoch of its state and the run's sequence number
  * @param inputs one entry per trigger input that has changes in this run
  * @param records the records the run's changes added, over all inputs
  * @param lateData true when any input carries late data
- * @param reason which condition fired: {@code min-records}, {@code max-delay}, {@code
- *     quiet-period}, {@code all-inputs}, {@code backfill} or {@code manual}
+ * @param reason why it runs now: {@code changes} (its conditions are met), {@code max-delay},
+ *     {@code queued} (a run formed earlier got its turn), {@code retry}, {@code backfill} or {@code
+ *     manual}
  * @param backfill set when the run is a backfill chunk
+ * @param attempt 1 for the first request of a run, then one more for each retry
  */
 public record RunRequested(
     @JsonProperty(required = true) String runId,
@@ -26,7 +28,8 @@ public record RunRequested(
     long records,
     boolean lateData,
     @JsonProperty(required = true) String reason,
-    BackfillTag backfill)
+    BackfillTag backfill,
+    int attempt)
     implements RunEvent {
 
   public RunRequested {
@@ -34,10 +37,13 @@ public record RunRequested(
     requireNonNull(triggerId, "triggerId");
     requireNonNull(reason, "reason");
     inputs = List.copyOf(requireNonNull(inputs, "inputs"));
+    if (attempt < 1) {
+      attempt = 1; // absent in events from before attempts were carried
+    }
   }
 
   @Override
   public String idSeed() {
-    return runId + "/requested";
+    return attempt == 1 ? runId + "/requested" : runId + "/" + attempt + "/requested";
   }
 }

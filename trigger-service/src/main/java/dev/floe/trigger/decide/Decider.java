@@ -308,7 +308,8 @@ public final class Decider {
         slot.changes().stream().mapToLong(PendingChange::records).sum(),
         slot.changes().stream().anyMatch(PendingChange::lateData),
         reason,
-        null);
+        null,
+        slot.attempt());
   }
 
   /** Per field: the lowest minimum, the highest maximum, and the weakest exactness. */

@@ -279,7 +279,8 @@ public class TriggerResource {
           10,
           false,
           "changes",
-          null);
+          null,
+          1);
 
   private static void url(String url) {
     required("launcher.url", url);

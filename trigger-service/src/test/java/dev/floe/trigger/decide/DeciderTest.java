@@ -352,6 +352,7 @@ class DeciderTest {
     d = Decider.decide(t, s, T0.plusSeconds(11), false);
     assertThat(d.requests()).extracting(RunRequested::runId).containsExactly(runId);
     assertThat(d.requests().get(0).reason()).isEqualTo("retry");
+    assertThat(d.requests().get(0).attempt()).isEqualTo(2);
 
     s = Decider.failed(t, d.state(), runId, 2, T0.plusSeconds(12), "HTTP 500");
     assertThat(s.runs()).isEmpty();

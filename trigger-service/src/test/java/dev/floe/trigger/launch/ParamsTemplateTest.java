@@ -37,7 +37,8 @@ class ParamsTemplateTest {
         300,
         true,
         reason,
-        null);
+        null,
+        1);
   }
 
   @Test
