@@ -215,13 +215,28 @@ public final class Decider {
       int attempt,
       Instant now,
       String why) {
+    return failed(trigger, state, runId, attempt, now, why, true);
+  }
+
+  /**
+   * As {@link #failed(TriggerDefined, TriggerState, String, int, Instant, String)}; a failure that
+   * is not {@code retryable} (a 4xx, a rejected request) gives the run up at once.
+   */
+  public static TriggerState failed(
+      TriggerDefined trigger,
+      TriggerState state,
+      String runId,
+      int attempt,
+      Instant now,
+      String why,
+      boolean retryable) {
     TriggerState.Builder next = state.edit();
     for (int i = 0; i < next.runs.size(); i++) {
       RunSlot slot = next.runs.get(i);
       if (!slot.runId().equals(runId) || slot.attempt() != attempt || slot.launchedAt() == null) {
         continue;
       }
-      if (attempt < trigger.retry().maxAttempts()) {
+      if (retryable && attempt < trigger.retry().maxAttempts()) {
         Duration wait = trigger.retry().backoff().multipliedBy(1L << Math.min(attempt - 1, 20));
         next.runs.set(
             i,

@@ -1,0 +1,314 @@
+package dev.floe.trigger.decide;
+
+import dev.floe.contracts.codec.CloudEventHeaders;
+import dev.floe.contracts.codec.EventCodec;
+import dev.floe.contracts.codec.EventDecodingException;
+import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.event.Event;
+import dev.floe.contracts.event.RunCancelled;
+import dev.floe.contracts.event.RunFailed;
+import dev.floe.contracts.event.RunRequested;
+import dev.floe.contracts.event.RunSucceeded;
+import dev.floe.contracts.event.TriggerDefined;
+import dev.floe.contracts.topic.DeadLetterHeaders;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.jboss.logging.Logger;
+
+/**
+ * The decision core on Kafka Streams. Trigger definitions are a global store, so every instance can
+ * tell which triggers a change feeds; each change is re-keyed by trigger id onto {@code
+ * changesByTrigger}, and one processor per trigger partition applies the {@link Decider} to the
+ * changes, to the run outcomes on {@code floe.runs}, and to the passing of time (a wall-clock
+ * punctuation), with the trigger's state in a logged store. Under {@code exactly_once_v2} a state
+ * change and the runs it requests are committed together, so a run id is requested once.
+ */
+public final class TriggerTopology {
+  public static final String DEFINITIONS = "trigger-definitions";
+  public static final String STATE = "trigger-state";
+  private static final Logger LOG = Logger.getLogger(TriggerTopology.class);
+
+  /**
+   * @param changes {@code floe.changes}, read
+   * @param runs {@code floe.runs}: outcomes read, requests written
+   * @param triggers {@code floe.triggers}, read into the global store
+   * @param changesByTrigger changes re-keyed by trigger id; as many partitions as {@code runs}
+   * @param deadLetters where undecodable input goes, with its reason
+   * @param tick how often time is looked at: quiet periods, delays, retries and timeouts
+   */
+  public record Topics(
+      String changes,
+      String runs,
+      String triggers,
+      String changesByTrigger,
+      String deadLetters,
+      Duration tick) {}
+
+  private TriggerTopology() {}
+
+  public static Topology build(Topics topics) {
+    Topology topology = new Topology();
+    topology.addGlobalStore(
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(DEFINITIONS), Serdes.String(), new DefinitionSerde())
+            .withLoggingDisabled(),
+        "definitions",
+        Serdes.String().deserializer(),
+        new DefinitionSerde().deserializer(),
+        topics.triggers(),
+        "definitions-loader",
+        DefinitionsLoader::new);
+
+    topology.addSource(
+        "changes",
+        Serdes.String().deserializer(),
+        Serdes.ByteArray().deserializer(),
+        topics.changes());
+    topology.addProcessor("fan-out", FanOut::new, "changes");
+    topology.addSink(
+        "to-triggers",
+        topics.changesByTrigger(),
+        Serdes.String().serializer(),
+        Serdes.ByteArray().serializer(),
+        "fan-out");
+
+    topology.addSource(
+        "by-trigger",
+        Serdes.String().deserializer(),
+        Serdes.ByteArray().deserializer(),
+        topics.changesByTrigger(),
+        topics.runs());
+    topology.addProcessor("decide", () -> new Decide(topics.tick()), "by-trigger");
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(STATE), Serdes.String(), new StateSerde()),
+        "decide");
+    topology.addSink(
+        "requests",
+        topics.runs(),
+        Serdes.String().serializer(),
+        Serdes.ByteArray().serializer(),
+        "decide");
+    topology.addSink(
+        "dead-letters",
+        topics.deadLetters(),
+        Serdes.String().serializer(),
+        Serdes.ByteArray().serializer(),
+        "fan-out",
+        "decide");
+    return topology;
+  }
+
+  /** Keeps the global store in step with {@code floe.triggers}. */
+  private static final class DefinitionsLoader
+      implements Processor<String, TriggerDefined, Void, Void> {
+    private KeyValueStore<String, TriggerDefined> store;
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+      store = context.getStateStore(DEFINITIONS);
+    }
+
+    @Override
+    public void process(Record<String, TriggerDefined> record) {
+      if (record.value() == null) {
+        store.delete(record.key());
+      } else {
+        store.put(record.key(), record.value());
+      }
+    }
+  }
+
+  /** Sends each change to every trigger it feeds, keyed by trigger id. */
+  private static final class FanOut implements Processor<String, byte[], String, byte[]> {
+    private ProcessorContext<String, byte[]> context;
+    private KeyValueStore<String, TriggerDefined> definitions;
+
+    @Override
+    public void init(ProcessorContext<String, byte[]> context) {
+      this.context = context;
+      this.definitions = context.getStateStore(DEFINITIONS);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+      if (record.value() == null) {
+        return;
+      }
+      ChangeCaptured change;
+      try {
+        if (!(EventCodec.decode(record.value()).payload() instanceof ChangeCaptured c)) {
+          return;
+        }
+        change = c;
+      } catch (EventDecodingException e) {
+        deadLetter(context, record, e.reason().code(), e.getMessage());
+        return;
+      }
+      try (KeyValueIterator<String, TriggerDefined> all = definitions.all()) {
+        while (all.hasNext()) {
+          TriggerDefined trigger = all.next().value;
+          if (trigger != null
+              && trigger.inputs().stream()
+                  .anyMatch(i -> i.matches(change.captureId(), change.table()))) {
+            context.forward(record.withKey(trigger.triggerId()), "to-triggers");
+          }
+        }
+      }
+    }
+  }
+
+  /** Applies the rules to one partition's triggers. */
+  private static final class Decide implements Processor<String, byte[], String, byte[]> {
+    private final Duration tick;
+    private ProcessorContext<String, byte[]> context;
+    private KeyValueStore<String, TriggerDefined> definitions;
+    private KeyValueStore<String, TriggerState> states;
+
+    Decide(Duration tick) {
+      this.tick = tick;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, byte[]> context) {
+      this.context = context;
+      this.definitions = context.getStateStore(DEFINITIONS);
+      this.states = context.getStateStore(STATE);
+      context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::tick);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+      String triggerId = record.key();
+      if (triggerId == null || record.value() == null) {
+        return;
+      }
+      TriggerDefined trigger = definitions.get(triggerId);
+      if (trigger == null) {
+        return; // deleted, or not defined yet: its changes are not for a trigger any more
+      }
+      Event event;
+      try {
+        event = EventCodec.decode(record.value());
+      } catch (EventDecodingException e) {
+        deadLetter(context, record, e.reason().code(), e.getMessage());
+        return;
+      }
+      Instant now = now();
+      TriggerState state = stateOf(triggerId, now);
+      TriggerState next = state;
+      if (event.payload() instanceof ChangeCaptured change) {
+        next = Decider.accept(trigger, state, event.id(), change, now);
+      } else if (event.payload() instanceof RunSucceeded done) {
+        next = Decider.succeeded(state, done.runId());
+      } else if (event.payload() instanceof RunFailed failed && !failed.willRetry()) {
+        // A failure its reporter retries by itself (an orchestrator's own retries) is not the
+        // attempt's end; a permanent one is not retried here either, its changes fold at once.
+        next =
+            Decider.failed(
+                trigger,
+                state,
+                failed.runId(),
+                failed.attempt(),
+                now,
+                failed.errorKind().wireName() + ": " + failed.message(),
+                failed.errorKind() != RunFailed.ErrorKind.PERMANENT);
+      } else if (event.payload() instanceof RunCancelled cancelled) {
+        next = Decider.cancelled(state, cancelled.runId());
+      }
+      decide(trigger, next, now, !next.equals(state));
+    }
+
+    private void tick(long wallClockMs) {
+      Instant now = Instant.ofEpochMilli(wallClockMs);
+      List<KeyValue<String, TriggerState>> all = new ArrayList<>();
+      try (KeyValueIterator<String, TriggerState> it = states.all()) {
+        it.forEachRemaining(all::add);
+      }
+      for (KeyValue<String, TriggerState> entry : all) {
+        TriggerDefined trigger = definitions.get(entry.key);
+        if (trigger == null) {
+          LOG.infof("trigger %s was deleted: its state is dropped", entry.key);
+          states.delete(entry.key);
+        } else {
+          decide(trigger, entry.value, now, false);
+        }
+      }
+    }
+
+    private void decide(TriggerDefined trigger, TriggerState state, Instant now, boolean changed) {
+      Decider.Decision decision = Decider.decide(trigger, state, now, false);
+      if (changed || !decision.state().equals(state)) {
+        states.put(trigger.triggerId(), decision.state());
+      }
+      for (RunRequested request : decision.requests()) {
+        Event event = Event.of(request, Event.sourceOf("trigger-service"), now);
+        Headers headers = new RecordHeaders();
+        CloudEventHeaders.of(event)
+            .forEach((k, v) -> headers.add(k, v.getBytes(StandardCharsets.UTF_8)));
+        context.forward(
+            new Record<>(
+                request.triggerId(), EventCodec.encode(event), now.toEpochMilli(), headers),
+            "requests");
+        LOG.infof(
+            "trigger %s requests run %s (attempt %d, %s): %d change sets",
+            trigger.triggerId(),
+            request.runId(),
+            request.attempt(),
+            request.reason(),
+            request.inputs().stream().mapToInt(i -> i.snapshotRanges().size()).sum());
+      }
+    }
+
+    private TriggerState stateOf(String triggerId, Instant now) {
+      TriggerState state = states.get(triggerId);
+      return state == null ? TriggerState.empty(now) : state;
+    }
+
+    private Instant now() {
+      return Instant.ofEpochMilli(context.currentSystemTimeMs());
+    }
+  }
+
+  private static void deadLetter(
+      ProcessorContext<String, byte[]> context,
+      Record<String, byte[]> record,
+      String reason,
+      String cause) {
+    Headers headers = new RecordHeaders();
+    headers.add(DeadLetterHeaders.REASON, reason.getBytes(StandardCharsets.UTF_8));
+    headers.add(DeadLetterHeaders.CAUSE, String.valueOf(cause).getBytes(StandardCharsets.UTF_8));
+    headers.add(DeadLetterHeaders.SERVICE, "trigger-service".getBytes(StandardCharsets.UTF_8));
+    context
+        .recordMetadata()
+        .ifPresent(
+            (RecordMetadata m) -> {
+              headers.add(DeadLetterHeaders.TOPIC, m.topic().getBytes(StandardCharsets.UTF_8));
+              headers.add(
+                  DeadLetterHeaders.PARTITION,
+                  Integer.toString(m.partition()).getBytes(StandardCharsets.UTF_8));
+              headers.add(
+                  DeadLetterHeaders.OFFSET,
+                  Long.toString(m.offset()).getBytes(StandardCharsets.UTF_8));
+            });
+    LOG.warnf("dead-lettered a record (%s): %s", reason, cause);
+    context.forward(
+        new Record<>(record.key(), record.value(), record.timestamp(), headers), "dead-letters");
+  }
+}

@@ -1,0 +1,239 @@
+package dev.floe.trigger.decide;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.floe.contracts.codec.EventCodec;
+import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.event.Event;
+import dev.floe.contracts.event.Payload;
+import dev.floe.contracts.event.RunFailed;
+import dev.floe.contracts.event.RunRequested;
+import dev.floe.contracts.event.RunSucceeded;
+import dev.floe.contracts.event.TriggerDefined;
+import dev.floe.contracts.model.ChangeKind;
+import dev.floe.contracts.model.ChangeStats;
+import dev.floe.contracts.model.Concurrency;
+import dev.floe.contracts.model.IcdcRef;
+import dev.floe.contracts.model.Launcher;
+import dev.floe.contracts.model.RetryPolicy;
+import dev.floe.contracts.model.SnapshotRange;
+import dev.floe.contracts.model.TableRef;
+import dev.floe.contracts.model.TriggerCondition;
+import dev.floe.contracts.model.TriggerInput;
+import dev.floe.contracts.topic.DeadLetterHeaders;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The decision core's topology, record by record, with a driven wall clock. */
+class TriggerTopologyTest {
+  private static final Instant T0 = Instant.parse("2026-11-26T10:00:00Z");
+  private static final TableRef ORDERS = new TableRef("lake", List.of("demo"), "orders");
+  private static final TriggerTopology.Topics TOPICS =
+      new TriggerTopology.Topics(
+          "floe.changes",
+          "floe.runs",
+          "floe.triggers",
+          "floe.trigger.changes-by-trigger",
+          "floe.dlq.trigger-service",
+          Duration.ofSeconds(1));
+
+  private TopologyTestDriver driver;
+  private TestInputTopic<String, byte[]> triggers;
+  private TestInputTopic<String, byte[]> changes;
+  private TestInputTopic<String, byte[]> runs;
+  private TestOutputTopic<String, byte[]> runsOut;
+  private TestOutputTopic<String, byte[]> deadLetters;
+  private long snapshot = 100;
+
+  @BeforeEach
+  void start() throws Exception {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "floe-trigger-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
+    props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("streams").toString());
+    driver = new TopologyTestDriver(TriggerTopology.build(TOPICS), props, T0);
+    var strings = Serdes.String();
+    var bytes = Serdes.ByteArray();
+    triggers = driver.createInputTopic("floe.triggers", strings.serializer(), bytes.serializer());
+    changes = driver.createInputTopic("floe.changes", strings.serializer(), bytes.serializer());
+    runs = driver.createInputTopic("floe.runs", strings.serializer(), bytes.serializer());
+    runsOut = driver.createOutputTopic("floe.runs", strings.deserializer(), bytes.deserializer());
+    deadLetters =
+        driver.createOutputTopic(
+            "floe.dlq.trigger-service", strings.deserializer(), bytes.deserializer());
+  }
+
+  @AfterEach
+  void stop() {
+    driver.close();
+  }
+
+  private static byte[] encode(Payload payload) {
+    return EventCodec.encode(Event.of(payload, Event.sourceOf("test"), T0));
+  }
+
+  private void define(String id, Duration quiet) {
+    TriggerDefined t =
+        new TriggerDefined(
+            id,
+            List.of(TriggerInput.capture("orders")),
+            TriggerCondition.ANY,
+            0,
+            1,
+            null,
+            quiet,
+            List.of(),
+            Arrays.stream(ChangeKind.values()).filter(k -> k != ChangeKind.REPLACE).toList(),
+            false,
+            Concurrency.sequential(),
+            new RetryPolicy(2, Duration.ofSeconds(10)),
+            Duration.ofMinutes(30),
+            new Launcher(
+                Launcher.Type.WEBHOOK, "http://127.0.0.1/run", null, null, null, null, null),
+            false,
+            "test",
+            T0);
+    triggers.pipeInput(id, encode(t));
+  }
+
+  private ChangeCaptured change(String capture) {
+    long s = ++snapshot;
+    return new ChangeCaptured(
+        capture,
+        ORDERS,
+        "uuid",
+        new SnapshotRange(s - 1, s, List.of(s)),
+        ChangeKind.APPEND,
+        new ChangeStats(1, 0, 0, 0, 10, 0, 0, 0, 1000, 0),
+        new IcdcRef(new TableRef("lake", List.of("floe_icdc"), capture), "change-" + s, s, null),
+        null,
+        List.of(),
+        List.of(),
+        false,
+        T0,
+        T0,
+        null);
+  }
+
+  private List<RunRequested> requests() {
+    return runsOut.readValuesToList().stream()
+        .map(v -> EventCodec.decode(v).payload())
+        .filter(RunRequested.class::isInstance)
+        .map(RunRequested.class::cast)
+        .toList();
+  }
+
+  @Test
+  void aChangeBecomesOneRunOnceTheQuietPeriodPassesAndSuccessMovesTheWatermark() {
+    define("daily", Duration.ofSeconds(10));
+    ChangeCaptured c = change("orders");
+    changes.pipeInput("orders", encode(c));
+    driver.advanceWallClockTime(Duration.ofSeconds(5));
+    assertThat(requests()).isEmpty();
+    driver.advanceWallClockTime(Duration.ofSeconds(6));
+    List<RunRequested> requested = requests();
+    assertThat(requested).hasSize(1);
+    RunRequested run = requested.get(0);
+    assertThat(run.triggerId()).isEqualTo("daily");
+    assertThat(run.inputs().get(0).icdc()).isEqualTo(c.icdc());
+    // Time passing again requests nothing more: the run is in flight.
+    driver.advanceWallClockTime(Duration.ofSeconds(30));
+    assertThat(requests()).isEmpty();
+
+    runs.pipeInput(
+        "daily", encode(new RunSucceeded(run.runId(), "daily", 1, null, T0.plusSeconds(60), 1000)));
+    TriggerState state =
+        driver.<String, TriggerState>getKeyValueStore(TriggerTopology.STATE).get("daily");
+    assertThat(state.runs()).isEmpty();
+    assertThat(state.watermarks()).containsEntry("capture:orders", c.range().toSnapshotId());
+  }
+
+  @Test
+  void aChangeOfAnotherCaptureStartsNothingAndTwoTriggersOfOneCaptureEachRun() {
+    define("a", Duration.ZERO);
+    define("b", Duration.ZERO);
+    changes.pipeInput("other", encode(change("other")));
+    driver.advanceWallClockTime(Duration.ofSeconds(2));
+    assertThat(requests()).isEmpty();
+    changes.pipeInput("orders", encode(change("orders")));
+    assertThat(requests()).extracting(RunRequested::triggerId).containsExactlyInAnyOrder("a", "b");
+  }
+
+  @Test
+  void aFailedRunIsRequestedAgainThenFoldedIntoTheNextRun() {
+    define("daily", Duration.ZERO);
+    ChangeCaptured first = change("orders");
+    changes.pipeInput("orders", encode(first));
+    RunRequested run = requests().get(0);
+
+    runs.pipeInput(
+        "daily",
+        encode(
+            new RunFailed(
+                run.runId(), "daily", 1, RunFailed.ErrorKind.TRANSIENT, "boom", false, null, T0)));
+    driver.advanceWallClockTime(Duration.ofSeconds(11));
+    List<RunRequested> retry = requests();
+    assertThat(retry).extracting(RunRequested::runId).containsExactly(run.runId());
+    assertThat(retry.get(0).attempt()).isEqualTo(2);
+
+    runs.pipeInput(
+        "daily",
+        encode(
+            new RunFailed(
+                run.runId(), "daily", 2, RunFailed.ErrorKind.TRANSIENT, "boom", false, null, T0)));
+    // Given up after its last attempt, the run's change is not dropped: it forms the next run.
+    List<RunRequested> next = requests();
+    assertThat(next).hasSize(1);
+    assertThat(next.get(0).runId()).isNotEqualTo(run.runId());
+    assertThat(next.get(0).attempt()).isEqualTo(1);
+    assertThat(next.get(0).inputs().get(0).snapshotRanges()).containsExactly(first.range());
+  }
+
+  @Test
+  void anUndecodableChangeGoesToTheDeadLetterTopicWithItsReason() {
+    define("daily", Duration.ZERO);
+    byte[] garbage = "{not json".getBytes(StandardCharsets.UTF_8);
+    changes.pipeInput("orders", garbage);
+    TestRecord<String, byte[]> dead = deadLetters.readRecord();
+    assertThat(dead.value()).isEqualTo(garbage);
+    assertThat(
+            new String(
+                dead.headers().lastHeader(DeadLetterHeaders.REASON).value(),
+                StandardCharsets.UTF_8))
+        .isEqualTo("malformed-json");
+    assertThat(
+            new String(
+                dead.headers().lastHeader(DeadLetterHeaders.TOPIC).value(), StandardCharsets.UTF_8))
+        .isEqualTo("floe.changes");
+    // The next change still runs.
+    changes.pipeInput("orders", encode(change("orders")));
+    assertThat(requests()).hasSize(1);
+  }
+
+  @Test
+  void aDeletedTriggersStateIsDropped() {
+    define("daily", Duration.ofMinutes(5));
+    changes.pipeInput("orders", encode(change("orders")));
+    assertThat(driver.<String, TriggerState>getKeyValueStore(TriggerTopology.STATE).get("daily"))
+        .isNotNull();
+    triggers.pipeInput("daily", (byte[]) null);
+    driver.advanceWallClockTime(Duration.ofSeconds(2));
+    assertThat(driver.<String, TriggerState>getKeyValueStore(TriggerTopology.STATE).get("daily"))
+        .isNull();
+    assertThat(requests()).isEmpty();
+  }
+}
