@@ -50,6 +50,14 @@ public class KafkaClients {
     return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
   }
 
+  /**
+   * The connection settings every client shares (bootstrap servers, TLS, SASL), with {@code
+   * overrides}: for clients built elsewhere, such as Kafka Streams.
+   */
+  public Map<String, Object> connection(Map<String, Object> overrides) {
+    return select(AdminClientConfig.configNames(), overrides);
+  }
+
   public Admin admin() {
     return Admin.create(select(AdminClientConfig.configNames(), Map.of()));
   }

@@ -34,6 +34,10 @@ public interface TriggerConfig {
     @WithDefault(Topics.TRIGGERS)
     String triggers();
 
+    /** Changes re-keyed by trigger id, internal to the decision core. */
+    @WithDefault("floe.trigger.changes-by-trigger")
+    String changesByTrigger();
+
     /** Partitions of the topics created at start-up. */
     @WithDefault("12")
     @Min(1)
@@ -45,6 +49,17 @@ public interface TriggerConfig {
   interface Trigger {
     /** Names this instance. Defaults to the host name. */
     Optional<String> instanceId();
+
+    /** The Kafka Streams application id that instances share; they split the triggers. */
+    @WithDefault("floe-trigger")
+    String groupId();
+
+    /** Where the decision core keeps its local state; rebuilt from Kafka when lost. */
+    Optional<String> stateDir();
+
+    /** How often time is looked at: quiet periods, maximum delays, retries and timeouts. */
+    @WithDefault("1s")
+    Duration tick();
 
     /** How long a run may take when a trigger says nothing. */
     @WithDefault("PT1H")

@@ -9,6 +9,7 @@ import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.event.TriggerDefined;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.trigger.TriggerConfig;
+import dev.floe.trigger.decide.TriggerTopology;
 import dev.floe.trigger.definition.TriggerRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -17,20 +18,26 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.jboss.logging.Logger;
 
 /**
- * Wires and runs the trigger service: prepares the topics and reads the trigger definitions. The
- * broker may be down at start-up: the service starts, reports not ready, and retries.
+ * Wires and runs the trigger service: prepares the topics, reads the trigger definitions and runs
+ * the decision core (Kafka Streams, exactly_once_v2). The broker may be down at start-up: the
+ * service starts, reports not ready, and retries.
  */
 @ApplicationScoped
 public class TriggerRuntime {
@@ -42,6 +49,7 @@ public class TriggerRuntime {
   private final TriggerRegistry registry = new TriggerRegistry();
   private final String instanceId;
   private volatile CompactedTopicReader definitions;
+  private volatile KafkaStreams streams;
   private volatile Producer<String, byte[]> writer;
   private volatile String state = "preparing Kafka topics";
   private volatile boolean stopping;
@@ -98,7 +106,50 @@ public class TriggerRuntime {
             },
             "floe-trigger-definitions");
     definitions.start();
+    streams = new KafkaStreams(TriggerTopology.build(streamTopics()), streamsConfig());
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          LOG.errorf(e, "the decision core failed; its thread is replaced");
+          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    streams.start();
     state = "running";
+  }
+
+  private TriggerTopology.Topics streamTopics() {
+    return new TriggerTopology.Topics(
+        config.topics().changes(),
+        config.topics().runs(),
+        config.topics().triggers(),
+        config.topics().changesByTrigger(),
+        Topics.deadLetter(SERVICE),
+        config.trigger().tick());
+  }
+
+  private Properties streamsConfig() {
+    Properties props = new Properties();
+    props.putAll(kafka.connection(Map.of()));
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.trigger().groupId());
+    props.put(StreamsConfig.CLIENT_ID_CONFIG, "floe-trigger-" + instanceId);
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    props.put(
+        StreamsConfig.STATE_DIR_CONFIG,
+        config
+            .trigger()
+            .stateDir()
+            .orElseGet(
+                () ->
+                    Path.of(System.getProperty("java.io.tmpdir"), "floe-trigger-" + instanceId)
+                        .toString()));
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    return props;
+  }
+
+  /** The decision core's state: RUNNING once it has its partitions. */
+  public KafkaStreams.State streamsState() {
+    KafkaStreams s = streams;
+    return s == null ? null : s.state();
   }
 
   public TriggerConfig config() {
@@ -126,6 +177,8 @@ public class TriggerRuntime {
     return List.of(
         TopicSpec.stream(config.topics().changes(), partitions),
         TopicSpec.stream(config.topics().runs(), partitions),
+        // Co-partitioned with floe.runs: the decision core reads both into one store per trigger.
+        TopicSpec.stream(config.topics().changesByTrigger(), partitions),
         TopicSpec.compacted(config.topics().triggers(), Math.min(partitions, 3)),
         TopicSpec.stream(Topics.deadLetter(SERVICE), 1));
   }
@@ -142,6 +195,10 @@ public class TriggerRuntime {
 
   void stop(@Observes ShutdownEvent stopped) {
     stopping = true;
+    KafkaStreams s = streams;
+    if (s != null) {
+      s.close(Duration.ofSeconds(10));
+    }
     if (main != null) {
       try {
         main.join(15_000);

@@ -1,0 +1,145 @@
+package dev.floe.trigger.decide;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.floe.contracts.codec.EventCodec;
+import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.event.Event;
+import dev.floe.contracts.event.RunRequested;
+import dev.floe.contracts.event.RunSucceeded;
+import dev.floe.contracts.model.ChangeKind;
+import dev.floe.contracts.model.ChangeStats;
+import dev.floe.contracts.model.IcdcRef;
+import dev.floe.contracts.model.SnapshotRange;
+import dev.floe.contracts.model.TableRef;
+import dev.floe.contracts.topic.Topics;
+import dev.floe.stack.test.EventTap;
+import dev.floe.stack.test.FloeStack;
+import dev.floe.stack.test.FloeTestResource;
+import dev.floe.stack.test.InjectFloeStack;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The decision core on the real broker, exactly_once_v2, from a REST-defined trigger. */
+@QuarkusTest
+@WithTestResource(FloeTestResource.class)
+@Timeout(180)
+class DecisionOnBrokerTest {
+  @InjectFloeStack FloeStack stack;
+
+  private static ChangeCaptured change(String capture, long snapshot) {
+    TableRef table = new TableRef("lake", List.of("demo"), "orders");
+    return new ChangeCaptured(
+        capture,
+        table,
+        "uuid",
+        new SnapshotRange(snapshot - 1, snapshot, List.of(snapshot)),
+        ChangeKind.APPEND,
+        new ChangeStats(1, 0, 0, 0, 10, 0, 0, 0, 1000, 0),
+        new IcdcRef(
+            new TableRef("lake", List.of("floe_icdc"), "demo__orders__" + capture),
+            "change-" + snapshot,
+            snapshot * 10,
+            null),
+        null,
+        List.of(),
+        List.of(),
+        false,
+        Instant.now(),
+        Instant.now(),
+        null);
+  }
+
+  @Test
+  void capturedChangesBecomeRunsExactlyOnceAndASucceededRunLetsTheNextOneGo() {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> given().get("/q/health/ready").statusCode() == 200);
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    String capture = "cap-" + suffix;
+    String trigger = "trg-" + suffix;
+    given()
+        .contentType(ContentType.JSON)
+        .body(
+            Map.of(
+                "id",
+                trigger,
+                "inputs",
+                List.of(Map.of("capture", capture)),
+                "quietPeriod",
+                "PT2S",
+                "launcher",
+                Map.of("type", "kafka", "topic", "jobs")))
+        .post("/triggers")
+        .then()
+        .statusCode(201);
+
+    try (KafkaProducer<String, byte[]> producer =
+            new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()),
+                new StringSerializer(),
+                new ByteArraySerializer());
+        EventTap runs = new EventTap(stack.kafka().bootstrapServers(), Topics.RUNS)) {
+      // Three changes within the quiet period: one run that carries all three.
+      for (long s = 1; s <= 3; s++) {
+        Event event = Event.of(change(capture, s), Event.sourceOf("test"), Instant.now());
+        producer.send(new ProducerRecord<>(Topics.CHANGES, capture, EventCodec.encode(event)));
+      }
+      producer.flush();
+      RunRequested first =
+          runs.await(
+              RunRequested.class, r -> r.triggerId().equals(trigger), Duration.ofSeconds(90));
+      assertThat(first.inputs()).hasSize(1);
+      assertThat(first.inputs().get(0).snapshotRanges())
+          .extracting(SnapshotRange::toSnapshotId)
+          .containsExactly(1L, 2L, 3L);
+      assertThat(first.records()).isEqualTo(30);
+
+      // A fourth change waits while the first run is in flight (sequential): well past its quiet
+      // period, nothing more is requested.
+      Event fourth = Event.of(change(capture, 4), Event.sourceOf("test"), Instant.now());
+      producer.send(new ProducerRecord<>(Topics.CHANGES, capture, EventCodec.encode(fourth)));
+      producer.flush();
+      runs.poll(Duration.ofSeconds(5));
+      assertThat(runs.payloads(RunRequested.class, r -> r.triggerId().equals(trigger)))
+          .extracting(RunRequested::runId)
+          .containsExactly(first.runId());
+
+      // The first run succeeds: the fourth change gets its own run, requested once.
+      Event done =
+          Event.of(
+              new RunSucceeded(first.runId(), trigger, 1, null, Instant.now(), 10),
+              Event.sourceOf("test"),
+              Instant.now());
+      producer.send(new ProducerRecord<>(Topics.RUNS, trigger, EventCodec.encode(done)));
+      producer.flush();
+      RunRequested second =
+          runs.await(
+              RunRequested.class,
+              r -> r.triggerId().equals(trigger) && !r.runId().equals(first.runId()),
+              Duration.ofSeconds(30));
+      assertThat(second.inputs().get(0).snapshotRanges())
+          .extracting(SnapshotRange::toSnapshotId)
+          .containsExactly(4L);
+      runs.poll(Duration.ofSeconds(2));
+      assertThat(runs.payloads(RunRequested.class, r -> r.triggerId().equals(trigger)))
+          .extracting(RunRequested::runId)
+          .containsExactly(first.runId(), second.runId());
+    }
+  }
+}
