@@ -61,6 +61,9 @@ public interface TriggerConfig {
     @WithDefault("1s")
     Duration tick();
 
+    /** How jobs are started. */
+    Launch launch();
+
     /** How long a run may take when a trigger says nothing. */
     @WithDefault("PT1H")
     Duration runTimeout();
@@ -73,5 +76,21 @@ public interface TriggerConfig {
     /** The first retry's back-off when a trigger says nothing; it doubles for each later one. */
     @WithDefault("PT30S")
     Duration retryBackoff();
+  }
+
+  /** Launching jobs. */
+  interface Launch {
+    /** Connect and answer timeout of one call to a job's HTTP endpoint. */
+    @WithDefault("10s")
+    Duration timeout();
+
+    /** Calls of one launch when the endpoint fails transiently, the first included. */
+    @WithDefault("3")
+    @Min(1)
+    int tries();
+
+    /** The wait before the second call; it doubles. */
+    @WithDefault("1s")
+    Duration backoff();
   }
 }

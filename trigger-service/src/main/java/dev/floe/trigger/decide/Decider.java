@@ -136,7 +136,8 @@ public final class Decider {
     }
     Concurrency.Policy policy = trigger.concurrency().policy();
     int capacity = trigger.concurrency().maxParallel();
-    String reason = manual ? "manual" : reason(trigger, next.pending, now);
+    boolean held = next.holdUntil != null && now.isBefore(next.holdUntil);
+    String reason = manual ? "manual" : held ? null : reason(trigger, next.pending, now);
     if (reason != null) {
       boolean form =
           switch (policy) {
@@ -246,6 +247,10 @@ public final class Decider {
       } else {
         next.runs.remove(i);
         fold(next, slot);
+        // A job that failed every attempt is not started again at once: the changes wait as
+        // long as one more retry would have.
+        next.holdUntil =
+            now.plus(trigger.retry().backoff().multipliedBy(1L << Math.min(attempt, 20)));
         next.record(
             runId
                 + " failed ("

@@ -17,6 +17,8 @@ import java.util.Map;
  * @param watermarks per input: the last source snapshot a successful run covered
  * @param seen ids of recent changes, so a change delivered twice counts once
  * @param recent the outcome of the latest runs, newest last
+ * @param holdUntil after a run is given up, no run forms before this, so a job that keeps failing
+ *     is not started in a loop; null when nothing holds
  */
 public record TriggerState(
     String epoch,
@@ -25,7 +27,8 @@ public record TriggerState(
     List<RunSlot> runs,
     Map<String, Long> watermarks,
     List<String> seen,
-    List<String> recent) {
+    List<String> recent,
+    java.time.Instant holdUntil) {
 
   static final int SEEN = 1000;
   static final int RECENT = 20;
@@ -46,7 +49,8 @@ public record TriggerState(
         List.of(),
         Map.of(),
         List.of(),
-        List.of());
+        List.of(),
+        null);
   }
 
   /** A mutable copy to decide on. */
@@ -62,8 +66,10 @@ public record TriggerState(
     final Map<String, Long> watermarks;
     final List<String> seen;
     final List<String> recent;
+    java.time.Instant holdUntil;
 
     Builder(TriggerState s) {
+      holdUntil = s.holdUntil;
       epoch = s.epoch;
       nextRun = s.nextRun;
       pending = new ArrayList<>(s.pending);
@@ -88,7 +94,7 @@ public record TriggerState(
     }
 
     TriggerState build() {
-      return new TriggerState(epoch, nextRun, pending, runs, watermarks, seen, recent);
+      return new TriggerState(epoch, nextRun, pending, runs, watermarks, seen, recent, holdUntil);
     }
   }
 }

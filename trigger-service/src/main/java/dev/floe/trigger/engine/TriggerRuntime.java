@@ -11,6 +11,8 @@ import dev.floe.contracts.topic.Topics;
 import dev.floe.trigger.TriggerConfig;
 import dev.floe.trigger.decide.TriggerTopology;
 import dev.floe.trigger.definition.TriggerRegistry;
+import dev.floe.trigger.launch.JobLauncher;
+import dev.floe.trigger.launch.LaunchLoop;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,6 +21,7 @@ import jakarta.inject.Inject;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -29,6 +32,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -50,6 +54,7 @@ public class TriggerRuntime {
   private final String instanceId;
   private volatile CompactedTopicReader definitions;
   private volatile KafkaStreams streams;
+  private volatile LaunchLoop launches;
   private volatile Producer<String, byte[]> writer;
   private volatile String state = "preparing Kafka topics";
   private volatile boolean stopping;
@@ -113,7 +118,58 @@ public class TriggerRuntime {
           return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
     streams.start();
+    awaitDefinitions();
+    launches =
+        new LaunchLoop(
+            kafka.consumer(launcherConsumerConfig()),
+            kafka.producer(
+                Map.of(
+                    ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                    config.trigger().groupId() + "-launcher-" + instanceId,
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                    true,
+                    ProducerConfig.ACKS_CONFIG,
+                    "all",
+                    ProducerConfig.CLIENT_ID_CONFIG,
+                    "floe-trigger-" + instanceId + "-launcher")),
+            config.topics().runs(),
+            registry::get,
+            new JobLauncher(
+                config.trigger().launch().timeout(),
+                config.trigger().launch().tries(),
+                config.trigger().launch().backoff()),
+            Clock.systemUTC());
+    Thread launcher = new Thread(launches, "floe-trigger-launcher");
+    launcher.start();
     state = "running";
+  }
+
+  /** Waits until the definitions that existed at start-up are read: a launch needs its trigger. */
+  private void awaitDefinitions() {
+    try (var probe = kafka.consumer(readerConfig())) {
+      var partitions =
+          probe.partitionsFor(config.topics().triggers()).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
+      probe
+          .endOffsets(partitions)
+          .forEach(
+              (tp, end) -> {
+                if (end > 0 && !definitions.awaitApplied(tp, end - 1, Duration.ofSeconds(30))) {
+                  LOG.warnf("trigger definitions of %s not all read after 30 s", tp);
+                }
+              });
+    }
+  }
+
+  private Map<String, Object> launcherConsumerConfig() {
+    Map<String, Object> props = readerConfig();
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, config.trigger().groupId() + "-launcher");
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "floe-trigger-" + instanceId + "-launcher");
+    props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "floe-trigger-launcher-" + instanceId);
+    props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20);
+    return props;
   }
 
   private TriggerTopology.Topics streamTopics() {
@@ -195,6 +251,10 @@ public class TriggerRuntime {
 
   void stop(@Observes ShutdownEvent stopped) {
     stopping = true;
+    LaunchLoop l = launches;
+    if (l != null) {
+      l.close();
+    }
     KafkaStreams s = streams;
     if (s != null) {
       s.close(Duration.ofSeconds(10));

@@ -359,8 +359,12 @@ class DeciderTest {
     assertThat(s.pending()).extracting(PendingChange::changeId).hasSize(1);
     assertThat(s.watermarks()).isEmpty();
 
+    // Given up: nothing starts again before one more back-off (10 s x 2^2) has passed, even
+    // with a new change; then one run carries both.
     ChangeCaptured second = append();
-    d = Decider.decide(t, accept(t, s, second, T0.plusSeconds(13)), T0.plusSeconds(13), false);
+    s = accept(t, s, second, T0.plusSeconds(13));
+    assertThat(Decider.decide(t, s, T0.plusSeconds(30), false).requests()).isEmpty();
+    d = Decider.decide(t, s, T0.plusSeconds(52), false);
     RunRequested next = d.requests().get(0);
     assertThat(next.runId()).isNotEqualTo(runId);
     assertThat(next.inputs().get(0).snapshotRanges())

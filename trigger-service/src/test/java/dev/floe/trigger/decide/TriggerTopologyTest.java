@@ -195,7 +195,10 @@ class TriggerTopologyTest {
         encode(
             new RunFailed(
                 run.runId(), "daily", 2, RunFailed.ErrorKind.TRANSIENT, "boom", false, null, T0)));
-    // Given up after its last attempt, the run's change is not dropped: it forms the next run.
+    // Given up after its last attempt, the run's change is not dropped: once the hold that keeps
+    // a failing job from being started in a loop has passed, it forms the next run.
+    assertThat(requests()).isEmpty();
+    driver.advanceWallClockTime(Duration.ofSeconds(41));
     List<RunRequested> next = requests();
     assertThat(next).hasSize(1);
     assertThat(next.get(0).runId()).isNotEqualTo(run.runId());

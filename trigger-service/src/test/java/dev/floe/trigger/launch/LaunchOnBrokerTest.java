@@ -1,0 +1,260 @@
+package dev.floe.trigger.launch;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.hasItem;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.floe.contracts.codec.EventCodec;
+import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.event.Event;
+import dev.floe.contracts.event.RunFailed;
+import dev.floe.contracts.event.RunRequested;
+import dev.floe.contracts.event.RunStarted;
+import dev.floe.contracts.event.RunSucceeded;
+import dev.floe.contracts.model.ChangeKind;
+import dev.floe.contracts.model.ChangeStats;
+import dev.floe.contracts.model.IcdcRef;
+import dev.floe.contracts.model.SnapshotRange;
+import dev.floe.contracts.model.TableRef;
+import dev.floe.contracts.topic.Topics;
+import dev.floe.stack.test.EventTap;
+import dev.floe.stack.test.FloeStack;
+import dev.floe.stack.test.FloeTestResource;
+import dev.floe.stack.test.InjectFloeStack;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Launching runs against a real HTTP receiver, and the status callback, on the real broker. */
+@QuarkusTest
+@WithTestResource(FloeTestResource.class)
+@Timeout(180)
+class LaunchOnBrokerTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @InjectFloeStack FloeStack stack;
+
+  /** What the receiver saw: the path, the idempotency key, the attempt and the body. */
+  record Call(String path, String key, String attempt, String body) {}
+
+  private HttpServer receiver;
+  private final Queue<Call> calls = new ConcurrentLinkedQueue<>();
+  private final Deque<Integer> answers = new ArrayDeque<>();
+
+  @BeforeEach
+  void start() throws IOException {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> given().get("/q/health/ready").statusCode() == 200);
+    receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext(
+        "/",
+        exchange -> {
+          String body =
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          calls.add(
+              new Call(
+                  exchange.getRequestURI().getPath(),
+                  exchange.getRequestHeaders().getFirst("Idempotency-Key"),
+                  exchange.getRequestHeaders().getFirst("Floe-Attempt"),
+                  body));
+          Integer status;
+          synchronized (answers) {
+            status = answers.poll();
+          }
+          byte[] answer = "{\"run_id\": \"ext-1\"}".getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(status == null ? 200 : status, answer.length);
+          exchange.getResponseBody().write(answer);
+          exchange.close();
+        });
+    receiver.start();
+  }
+
+  @AfterEach
+  void stop() {
+    receiver.stop(0);
+  }
+
+  private String url(String path) {
+    return "http://127.0.0.1:" + receiver.getAddress().getPort() + path;
+  }
+
+  private void define(String trigger, String capture, String path, String params) {
+    Map<String, Object> launcher =
+        params == null
+            ? Map.of("type", "webhook", "url", url(path))
+            : Map.of("type", "webhook", "url", url(path), "params", params);
+    given()
+        .contentType(ContentType.JSON)
+        .body(
+            Map.of(
+                "id",
+                trigger,
+                "inputs",
+                List.of(Map.of("capture", capture)),
+                "retry",
+                Map.of("maxAttempts", 1, "backoff", "PT1S"),
+                "launcher",
+                launcher))
+        .post("/triggers")
+        .then()
+        .statusCode(201);
+  }
+
+  private void publishChange(String capture, long snapshot) {
+    ChangeCaptured change =
+        new ChangeCaptured(
+            capture,
+            new TableRef("lake", List.of("demo"), "orders"),
+            "uuid",
+            new SnapshotRange(snapshot - 1, snapshot, List.of(snapshot)),
+            ChangeKind.APPEND,
+            new ChangeStats(1, 0, 0, 0, 10, 0, 0, 0, 1000, 0),
+            new IcdcRef(
+                new TableRef("lake", List.of("floe_icdc"), "demo__orders__" + capture),
+                "change-" + snapshot,
+                snapshot * 10,
+                "file:/warehouse/icdc/metadata/00001.metadata.json"),
+            null,
+            List.of(),
+            List.of(),
+            false,
+            Instant.now(),
+            Instant.now(),
+            null);
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(
+            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()),
+            new StringSerializer(),
+            new ByteArraySerializer())) {
+      Event event = Event.of(change, Event.sourceOf("test"), Instant.now());
+      producer.send(new ProducerRecord<>(Topics.CHANGES, capture, EventCodec.encode(event)));
+    }
+  }
+
+  private List<Call> callsTo(String path) {
+    return calls.stream().filter(c -> c.path().equals(path)).toList();
+  }
+
+  @Test
+  void aWebhookGetsTheRunWithItsIdempotencyKeyAndTheJobsReportClosesIt() throws Exception {
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    String trigger = "hook-" + suffix;
+    String capture = "cap-" + suffix;
+    define(
+        trigger,
+        capture,
+        "/hook-" + suffix,
+        "{\"run\": \"{run.runId}\", \"icdc\": \"{run.inputs.0.icdc.metadataLocation}\"}");
+    try (EventTap runs = new EventTap(stack.kafka().bootstrapServers(), Topics.RUNS)) {
+      publishChange(capture, 7);
+      RunStarted started =
+          runs.await(RunStarted.class, r -> r.triggerId().equals(trigger), Duration.ofSeconds(60));
+      assertThat(started.launcher()).isEqualTo("webhook");
+      assertThat(started.externalRunId()).isEqualTo("ext-1");
+      List<Call> received = callsTo("/hook-" + suffix);
+      assertThat(received).hasSize(1);
+      assertThat(received.get(0).key()).isEqualTo(started.runId());
+      assertThat(received.get(0).attempt()).isEqualTo("1");
+      JsonNode body = JSON.readTree(received.get(0).body());
+      assertThat(body.get("run").asText()).isEqualTo(started.runId());
+      assertThat(body.get("icdc").asText()).endsWith("00001.metadata.json");
+
+      given()
+          .contentType(ContentType.JSON)
+          .body(Map.of("status", "succeeded", "externalRunId", "ext-1", "durationMs", 1200))
+          .post("/runs/" + started.runId() + "/status")
+          .then()
+          .statusCode(202);
+      RunSucceeded done =
+          runs.await(
+              RunSucceeded.class, r -> r.runId().equals(started.runId()), Duration.ofSeconds(30));
+      assertThat(done.durationMs()).isEqualTo(1200);
+    }
+  }
+
+  @Test
+  void transientAnswersAreRetriedWithTheSameKeyAndA4xxFailsAtOnce() {
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    String flaky = "flaky-" + suffix;
+    String broken = "broken-" + suffix;
+    define(flaky, "cap-f-" + suffix, "/flaky-" + suffix, null);
+    define(broken, "cap-b-" + suffix, "/broken-" + suffix, null);
+    try (EventTap runs = new EventTap(stack.kafka().bootstrapServers(), Topics.RUNS)) {
+      synchronized (answers) {
+        answers.addAll(List.of(503, 503));
+      }
+      publishChange("cap-f-" + suffix, 11);
+      RunStarted started =
+          runs.await(RunStarted.class, r -> r.triggerId().equals(flaky), Duration.ofSeconds(60));
+      assertThat(callsTo("/flaky-" + suffix))
+          .hasSize(3)
+          .extracting(Call::key)
+          .containsOnly(started.runId());
+      RunRequested requested =
+          runs.await(RunRequested.class, r -> r.triggerId().equals(flaky), Duration.ofSeconds(5));
+      assertThat(requested.runId()).isEqualTo(started.runId());
+
+      synchronized (answers) {
+        answers.add(400);
+      }
+      publishChange("cap-b-" + suffix, 12);
+      RunFailed failed =
+          runs.await(RunFailed.class, r -> r.triggerId().equals(broken), Duration.ofSeconds(60));
+      assertThat(failed.errorKind()).isEqualTo(RunFailed.ErrorKind.PERMANENT);
+      assertThat(failed.message()).contains("400");
+      assertThat(callsTo("/broken-" + suffix)).hasSize(1);
+    }
+  }
+
+  @Test
+  void aReportForSomethingThatIsNotARunIsAProblemNamingTheField() {
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("status", "succeeded"))
+        .post("/runs/not a run/status")
+        .then()
+        .statusCode(400)
+        .contentType("application/problem+json")
+        .body("errors.field", hasItem("runId"));
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("status", "exploded"))
+        .post("/runs/daily-mhx1-3/status")
+        .then()
+        .statusCode(400)
+        .body("errors.field", hasItem("status"));
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("status", "failed", "errorKind", "cosmic"))
+        .post("/runs/daily-mhx1-3/status")
+        .then()
+        .statusCode(400)
+        .body("errors.field", hasItem("errorKind"));
+  }
+}
