@@ -2,7 +2,7 @@ package dev.floe.capture.capture;
 
 import dev.floe.capture.change.ChangeReader;
 import dev.floe.capture.change.ChangeSet;
-import dev.floe.capture.icdc.IcdcStates;
+import dev.floe.capture.icdc.ChangeStates;
 import dev.floe.capture.icdc.IcdcTables;
 import dev.floe.capture.pin.SourcePins;
 import dev.floe.capture.range.Bounds;
@@ -16,6 +16,7 @@ import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.IcdcRef;
 import dev.floe.contracts.model.PartitionRef;
 import dev.floe.contracts.model.SnapshotRange;
+import dev.floe.icdc.IcdcStates;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -175,7 +176,7 @@ public final class CaptureProcessor {
     String addedTag = IcdcStates.changeTag(snapshot.snapshotId());
     String removedTag = IcdcStates.removedTag(snapshot.snapshotId());
     if (change.kind() != ChangeKind.REPLACE) {
-      IcdcStates.commitChange(
+      ChangeStates.commitChange(
           icdc,
           change,
           addedTag,

@@ -1,7 +1,6 @@
 package dev.floe.capture.definition;
 
 import dev.floe.capture.engine.CaptureRuntime;
-import dev.floe.capture.icdc.IcdcStates;
 import dev.floe.capture.icdc.IcdcTables;
 import dev.floe.capture.pin.SourcePins;
 import dev.floe.contracts.codec.EventCodec;
@@ -9,6 +8,7 @@ import dev.floe.contracts.event.CaptureDefined;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.TableRef;
+import dev.floe.icdc.IcdcStates;
 import dev.floe.problem.Problem;
 import dev.floe.problem.ProblemException;
 import io.quarkus.security.identity.SecurityIdentity;

@@ -1,5 +1,6 @@
 package dev.floe.capture.icdc;
 
+import dev.floe.icdc.IcdcStates;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -3,7 +3,6 @@ package dev.floe.capture.capture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.floe.capture.IcdcOracle;
-import dev.floe.capture.icdc.IcdcStates;
 import dev.floe.capture.icdc.IcdcTables;
 import dev.floe.capture.pin.SourcePins;
 import dev.floe.contracts.event.CaptureDefined;
@@ -13,6 +12,7 @@ import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.Exactness;
 import dev.floe.contracts.model.FieldRange;
 import dev.floe.contracts.model.TableRef;
+import dev.floe.icdc.IcdcStates;
 import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;
 import dev.floe.stack.test.FloeStack;

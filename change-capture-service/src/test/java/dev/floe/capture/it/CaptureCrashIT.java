@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.floe.capture.flow.SnapshotFeed;
-import dev.floe.capture.icdc.IcdcStates;
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
+import dev.floe.icdc.IcdcStates;
 import dev.floe.stack.ServiceProcess;
 import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;

@@ -1,6 +1,5 @@
-package dev.floe.capture.icdc;
+package dev.floe.icdc;
 
-import dev.floe.capture.change.ChangeSet;
 import dev.floe.contracts.model.IcdcRef;
 import dev.floe.contracts.model.TableRef;
 import java.time.Duration;
@@ -55,47 +54,6 @@ public final class IcdcStates {
   }
 
   /**
-   * Commits, in one catalog commit, the state of what {@code change} added (data and delete files)
-   * and, when it removed data files, the state of those. States already committed are kept.
-   *
-   * @param summary recorded on every snapshot committed: capture id, source range, high-water marks
-   */
-  public static void commitChange(
-      Table icdc,
-      ChangeSet change,
-      String addedTag,
-      String removedTag,
-      Map<String, String> summary,
-      Duration ttl) {
-    boolean needsAdded = change.adds() && !icdc.refs().containsKey(addedTag);
-    boolean needsRemoved = change.removesData() && !icdc.refs().containsKey(removedTag);
-    if (!needsAdded && !needsRemoved) {
-      return;
-    }
-    long base = base(icdc);
-    Transaction txn = icdc.newTransaction();
-    if (needsAdded) {
-      commitState(
-          txn,
-          base,
-          addedTag,
-          List.of(new Step(change.addedData(), change.addedDeletes(), List.of())),
-          summary,
-          ttl);
-    }
-    if (needsRemoved) {
-      commitState(
-          txn,
-          base,
-          removedTag,
-          List.of(new Step(change.removedData(), List.of(), List.of())),
-          summary,
-          ttl);
-    }
-    txn.commitTransaction();
-  }
-
-  /**
    * One commit of a state: files to add, and paths of files added by earlier steps to remove. Steps
    * keep their order, so the states' data sequence numbers keep the order of the source's: an
    * equality delete of a later change applies to the rows of an earlier one, as in the source.
@@ -117,7 +75,11 @@ public final class IcdcStates {
     txn.commitTransaction();
   }
 
-  private static void commitState(
+  /**
+   * Adds the commits of a state to {@code txn}, ending in tag {@code tag}; for callers that commit
+   * several states in one catalog commit.
+   */
+  public static void commitState(
       Transaction txn,
       long base,
       String tag,
@@ -151,7 +113,7 @@ public final class IcdcStates {
   }
 
   /** The empty snapshot every state starts from: the main branch's head, which never moves. */
-  static long base(Table icdc) {
+  public static long base(Table icdc) {
     Snapshot main = icdc.currentSnapshot();
     if (main == null) {
       throw new IllegalStateException(icdc.name() + " has no base snapshot");
