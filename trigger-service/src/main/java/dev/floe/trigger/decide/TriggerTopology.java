@@ -62,7 +62,15 @@ public final class TriggerTopology {
 
   private TriggerTopology() {}
 
+  /** The topology without ICDC unions: for tests of the rules alone. */
   public static Topology build(Topics topics) {
+    return build(topics, Unions.NONE);
+  }
+
+  /**
+   * @param unions commits the union state of a run of several change sets
+   */
+  public static Topology build(Topics topics, Unions unions) {
     Topology topology = new Topology();
     topology.addGlobalStore(
         Stores.keyValueStoreBuilder(
@@ -94,7 +102,7 @@ public final class TriggerTopology {
         Serdes.ByteArray().deserializer(),
         topics.changesByTrigger(),
         topics.runs());
-    topology.addProcessor("decide", () -> new Decide(topics.tick()), "by-trigger");
+    topology.addProcessor("decide", () -> new Decide(topics.tick(), unions), "by-trigger");
     topology.addStateStore(
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(STATE), Serdes.String(), new StateSerde()),
@@ -177,12 +185,14 @@ public final class TriggerTopology {
   /** Applies the rules to one partition's triggers. */
   private static final class Decide implements Processor<String, byte[], String, byte[]> {
     private final Duration tick;
+    private final Unions unions;
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<String, TriggerDefined> definitions;
     private KeyValueStore<String, TriggerState> states;
 
-    Decide(Duration tick) {
+    Decide(Duration tick, Unions unions) {
       this.tick = tick;
+      this.unions = unions;
     }
 
     @Override
@@ -254,10 +264,25 @@ public final class TriggerTopology {
 
     private void decide(TriggerDefined trigger, TriggerState state, Instant now, boolean changed) {
       Decider.Decision decision = Decider.decide(trigger, state, now, false);
+      List<RunRequested> requests = new ArrayList<>();
+      try {
+        for (RunRequested request : decision.requests()) {
+          requests.add(unions.complete(request, changesOf(decision.state(), request.runId())));
+        }
+      } catch (Unions.Unavailable e) {
+        // Nothing is decided: the same decision is taken again at the next tick.
+        LOG.warnf(
+            "trigger %s: %s; its runs are formed again shortly",
+            trigger.triggerId(), e.getMessage());
+        if (changed) {
+          states.put(trigger.triggerId(), state);
+        }
+        return;
+      }
       if (changed || !decision.state().equals(state)) {
         states.put(trigger.triggerId(), decision.state());
       }
-      for (RunRequested request : decision.requests()) {
+      for (RunRequested request : requests) {
         Event event = Event.of(request, Event.sourceOf("trigger-service"), now);
         Headers headers = new RecordHeaders();
         CloudEventHeaders.of(event)
@@ -274,6 +299,14 @@ public final class TriggerTopology {
             request.reason(),
             request.inputs().stream().mapToInt(i -> i.snapshotRanges().size()).sum());
       }
+    }
+
+    private static List<PendingChange> changesOf(TriggerState state, String runId) {
+      return state.runs().stream()
+          .filter(r -> r.runId().equals(runId))
+          .findFirst()
+          .map(RunSlot::changes)
+          .orElse(List.of());
     }
 
     private TriggerState stateOf(String triggerId, Instant now) {

@@ -4,11 +4,13 @@ import dev.floe.broker.CompactedTopicReader;
 import dev.floe.broker.KafkaClients;
 import dev.floe.broker.TopicBootstrap;
 import dev.floe.broker.TopicSpec;
+import dev.floe.catalog.CatalogHandle;
 import dev.floe.contracts.codec.EventDecodingException;
 import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.event.TriggerDefined;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.trigger.TriggerConfig;
+import dev.floe.trigger.decide.IcdcUnions;
 import dev.floe.trigger.decide.TriggerTopology;
 import dev.floe.trigger.definition.TriggerRegistry;
 import dev.floe.trigger.launch.JobLauncher;
@@ -50,6 +52,7 @@ public class TriggerRuntime {
 
   private final TriggerConfig config;
   private final KafkaClients kafka;
+  private final CatalogHandle catalog;
   private final TriggerRegistry registry = new TriggerRegistry();
   private final String instanceId;
   private volatile CompactedTopicReader definitions;
@@ -61,9 +64,10 @@ public class TriggerRuntime {
   private Thread main;
 
   @Inject
-  public TriggerRuntime(TriggerConfig config, KafkaClients kafka) {
+  public TriggerRuntime(TriggerConfig config, KafkaClients kafka, CatalogHandle catalog) {
     this.config = config;
     this.kafka = kafka;
+    this.catalog = catalog;
     this.instanceId = config.trigger().instanceId().orElseGet(TriggerRuntime::hostName);
   }
 
@@ -111,7 +115,9 @@ public class TriggerRuntime {
             },
             "floe-trigger-definitions");
     definitions.start();
-    streams = new KafkaStreams(TriggerTopology.build(streamTopics()), streamsConfig());
+    streams =
+        new KafkaStreams(
+            TriggerTopology.build(streamTopics(), new IcdcUnions(catalog::get)), streamsConfig());
     streams.setUncaughtExceptionHandler(
         e -> {
           LOG.errorf(e, "the decision core failed; its thread is replaced");

@@ -1,0 +1,29 @@
+package dev.floe.trigger.decide;
+
+import dev.floe.contracts.event.RunRequested;
+import java.util.List;
+
+/**
+ * Gives every input of a run one readable ICDC state: an input of a single change set reads that
+ * change's state; one of several reads a state holding exactly their union, committed once under
+ * the run's own tag.
+ */
+public interface Unions {
+  /** Unions are not built: inputs of several change sets carry only their change ids. */
+  Unions NONE = (request, changes) -> request;
+
+  /**
+   * The request with its inputs' ICDC states filled in.
+   *
+   * @param changes the run's change sets, in order
+   * @throws Unavailable when the catalog cannot be reached: the run is formed again later
+   */
+  RunRequested complete(RunRequested request, List<PendingChange> changes);
+
+  /** The catalog could not be reached; nothing was decided. */
+  final class Unavailable extends RuntimeException {
+    public Unavailable(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}
