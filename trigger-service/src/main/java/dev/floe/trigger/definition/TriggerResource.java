@@ -19,6 +19,7 @@ import dev.floe.problem.Problem;
 import dev.floe.problem.ProblemException;
 import dev.floe.trigger.engine.TriggerRuntime;
 import dev.floe.trigger.launch.ParamsTemplate;
+import dev.floe.trigger.status.TriggerStatus;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -70,9 +71,14 @@ public class TriggerResource {
 
   @GET
   @Path("{id}")
-  @Operation(summary = "One trigger")
+  @Operation(
+      summary =
+          "One trigger, with its pending changes, runs in flight, watermarks, lag and recent runs")
   public TriggerView get(@PathParam("id") String id) {
-    return TriggerView.of(trigger(id));
+    TriggerDefined t = trigger(id);
+    return TriggerView.of(t)
+        .withStatus(
+            runtime.decisionState(id).map(s -> TriggerStatus.of(s, Instant.now())).orElse(null));
   }
 
   @POST

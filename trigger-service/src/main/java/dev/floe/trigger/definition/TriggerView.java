@@ -4,6 +4,7 @@ import dev.floe.contracts.event.TriggerDefined;
 import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.RangeFilter;
 import dev.floe.contracts.model.TriggerInput;
+import dev.floe.trigger.status.TriggerStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -27,7 +28,31 @@ public record TriggerView(
     Map<String, Object> launcher,
     boolean paused,
     String definedBy,
-    Instant definedAt) {
+    Instant definedAt,
+    TriggerStatus status) {
+
+  /** The same view with the trigger's decision status, null when this instance does not hold it. */
+  TriggerView withStatus(TriggerStatus s) {
+    return new TriggerView(
+        id,
+        inputs,
+        condition,
+        minRecords,
+        minChangeSets,
+        maxDelay,
+        quietPeriod,
+        rangeFilters,
+        changeKinds,
+        propagateBackfills,
+        concurrency,
+        retry,
+        runTimeout,
+        launcher,
+        paused,
+        definedBy,
+        definedAt,
+        s);
+  }
 
   static TriggerView of(TriggerDefined t) {
     return new TriggerView(
@@ -49,7 +74,8 @@ public record TriggerView(
         launcher(t),
         t.paused(),
         t.definedBy(),
-        t.definedAt());
+        t.definedAt(),
+        null);
   }
 
   private static TriggerRequest.Input input(TriggerInput input) {

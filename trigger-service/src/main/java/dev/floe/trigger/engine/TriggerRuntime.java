@@ -11,6 +11,7 @@ import dev.floe.contracts.event.TriggerDefined;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.trigger.TriggerConfig;
 import dev.floe.trigger.decide.IcdcUnions;
+import dev.floe.trigger.decide.TriggerState;
 import dev.floe.trigger.decide.TriggerTopology;
 import dev.floe.trigger.definition.TriggerRegistry;
 import dev.floe.trigger.launch.JobLauncher;
@@ -28,6 +29,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -36,8 +38,12 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.jboss.logging.Logger;
 
 /**
@@ -206,6 +212,27 @@ public class TriggerRuntime {
                         .toString()));
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     return props;
+  }
+
+  /**
+   * The decision state of a trigger, from this instance's store; empty when another instance holds
+   * the trigger's partition or the decision core is not running yet.
+   */
+  public Optional<TriggerState> decisionState(String triggerId) {
+    KafkaStreams s = streams;
+    if (s == null || s.state() != KafkaStreams.State.RUNNING) {
+      return Optional.empty();
+    }
+    try {
+      ReadOnlyKeyValueStore<String, TriggerState> store =
+          s.store(
+              StoreQueryParameters.fromNameAndType(
+                  TriggerTopology.STATE,
+                  QueryableStoreTypes.<String, TriggerState>keyValueStore()));
+      return Optional.ofNullable(store.get(triggerId));
+    } catch (InvalidStateStoreException e) {
+      return Optional.empty(); // rebalancing
+    }
   }
 
   /** The decision core's state: RUNNING once it has its partitions. */

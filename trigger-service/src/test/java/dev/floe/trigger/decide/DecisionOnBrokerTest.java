@@ -115,10 +115,32 @@ class DecisionOnBrokerTest {
       Event fourth = Event.of(change(capture, 4), Event.sourceOf("test"), Instant.now());
       producer.send(new ProducerRecord<>(Topics.CHANGES, capture, EventCodec.encode(fourth)));
       producer.flush();
-      runs.poll(Duration.ofSeconds(5));
+      // Once its quiet period has passed, it forms a second run, queued behind the first.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  given()
+                          .get("/triggers/" + trigger)
+                          .then()
+                          .extract()
+                          .jsonPath()
+                          .getList("status.runs.state")
+                          .size()
+                      == 2);
+      runs.poll(Duration.ofSeconds(1));
       assertThat(runs.payloads(RunRequested.class, r -> r.triggerId().equals(trigger)))
           .extracting(RunRequested::runId)
           .containsExactly(first.runId());
+
+      // Inspection shows the run in flight, the one queued behind it, and the lag.
+      given()
+          .get("/triggers/" + trigger)
+          .then()
+          .statusCode(200)
+          .body("status.runs.state", org.hamcrest.Matchers.contains("requested", "queued"))
+          .body("status.lagChangeSets", org.hamcrest.Matchers.equalTo(4))
+          .body("status.watermarks", org.hamcrest.Matchers.anEmptyMap());
 
       // The first run succeeds: the fourth change gets its own run, requested once.
       Event done =
@@ -140,6 +162,11 @@ class DecisionOnBrokerTest {
       assertThat(runs.payloads(RunRequested.class, r -> r.triggerId().equals(trigger)))
           .extracting(RunRequested::runId)
           .containsExactly(first.runId(), second.runId());
+      // The watermark moved to what the successful run covered.
+      given()
+          .get("/triggers/" + trigger)
+          .then()
+          .body("status.watermarks.'capture:" + capture + "'", org.hamcrest.Matchers.equalTo(3));
     }
   }
 }
