@@ -16,6 +16,9 @@ import dev.floe.trigger.decide.TriggerTopology;
 import dev.floe.trigger.definition.TriggerRegistry;
 import dev.floe.trigger.launch.JobLauncher;
 import dev.floe.trigger.launch.LaunchLoop;
+import dev.floe.trigger.status.TriggerMetrics;
+import dev.floe.trigger.status.TriggerStatus;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,11 +29,15 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -42,6 +49,7 @@ import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.jboss.logging.Logger;
@@ -59,6 +67,14 @@ public class TriggerRuntime {
   private final TriggerConfig config;
   private final KafkaClients kafka;
   private final CatalogHandle catalog;
+  private final TriggerMetrics metrics;
+  private final ScheduledExecutorService gauges =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "floe-trigger-gauges");
+            t.setDaemon(true);
+            return t;
+          });
   private final TriggerRegistry registry = new TriggerRegistry();
   private final String instanceId;
   private volatile CompactedTopicReader definitions;
@@ -70,7 +86,9 @@ public class TriggerRuntime {
   private Thread main;
 
   @Inject
-  public TriggerRuntime(TriggerConfig config, KafkaClients kafka, CatalogHandle catalog) {
+  public TriggerRuntime(
+      TriggerConfig config, KafkaClients kafka, CatalogHandle catalog, MeterRegistry meters) {
+    this.metrics = new TriggerMetrics(meters);
     this.config = config;
     this.kafka = kafka;
     this.catalog = catalog;
@@ -150,9 +168,11 @@ public class TriggerRuntime {
                 config.trigger().launch().timeout(),
                 config.trigger().launch().tries(),
                 config.trigger().launch().backoff()),
+            metrics,
             Clock.systemUTC());
     Thread launcher = new Thread(launches, "floe-trigger-launcher");
     launcher.start();
+    gauges.scheduleWithFixedDelay(this::refreshGauges, 5, 10, TimeUnit.SECONDS);
     state = "running";
   }
 
@@ -235,6 +255,27 @@ public class TriggerRuntime {
     }
   }
 
+  /** Pending change sets and lag of the triggers whose state this instance holds. */
+  private void refreshGauges() {
+    KafkaStreams s = streams;
+    if (s == null || s.state() != KafkaStreams.State.RUNNING) {
+      return;
+    }
+    Map<String, TriggerStatus> byTrigger = new HashMap<>();
+    Instant now = Instant.now();
+    try (KeyValueIterator<String, TriggerState> all =
+        s.store(
+                StoreQueryParameters.fromNameAndType(
+                    TriggerTopology.STATE,
+                    QueryableStoreTypes.<String, TriggerState>keyValueStore()))
+            .all()) {
+      all.forEachRemaining(e -> byTrigger.put(e.key, TriggerStatus.of(e.value, now)));
+    } catch (InvalidStateStoreException e) {
+      return; // rebalancing: the next refresh sees the new assignment
+    }
+    metrics.decisions(byTrigger);
+  }
+
   /** The decision core's state: RUNNING once it has its partitions. */
   public KafkaStreams.State streamsState() {
     KafkaStreams s = streams;
@@ -284,6 +325,7 @@ public class TriggerRuntime {
 
   void stop(@Observes ShutdownEvent stopped) {
     stopping = true;
+    gauges.shutdownNow();
     LaunchLoop l = launches;
     if (l != null) {
       l.close();

@@ -9,6 +9,7 @@ import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.RunStarted;
 import dev.floe.contracts.event.TriggerDefined;
+import dev.floe.trigger.status.TriggerMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,6 +43,7 @@ public final class LaunchLoop implements Runnable {
   private final Function<String, Optional<TriggerDefined>> triggers;
   private final JobLauncher launcher;
   private final Clock clock;
+  private final TriggerMetrics metrics;
   private volatile boolean running = true;
 
   public LaunchLoop(
@@ -50,7 +52,9 @@ public final class LaunchLoop implements Runnable {
       String runsTopic,
       Function<String, Optional<TriggerDefined>> triggers,
       JobLauncher launcher,
+      TriggerMetrics metrics,
       Clock clock) {
+    this.metrics = metrics;
     this.consumer = consumer;
     this.producer = transactionalProducer;
     this.runsTopic = runsTopic;
@@ -113,6 +117,7 @@ public final class LaunchLoop implements Runnable {
     } catch (EventDecodingException e) {
       return; // the decision core dead-letters what it cannot read on this topic
     }
+    metrics.observed(payload);
     if (!(payload instanceof RunRequested run)) {
       return;
     }
@@ -150,6 +155,9 @@ public final class LaunchLoop implements Runnable {
                   false,
                   null,
                   clock.instant());
+    }
+    if (outcome instanceof RunStarted) {
+      metrics.launched(Duration.between(Instant.ofEpochMilli(record.timestamp()), clock.instant()));
     }
     LOG.infof(
         "run %s attempt %d: %s", run.runId(), run.attempt(), outcome.getClass().getSimpleName());

@@ -195,6 +195,22 @@ class LaunchOnBrokerTest {
           runs.await(
               RunSucceeded.class, r -> r.runId().equals(started.runId()), Duration.ofSeconds(30));
       assertThat(done.durationMs()).isEqualTo(1200);
+
+      // The run shows in the metrics: its events, the launch latency, its duration.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                String metrics = given().get("/q/metrics").then().extract().asString();
+                assertThat(metrics)
+                    .contains("floe_trigger_runs_total{event=\"started\"")
+                    .contains("trigger=\"" + trigger + "\"")
+                    .contains("floe_trigger_launch_latency_seconds_count")
+                    .containsPattern(
+                        "floe_trigger_run_duration_seconds_count\\{[^}]*trigger=\""
+                            + trigger
+                            + "\"");
+              });
     }
   }
 

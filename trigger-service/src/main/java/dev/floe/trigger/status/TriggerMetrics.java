@@ -1,0 +1,93 @@
+package dev.floe.trigger.status;
+
+import dev.floe.contracts.event.Payload;
+import dev.floe.contracts.event.RunCancelled;
+import dev.floe.contracts.event.RunEvent;
+import dev.floe.contracts.event.RunFailed;
+import dev.floe.contracts.event.RunRequested;
+import dev.floe.contracts.event.RunStarted;
+import dev.floe.contracts.event.RunSucceeded;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+
+/** The trigger-service's metrics, named {@code floe_trigger_…}. */
+public final class TriggerMetrics {
+  private final MeterRegistry registry;
+  private final Timer launchLatency;
+  private final MultiGauge pending;
+  private final MultiGauge lag;
+
+  public TriggerMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.launchLatency =
+        Timer.builder("floe.trigger.launch.latency")
+            .description("Time from a run's request to its job being started")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(5))
+            .maximumExpectedValue(Duration.ofMinutes(5))
+            .register(registry);
+    this.pending =
+        MultiGauge.builder("floe.trigger.pending.change.sets")
+            .description("Change sets waiting for a run, by trigger")
+            .register(registry);
+    this.lag =
+        MultiGauge.builder("floe.trigger.lag.seconds")
+            .description("Age of the oldest change not yet covered by a successful run")
+            .register(registry);
+  }
+
+  /** A run event read on floe.runs. */
+  public void observed(Payload payload) {
+    if (!(payload instanceof RunEvent run)) {
+      return;
+    }
+    String event =
+        payload instanceof RunRequested
+            ? "requested"
+            : payload instanceof RunStarted
+                ? "started"
+                : payload instanceof RunSucceeded
+                    ? "succeeded"
+                    : payload instanceof RunFailed
+                        ? "failed"
+                        : payload instanceof RunCancelled ? "cancelled" : "other";
+    Counter.builder("floe.trigger.runs")
+        .description("Run events, by trigger and kind")
+        .tags("trigger", run.triggerId(), "event", event)
+        .register(registry)
+        .increment();
+    if (payload instanceof RunSucceeded done) {
+      Timer.builder("floe.trigger.run.duration")
+          .description("Duration of successful runs, as their jobs report it")
+          .tag("trigger", run.triggerId())
+          .register(registry)
+          .record(Duration.ofMillis(done.durationMs()));
+    }
+  }
+
+  public void launched(Duration sinceRequest) {
+    launchLatency.record(sinceRequest.isNegative() ? Duration.ZERO : sinceRequest);
+  }
+
+  /** Pending change sets and lag of the triggers this instance holds. */
+  public void decisions(Map<String, TriggerStatus> byTrigger) {
+    pending.register(
+        byTrigger.entrySet().stream()
+            .map(
+                e ->
+                    MultiGauge.Row.of(
+                        Tags.of("trigger", e.getKey()), e.getValue().pendingChangeSets()))
+            .toList(),
+        true);
+    lag.register(
+        byTrigger.entrySet().stream()
+            .map(e -> MultiGauge.Row.of(Tags.of("trigger", e.getKey()), e.getValue().lagSeconds()))
+            .toList(),
+        true);
+  }
+}
