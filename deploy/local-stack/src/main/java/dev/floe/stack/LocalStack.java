@@ -90,6 +90,10 @@ public final class LocalStack implements AutoCloseable {
     for (String service : SERVICES) {
       Map<String, String> config = new LinkedHashMap<>(shared);
       config.putAll(SERVICE_CONFIG.getOrDefault(service, Map.of()));
+      if (service.equals("trigger-service")) {
+        // The decision core's local state lives with the stack, not in the system's temp dir.
+        config.put("floe.trigger.state-dir", home.resolve("trigger-state").toString());
+      }
       Path app = options.repo().resolve(service).resolve("target").resolve("quarkus-app");
       ServiceProcess process =
           ServiceProcess.start(service, app, port++, config, home.resolve("logs"));
