@@ -231,6 +231,12 @@ public class TriggerRuntime {
                     Path.of(System.getProperty("java.io.tmpdir"), "floe-trigger-" + instanceId)
                         .toString()));
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    // Static membership: a restarted instance takes its tasks back without a rebalance; one that
+    // is gone for good hands them to the others after the session timeout.
+    props.put(
+        StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+        "floe-trigger-" + instanceId);
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
     return props;
   }
 
