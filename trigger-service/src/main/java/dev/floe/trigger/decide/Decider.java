@@ -1,6 +1,7 @@
 package dev.floe.trigger.decide;
 
 import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.TriggerDefined;
 import dev.floe.contracts.model.Concurrency;
@@ -29,7 +30,11 @@ public final class Decider {
   private Decider() {}
 
   /** The new state and the runs to request now. */
-  public record Decision(TriggerState state, List<RunRequested> requests) {}
+  /**
+   * @param timedOut the attempts that passed their deadline, reported as failures of kind timeout
+   */
+  public record Decision(
+      TriggerState state, List<RunRequested> requests, List<RunFailed> timedOut) {}
 
   /**
    * A captured change arrives. It is kept when it feeds one of the trigger's inputs and passes its
@@ -113,6 +118,7 @@ public final class Decider {
   public static Decision decide(
       TriggerDefined trigger, TriggerState state, Instant now, boolean manual) {
     List<RunRequested> requests = new ArrayList<>();
+    List<RunFailed> timedOut = new ArrayList<>();
     TriggerState current = state;
     for (RunSlot slot : state.runs()) {
       if (slot.launchedAt() != null
@@ -120,6 +126,16 @@ public final class Decider {
           && slot.deadline() != null
           && !now.isBefore(slot.deadline())) {
         current = failed(trigger, current, slot.runId(), slot.attempt(), now, "timed out");
+        timedOut.add(
+            new RunFailed(
+                slot.runId(),
+                trigger.triggerId(),
+                slot.attempt(),
+                RunFailed.ErrorKind.TIMEOUT,
+                "no outcome within the run timeout of " + trigger.runTimeout(),
+                false,
+                null,
+                now));
       }
     }
     TriggerState.Builder next = current.edit();
@@ -132,12 +148,18 @@ public final class Decider {
       }
     }
     if (trigger.paused()) {
-      return new Decision(next.build(), requests);
+      return new Decision(next.build(), requests, timedOut);
     }
     Concurrency.Policy policy = trigger.concurrency().policy();
     int capacity = trigger.concurrency().maxParallel();
     boolean held = next.holdUntil != null && now.isBefore(next.holdUntil);
-    String reason = manual ? "manual" : held ? null : reason(trigger, next.pending, now);
+    String reason =
+        manual
+            ? (next.pending.isEmpty() ? null : "manual")
+            : held ? null : reason(trigger, next.pending, now);
+    if (manual && next.pending.isEmpty()) {
+      next.record("a run was asked for by hand with no pending change: none formed");
+    }
     if (reason != null) {
       boolean form =
           switch (policy) {
@@ -160,7 +182,7 @@ public final class Decider {
         requests.add(request(trigger, launched, reason == null ? "queued" : reason));
       }
     }
-    return new Decision(next.build(), requests);
+    return new Decision(next.build(), requests, timedOut);
   }
 
   /** Why pending changes may form a run now, or null when they may not. */

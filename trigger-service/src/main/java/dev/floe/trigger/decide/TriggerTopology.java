@@ -5,6 +5,7 @@ import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.codec.EventDecodingException;
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.event.Event;
+import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.event.RunCancelled;
 import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunRequested;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
@@ -42,6 +44,14 @@ import org.jboss.logging.Logger;
 public final class TriggerTopology {
   public static final String DEFINITIONS = "trigger-definitions";
   public static final String STATE = "trigger-state";
+
+  /**
+   * A header that makes a record on the re-keyed changes topic a command, not a change: {@link
+   * #RUN_NOW} asks for a run of the trigger's pending changes now, ready or not.
+   */
+  public static final String COMMAND = "floe-command";
+
+  public static final String RUN_NOW = "run-now";
   private static final Logger LOG = Logger.getLogger(TriggerTopology.class);
 
   /**
@@ -175,7 +185,9 @@ public final class TriggerTopology {
           if (trigger != null
               && trigger.inputs().stream()
                   .anyMatch(i -> i.matches(change.captureId(), change.table()))) {
-            context.forward(record.withKey(trigger.triggerId()), "to-triggers");
+            Record<String, byte[]> keyed = record.withKey(trigger.triggerId());
+            keyed.headers().remove(COMMAND); // a change is never a command
+            context.forward(keyed, "to-triggers");
           }
         }
       }
@@ -213,6 +225,12 @@ public final class TriggerTopology {
       if (trigger == null) {
         return; // deleted, or not defined yet: its changes are not for a trigger any more
       }
+      Header command = record.headers().lastHeader(COMMAND);
+      if (command != null && RUN_NOW.equals(new String(command.value(), StandardCharsets.UTF_8))) {
+        Instant now = now();
+        decide(trigger, stateOf(triggerId, now), now, states.get(triggerId) == null, true);
+        return;
+      }
       Event event;
       try {
         event = EventCodec.decode(record.value());
@@ -242,7 +260,7 @@ public final class TriggerTopology {
       } else if (event.payload() instanceof RunCancelled cancelled) {
         next = Decider.cancelled(state, cancelled.runId());
       }
-      decide(trigger, next, now, !next.equals(state));
+      decide(trigger, next, now, !next.equals(state), false);
     }
 
     private void tick(long wallClockMs) {
@@ -257,13 +275,14 @@ public final class TriggerTopology {
           LOG.infof("trigger %s was deleted: its state is dropped", entry.key);
           states.delete(entry.key);
         } else {
-          decide(trigger, entry.value, now, false);
+          decide(trigger, entry.value, now, false, false);
         }
       }
     }
 
-    private void decide(TriggerDefined trigger, TriggerState state, Instant now, boolean changed) {
-      Decider.Decision decision = Decider.decide(trigger, state, now, false);
+    private void decide(
+        TriggerDefined trigger, TriggerState state, Instant now, boolean changed, boolean manual) {
+      Decider.Decision decision = Decider.decide(trigger, state, now, manual);
       List<RunRequested> requests = new ArrayList<>();
       try {
         for (RunRequested request : decision.requests()) {
@@ -282,15 +301,12 @@ public final class TriggerTopology {
       if (changed || !decision.state().equals(state)) {
         states.put(trigger.triggerId(), decision.state());
       }
+      for (RunFailed timeout : decision.timedOut()) {
+        emit(timeout.triggerId(), timeout, now);
+        LOG.warnf("run %s attempt %d timed out", timeout.runId(), timeout.attempt());
+      }
       for (RunRequested request : requests) {
-        Event event = Event.of(request, Event.sourceOf("trigger-service"), now);
-        Headers headers = new RecordHeaders();
-        CloudEventHeaders.of(event)
-            .forEach((k, v) -> headers.add(k, v.getBytes(StandardCharsets.UTF_8)));
-        context.forward(
-            new Record<>(
-                request.triggerId(), EventCodec.encode(event), now.toEpochMilli(), headers),
-            "requests");
+        emit(request.triggerId(), request, now);
         LOG.infof(
             "trigger %s requests run %s (attempt %d, %s): %d change sets",
             trigger.triggerId(),
@@ -299,6 +315,16 @@ public final class TriggerTopology {
             request.reason(),
             request.inputs().stream().mapToInt(i -> i.snapshotRanges().size()).sum());
       }
+    }
+
+    private void emit(String triggerId, Payload payload, Instant now) {
+      Event event = Event.of(payload, Event.sourceOf("trigger-service"), now);
+      Headers headers = new RecordHeaders();
+      CloudEventHeaders.of(event)
+          .forEach((k, v) -> headers.add(k, v.getBytes(StandardCharsets.UTF_8)));
+      context.forward(
+          new Record<>(triggerId, EventCodec.encode(event), now.toEpochMilli(), headers),
+          "requests");
     }
 
     private static List<PendingChange> changesOf(TriggerState state, String runId) {

@@ -17,6 +17,7 @@ import dev.floe.contracts.model.TriggerCondition;
 import dev.floe.contracts.model.TriggerInput;
 import dev.floe.problem.Problem;
 import dev.floe.problem.ProblemException;
+import dev.floe.trigger.decide.TriggerTopology;
 import dev.floe.trigger.engine.TriggerRuntime;
 import dev.floe.trigger.launch.ParamsTemplate;
 import dev.floe.trigger.status.TriggerStatus;
@@ -107,6 +108,35 @@ public class TriggerResource {
   @Operation(summary = "Resume a paused trigger")
   public TriggerView resume(@PathParam("id") String id) {
     return setPaused(id, false);
+  }
+
+  @POST
+  @Path("{id}/run")
+  @Consumes(MediaType.WILDCARD)
+  @Operation(summary = "Start a run of the trigger's pending changes now, ready or not")
+  public Response runNow(@PathParam("id") String id) {
+    trigger(id);
+    if (runtime.writer() == null) {
+      throw new ProblemException(
+          503, "unavailable", "Kafka is not ready", runtime.state(), List.of());
+    }
+    ProducerRecord<String, byte[]> command =
+        new ProducerRecord<>(runtime.config().topics().changesByTrigger(), id, new byte[0]);
+    command
+        .headers()
+        .add(
+            TriggerTopology.COMMAND,
+            TriggerTopology.RUN_NOW.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      runtime.writer().send(command).get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new ProblemException(
+          503, "unavailable", "Kafka did not accept the request", String.valueOf(e), List.of());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ProblemException(503, "unavailable", "Interrupted", "interrupted", List.of());
+    }
+    return Response.accepted(java.util.Map.of("trigger", id, "requested", "run-now")).build();
   }
 
   @DELETE

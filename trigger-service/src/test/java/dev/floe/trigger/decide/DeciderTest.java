@@ -388,6 +388,42 @@ class DeciderTest {
   }
 
   @Test
+  void aRunAskedForByHandStartsWhatIsPendingReadyOrNot() {
+    TriggerDefined t =
+        trigger(
+            List.of(TriggerInput.capture("orders")),
+            TriggerCondition.ANY,
+            null,
+            Duration.ofHours(1),
+            List.of(),
+            Concurrency.sequential(),
+            0);
+    assertThat(Decider.decide(t, TriggerState.empty(T0), T0, true).requests()).isEmpty();
+    TriggerState s = accept(t, TriggerState.empty(T0), append(), T0);
+    assertThat(Decider.decide(t, s, T0.plusSeconds(1), false).requests()).isEmpty();
+    Decider.Decision d = Decider.decide(t, s, T0.plusSeconds(1), true);
+    assertThat(d.requests()).extracting(RunRequested::reason).containsExactly("manual");
+  }
+
+  @Test
+  void aTimedOutAttemptIsReportedAsAFailureOfKindTimeout() {
+    TriggerDefined t = simple(Concurrency.sequential());
+    Decider.Decision d =
+        Decider.decide(t, accept(t, TriggerState.empty(T0), append(), T0), T0, false);
+    assertThat(d.timedOut()).isEmpty();
+    Decider.Decision late = Decider.decide(t, d.state(), T0.plus(Duration.ofMinutes(30)), false);
+    assertThat(late.timedOut())
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.runId()).isEqualTo(d.requests().get(0).runId());
+              assertThat(f.attempt()).isEqualTo(1);
+              assertThat(f.errorKind())
+                  .isEqualTo(dev.floe.contracts.event.RunFailed.ErrorKind.TIMEOUT);
+            });
+  }
+
+  @Test
   void aPausedTriggerCollectsChangesAndStartsNothing() {
     TriggerDefined running = simple(Concurrency.sequential());
     TriggerDefined paused =

@@ -169,4 +169,61 @@ class DecisionOnBrokerTest {
           .body("status.watermarks.'capture:" + capture + "'", org.hamcrest.Matchers.equalTo(3));
     }
   }
+
+  @Test
+  void anOperatorStartsARunByHandWhileTheQuietPeriodStillWaits() {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> given().get("/q/health/ready").statusCode() == 200);
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    String capture = "man-" + suffix;
+    String trigger = "manual-" + suffix;
+    given()
+        .contentType(ContentType.JSON)
+        .body(
+            Map.of(
+                "id",
+                trigger,
+                "inputs",
+                List.of(Map.of("capture", capture)),
+                "quietPeriod",
+                "PT1H",
+                "launcher",
+                Map.of("type", "kafka", "topic", "jobs")))
+        .post("/triggers")
+        .then()
+        .statusCode(201);
+    try (KafkaProducer<String, byte[]> producer =
+            new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()),
+                new StringSerializer(),
+                new ByteArraySerializer());
+        EventTap runs = new EventTap(stack.kafka().bootstrapServers(), Topics.RUNS)) {
+      Event event = Event.of(change(capture, 1), Event.sourceOf("test"), Instant.now());
+      producer.send(new ProducerRecord<>(Topics.CHANGES, capture, EventCodec.encode(event)));
+      producer.flush();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  Integer.valueOf(1)
+                      .equals(
+                          given()
+                              .get("/triggers/" + trigger)
+                              .then()
+                              .extract()
+                              .jsonPath()
+                              .get("status.pendingChangeSets")));
+
+      given().post("/triggers/" + trigger + "/run").then().statusCode(202);
+      RunRequested run =
+          runs.await(
+              RunRequested.class, r -> r.triggerId().equals(trigger), Duration.ofSeconds(30));
+      assertThat(run.reason()).isEqualTo("manual");
+      assertThat(run.inputs().get(0).snapshotRanges())
+          .extracting(SnapshotRange::toSnapshotId)
+          .containsExactly(1L);
+    }
+    given().post("/triggers/no-such-trigger/run").then().statusCode(404);
+  }
 }

@@ -228,6 +228,61 @@ class TriggerTopologyTest {
   }
 
   @Test
+  void aRunNowCommandStartsPendingChangesDespiteTheQuietPeriodAndAChangeCannotForgeOne() {
+    define("daily", Duration.ofHours(1));
+    ChangeCaptured forged = change("orders");
+    changes.pipeInput(
+        new TestRecord<>(
+            "orders",
+            encode(forged),
+            new org.apache.kafka.common.header.internals.RecordHeaders()
+                .add(
+                    TriggerTopology.COMMAND,
+                    TriggerTopology.RUN_NOW.getBytes(StandardCharsets.UTF_8))));
+    driver.advanceWallClockTime(Duration.ofSeconds(2));
+    assertThat(requests()).isEmpty();
+
+    TestInputTopic<String, byte[]> commands =
+        driver.createInputTopic(
+            "floe.trigger.changes-by-trigger",
+            Serdes.String().serializer(),
+            Serdes.ByteArray().serializer());
+    commands.pipeInput(
+        new TestRecord<>(
+            "daily",
+            new byte[0],
+            new org.apache.kafka.common.header.internals.RecordHeaders()
+                .add(
+                    TriggerTopology.COMMAND,
+                    TriggerTopology.RUN_NOW.getBytes(StandardCharsets.UTF_8))));
+    List<RunRequested> manual = requests();
+    assertThat(manual).hasSize(1);
+    assertThat(manual.get(0).reason()).isEqualTo("manual");
+    assertThat(manual.get(0).inputs().get(0).changeIds()).hasSize(1);
+  }
+
+  @Test
+  void anAttemptWithoutOutcomeTimesOutIntoAFailureEvent() {
+    define("daily", Duration.ZERO);
+    changes.pipeInput("orders", encode(change("orders")));
+    RunRequested run = requests().get(0);
+    driver.advanceWallClockTime(Duration.ofMinutes(31));
+    List<RunFailed> failures =
+        runsOut.readValuesToList().stream()
+            .map(v -> EventCodec.decode(v).payload())
+            .filter(RunFailed.class::isInstance)
+            .map(RunFailed.class::cast)
+            .toList();
+    assertThat(failures)
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.runId()).isEqualTo(run.runId());
+              assertThat(f.errorKind()).isEqualTo(RunFailed.ErrorKind.TIMEOUT);
+            });
+  }
+
+  @Test
   void aDeletedTriggersStateIsDropped() {
     define("daily", Duration.ofMinutes(5));
     changes.pipeInput("orders", encode(change("orders")));
