@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.PartitionInfo;
@@ -52,11 +53,23 @@ public final class CompactedTopicReader implements AutoCloseable {
     this.thread.setDaemon(true);
   }
 
-  /** Assigns every partition of the topics, which must exist, and starts reading. */
+  /**
+   * Assigns every partition of the topics, which must exist, and starts reading. A topic created
+   * just before may not show in the metadata yet: its partitions are asked for again, up to 30 s.
+   */
   public void start() {
     List<TopicPartition> partitions = new ArrayList<>();
+    Instant deadline = Instant.now().plusSeconds(30);
     for (String topic : topics) {
-      for (PartitionInfo info : consumer.partitionsFor(topic)) {
+      List<PartitionInfo> infos = consumer.partitionsFor(topic);
+      while ((infos == null || infos.isEmpty()) && Instant.now().isBefore(deadline)) {
+        LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        infos = consumer.partitionsFor(topic);
+      }
+      if (infos == null || infos.isEmpty()) {
+        throw new IllegalStateException(topic + " has no partitions after 30 s");
+      }
+      for (PartitionInfo info : infos) {
         partitions.add(new TopicPartition(topic, info.partition()));
       }
     }

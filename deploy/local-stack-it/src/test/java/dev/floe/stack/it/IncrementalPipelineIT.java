@@ -27,6 +27,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -34,6 +35,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -58,18 +60,52 @@ class IncrementalPipelineIT {
   @Test
   @Timeout(420)
   void commitsBecomeRunsWhoseIcdcStatesHoldExactlyTheNewRows() throws Exception {
+    // Two bursts of four commits: each settles into a run of four change sets (a union state).
+    Outcome outcome =
+        pipeline("pipeline", List.of(4, 4), 0, new Random(1), "\"quietPeriod\": \"PT1S\"");
+    assertThat(outcome.runs()).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  @Timeout(600)
+  void fiveHundredRandomCommitsWithAJobFailingOneCallInFiveLoseNoChange() throws Exception {
+    // Runs as soon as changes arrive, three at a time: many runs, many calls to fail.
+    Outcome outcome =
+        pipeline(
+            "pipeline-500",
+            List.of(500),
+            5,
+            new Random(7),
+            "\"concurrency\": {\"policy\": \"parallel\", \"maxParallel\": 3}");
+    assertThat(outcome.failedCalls()).isPositive();
+    System.out.printf(
+        "pipeline: 500 commits, %d rows, %d runs, %d job calls answered 500%n",
+        outcome.rows(), outcome.runs(), outcome.failedCalls());
+  }
+
+  /** What a pipeline run did. */
+  record Outcome(int rows, int runs, int failedCalls) {}
+
+  /**
+   * Runs the whole pipeline on a fresh local stack: commits in bursts of {@code bursts} appends of
+   * one to three rows each, a job answering 500 to one call in {@code failOneIn} (never when 0),
+   * and checks that across all successful runs the job read every new row exactly once.
+   */
+  private static Outcome pipeline(
+      String label, List<Integer> bursts, int failOneIn, Random random, String triggerSettings)
+      throws Exception {
     Path repo = Path.of(System.getProperty("floe.repo", "../..")).toAbsolutePath().normalize();
     LocalStack.Options options =
         new LocalStack.Options(
             repo,
-            FloeStack.workDir("pipeline"),
+            FloeStack.workDir(label),
             freePort(),
             freePort(),
             freeRun(LocalStack.SERVICES.size()),
             Duration.ofSeconds(5),
             false);
     Map<String, List<Long>> rowsByRun = new ConcurrentHashMap<>();
-    List<String> deliveries = new CopyOnWriteArrayList<>();
+    List<String> failed = new CopyOnWriteArrayList<>();
     ExecutorService job = Executors.newSingleThreadExecutor();
     HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     try (LocalStack stack = LocalStack.start(options)) {
@@ -78,22 +114,32 @@ class IncrementalPipelineIT {
       URI trigger = stack.services().get(2).url();
       Catalog catalog = stack.catalog().catalog();
 
-      // The job: acknowledges the run, reads each input's ICDC state, reports success.
+      // The job: acknowledges the run (or fails the call), reads each input's ICDC state, and
+      // reports success; a run id it has read already is acknowledged and not read again.
       receiver.createContext(
           "/job",
           exchange -> {
             JsonNode run = JSON.readTree(exchange.getRequestBody().readAllBytes());
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
             String runId = run.get("runId").asText();
-            deliveries.add(runId);
+            boolean fail;
+            synchronized (random) {
+              fail = failOneIn > 0 && random.nextInt(failOneIn) == 0;
+            }
+            exchange.sendResponseHeaders(fail ? 500 : 200, -1);
+            exchange.close();
+            if (fail) {
+              failed.add(runId);
+              return;
+            }
             job.submit(
                 () -> {
-                  List<Long> rows = new ArrayList<>();
-                  for (JsonNode input : run.get("inputs")) {
-                    rows.addAll(read(catalog, input.get("icdc")));
+                  if (!rowsByRun.containsKey(runId)) {
+                    List<Long> rows = new ArrayList<>();
+                    for (JsonNode input : run.get("inputs")) {
+                      rows.addAll(read(catalog, input.get("icdc")));
+                    }
+                    rowsByRun.put(runId, rows);
                   }
-                  rowsByRun.put(runId, rows);
                   post(
                       trigger.resolve("/runs/" + runId + "/status"),
                       "{\"status\": \"succeeded\", \"durationMs\": 5}");
@@ -102,14 +148,18 @@ class IncrementalPipelineIT {
       receiver.start();
 
       String name = "e2e_" + UUID.randomUUID().toString().substring(0, 6);
+      String id = name.replace('_', '-');
       TableWriter writer = new TableWriter(catalog);
       Table source =
           writer.createOrLoad(TableIdentifier.of("demo", name), Orders.SCHEMA, Orders.BY_DAY);
+      // The capture pins every captured snapshot with a metadata commit on the source; this
+      // writer commits back to back, far denser than a real one, so it may retry more often.
+      source.updateProperties().set(TableProperties.COMMIT_NUM_RETRIES, "20").commit();
       assertThat(
               post(
                   capture.resolve("/captures"),
                   "{\"id\": \"cap-"
-                      + name.replace('_', '-')
+                      + id
                       + "\", \"table\": \"demo."
                       + name
                       + "\","
@@ -119,10 +169,13 @@ class IncrementalPipelineIT {
               post(
                   trigger.resolve("/triggers"),
                   "{\"id\": \"job-"
-                      + name.replace('_', '-')
+                      + id
                       + "\", \"inputs\": [{\"capture\": \"cap-"
-                      + name.replace('_', '-')
-                      + "\"}], \"quietPeriod\": \"PT1S\", \"launcher\": {\"type\": \"webhook\","
+                      + id
+                      + "\"}], "
+                      + triggerSettings
+                      + ", \"retry\": {\"maxAttempts\": 5,"
+                      + " \"backoff\": \"PT1S\"}, \"launcher\": {\"type\": \"webhook\","
                       + " \"url\": \"http://127.0.0.1:"
                       + receiver.getAddress().getPort()
                       + "/job\"}}"))
@@ -130,30 +183,35 @@ class IncrementalPipelineIT {
       assertThat(post(listener.resolve("/watches"), "{\"table\": \"demo." + name + "\"}"))
           .isIn(200, 201);
 
-      // Two bursts of commits: each burst settles into runs; the second comes after the first ran.
       List<Long> written = new ArrayList<>();
       long order = 1;
-      for (int burst = 0; burst < 2; burst++) {
-        for (int commit = 0; commit < 4; commit++) {
+      for (int commits : bursts) {
+        for (int commit = 0; commit < commits; commit++) {
           List<Record> rows = new ArrayList<>();
-          for (int i = 0; i < 3; i++) {
+          int n = 1 + random.nextInt(3);
+          for (int i = 0; i < n; i++) {
             rows.add(
                 Orders.order(
-                    source, order, "eu-west", "NEW", BigDecimal.ONE, DAY.plusHours(order % 24)));
+                    source,
+                    order,
+                    "eu-west",
+                    "NEW",
+                    BigDecimal.ONE,
+                    DAY.plusDays(random.nextInt(5)).plusMinutes(order % 1440)));
             written.add(order++);
           }
           writer.append(source, rows);
         }
         int expected = written.size();
         await()
-            .atMost(Duration.ofSeconds(120))
+            .atMost(Duration.ofSeconds(300))
+            .pollInterval(Duration.ofMillis(500))
             .until(() -> rowsByRun.values().stream().mapToInt(List::size).sum() >= expected);
       }
 
       List<Long> read = rowsByRun.values().stream().flatMap(List::stream).sorted().toList();
       assertThat(read).as("every new row read exactly once").containsExactlyElementsOf(written);
-      assertThat(deliveries).doesNotHaveDuplicates();
-      assertThat(rowsByRun).hasSizeGreaterThanOrEqualTo(2);
+      return new Outcome(written.size(), rowsByRun.size(), failed.size());
     } finally {
       receiver.stop(0);
       job.shutdownNow();
