@@ -140,6 +140,11 @@ public final class CompactedTopicReader implements AutoCloseable {
     }
   }
 
+  /** Whether the reader still reads: false once its thread stopped on an error. */
+  public boolean alive() {
+    return running && thread.isAlive();
+  }
+
   @Override
   public void close() {
     running = false;

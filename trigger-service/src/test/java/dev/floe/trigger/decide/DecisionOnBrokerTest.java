@@ -70,6 +70,16 @@ class DecisionOnBrokerTest {
     await()
         .atMost(Duration.ofSeconds(60))
         .until(() -> given().get("/q/health/ready").statusCode() == 200);
+    // Ready means deciding: the decision core runs and the definitions are read.
+    given()
+        .get("/q/health/ready")
+        .then()
+        .body(
+            "checks.find { it.name == 'trigger-decisions' }.data.decisionCore",
+            org.hamcrest.Matchers.equalTo("RUNNING"))
+        .body(
+            "checks.find { it.name == 'trigger-decisions' }.data.definitionsReader",
+            org.hamcrest.Matchers.equalTo("reading"));
     String suffix = UUID.randomUUID().toString().substring(0, 6);
     String capture = "cap-" + suffix;
     String trigger = "trg-" + suffix;
