@@ -51,6 +51,33 @@ public class KafkaClients {
   }
 
   /**
+   * Settings of a consumer that reads a topic in full from its beginning, committed records only,
+   * without a group: the readers of definitions and state.
+   */
+  public static Map<String, Object> readCommittedFromStart(String clientId) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+    return props;
+  }
+
+  /** The default instance name: {@code HOSTNAME} (a pod's name), else the host's name. */
+  public static String hostName() {
+    String host = System.getenv("HOSTNAME");
+    if (host != null && !host.isBlank()) {
+      return host;
+    }
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "localhost";
+    }
+  }
+
+  /**
    * The connection settings every client shares (bootstrap servers, TLS, SASL), with {@code
    * overrides}: for clients built elsewhere, such as Kafka Streams.
    */

@@ -23,8 +23,6 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
@@ -81,7 +79,7 @@ public class ListenerRuntime {
     this.kafka = kafka;
     this.catalog = catalog;
     this.metrics = new ListenerMetrics(registry);
-    this.instanceId = config.listener().instanceId().orElseGet(ListenerRuntime::hostName);
+    this.instanceId = config.listener().instanceId().orElseGet(KafkaClients::hostName);
     this.watches.configure(configuredWatches());
     this.discovery =
         new TableDiscovery(
@@ -304,18 +302,6 @@ public class ListenerRuntime {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stopping = true;
-    }
-  }
-
-  private static String hostName() {
-    String host = System.getenv("HOSTNAME");
-    if (host != null && !host.isBlank()) {
-      return host;
-    }
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (UnknownHostException e) {
-      return "localhost";
     }
   }
 

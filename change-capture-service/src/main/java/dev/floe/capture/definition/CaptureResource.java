@@ -1,5 +1,6 @@
 package dev.floe.capture.definition;
 
+import dev.floe.broker.KafkaWrites;
 import dev.floe.capture.engine.CaptureRuntime;
 import dev.floe.capture.icdc.IcdcTables;
 import dev.floe.capture.pin.SourcePins;
@@ -28,13 +29,9 @@ import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
@@ -42,8 +39,6 @@ import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.exceptions.NoSuchTableException;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -266,37 +261,13 @@ public class CaptureResource {
   }
 
   private void write(String key, byte[] value) {
-    if (runtime.writer() == null || runtime.definitions() == null) {
-      throw new ProblemException(
-          503,
-          "unavailable",
-          "Kafka is not ready",
-          "the service cannot reach Kafka yet: " + runtime.state(),
-          new ArrayList<>());
-    }
-    try {
-      RecordMetadata written =
-          runtime
-              .writer()
-              .send(new ProducerRecord<>(runtime.config().topics().captures(), key, value))
-              .get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      runtime
-          .definitions()
-          .awaitApplied(
-              new TopicPartition(written.topic(), written.partition()),
-              written.offset(),
-              WRITE_TIMEOUT);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new ProblemException(
-          503,
-          "unavailable",
-          "Kafka did not accept the change",
-          String.valueOf(e.getMessage()),
-          List.of());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ProblemException(503, "unavailable", "Interrupted", "interrupted", List.of());
-    }
+    KafkaWrites.requireReady(
+        runtime.writer() != null && runtime.definitions() != null, runtime.state());
+    KafkaWrites.define(
+        runtime.writer(),
+        runtime.definitions()::awaitApplied,
+        new ProducerRecord<>(runtime.config().topics().captures(), key, value),
+        WRITE_TIMEOUT);
   }
 
   private String principal() {

@@ -24,8 +24,6 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -80,7 +78,7 @@ public class CaptureRuntime {
     this.kafka = kafka;
     this.catalog = catalog;
     this.metrics = new CaptureMetrics(meters);
-    this.instanceId = config.capture().instanceId().orElseGet(CaptureRuntime::hostName);
+    this.instanceId = config.capture().instanceId().orElseGet(KafkaClients::hostName);
   }
 
   void start(@Observes StartupEvent started) {
@@ -226,13 +224,7 @@ public class CaptureRuntime {
   }
 
   private Map<String, Object> readerConfig() {
-    Map<String, Object> props = new HashMap<>();
-    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "floe-capture-" + instanceId + "-definitions");
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
-    return props;
+    return KafkaClients.readCommittedFromStart("floe-capture-" + instanceId + "-definitions");
   }
 
   void stop(@Observes ShutdownEvent stopped) {
@@ -263,18 +255,6 @@ public class CaptureRuntime {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stopping = true;
-    }
-  }
-
-  private static String hostName() {
-    String host = System.getenv("HOSTNAME");
-    if (host != null && !host.isBlank()) {
-      return host;
-    }
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (UnknownHostException e) {
-      return "localhost";
     }
   }
 

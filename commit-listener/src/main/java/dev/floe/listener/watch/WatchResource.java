@@ -1,5 +1,6 @@
 package dev.floe.listener.watch;
 
+import dev.floe.broker.KafkaWrites;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.ListenerCheckpoint;
@@ -29,12 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -115,37 +111,13 @@ public class WatchResource {
   }
 
   private void write(String key, byte[] value) {
-    if (runtime.producer() == null || runtime.reader() == null) {
-      throw new ProblemException(
-          503,
-          "unavailable",
-          "Kafka is not ready",
-          "the listener cannot reach Kafka yet: " + runtime.state(),
-          List.of());
-    }
-    try {
-      RecordMetadata written =
-          runtime
-              .producer()
-              .send(new ProducerRecord<>(runtime.config().topics().watches(), key, value))
-              .get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      runtime
-          .reader()
-          .awaitApplied(
-              new TopicPartition(written.topic(), written.partition()),
-              written.offset(),
-              WRITE_TIMEOUT);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new ProblemException(
-          503,
-          "unavailable",
-          "Kafka did not accept the change",
-          String.valueOf(e.getMessage()),
-          List.of());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ProblemException(503, "unavailable", "Interrupted", "interrupted", List.of());
-    }
+    KafkaWrites.requireReady(
+        runtime.producer() != null && runtime.reader() != null, runtime.state());
+    KafkaWrites.define(
+        runtime.producer(),
+        runtime.reader()::awaitApplied,
+        new ProducerRecord<>(runtime.config().topics().watches(), key, value),
+        WRITE_TIMEOUT);
   }
 
   private WatchView view(Watch watch) {

@@ -1,5 +1,6 @@
 package dev.floe.trigger.definition;
 
+import dev.floe.broker.KafkaWrites;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.RunRequested;
@@ -15,7 +16,6 @@ import dev.floe.contracts.model.SnapshotRange;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.model.TriggerCondition;
 import dev.floe.contracts.model.TriggerInput;
-import dev.floe.problem.Problem;
 import dev.floe.problem.ProblemException;
 import dev.floe.trigger.decide.TriggerTopology;
 import dev.floe.trigger.engine.TriggerRuntime;
@@ -39,12 +39,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.internals.Topic;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -116,10 +111,7 @@ public class TriggerResource {
   @Operation(summary = "Start a run of the trigger's pending changes now, ready or not")
   public Response runNow(@PathParam("id") String id) {
     trigger(id);
-    if (runtime.writer() == null) {
-      throw new ProblemException(
-          503, "unavailable", "Kafka is not ready", runtime.state(), List.of());
-    }
+    KafkaWrites.requireReady(runtime.writer() != null, runtime.state());
     ProducerRecord<String, byte[]> command =
         new ProducerRecord<>(runtime.config().topics().changesByTrigger(), id, new byte[0]);
     command
@@ -127,15 +119,7 @@ public class TriggerResource {
         .add(
             TriggerTopology.COMMAND,
             TriggerTopology.RUN_NOW.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    try {
-      runtime.writer().send(command).get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new ProblemException(
-          503, "unavailable", "Kafka did not accept the request", String.valueOf(e), List.of());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ProblemException(503, "unavailable", "Interrupted", "interrupted", List.of());
-    }
+    KafkaWrites.send(runtime.writer(), command, WRITE_TIMEOUT);
     return Response.accepted(java.util.Map.of("trigger", id, "requested", "run-now")).build();
   }
 
@@ -367,41 +351,17 @@ public class TriggerResource {
   }
 
   private void write(String key, TriggerDefined definition) {
-    if (runtime.writer() == null || runtime.definitions() == null) {
-      throw new ProblemException(
-          503,
-          "unavailable",
-          "Kafka is not ready",
-          "the service cannot reach Kafka yet: " + runtime.state(),
-          List.<Problem.FieldError>of());
-    }
+    KafkaWrites.requireReady(
+        runtime.writer() != null && runtime.definitions() != null, runtime.state());
     byte[] value =
         definition == null
             ? null
             : EventCodec.encode(
                 Event.of(definition, Event.sourceOf(TriggerRuntime.SERVICE), Instant.now()));
-    try {
-      RecordMetadata written =
-          runtime
-              .writer()
-              .send(new ProducerRecord<>(runtime.config().topics().triggers(), key, value))
-              .get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      runtime
-          .definitions()
-          .awaitApplied(
-              new TopicPartition(written.topic(), written.partition()),
-              written.offset(),
-              WRITE_TIMEOUT);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new ProblemException(
-          503,
-          "unavailable",
-          "Kafka did not accept the change",
-          String.valueOf(e.getMessage()),
-          List.of());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ProblemException(503, "unavailable", "Interrupted", "interrupted", List.of());
-    }
+    KafkaWrites.define(
+        runtime.writer(),
+        runtime.definitions()::awaitApplied,
+        new ProducerRecord<>(runtime.config().topics().triggers(), key, value),
+        WRITE_TIMEOUT);
   }
 }

@@ -24,8 +24,6 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -92,7 +90,7 @@ public class TriggerRuntime {
     this.config = config;
     this.kafka = kafka;
     this.catalog = catalog;
-    this.instanceId = config.trigger().instanceId().orElseGet(TriggerRuntime::hostName);
+    this.instanceId = config.trigger().instanceId().orElseGet(KafkaClients::hostName);
   }
 
   void start(@Observes StartupEvent started) {
@@ -320,13 +318,7 @@ public class TriggerRuntime {
   }
 
   private Map<String, Object> readerConfig() {
-    Map<String, Object> props = new HashMap<>();
-    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "floe-trigger-" + instanceId + "-definitions");
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
-    return props;
+    return KafkaClients.readCommittedFromStart("floe-trigger-" + instanceId + "-definitions");
   }
 
   void stop(@Observes ShutdownEvent stopped) {
@@ -361,14 +353,6 @@ public class TriggerRuntime {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stopping = true;
-    }
-  }
-
-  private static String hostName() {
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (UnknownHostException e) {
-      return "trigger-" + ProcessHandle.current().pid();
     }
   }
 }

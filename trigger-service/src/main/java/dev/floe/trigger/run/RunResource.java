@@ -1,6 +1,7 @@
 package dev.floe.trigger.run;
 
 import dev.floe.broker.EventRecords;
+import dev.floe.broker.KafkaWrites;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.event.RunCancelled;
@@ -23,10 +24,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Instant;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -45,6 +42,8 @@ public class RunResource {
   /** {@code <trigger id>-<epoch>-<sequence>}, as the decision core names runs. */
   private static final Pattern RUN_ID =
       Pattern.compile("([a-z0-9][a-z0-9_-]{0,99})-([0-9a-z]+)-([0-9]+)");
+
+  private static final java.time.Duration WRITE_TIMEOUT = java.time.Duration.ofSeconds(10);
 
   private final TriggerRuntime runtime;
 
@@ -132,24 +131,12 @@ public class RunResource {
   }
 
   private void publish(Payload payload) {
-    if (runtime.writer() == null) {
-      throw new ProblemException(
-          503, "unavailable", "Kafka is not ready", runtime.state(), List.of());
-    }
-    try {
-      runtime
-          .writer()
-          .send(
-              EventRecords.of(
-                  runtime.config().topics().runs(),
-                  Event.of(payload, Event.sourceOf(TriggerRuntime.SERVICE), Instant.now())))
-          .get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new ProblemException(
-          503, "unavailable", "Kafka did not accept the report", String.valueOf(e), List.of());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ProblemException(503, "unavailable", "Interrupted", "interrupted", List.of());
-    }
+    KafkaWrites.requireReady(runtime.writer() != null, runtime.state());
+    KafkaWrites.send(
+        runtime.writer(),
+        EventRecords.of(
+            runtime.config().topics().runs(),
+            Event.of(payload, Event.sourceOf(TriggerRuntime.SERVICE), Instant.now())),
+        WRITE_TIMEOUT);
   }
 }
