@@ -3,20 +3,22 @@ package dev.floe.capture.capture;
 import dev.floe.capture.change.ChangeReader;
 import dev.floe.capture.change.ChangeSet;
 import dev.floe.capture.icdc.ChangeStates;
-import dev.floe.capture.icdc.IcdcTables;
 import dev.floe.capture.pin.SourcePins;
-import dev.floe.capture.range.Bounds;
 import dev.floe.capture.range.ExactRanges;
 import dev.floe.capture.range.RangeCalculator;
 import dev.floe.capture.range.RangeCalculator.FieldBounds;
 import dev.floe.contracts.event.CaptureDefined;
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.event.SnapshotCommitted;
+import dev.floe.contracts.model.BackfillTag;
 import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.IcdcRef;
 import dev.floe.contracts.model.PartitionRef;
 import dev.floe.contracts.model.SnapshotRange;
+import dev.floe.icdc.Bounds;
 import dev.floe.icdc.IcdcStates;
+import dev.floe.icdc.IcdcTables;
+import dev.floe.icdc.PartitionRefs;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,15 +34,12 @@ import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.iceberg.ContentFile;
 import org.apache.iceberg.DataFile;
-import org.apache.iceberg.PartitionField;
-import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.exceptions.NoSuchTableException;
-import org.apache.iceberg.transforms.Transform;
 import org.apache.iceberg.types.Comparators;
 import org.apache.iceberg.types.Type;
 
@@ -218,7 +217,8 @@ public final class CaptureProcessor {
             recordedLate,
             committed.committedAt(),
             capturedAt,
-            null);
+            // A backfill's job marks its commits: downstream triggers suppress them by default.
+            BackfillTag.fromSummary(snapshot.summary()));
     return new Outcome(event, change, null, pins);
   }
 
@@ -321,30 +321,10 @@ public final class CaptureProcessor {
         .allFiles()
         .forEach(
             file -> {
-              PartitionSpec spec = source.specs().get(file.specId());
-              String path = spec.isUnpartitioned() ? "" : spec.partitionToPath(file.partition());
-              touched.computeIfAbsent(
-                  file.specId() + "/" + path,
-                  k -> new PartitionRef(file.specId(), path, values(spec, file)));
+              PartitionRef ref = PartitionRefs.of(source.specs().get(file.specId()), file);
+              touched.putIfAbsent(file.specId() + "/" + ref.path(), ref);
             });
     return List.copyOf(touched.values());
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, String> values(PartitionSpec spec, ContentFile<?> file) {
-    Map<String, String> values = new LinkedHashMap<>();
-    List<PartitionField> fields = spec.fields();
-    for (int i = 0; i < fields.size(); i++) {
-      PartitionField field = fields.get(i);
-      Object value = file.partition().get(i, Object.class);
-      Type sourceType = spec.schema().findType(field.sourceId());
-      values.put(
-          field.name(),
-          value == null
-              ? null
-              : ((Transform<Object, Object>) field.transform()).toHumanString(sourceType, value));
-    }
-    return values;
   }
 
   /** Late data is about event time: only date and timestamp fields decide it. */

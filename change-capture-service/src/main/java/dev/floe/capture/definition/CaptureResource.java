@@ -2,7 +2,6 @@ package dev.floe.capture.definition;
 
 import dev.floe.broker.KafkaWrites;
 import dev.floe.capture.engine.CaptureRuntime;
-import dev.floe.capture.icdc.IcdcTables;
 import dev.floe.capture.pin.SourcePins;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.event.CaptureDefined;
@@ -10,6 +9,7 @@ import dev.floe.contracts.event.Event;
 import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.icdc.IcdcStates;
+import dev.floe.icdc.IcdcTables;
 import dev.floe.problem.Problem;
 import dev.floe.problem.ProblemException;
 import io.quarkus.security.identity.SecurityIdentity;

@@ -1,5 +1,6 @@
 package dev.floe.capture.range;
 
+import dev.floe.icdc.Bounds;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Collection;

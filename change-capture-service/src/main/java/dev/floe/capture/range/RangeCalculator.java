@@ -2,6 +2,7 @@ package dev.floe.capture.range;
 
 import dev.floe.contracts.model.Exactness;
 import dev.floe.contracts.model.FieldRange;
+import dev.floe.icdc.Bounds;
 import java.nio.ByteBuffer;
 import java.time.LocalDate;
 import java.util.ArrayList;

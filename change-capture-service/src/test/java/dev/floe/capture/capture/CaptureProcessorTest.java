@@ -3,16 +3,17 @@ package dev.floe.capture.capture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.floe.capture.IcdcOracle;
-import dev.floe.capture.icdc.IcdcTables;
 import dev.floe.capture.pin.SourcePins;
 import dev.floe.contracts.event.CaptureDefined;
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.event.SnapshotCommitted;
+import dev.floe.contracts.model.BackfillTag;
 import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.Exactness;
 import dev.floe.contracts.model.FieldRange;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.icdc.IcdcStates;
+import dev.floe.icdc.IcdcTables;
 import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;
 import dev.floe.stack.test.FloeStack;
@@ -169,6 +170,19 @@ class CaptureProcessorTest {
         .singleElement()
         .satisfies(p -> assertThat(p.path()).isEqualTo("order_ts_day=2026-11-21"));
     assertThat(event.icdc().ref()).isEqualTo("change-" + s.snapshotId());
+  }
+
+  @Test
+  void aCommitMarkedByABackfillJobIsTaggedWithItsBackfillAndChunk() {
+    ChangeCaptured plain = capture(writer.append(source, orders(1, DAY1, "NEW")));
+    var append = source.newAppend();
+    writer.writeDataFiles(source, orders(2, DAY1, "NEW")).forEach(append::appendFile);
+    append.set(BackfillTag.BACKFILL_ID, "bf-1").set(BackfillTag.CHUNK_ID, "2026-11-21").commit();
+
+    ChangeCaptured marked = capture(source.currentSnapshot());
+
+    assertThat(plain.backfill()).isNull();
+    assertThat(marked.backfill()).isEqualTo(new BackfillTag("bf-1", "2026-11-21"));
   }
 
   @Test

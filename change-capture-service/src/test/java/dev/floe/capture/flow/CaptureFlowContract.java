@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.floe.capture.IcdcOracle;
-import dev.floe.capture.range.Bounds;
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.Exactness;
 import dev.floe.contracts.model.FieldRange;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
+import dev.floe.icdc.Bounds;
 import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.test.InjectFloeStack;

@@ -11,6 +11,7 @@ import dev.floe.contracts.event.CaptureDefined;
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.TableRef;
+import dev.floe.icdc.IcdcTables;
 import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;
 import dev.floe.stack.test.FloeStack;

@@ -3,6 +3,7 @@ package dev.floe.capture.range;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.floe.icdc.Bounds;
 import java.math.BigDecimal;
 import java.util.UUID;
 import java.util.stream.Stream;

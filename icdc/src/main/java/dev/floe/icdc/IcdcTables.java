@@ -1,9 +1,10 @@
-package dev.floe.capture.icdc;
+package dev.floe.icdc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.floe.contracts.event.CaptureDefined;
+import dev.floe.contracts.model.TableRef;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,8 +27,9 @@ import org.apache.iceberg.exceptions.AlreadyExistsException;
 import org.apache.iceberg.io.FileIO;
 
 /**
- * Creates and keeps in step a capture's ICDC table: an Iceberg table with the source's schemas,
- * field ids, partition specs and sort orders, whose states reference the source's own files.
+ * Creates and keeps in step an ICDC table (a capture's, or the backfills' of a source table): an
+ * Iceberg table with the source's schemas, field ids, partition specs and sort orders, whose states
+ * reference the source's own files.
  *
  * <p>{@code createTable} would assign fresh field ids, so the table is registered instead, from
  * metadata derived from the source's: its schemas and specs with their ids, and nothing of its
@@ -37,12 +39,28 @@ import org.apache.iceberg.io.FileIO;
  */
 public final class IcdcTables {
   public static final String CAPTURE = "floe.icdc.capture-id";
+  public static final String BACKFILLS = "floe.icdc.backfills-of";
   public static final String SOURCE = "floe.icdc.source-table";
   public static final String SOURCE_UUID = "floe.icdc.source-uuid";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private IcdcTables() {}
+
+  /**
+   * Who an ICDC table belongs to: a table property and its value. A table that exists with another
+   * owner is never written to.
+   */
+  public record Owner(String property, String id) {
+    public static Owner capture(String captureId) {
+      return new Owner(CAPTURE, captureId);
+    }
+
+    /** The table holding the chunk states of every backfill of {@code source}. */
+    public static Owner backfills(TableRef source) {
+      return new Owner(BACKFILLS, source.toString());
+    }
+  }
 
   public static TableIdentifier identifier(CaptureDefined capture) {
     return TableIdentifier.of(
@@ -56,29 +74,45 @@ public final class IcdcTables {
    */
   public static Table createOrLoad(
       Catalog catalog, CaptureDefined capture, Table source, Snapshot snapshot) {
-    TableIdentifier id = identifier(capture);
+    return createOrLoad(
+        catalog,
+        identifier(capture),
+        Owner.capture(capture.captureId()),
+        capture.table(),
+        source,
+        snapshot);
+  }
+
+  /**
+   * The ICDC table {@code id} of {@code owner}, created on first use from the metadata of {@code
+   * source} (named {@code sourceName}), with the schema {@code snapshot} was written with.
+   *
+   * @throws IllegalStateException when {@code id} exists and belongs to another owner
+   */
+  public static Table createOrLoad(
+      Catalog catalog,
+      TableIdentifier id,
+      Owner owner,
+      TableRef sourceName,
+      Table source,
+      Snapshot snapshot) {
     Table icdc;
     if (catalog.tableExists(id)) {
       icdc = catalog.loadTable(id);
-      String owner = icdc.properties().get(CAPTURE);
-      if (!capture.captureId().equals(owner)) {
+      String actual = icdc.properties().get(owner.property());
+      if (!owner.id().equals(actual)) {
         throw new IllegalStateException(
-            id
-                + " exists and does not belong to capture "
-                + capture.captureId()
-                + " (it belongs to "
-                + owner
-                + ")");
+            id + " exists and does not belong to " + owner.property() + "=" + owner.id());
       }
     } else {
-      icdc = register(catalog, id, capture, source);
+      icdc = register(catalog, id, owner, sourceName, source);
     }
     follow(icdc, source, snapshot);
     return icdc;
   }
 
   private static Table register(
-      Catalog catalog, TableIdentifier id, CaptureDefined capture, Table source) {
+      Catalog catalog, TableIdentifier id, Owner owner, TableRef sourceName, Table source) {
     if (catalog instanceof SupportsNamespaces namespaces
         && !namespaces.namespaceExists(id.namespace())) {
       try {
@@ -101,7 +135,8 @@ public final class IcdcTables {
     }
     String metadataFile = location + "/metadata/00000-" + UUID.randomUUID() + ".metadata.json";
     TableMetadata metadata =
-        TableMetadataParser.fromJson(metadataFile, derive(sourceMetadata, location, capture));
+        TableMetadataParser.fromJson(
+            metadataFile, derive(sourceMetadata, location, owner, sourceName));
     TableMetadataParser.write(metadata, io.newOutputFile(metadataFile));
     Table icdc;
     try {
@@ -114,7 +149,7 @@ public final class IcdcTables {
   }
 
   /** The source's metadata with its identity, location, history and properties replaced. */
-  static JsonNode derive(TableMetadata source, String location, CaptureDefined capture) {
+  static JsonNode derive(TableMetadata source, String location, Owner owner, TableRef sourceName) {
     ObjectNode json;
     try {
       json = (ObjectNode) JSON.readTree(TableMetadataParser.toJson(source));
@@ -136,19 +171,19 @@ public final class IcdcTables {
     json.putArray("statistics");
     json.putArray("partition-statistics");
     ObjectNode properties = json.putObject("properties");
-    properties(capture, source).forEach(properties::put);
+    properties(owner, sourceName, source).forEach(properties::put);
     return json;
   }
 
-  static Map<String, String> properties(CaptureDefined capture, TableMetadata source) {
+  static Map<String, String> properties(Owner owner, TableRef sourceName, TableMetadata source) {
     Map<String, String> props = new LinkedHashMap<>();
     // Never delete a referenced file: they are the source's.
     props.put(TableProperties.GC_ENABLED, "false");
     // The table's own metadata files are its own: old versions are cleaned up.
     props.put(TableProperties.METADATA_DELETE_AFTER_COMMIT_ENABLED, "true");
     props.put(TableProperties.METADATA_PREVIOUS_VERSIONS_MAX, "20");
-    props.put(CAPTURE, capture.captureId());
-    props.put(SOURCE, capture.table().toString());
+    props.put(owner.property(), owner.id());
+    props.put(SOURCE, sourceName.toString());
     props.put(SOURCE_UUID, source.uuid());
     return props;
   }

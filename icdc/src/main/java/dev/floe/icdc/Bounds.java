@@ -1,4 +1,4 @@
-package dev.floe.capture.range;
+package dev.floe.icdc;
 
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
