@@ -8,6 +8,7 @@ import dev.floe.contracts.event.RunCancelled;
 import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunStarted;
 import dev.floe.contracts.event.RunSucceeded;
+import dev.floe.contracts.model.ChunkRuns;
 import dev.floe.problem.ProblemException;
 import dev.floe.trigger.engine.TriggerRuntime;
 import jakarta.inject.Inject;
@@ -24,6 +25,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -32,7 +34,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * Where jobs report how their run went. Each report becomes a run event on {@code floe.runs}; the
- * decision core reads it there, as it reads reports that in-house runners publish directly.
+ * decision core reads it there, as it reads reports that in-house runners publish directly. Runs of
+ * backfill chunks ({@link ChunkRuns}) are reported here too: the backfill-service reads them.
  */
 @Path("/runs")
 @Produces(MediaType.APPLICATION_JSON)
@@ -75,10 +78,11 @@ public class RunResource {
   @Operation(summary = "Report a run's status: started, succeeded, failed or cancelled")
   public Response report(@PathParam("runId") String runId, @Valid @NotNull StatusReport body) {
     Matcher run = RUN_ID.matcher(runId);
-    if (!run.matches()) {
+    Optional<ChunkRuns.ChunkRun> chunk = ChunkRuns.parse(runId);
+    if (!run.matches() && chunk.isEmpty()) {
       throw ProblemException.invalidField("runId", "is not a run id of this service");
     }
-    String triggerId = run.group(1);
+    String triggerId = run.matches() ? run.group(1) : chunk.get().triggerId();
     int attempt = body.attempt() == null ? 1 : body.attempt();
     Instant now = Instant.now();
     Payload event =
