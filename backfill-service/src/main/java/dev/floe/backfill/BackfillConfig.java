@@ -4,6 +4,8 @@ import dev.floe.catalog.CatalogConfig;
 import dev.floe.contracts.topic.Topics;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
 
 /** The backfill-service's configuration: everything under {@code floe.}. */
 @ConfigMapping(prefix = "floe")
@@ -14,14 +16,75 @@ public interface BackfillConfig {
 
   TopicsConfig topics();
 
+  Backfill backfill();
+
   /** Topic names; the defaults are the contract's. */
   interface TopicsConfig {
     /** Backfill lifecycle, written. */
     @WithDefault(Topics.BACKFILLS)
     String backfills();
 
-    /** Job-run lifecycle: runs requested for chunks, and their outcome. */
+    /** Job-run lifecycle: runs requested for chunks are written, their outcomes read. */
     @WithDefault(Topics.RUNS)
     String runs();
+
+    /** Capture definitions, read: a backfill may name a capture instead of a table. */
+    @WithDefault(Topics.CAPTURES)
+    String captures();
+
+    /** Trigger definitions, read: a backfill names the trigger whose job runs its chunks. */
+    @WithDefault(Topics.TRIGGERS)
+    String triggers();
+
+    /**
+     * The service's own input, keyed by backfill: operators' commands and the outcomes of chunk
+     * runs, routed from {@code floe.runs}.
+     */
+    @WithDefault("floe.backfill.inbox")
+    String inbox();
+
+    /** Partitions of the topics this service creates when they are missing. */
+    @WithDefault("12")
+    int partitions();
+  }
+
+  /** Planning and running. */
+  interface Backfill {
+    /** A request whose chunking makes more chunks than this is rejected (400, {@code chunking}). */
+    @WithDefault("1000")
+    int maxChunks();
+
+    /** The namespace of the ICDC tables that hold chunk states, one per source table. */
+    @WithDefault("floe_icdc")
+    String icdcNamespace();
+
+    /**
+     * How long chunk states, and the tag that pins the planned source snapshot, are kept: a
+     * backfill, its retries included, must finish within it.
+     */
+    @WithDefault("P7D")
+    Duration retention();
+
+    /** A chunk whose run has not ended after this long is failed ({@code timed out}). */
+    @WithDefault("PT6H")
+    Duration chunkTimeout();
+
+    /** The most a webhook validation may take before the chunk is invalid. */
+    @WithDefault("PT10S")
+    Duration webhookTimeout();
+
+    /** The Kafka Streams application id, shared by every instance. */
+    @WithDefault("floe-backfill")
+    String groupId();
+
+    /** This instance's name: static group membership and client ids; the host name if unset. */
+    Optional<String> instanceId();
+
+    /** Where the state store lives; a directory under the system's temp dir if unset. */
+    Optional<String> stateDir();
+
+    /** How often running chunks are checked for timeouts. */
+    @WithDefault("5s")
+    Duration tick();
   }
 }

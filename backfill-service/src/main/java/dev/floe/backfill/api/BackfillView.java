@@ -1,0 +1,193 @@
+package dev.floe.backfill.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.floe.backfill.plan.BackfillPlanner;
+import dev.floe.backfill.run.BackfillState;
+import dev.floe.contracts.model.BackfillSpec;
+import dev.floe.contracts.model.ChunkPlan;
+import dev.floe.contracts.model.ChunkState;
+import dev.floe.contracts.model.FieldRange;
+import dev.floe.contracts.model.IcdcRef;
+import dev.floe.contracts.model.PartitionRef;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A backfill as {@code GET /backfills/{id}} shows it: its state, progress and ETA, and each chunk's
+ * state, counts and validation. The list view leaves the chunks out.
+ *
+ * @param progress the share of chunks that have ended, in percent
+ * @param eta when the last chunk is expected to end, from the mean duration of ended chunks and the
+ *     concurrency; null until a chunk has ended, or once nothing is left to run
+ * @param failedChunks the chunks that failed or are invalid: what a retry runs again
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record BackfillView(
+    String id,
+    String state,
+    long revision,
+    BackfillSpec spec,
+    Totals totals,
+    Map<String, Integer> chunkStates,
+    double progress,
+    Instant eta,
+    Duration remaining,
+    List<String> failedChunks,
+    Instant createdAt,
+    Instant startedAt,
+    Instant finishedAt,
+    int retries,
+    List<ChunkView> chunks) {
+
+  public record Totals(int chunks, long records, long dataFiles, long bytes) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record ChunkView(
+      String chunkId,
+      int index,
+      String state,
+      int attempt,
+      String runId,
+      String externalRunId,
+      long records,
+      long dataFiles,
+      long bytes,
+      List<FieldRange> ranges,
+      PartitionRef partition,
+      IcdcRef icdc,
+      Instant startedAt,
+      Instant finishedAt,
+      Long durationMs,
+      String error,
+      BackfillState.Validation validation) {}
+
+  public static BackfillView of(BackfillState s, boolean withChunks, Instant now) {
+    Map<String, Integer> byState = new LinkedHashMap<>();
+    for (ChunkState state : ChunkState.values()) {
+      int n = (int) s.count(state);
+      if (n > 0) {
+        byState.put(state.wireName(), n);
+      }
+    }
+    int total = s.chunks.size();
+    long ended = s.chunks.stream().filter(BackfillState.Chunk::ended).count();
+    double progress = total == 0 ? 100 : Math.round(1000.0 * ended / total) / 10.0;
+    Duration remaining = remaining(s, now);
+    List<String> failed =
+        s.chunks.stream()
+            .filter(c -> c.state == ChunkState.FAILED || c.state == ChunkState.INVALID)
+            .map(BackfillState.Chunk::id)
+            .toList();
+    return new BackfillView(
+        s.backfillId,
+        s.status.wireName(),
+        s.revision,
+        s.spec,
+        new Totals(total, s.records, s.dataFiles, s.bytes),
+        byState,
+        progress,
+        remaining == null ? null : now.plus(remaining),
+        remaining,
+        failed,
+        s.createdAt,
+        s.startedAt,
+        s.finishedAt,
+        s.retries,
+        withChunks ? s.chunks.stream().map(BackfillView::chunk).toList() : null);
+  }
+
+  /** A dry run's answer: the plan, nothing started. */
+  public static BackfillView plan(String id, BackfillPlanner.Plan plan) {
+    List<ChunkView> chunks =
+        plan.chunks().stream()
+            .map(
+                c -> chunk(c, ChunkState.PENDING.wireName(), 1, null, null, null, null, null, null))
+            .toList();
+    return new BackfillView(
+        id,
+        "planned",
+        0,
+        plan.spec(),
+        new Totals(plan.chunks().size(), plan.records(), plan.dataFiles(), plan.bytes()),
+        Map.of(ChunkState.PENDING.wireName(), plan.chunks().size()),
+        0,
+        null,
+        null,
+        List.of(),
+        null,
+        null,
+        null,
+        0,
+        chunks);
+  }
+
+  private static ChunkView chunk(BackfillState.Chunk c) {
+    return chunk(
+        c.plan,
+        c.state.wireName(),
+        c.attempt,
+        c.runId,
+        c.externalRunId,
+        c.startedAt,
+        c.finishedAt,
+        c.error,
+        c.validation);
+  }
+
+  private static ChunkView chunk(
+      ChunkPlan p,
+      String state,
+      int attempt,
+      String runId,
+      String externalRunId,
+      Instant startedAt,
+      Instant finishedAt,
+      String error,
+      BackfillState.Validation validation) {
+    return new ChunkView(
+        p.chunkId(),
+        p.index(),
+        state,
+        attempt,
+        runId,
+        externalRunId,
+        p.records(),
+        p.dataFiles(),
+        p.bytes(),
+        p.ranges(),
+        p.partition(),
+        p.icdc(),
+        startedAt,
+        finishedAt,
+        startedAt != null && finishedAt != null
+            ? Duration.between(startedAt, finishedAt).toMillis()
+            : null,
+        error,
+        validation);
+  }
+
+  /** Mean duration of ended chunk runs, times the waves of chunks left at the concurrency. */
+  private static Duration remaining(BackfillState s, Instant now) {
+    long left =
+        s.chunks.stream()
+            .filter(c -> c.state == ChunkState.PENDING || c.state == ChunkState.RUNNING)
+            .count();
+    if (left == 0 || s.status.ended()) {
+      return null;
+    }
+    List<Duration> took =
+        s.chunks.stream()
+            .filter(c -> c.ended() && c.startedAt != null && c.finishedAt != null)
+            .map(c -> Duration.between(c.startedAt, c.finishedAt))
+            .toList();
+    if (took.isEmpty()) {
+      return null;
+    }
+    long meanMs = took.stream().mapToLong(Duration::toMillis).sum() / took.size();
+    long waves = (left + s.spec.concurrency() - 1) / s.spec.concurrency();
+    return Duration.ofMillis(meanMs * waves);
+  }
+}

@@ -1,0 +1,331 @@
+package dev.floe.backfill.engine;
+
+import dev.floe.backfill.BackfillConfig;
+import dev.floe.backfill.plan.BackfillPlanner;
+import dev.floe.backfill.run.BackfillMachine;
+import dev.floe.backfill.run.BackfillState;
+import dev.floe.backfill.run.BackfillTopology;
+import dev.floe.backfill.status.BackfillMetrics;
+import dev.floe.backfill.validate.ChunkValidation;
+import dev.floe.broker.CompactedTopicReader;
+import dev.floe.broker.KafkaClients;
+import dev.floe.broker.TopicBootstrap;
+import dev.floe.broker.TopicSpec;
+import dev.floe.catalog.CatalogHandle;
+import dev.floe.contracts.event.CaptureDefined;
+import dev.floe.contracts.event.TriggerDefined;
+import dev.floe.contracts.topic.Topics;
+import dev.floe.problem.ProblemException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.jboss.logging.Logger;
+
+/**
+ * Wires and runs the backfill service: prepares the topics, reads capture and trigger definitions,
+ * and runs the decision core (Kafka Streams, exactly_once_v2). The broker may be down at start-up:
+ * the service starts, reports not ready, and retries.
+ */
+@ApplicationScoped
+public class BackfillRuntime {
+  public static final String SERVICE = BackfillTopology.SERVICE;
+  private static final Logger LOG = Logger.getLogger(BackfillRuntime.class);
+
+  private final BackfillConfig config;
+  private final KafkaClients kafka;
+  private final CatalogHandle catalog;
+  private final BackfillMetrics metrics;
+  private final BackfillPlanner planner;
+  private final String instanceId;
+  private final Map<String, CaptureDefined> captures = new ConcurrentHashMap<>();
+  private final Map<String, TriggerDefined> triggers = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService gauges =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "floe-backfill-gauges");
+            t.setDaemon(true);
+            return t;
+          });
+  private volatile CompactedTopicReader definitions;
+  private volatile KafkaStreams streams;
+  private volatile Producer<String, byte[]> writer;
+  private volatile String state = "preparing Kafka topics";
+  private volatile boolean stopping;
+  private Thread main;
+
+  @Inject
+  public BackfillRuntime(
+      BackfillConfig config, KafkaClients kafka, CatalogHandle catalog, MeterRegistry meters) {
+    this.config = config;
+    this.kafka = kafka;
+    this.catalog = catalog;
+    this.metrics = new BackfillMetrics(meters);
+    this.instanceId = config.backfill().instanceId().orElseGet(KafkaClients::hostName);
+    this.planner =
+        new BackfillPlanner(
+            catalog::get,
+            config.backfill().icdcNamespace(),
+            config.backfill().retention(),
+            config.backfill().maxChunks());
+  }
+
+  void start(@Observes StartupEvent started) {
+    main = new Thread(this::run, "floe-backfill");
+    main.start();
+  }
+
+  private void run() {
+    while (!stopping) {
+      try (Admin admin = kafka.admin()) {
+        TopicBootstrap.ensure(admin, topics(), Duration.ofSeconds(10));
+        break;
+      } catch (RuntimeException e) {
+        state = "waiting for Kafka: " + e.getMessage();
+        LOG.warnf("backfill-service: %s", state);
+        pause(Duration.ofSeconds(2));
+      }
+    }
+    if (stopping) {
+      return;
+    }
+    writer =
+        kafka.producer(
+            Map.of(
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true));
+    definitions =
+        new CompactedTopicReader(
+            kafka.consumer(
+                KafkaClients.readCommittedFromStart(
+                    "floe-backfill-" + instanceId + "-definitions")),
+            List.of(config.topics().captures(), config.topics().triggers()),
+            (topic, key, payload) -> {
+              if (topic.equals(config.topics().captures())) {
+                apply(captures, key, payload instanceof CaptureDefined c ? c : null);
+              } else {
+                apply(triggers, key, payload instanceof TriggerDefined t ? t : null);
+              }
+            },
+            "floe-backfill-definitions");
+    definitions.start();
+    BackfillMachine machine =
+        new BackfillMachine(
+            new ChunkValidation(catalog::get, config.backfill().webhookTimeout()),
+            config.backfill().chunkTimeout());
+    streams =
+        new KafkaStreams(
+            BackfillTopology.build(
+                new BackfillTopology.Topics(
+                    config.topics().runs(),
+                    config.topics().inbox(),
+                    config.topics().backfills(),
+                    Topics.deadLetter(SERVICE),
+                    config.backfill().tick()),
+                machine,
+                metrics::published),
+            streamsConfig());
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          LOG.errorf(e, "the decision core failed; its thread is replaced");
+          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    streams.start();
+    gauges.scheduleWithFixedDelay(() -> metrics.refresh(held()), 2, 5, TimeUnit.SECONDS);
+    state = "running";
+  }
+
+  private static <T> void apply(Map<String, T> registry, String key, T value) {
+    if (key == null) {
+      return;
+    }
+    if (value == null) {
+      registry.remove(key);
+    } else {
+      registry.put(key, value);
+    }
+  }
+
+  private Properties streamsConfig() {
+    Properties props = new Properties();
+    props.putAll(kafka.connection(Map.of()));
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.backfill().groupId());
+    props.put(StreamsConfig.CLIENT_ID_CONFIG, "floe-backfill-" + instanceId);
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    props.put(
+        StreamsConfig.STATE_DIR_CONFIG,
+        config
+            .backfill()
+            .stateDir()
+            .orElseGet(
+                () ->
+                    Path.of(System.getProperty("java.io.tmpdir"), "floe-backfill-" + instanceId)
+                        .toString()));
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    props.put(
+        StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+        "floe-backfill-" + instanceId);
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
+    return props;
+  }
+
+  /**
+   * A backfill from this instance's store; empty when there is none here.
+   *
+   * @throws StoreUnavailableException while the store is being restored or rebalanced
+   */
+  public Optional<BackfillState> backfill(String id) {
+    try {
+      return Optional.ofNullable(store().get(id));
+    } catch (InvalidStateStoreException e) {
+      throw new StoreUnavailableException(e.getMessage());
+    }
+  }
+
+  /**
+   * The backfills this instance holds.
+   *
+   * @throws StoreUnavailableException while the store is being restored or rebalanced
+   */
+  public List<BackfillState> all() {
+    List<BackfillState> all = new ArrayList<>();
+    try (KeyValueIterator<String, BackfillState> it = store().all()) {
+      it.forEachRemaining(e -> all.add(e.value));
+    } catch (InvalidStateStoreException e) {
+      throw new StoreUnavailableException(e.getMessage());
+    }
+    return all;
+  }
+
+  /** The backfills held here, or none while the store can't be read: for the gauges. */
+  private List<BackfillState> held() {
+    try {
+      return all();
+    } catch (StoreUnavailableException e) {
+      return List.of();
+    }
+  }
+
+  /** The store can't be read now: restoring after a restart, or rebalancing. Answered 503. */
+  public static final class StoreUnavailableException extends ProblemException {
+    StoreUnavailableException(String why) {
+      super(503, "unavailable", "Backfill state not ready", why + "; try again shortly", List.of());
+    }
+  }
+
+  private ReadOnlyKeyValueStore<String, BackfillState> store() {
+    KafkaStreams s = streams;
+    if (s == null || s.state() != KafkaStreams.State.RUNNING) {
+      throw new StoreUnavailableException(
+          "the backfill store is not ready: the decision core is "
+              + (s == null ? "not started (" + state + ")" : s.state()));
+    }
+    return s.store(
+        StoreQueryParameters.fromNameAndType(
+            BackfillTopology.STATE, QueryableStoreTypes.<String, BackfillState>keyValueStore()));
+  }
+
+  public KafkaStreams.State streamsState() {
+    KafkaStreams s = streams;
+    return s == null ? null : s.state();
+  }
+
+  public BackfillConfig config() {
+    return config;
+  }
+
+  public BackfillPlanner planner() {
+    return planner;
+  }
+
+  public CatalogHandle catalog() {
+    return catalog;
+  }
+
+  public Optional<CaptureDefined> capture(String id) {
+    return Optional.ofNullable(captures.get(id));
+  }
+
+  public Optional<TriggerDefined> trigger(String id) {
+    return Optional.ofNullable(triggers.get(id));
+  }
+
+  public Producer<String, byte[]> writer() {
+    return writer;
+  }
+
+  public CompactedTopicReader definitions() {
+    return definitions;
+  }
+
+  public String state() {
+    return state;
+  }
+
+  private List<TopicSpec> topics() {
+    int partitions = config.topics().partitions();
+    return List.of(
+        TopicSpec.stream(config.topics().runs(), partitions),
+        TopicSpec.stream(config.topics().backfills(), partitions),
+        TopicSpec.stream(config.topics().inbox(), partitions),
+        TopicSpec.compacted(config.topics().captures(), Math.min(partitions, 3)),
+        TopicSpec.compacted(config.topics().triggers(), Math.min(partitions, 3)),
+        TopicSpec.stream(Topics.deadLetter(SERVICE), 1));
+  }
+
+  void stop(@Observes ShutdownEvent stopped) {
+    stopping = true;
+    gauges.shutdownNow();
+    KafkaStreams s = streams;
+    if (s != null) {
+      s.close(Duration.ofSeconds(10));
+    }
+    if (main != null) {
+      try {
+        main.join(15_000);
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (definitions != null) {
+      definitions.close();
+    }
+    if (writer != null) {
+      writer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private void pause(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopping = true;
+    }
+  }
+}

@@ -1,0 +1,326 @@
+package dev.floe.backfill.run;
+
+import dev.floe.contracts.event.BackfillCancelled;
+import dev.floe.contracts.event.BackfillChunkStateChanged;
+import dev.floe.contracts.event.BackfillChunkValidated;
+import dev.floe.contracts.event.BackfillCompleted;
+import dev.floe.contracts.event.BackfillPaused;
+import dev.floe.contracts.event.BackfillPlanned;
+import dev.floe.contracts.event.BackfillResumed;
+import dev.floe.contracts.event.BackfillRetried;
+import dev.floe.contracts.event.BackfillStarted;
+import dev.floe.contracts.event.Payload;
+import dev.floe.contracts.event.RunCancelled;
+import dev.floe.contracts.event.RunEvent;
+import dev.floe.contracts.event.RunFailed;
+import dev.floe.contracts.event.RunRequested;
+import dev.floe.contracts.event.RunStarted;
+import dev.floe.contracts.event.RunSucceeded;
+import dev.floe.contracts.model.BackfillTag;
+import dev.floe.contracts.model.ChunkRuns;
+import dev.floe.contracts.model.ChunkState;
+import dev.floe.contracts.model.RunInput;
+import dev.floe.contracts.model.SnapshotRange;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The rules of a backfill, free of Kafka: each method takes the state and one input (a plan, an
+ * operator's command, a run's outcome, the passing of time), changes the state, and returns what to
+ * publish: lifecycle events, each with the next revision, and the runs to request.
+ *
+ * <p>Chunks start in index order (the plan put them in the requested order), never more than the
+ * concurrency limit at once, and only while the backfill runs. Each chunk attempt is requested
+ * once: its run id names the chunk and attempt, and a run event naming another attempt is stale.
+ */
+public final class BackfillMachine {
+  private final ChunkValidator validator;
+  private final Duration chunkTimeout;
+
+  public BackfillMachine(ChunkValidator validator, Duration chunkTimeout) {
+    this.validator = validator;
+    this.chunkTimeout = chunkTimeout;
+  }
+
+  /** A new backfill from its plan: published, started, and its first chunks requested. */
+  public BackfillState create(BackfillPlanned planned, Instant now, List<Payload> out) {
+    BackfillState s = new BackfillState();
+    s.backfillId = planned.backfillId();
+    s.spec = planned.spec();
+    planned.chunks().forEach(c -> s.chunks.add(new BackfillState.Chunk(c)));
+    s.records = planned.records();
+    s.dataFiles = planned.dataFiles();
+    s.bytes = planned.bytes();
+    s.requestedBy = planned.requestedBy();
+    s.createdAt = now;
+    s.startedAt = now;
+    s.status = BackfillStatus.RUNNING;
+    out.add(
+        new BackfillPlanned(
+            s.backfillId,
+            ++s.revision,
+            s.spec,
+            planned.chunks(),
+            s.records,
+            s.dataFiles,
+            s.bytes,
+            s.requestedBy));
+    out.add(
+        new BackfillStarted(
+            s.backfillId, ++s.revision, s.chunks.size(), s.spec.concurrency(), now));
+    advance(s, now, out);
+    return s;
+  }
+
+  /** Stops new chunks from starting; running chunks finish. False when the backfill can't. */
+  public boolean pause(BackfillState s, String by, String reason, Instant now, List<Payload> out) {
+    if (s.status != BackfillStatus.RUNNING) {
+      return false;
+    }
+    s.status = BackfillStatus.PAUSED;
+    out.add(new BackfillPaused(s.backfillId, ++s.revision, by, reason, now));
+    return true;
+  }
+
+  public boolean resume(BackfillState s, String by, String reason, Instant now, List<Payload> out) {
+    if (s.status != BackfillStatus.PAUSED) {
+      return false;
+    }
+    s.status = BackfillStatus.RUNNING;
+    out.add(new BackfillResumed(s.backfillId, ++s.revision, by, reason, now));
+    advance(s, now, out);
+    return true;
+  }
+
+  /** Pending chunks are cancelled; running chunks finish, and the backfill ends when they have. */
+  public boolean cancel(BackfillState s, String by, String reason, Instant now, List<Payload> out) {
+    if (s.status.ended() || s.status == BackfillStatus.CANCELLING) {
+      return false;
+    }
+    s.status = BackfillStatus.CANCELLING;
+    out.add(new BackfillCancelled(s.backfillId, ++s.revision, by, reason, now));
+    for (BackfillState.Chunk c : s.chunks) {
+      if (c.state == ChunkState.PENDING) {
+        move(s, c, ChunkState.CANCELLED, "cancelled by " + (by == null ? "an operator" : by), out);
+        c.finishedAt = now;
+      }
+    }
+    advance(s, now, out);
+    return true;
+  }
+
+  /** Runs the failed, invalid and cancelled chunks of an ended backfill again, and only those. */
+  public boolean retry(BackfillState s, String by, Instant now, List<Payload> out) {
+    if (s.status != BackfillStatus.FAILED && s.status != BackfillStatus.CANCELLED) {
+      return false;
+    }
+    List<BackfillState.Chunk> again =
+        s.chunks.stream().filter(BackfillState.Chunk::retryable).toList();
+    if (again.isEmpty()) {
+      return false;
+    }
+    s.status = BackfillStatus.RUNNING;
+    s.finishedAt = null;
+    s.retries++;
+    out.add(
+        new BackfillRetried(
+            s.backfillId,
+            ++s.revision,
+            again.stream().map(BackfillState.Chunk::id).toList(),
+            by,
+            now));
+    for (BackfillState.Chunk c : again) {
+      c.attempt++;
+      c.runId = null;
+      c.externalRunId = null;
+      c.startedAt = null;
+      c.finishedAt = null;
+      c.validation = null;
+      move(s, c, ChunkState.PENDING, null, out);
+    }
+    advance(s, now, out);
+    return true;
+  }
+
+  /**
+   * A run event of one of this backfill's chunks. Events about another attempt than the chunk's
+   * current one, or about a chunk that is no longer running, are stale and change nothing.
+   */
+  public void onRun(BackfillState s, RunEvent event, Instant now, List<Payload> out) {
+    BackfillState.Chunk c =
+        s.chunks.stream()
+            .filter(x -> event.runId().equals(x.runId) && x.state == ChunkState.RUNNING)
+            .findFirst()
+            .orElse(null);
+    if (c == null) {
+      return;
+    }
+    if (event instanceof RunStarted started) {
+      c.externalRunId = started.externalRunId();
+      return;
+    }
+    if (event instanceof RunSucceeded) {
+      c.finishedAt = now;
+      move(s, c, ChunkState.SUCCEEDED, null, out);
+      validate(s, c, out);
+    } else if (event instanceof RunFailed failed) {
+      if (failed.willRetry()) {
+        return; // the job's own orchestrator retries it: not the attempt's end
+      }
+      c.finishedAt = now;
+      move(s, c, ChunkState.FAILED, failed.errorKind().wireName() + ": " + failed.message(), out);
+    } else if (event instanceof RunCancelled cancelled) {
+      c.finishedAt = now;
+      move(s, c, ChunkState.CANCELLED, "run cancelled: " + cancelled.reason(), out);
+    } else {
+      return;
+    }
+    advance(s, now, out);
+  }
+
+  /** Fails chunks whose run has not ended within the chunk timeout. */
+  public void tick(BackfillState s, Instant now, List<Payload> out) {
+    boolean changed = false;
+    for (BackfillState.Chunk c : s.chunks) {
+      if (c.state == ChunkState.RUNNING
+          && c.startedAt != null
+          && c.startedAt.plus(chunkTimeout).isBefore(now)) {
+        c.finishedAt = now;
+        move(s, c, ChunkState.FAILED, "timeout: no outcome after " + chunkTimeout, out);
+        changed = true;
+      }
+    }
+    if (changed) {
+      advance(s, now, out);
+    }
+  }
+
+  private void validate(BackfillState s, BackfillState.Chunk c, List<Payload> out) {
+    BackfillState.Validation v;
+    try {
+      v = validator.validate(s, c);
+    } catch (RuntimeException e) {
+      String method = s.spec.validation() == null ? "unknown" : s.spec.validation().method();
+      v =
+          new BackfillState.Validation(
+              ChunkState.INVALID, method, null, null, 0, "validation failed: " + e.getMessage());
+    }
+    if (v == null) {
+      return;
+    }
+    c.validation = v;
+    out.add(
+        new BackfillChunkValidated(
+            s.backfillId,
+            ++s.revision,
+            c.id(),
+            c.attempt,
+            v.outcome(),
+            v.method(),
+            v.expected(),
+            v.actual(),
+            v.tolerance(),
+            v.detail()));
+    move(s, c, v.outcome(), v.outcome() == ChunkState.INVALID ? v.detail() : null, out);
+  }
+
+  /** Starts chunks while there is room, then ends the backfill when nothing is left to run. */
+  private void advance(BackfillState s, Instant now, List<Payload> out) {
+    if (s.status == BackfillStatus.RUNNING) {
+      long running = s.count(ChunkState.RUNNING);
+      for (BackfillState.Chunk c : s.chunks) {
+        if (running >= s.spec.concurrency()) {
+          break;
+        }
+        if (c.state == ChunkState.PENDING) {
+          start(s, c, now, out);
+          running++;
+        }
+      }
+    }
+    boolean open =
+        s.chunks.stream()
+            .anyMatch(c -> c.state == ChunkState.RUNNING || c.state == ChunkState.PENDING);
+    if (open || s.status.ended()) {
+      return;
+    }
+    boolean bad =
+        s.chunks.stream()
+            .anyMatch(c -> c.state == ChunkState.FAILED || c.state == ChunkState.INVALID);
+    String outcome;
+    if (s.status == BackfillStatus.CANCELLING) {
+      s.status = BackfillStatus.CANCELLED;
+      outcome = "cancelled";
+    } else if (bad || s.count(ChunkState.CANCELLED) > 0) {
+      s.status = BackfillStatus.FAILED;
+      outcome = "failed";
+    } else {
+      s.status = BackfillStatus.COMPLETED;
+      outcome = "succeeded";
+    }
+    s.finishedAt = now;
+    Map<String, Integer> byState = new LinkedHashMap<>();
+    for (BackfillState.Chunk c : s.chunks) {
+      byState.merge(c.state.wireName(), 1, Integer::sum);
+    }
+    out.add(
+        new BackfillCompleted(
+            s.backfillId,
+            ++s.revision,
+            outcome,
+            byState,
+            now,
+            Duration.between(s.startedAt, now).toMillis()));
+  }
+
+  private void start(BackfillState s, BackfillState.Chunk c, Instant now, List<Payload> out) {
+    c.runId = ChunkRuns.runId(s.spec.triggerId(), s.backfillId, c.id(), c.attempt);
+    c.startedAt = now;
+    c.finishedAt = null;
+    c.error = null;
+    move(s, c, ChunkState.RUNNING, null, out);
+    out.add(request(s, c));
+  }
+
+  /** The run of a chunk: one input, the chunk's ICDC state, tagged with the backfill and chunk. */
+  static RunRequested request(BackfillState s, BackfillState.Chunk c) {
+    List<SnapshotRange> snapshots = new ArrayList<>();
+    Long planned = s.spec.range().toSnapshotId();
+    if (planned != null) {
+      snapshots.add(new SnapshotRange(s.spec.range().fromSnapshotId(), planned, null));
+    }
+    RunInput input =
+        new RunInput(
+            s.spec.captureId() == null ? s.backfillId : s.spec.captureId(),
+            s.spec.table(),
+            c.plan.icdc(),
+            snapshots,
+            List.of(),
+            c.plan.records(),
+            c.plan.ranges(),
+            false);
+    return new RunRequested(
+        c.runId,
+        s.spec.triggerId(),
+        List.of(input),
+        c.plan.records(),
+        false,
+        "backfill",
+        new BackfillTag(s.backfillId, c.id()),
+        1);
+  }
+
+  private static void move(
+      BackfillState s, BackfillState.Chunk c, ChunkState to, String error, List<Payload> out) {
+    ChunkState from = c.state;
+    c.state = to;
+    c.error = error;
+    out.add(
+        new BackfillChunkStateChanged(
+            s.backfillId, ++s.revision, c.id(), to, from, c.runId, c.attempt, error));
+  }
+}

@@ -1,0 +1,289 @@
+package dev.floe.backfill.run;
+
+import dev.floe.contracts.codec.CloudEventHeaders;
+import dev.floe.contracts.codec.EventCodec;
+import dev.floe.contracts.codec.EventDecodingException;
+import dev.floe.contracts.event.BackfillCancelled;
+import dev.floe.contracts.event.BackfillEvent;
+import dev.floe.contracts.event.BackfillPaused;
+import dev.floe.contracts.event.BackfillPlanned;
+import dev.floe.contracts.event.BackfillResumed;
+import dev.floe.contracts.event.BackfillRetried;
+import dev.floe.contracts.event.Event;
+import dev.floe.contracts.event.Payload;
+import dev.floe.contracts.event.RunEvent;
+import dev.floe.contracts.event.RunRequested;
+import dev.floe.contracts.model.ChunkRuns;
+import dev.floe.contracts.topic.DeadLetterHeaders;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BiConsumer;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.jboss.logging.Logger;
+
+/**
+ * The backfill decision core, on Kafka Streams: the outcomes of chunk runs are routed from {@code
+ * floe.runs} to the service's inbox, keyed by backfill, where they meet the operators' commands;
+ * each backfill's state lives in a logged store. Under {@code exactly_once_v2} a state change, the
+ * lifecycle events it publishes and the runs it requests are committed together: a chunk attempt is
+ * requested exactly once, even when an instance dies mid-way.
+ */
+public final class BackfillTopology {
+  public static final String STATE = "backfill-state";
+
+  /** On a create command in the inbox: the webhook validation's URL, kept out of every event. */
+  public static final String VALIDATION_URL = "floe-validation-url";
+
+  /** Who asked for a command, on command records. */
+  public static final String PRINCIPAL = "floe-principal";
+
+  /** An operator's reason, on command records. */
+  public static final String REASON = "floe-reason";
+
+  public static final String SERVICE = "backfill-service";
+  private static final Logger LOG = Logger.getLogger(BackfillTopology.class);
+
+  /**
+   * @param runs {@code floe.runs}: chunk outcomes read, chunk runs requested
+   * @param inbox commands and routed run outcomes, keyed by backfill
+   * @param backfills {@code floe.backfills}: lifecycle events written
+   * @param deadLetters where undecodable input goes, with its reason
+   * @param tick how often running chunks are checked for timeouts
+   */
+  public record Topics(
+      String runs, String inbox, String backfills, String deadLetters, Duration tick) {}
+
+  private BackfillTopology() {}
+
+  /**
+   * @param observer sees every payload published, for metrics; called on the stream thread
+   */
+  public static Topology build(
+      Topics topics, BackfillMachine machine, BiConsumer<BackfillState, Payload> observer) {
+    Topology topology = new Topology();
+    topology.addSource(
+        "runs", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), topics.runs());
+    topology.addProcessor("route", Route::new, "runs");
+    topology.addSink(
+        "to-inbox",
+        topics.inbox(),
+        Serdes.String().serializer(),
+        Serdes.ByteArray().serializer(),
+        "route");
+
+    topology.addSource(
+        "inbox", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), topics.inbox());
+    topology.addProcessor("drive", () -> new Drive(machine, topics.tick(), observer), "inbox");
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(STATE), Serdes.String(), new StateSerde()),
+        "drive");
+    topology.addSink(
+        "events",
+        topics.backfills(),
+        Serdes.String().serializer(),
+        Serdes.ByteArray().serializer(),
+        "drive");
+    topology.addSink(
+        "requests",
+        topics.runs(),
+        Serdes.String().serializer(),
+        Serdes.ByteArray().serializer(),
+        "drive");
+    topology.addSink(
+        "dead-letters",
+        topics.deadLetters(),
+        Serdes.String().serializer(),
+        Serdes.ByteArray().serializer(),
+        "drive");
+    return topology;
+  }
+
+  /**
+   * Sends the outcome of each chunk run to the inbox, keyed by its backfill. What it can't read is
+   * left to the trigger-service, which dead-letters undecodable records of {@code floe.runs}.
+   */
+  private static final class Route implements Processor<String, byte[], String, byte[]> {
+    private ProcessorContext<String, byte[]> context;
+
+    @Override
+    public void init(ProcessorContext<String, byte[]> context) {
+      this.context = context;
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+      if (record.value() == null) {
+        return;
+      }
+      Payload payload;
+      try {
+        payload = EventCodec.decode(record.value()).payload();
+      } catch (EventDecodingException e) {
+        return;
+      }
+      if (!(payload instanceof RunEvent run) || payload instanceof RunRequested) {
+        return;
+      }
+      ChunkRuns.parse(run.runId())
+          .ifPresent(chunk -> context.forward(record.withKey(chunk.backfillId()), "to-inbox"));
+    }
+  }
+
+  /** Applies the rules to one partition's backfills. */
+  private static final class Drive implements Processor<String, byte[], String, byte[]> {
+    private final BackfillMachine machine;
+    private final Duration tick;
+    private final BiConsumer<BackfillState, Payload> observer;
+    private ProcessorContext<String, byte[]> context;
+    private KeyValueStore<String, BackfillState> states;
+
+    Drive(BackfillMachine machine, Duration tick, BiConsumer<BackfillState, Payload> observer) {
+      this.machine = machine;
+      this.tick = tick;
+      this.observer = observer;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, byte[]> context) {
+      this.context = context;
+      this.states = context.getStateStore(STATE);
+      context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::tick);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+      if (record.key() == null || record.value() == null) {
+        deadLetter(
+            record, "missing-key-or-value", "an inbox record needs a backfill id and a value");
+        return;
+      }
+      Payload payload;
+      try {
+        payload = EventCodec.decode(record.value()).payload();
+      } catch (EventDecodingException e) {
+        deadLetter(record, e.reason().code(), e.getMessage());
+        return;
+      }
+      Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+      BackfillState state = states.get(record.key());
+      List<Payload> out = new ArrayList<>();
+      String by = header(record.headers(), PRINCIPAL).orElse(null);
+      String reason = header(record.headers(), REASON).orElse(null);
+      if (payload instanceof BackfillPlanned planned) {
+        if (state != null) {
+          LOG.infof("backfill %s exists: a second create is ignored", record.key());
+          return;
+        }
+        state = machine.create(planned, now, out);
+        state.validationUrl = header(record.headers(), VALIDATION_URL).orElse(null);
+      } else if (state == null) {
+        if (!(payload instanceof RunEvent)) {
+          deadLetter(record, "unknown-backfill", "no backfill " + record.key());
+        }
+        return;
+      } else if (payload instanceof RunEvent run) {
+        machine.onRun(state, run, now, out);
+      } else if (payload instanceof BackfillPaused) {
+        machine.pause(state, by, reason, now, out);
+      } else if (payload instanceof BackfillResumed) {
+        machine.resume(state, by, reason, now, out);
+      } else if (payload instanceof BackfillCancelled) {
+        machine.cancel(state, by, reason, now, out);
+      } else if (payload instanceof BackfillRetried) {
+        machine.retry(state, by, now, out);
+      } else {
+        deadLetter(
+            record,
+            "unexpected-type",
+            payload.getClass().getSimpleName() + " is not a backfill command");
+        return;
+      }
+      if (!out.isEmpty()) {
+        states.put(record.key(), state);
+        publish(state, out, now);
+      }
+    }
+
+    private void tick(long wallClockMs) {
+      Instant now = Instant.ofEpochMilli(wallClockMs);
+      List<KeyValue<String, BackfillState>> open = new ArrayList<>();
+      try (KeyValueIterator<String, BackfillState> it = states.all()) {
+        it.forEachRemaining(
+            e -> {
+              if (!e.value.status.ended()) {
+                open.add(e);
+              }
+            });
+      }
+      for (KeyValue<String, BackfillState> e : open) {
+        List<Payload> out = new ArrayList<>();
+        machine.tick(e.value, now, out);
+        if (!out.isEmpty()) {
+          states.put(e.key, e.value);
+          publish(e.value, out, now);
+        }
+      }
+    }
+
+    private void publish(BackfillState state, List<Payload> out, Instant now) {
+      for (Payload payload : out) {
+        Event event = Event.of(payload, Event.sourceOf(SERVICE), now);
+        Headers headers = new RecordHeaders();
+        CloudEventHeaders.of(event)
+            .forEach((k, v) -> headers.add(k, v.getBytes(StandardCharsets.UTF_8)));
+        String sink = payload instanceof BackfillEvent ? "events" : "requests";
+        context.forward(
+            new Record<>(payload.key(), EventCodec.encode(event), now.toEpochMilli(), headers),
+            sink);
+        observer.accept(state, payload);
+      }
+    }
+
+    private void deadLetter(Record<String, byte[]> record, String reason, String cause) {
+      Headers headers = new RecordHeaders();
+      headers.add(DeadLetterHeaders.REASON, reason.getBytes(StandardCharsets.UTF_8));
+      headers.add(DeadLetterHeaders.CAUSE, String.valueOf(cause).getBytes(StandardCharsets.UTF_8));
+      headers.add(DeadLetterHeaders.SERVICE, SERVICE.getBytes(StandardCharsets.UTF_8));
+      context
+          .recordMetadata()
+          .ifPresent(
+              (RecordMetadata m) -> {
+                headers.add(DeadLetterHeaders.TOPIC, m.topic().getBytes(StandardCharsets.UTF_8));
+                headers.add(
+                    DeadLetterHeaders.PARTITION,
+                    Integer.toString(m.partition()).getBytes(StandardCharsets.UTF_8));
+                headers.add(
+                    DeadLetterHeaders.OFFSET,
+                    Long.toString(m.offset()).getBytes(StandardCharsets.UTF_8));
+              });
+      LOG.warnf("dead-lettered a record (%s): %s", reason, cause);
+      context.forward(
+          new Record<>(record.key(), record.value(), record.timestamp(), headers), "dead-letters");
+    }
+  }
+
+  private static Optional<String> header(Headers headers, String name) {
+    Header h = headers.lastHeader(name);
+    return h == null
+        ? Optional.empty()
+        : Optional.of(new String(h.value(), StandardCharsets.UTF_8));
+  }
+}

@@ -1,0 +1,118 @@
+package dev.floe.backfill.status;
+
+import dev.floe.backfill.run.BackfillState;
+import dev.floe.backfill.run.BackfillStatus;
+import dev.floe.contracts.event.BackfillChunkStateChanged;
+import dev.floe.contracts.event.BackfillChunkValidated;
+import dev.floe.contracts.event.BackfillPlanned;
+import dev.floe.contracts.event.Payload;
+import dev.floe.contracts.event.RunRequested;
+import dev.floe.contracts.model.ChunkState;
+import dev.floe.metrics.ServiceMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The backfill-service's meters, all {@code floe_backfill_*}: backfills and chunks by state, the
+ * progress of each open backfill, chunk durations, validation failures, and runs requested.
+ * Thread-safe.
+ */
+public final class BackfillMetrics {
+  private static final String P = ServiceMetrics.PREFIX + "backfill.";
+
+  private final MeterRegistry registry;
+  private final MultiGauge backfills;
+  private final MultiGauge chunks;
+  private final MultiGauge progress;
+  private final Counter validationFailures;
+  private final Counter runsRequested;
+  private final Counter planned;
+
+  public BackfillMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.backfills =
+        MultiGauge.builder(P + "backfills")
+            .description("Backfills held by this instance, by state")
+            .register(registry);
+    this.chunks =
+        MultiGauge.builder(P + "chunks")
+            .description("Chunks of the backfills held by this instance, by state")
+            .register(registry);
+    this.progress =
+        MultiGauge.builder(P + "progress.ratio")
+            .description("Share of an open backfill's chunks that have ended, 0 to 1")
+            .register(registry);
+    this.validationFailures =
+        Counter.builder(P + "validation.failures")
+            .description("Chunks found invalid by their validation")
+            .register(registry);
+    this.runsRequested =
+        Counter.builder(P + "runs.requested")
+            .description("Chunk runs requested, retries included")
+            .register(registry);
+    this.planned =
+        Counter.builder(P + "planned")
+            .description("Backfills planned and started")
+            .register(registry);
+    refresh(List.of());
+  }
+
+  /** Every payload the decision core publishes, with the state it came from. */
+  public void published(BackfillState state, Payload payload) {
+    if (payload instanceof BackfillPlanned) {
+      planned.increment();
+    } else if (payload instanceof RunRequested) {
+      runsRequested.increment();
+    } else if (payload instanceof BackfillChunkValidated v && v.outcome() == ChunkState.INVALID) {
+      validationFailures.increment();
+    } else if (payload instanceof BackfillChunkStateChanged changed
+        && changed.previousState() == ChunkState.RUNNING) {
+      BackfillState.Chunk chunk = state.chunk(changed.chunkId());
+      if (chunk != null && chunk.startedAt != null && chunk.finishedAt != null) {
+        Timer.builder(P + "chunk.duration")
+            .description("How long chunk runs took, from request to outcome")
+            .tags("outcome", changed.state().wireName())
+            .register(registry)
+            .record(Duration.between(chunk.startedAt, chunk.finishedAt));
+      }
+    }
+  }
+
+  /** Sets the gauges from the backfills this instance holds. */
+  public void refresh(Collection<BackfillState> states) {
+    Map<BackfillStatus, Integer> byStatus = new EnumMap<>(BackfillStatus.class);
+    Map<ChunkState, Integer> byChunk = new EnumMap<>(ChunkState.class);
+    for (BackfillStatus s : BackfillStatus.values()) {
+      byStatus.put(s, 0);
+    }
+    for (ChunkState s : ChunkState.values()) {
+      byChunk.put(s, 0);
+    }
+    List<MultiGauge.Row<?>> open = new ArrayList<>();
+    for (BackfillState b : states) {
+      byStatus.merge(b.status, 1, Integer::sum);
+      b.chunks.forEach(c -> byChunk.merge(c.state, 1, Integer::sum));
+      if (!b.status.ended() && !b.chunks.isEmpty()) {
+        double ended = b.chunks.stream().filter(BackfillState.Chunk::ended).count();
+        open.add(MultiGauge.Row.of(Tags.of("backfill", b.backfillId), ended / b.chunks.size()));
+      }
+    }
+    List<MultiGauge.Row<?>> statusRows = new ArrayList<>();
+    byStatus.forEach(
+        (s, n) -> statusRows.add(MultiGauge.Row.of(Tags.of("state", s.wireName()), n)));
+    List<MultiGauge.Row<?>> chunkRows = new ArrayList<>();
+    byChunk.forEach((s, n) -> chunkRows.add(MultiGauge.Row.of(Tags.of("state", s.wireName()), n)));
+    backfills.register(statusRows, true);
+    chunks.register(chunkRows, true);
+    progress.register(open, true);
+  }
+}

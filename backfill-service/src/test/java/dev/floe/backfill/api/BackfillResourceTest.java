@@ -1,0 +1,429 @@
+package dev.floe.backfill.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasSize;
+
+import dev.floe.broker.EventRecords;
+import dev.floe.contracts.event.BackfillCompleted;
+import dev.floe.contracts.event.BackfillEvent;
+import dev.floe.contracts.event.Event;
+import dev.floe.contracts.event.Payload;
+import dev.floe.contracts.event.RunFailed;
+import dev.floe.contracts.event.RunRequested;
+import dev.floe.contracts.event.RunSucceeded;
+import dev.floe.contracts.event.TriggerDefined;
+import dev.floe.contracts.model.ChangeKind;
+import dev.floe.contracts.model.Concurrency;
+import dev.floe.contracts.model.Launcher;
+import dev.floe.contracts.model.RetryPolicy;
+import dev.floe.contracts.model.TriggerCondition;
+import dev.floe.contracts.model.TriggerInput;
+import dev.floe.contracts.topic.DeadLetterHeaders;
+import dev.floe.contracts.topic.Topics;
+import dev.floe.stack.test.EventTap;
+import dev.floe.stack.test.FloeStack;
+import dev.floe.stack.test.FloeTestResource;
+import dev.floe.stack.test.InjectFloeStack;
+import dev.floe.stack.writer.Orders;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.Record;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * /backfills over HTTP on a real broker and catalog. The test plays an in-house job runner: it
+ * reads the chunk runs requested on {@code floe.runs} and publishes their outcomes there.
+ */
+@QuarkusTest
+@WithTestResource(FloeTestResource.class)
+@Timeout(180)
+class BackfillResourceTest {
+  private static final OffsetDateTime OCT_1 =
+      OffsetDateTime.of(2026, 10, 1, 0, 0, 0, 0, ZoneOffset.UTC);
+  private static final String TRIGGER = "bf-job";
+  private static boolean prepared;
+
+  @InjectFloeStack FloeStack stack;
+
+  @BeforeEach
+  void prepare() throws Exception {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> given().get("/q/health/ready").statusCode() == 200);
+    if (prepared) {
+      return;
+    }
+    Table source =
+        stack
+            .writer()
+            .createOrLoad(TableIdentifier.of("demo", "bf_source"), Orders.SCHEMA, Orders.BY_DAY);
+    stack
+        .writer()
+        .createOrLoad(TableIdentifier.of("demo", "bf_target"), Orders.SCHEMA, Orders.BY_DAY);
+    List<Record> rows = new ArrayList<>();
+    for (int day = 0; day < 30; day++) {
+      for (int i = 0; i < 3; i++) {
+        rows.add(
+            Orders.order(
+                source,
+                day * 10L + i,
+                "eu",
+                "NEW",
+                BigDecimal.ONE,
+                OCT_1.plusDays(day).plusHours(i)));
+      }
+    }
+    stack.writer().append(source, rows);
+    send(Topics.TRIGGERS, trigger(TRIGGER));
+    send(Topics.TRIGGERS, trigger("other-job"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                given()
+                        .contentType(ContentType.JSON)
+                        .body(request("probe-" + suffix(), 5, 1, null, true))
+                        .post("/backfills")
+                        .statusCode()
+                    == 200);
+    prepared = true;
+  }
+
+  @Test
+  void aDryRunAnswersThePlanAndStartsNothing() {
+    String id = "dry-" + suffix();
+    given()
+        .contentType(ContentType.JSON)
+        .body(request(id, 5, 2, null, true))
+        .post("/backfills")
+        .then()
+        .statusCode(200)
+        .body("state", equalTo("planned"))
+        .body("chunks", hasSize(5))
+        .body("chunks[0].chunkId", equalTo("2026-10-01"))
+        .body("chunks[0].records", equalTo(3))
+        .body("totals.records", equalTo(15));
+    given().get("/backfills/" + id).then().statusCode(404);
+  }
+
+  @Test
+  void aBackfillRunsItsChunksThroughRunEventsAndEndsCompletedWithEveryChunkValidated()
+      throws Exception {
+    String id = "flow-" + suffix();
+    try (EventTap runs = new EventTap(stack.kafka().bootstrapServers(), Topics.RUNS);
+        EventTap lifecycle = new EventTap(stack.kafka().bootstrapServers(), Topics.BACKFILLS)) {
+      given()
+          .contentType(ContentType.JSON)
+          .body(
+              request(
+                  id, 4, 2, Map.of("method", "record-count", "target", "demo.bf_source"), false))
+          .post("/backfills")
+          .then()
+          .statusCode(201)
+          .body("state", equalTo("running"))
+          .body("chunks", hasSize(4));
+
+      Set<String> answered = new HashSet<>();
+      int maxInFlight = 0;
+      while (answered.size() < 4) {
+        List<RunRequested> requested =
+            runs.payloads(
+                RunRequested.class,
+                r -> r.backfill() != null && r.backfill().backfillId().equals(id));
+        List<RunRequested> open =
+            requested.stream().filter(r -> !answered.contains(r.runId())).toList();
+        maxInFlight = Math.max(maxInFlight, open.size());
+        if (open.isEmpty()) {
+          runs.poll(Duration.ofMillis(200));
+          continue;
+        }
+        RunRequested run = open.get(0);
+        assertThat(run.triggerId()).isEqualTo(TRIGGER);
+        assertThat(run.inputs().get(0).icdc()).isNotNull();
+        send(Topics.RUNS, new RunSucceeded(run.runId(), TRIGGER, 1, null, Instant.now(), 5));
+        answered.add(run.runId());
+      }
+      assertThat(maxInFlight).isLessThanOrEqualTo(2);
+
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  given()
+                      .get("/backfills/" + id)
+                      .then()
+                      .body("state", equalTo("completed"))
+                      .body("progress", equalTo(100.0f))
+                      .body("chunkStates.validated", equalTo(4))
+                      .body("chunks[0].validation.expected", equalTo(3))
+                      .body("chunks[0].validation.actual", equalTo(3)));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> {
+                lifecycle.poll(Duration.ofMillis(200));
+                return !lifecycle
+                    .payloads(BackfillCompleted.class, e -> e.backfillId().equals(id))
+                    .isEmpty();
+              });
+      List<Long> revisions =
+          lifecycle.payloads(BackfillEvent.class, e -> e.backfillId().equals(id)).stream()
+              .map(BackfillEvent::revision)
+              .toList();
+      for (int i = 0; i < revisions.size(); i++) {
+        assertThat(revisions.get(i)).isEqualTo(i + 1L);
+      }
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .untilAsserted(
+              () ->
+                  assertThat(given().get("/q/metrics").asString())
+                      .contains(
+                          "floe_backfill_backfills{service=\"backfill-service\",state=\"completed\"}",
+                          "floe_backfill_chunks{service=\"backfill-service\",state=\"validated\"}",
+                          "floe_backfill_chunk_duration_seconds_count{outcome=\"succeeded\"",
+                          "floe_backfill_runs_requested_total",
+                          "floe_backfill_validation_failures_total"));
+      given().post("/backfills/" + id + "/pause").then().statusCode(409);
+      given().post("/backfills/" + id + "/retry").then().statusCode(409);
+    }
+  }
+
+  @Test
+  void aFailedChunkIsNamedAndARetryRunsOnlyIt() throws Exception {
+    String id = "retry-" + suffix();
+    try (EventTap runs = new EventTap(stack.kafka().bootstrapServers(), Topics.RUNS)) {
+      given()
+          .contentType(ContentType.JSON)
+          .body(request(id, 2, 2, null, false))
+          .post("/backfills")
+          .then()
+          .statusCode(201);
+      List<RunRequested> first = awaitRuns(runs, id, 2);
+      send(Topics.RUNS, new RunSucceeded(first.get(0).runId(), TRIGGER, 1, null, Instant.now(), 5));
+      send(
+          Topics.RUNS,
+          new RunFailed(
+              first.get(1).runId(),
+              TRIGGER,
+              1,
+              RunFailed.ErrorKind.PERMANENT,
+              "bad input",
+              false,
+              null,
+              Instant.now()));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  given()
+                      .get("/backfills/" + id)
+                      .then()
+                      .body("state", equalTo("failed"))
+                      .body("failedChunks", equalTo(List.of("2026-10-02")))
+                      .body("chunks[1].error", equalTo("permanent: bad input")));
+      given()
+          .post("/backfills/" + id + "/retry")
+          .then()
+          .statusCode(200)
+          .body("state", equalTo("running"));
+      List<RunRequested> all = awaitRuns(runs, id, 3);
+      RunRequested again = all.get(2);
+      assertThat(again.backfill().chunkId()).isEqualTo("2026-10-02");
+      assertThat(again.runId()).endsWith(".2");
+      send(Topics.RUNS, new RunSucceeded(again.runId(), TRIGGER, 1, null, Instant.now(), 5));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  given()
+                      .get("/backfills/" + id)
+                      .then()
+                      .body("state", equalTo("completed"))
+                      .body("retries", equalTo(1)));
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "400 | id                 | {\"id\": \"Bad.Id\", \"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\"}",
+        "400 | table              | {\"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\"}",
+        "400 | capture            | {\"table\": \"demo.bf_source\", \"capture\": \"c\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\"}",
+        "404 | table              | {\"table\": \"demo.nope\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\"}",
+        "404 | trigger            | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"no-such-job\"}",
+        "404 | capture            | {\"capture\": \"no-such-capture\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\"}",
+        "400 | range.to           | {\"table\": \"demo.bf_source\", \"range\": {\"field\": \"order_ts\", \"from\": \"2026-10-09T00:00:00Z\", \"to\": \"2026-10-02T00:00:00Z\"}, \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\"}",
+        "400 | range.field        | {\"table\": \"demo.bf_source\", \"range\": {\"field\": \"nope\", \"from\": \"1\", \"to\": \"2\"}, \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\"}",
+        "400 | chunking           | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\"}",
+        "400 | chunking.strategy  | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"weekly\"}, \"trigger\": \"bf-job\"}",
+        "400 | chunking.field     | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"hour\", \"field\": \"region\"}, \"trigger\": \"bf-job\"}",
+        "400 | concurrency        | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\", \"concurrency\": 0}",
+        "400 | order              | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\", \"order\": \"sideways\"}",
+        "400 | validation.method  | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\", \"validation\": {\"method\": \"vibes\"}}",
+        "400 | validation.target  | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\", \"validation\": {\"method\": \"record-count\"}}",
+        "404 | validation.target  | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\", \"validation\": {\"method\": \"record-count\", \"target\": \"demo.nope\"}}",
+        "400 | validation.url     | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\", \"validation\": {\"method\": \"webhook\", \"url\": \"ftp://x\"}}",
+        "400 | validation.tolerance | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\", \"validation\": {\"method\": \"record-count\", \"target\": \"demo.bf_target\", \"tolerance\": 2}}",
+      })
+  void badRequestsGetProblemDetailsNamingTheField(int status, String field, String body) {
+    given()
+        .contentType(ContentType.JSON)
+        .body(body)
+        .post("/backfills")
+        .then()
+        .statusCode(status)
+        .contentType("application/problem+json")
+        .body("errors.field", hasItem(field));
+  }
+
+  @Test
+  void unknownBackfillsAre404() {
+    given().get("/backfills/nope").then().statusCode(404);
+    given().post("/backfills/nope/cancel").then().statusCode(404);
+  }
+
+  @Test
+  void aMalformedInboxRecordGoesToTheDeadLetterTopicAndTheServiceGoesOn() throws Exception {
+    try (EventTap dlq =
+        new EventTap(stack.kafka().bootstrapServers(), Topics.deadLetter("backfill-service"))) {
+      try (KafkaProducer<String, byte[]> producer = producer()) {
+        producer
+            .send(
+                new ProducerRecord<>(
+                    "floe.backfill.inbox", "junk", "{oops".getBytes(StandardCharsets.UTF_8)))
+            .get();
+      }
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  dlq.pollRaw(Duration.ofMillis(200)).stream()
+                      .anyMatch(
+                          r ->
+                              "junk".equals(r.key())
+                                  && "malformed-json"
+                                      .equals(
+                                          new String(
+                                              r.headers()
+                                                  .lastHeader(DeadLetterHeaders.REASON)
+                                                  .value(),
+                                              StandardCharsets.UTF_8))));
+    }
+    String id = "after-" + suffix();
+    given()
+        .contentType(ContentType.JSON)
+        .body(request(id, 1, 1, null, false))
+        .post("/backfills")
+        .then()
+        .statusCode(201)
+        .body("state", equalTo("running"));
+  }
+
+  private List<RunRequested> awaitRuns(EventTap runs, String id, int n) {
+    List<RunRequested> seen = new ArrayList<>();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              runs.poll(Duration.ofMillis(100));
+              seen.clear();
+              seen.addAll(
+                  runs.payloads(
+                      RunRequested.class,
+                      r -> r.backfill() != null && r.backfill().backfillId().equals(id)));
+              return seen.size() >= n;
+            });
+    return seen;
+  }
+
+  private static Map<String, Object> request(
+      String id, int days, int concurrency, Map<String, Object> validation, boolean dryRun) {
+    Map<String, Object> body = new java.util.LinkedHashMap<>();
+    body.put("id", id);
+    body.put("table", "demo.bf_source");
+    body.put(
+        "range",
+        Map.of(
+            "field", "order_ts",
+            "from", "2026-10-01T00:00:00Z",
+            "to", OCT_1.plusDays(days).toInstant().toString()));
+    body.put("chunking", Map.of("strategy", "day", "field", "order_ts"));
+    body.put("trigger", TRIGGER);
+    body.put("concurrency", concurrency);
+    if (validation != null) {
+      body.put("validation", validation);
+    }
+    body.put("dryRun", dryRun);
+    return body;
+  }
+
+  private static String suffix() {
+    return UUID.randomUUID().toString().substring(0, 6);
+  }
+
+  private static TriggerDefined trigger(String id) {
+    return new TriggerDefined(
+        id,
+        List.of(TriggerInput.capture("unused")),
+        TriggerCondition.ANY,
+        0,
+        1,
+        null,
+        Duration.ZERO,
+        List.of(),
+        List.of(ChangeKind.APPEND),
+        false,
+        Concurrency.sequential(),
+        new RetryPolicy(1, Duration.ofSeconds(1)),
+        Duration.ofHours(1),
+        new Launcher(Launcher.Type.WEBHOOK, "http://127.0.0.1:9/run", null, null, null, null, null),
+        false,
+        "test",
+        Instant.now());
+  }
+
+  private KafkaProducer<String, byte[]> producer() {
+    return new KafkaProducer<>(
+        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()),
+        new StringSerializer(),
+        new ByteArraySerializer());
+  }
+
+  private void send(String topic, Payload payload) throws Exception {
+    try (KafkaProducer<String, byte[]> producer = producer()) {
+      producer
+          .send(EventRecords.of(topic, Event.of(payload, Event.sourceOf("test"), Instant.now())))
+          .get();
+    }
+  }
+}

@@ -1,0 +1,248 @@
+package dev.floe.backfill.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.floe.contracts.event.BackfillChunkValidated;
+import dev.floe.contracts.event.BackfillCompleted;
+import dev.floe.contracts.event.BackfillEvent;
+import dev.floe.contracts.event.BackfillPlanned;
+import dev.floe.contracts.event.BackfillRetried;
+import dev.floe.contracts.event.Payload;
+import dev.floe.contracts.event.RunFailed;
+import dev.floe.contracts.event.RunRequested;
+import dev.floe.contracts.event.RunStarted;
+import dev.floe.contracts.event.RunSucceeded;
+import dev.floe.contracts.model.BackfillSpec;
+import dev.floe.contracts.model.ChunkPlan;
+import dev.floe.contracts.model.ChunkRuns;
+import dev.floe.contracts.model.ChunkState;
+import dev.floe.contracts.model.TableRef;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class BackfillMachineTest {
+  private static final Instant T0 = Instant.parse("2026-11-26T10:00:00Z");
+  private static final TableRef TABLE = new TableRef("c", List.of("demo"), "orders");
+
+  private final List<Payload> out = new ArrayList<>();
+  private BackfillMachine machine = new BackfillMachine(ChunkValidator.NONE, Duration.ofHours(1));
+
+  @Test
+  void startsNoMoreChunksThanTheConcurrencyAndKeepsThePlannedOrder() {
+    BackfillState s = create(5, 2);
+    assertThat(requested()).extracting(r -> r.backfill().chunkId()).containsExactly("c0", "c1");
+    assertThat(s.count(ChunkState.RUNNING)).isEqualTo(2);
+
+    succeed(s, "c0");
+    assertThat(requested()).extracting(r -> r.backfill().chunkId()).containsExactly("c2");
+    succeed(s, "c1");
+    succeed(s, "c2");
+    succeed(s, "c3");
+    assertThat(s.status).isEqualTo(BackfillStatus.RUNNING);
+    succeed(s, "c4");
+    assertThat(s.status).isEqualTo(BackfillStatus.COMPLETED);
+    assertThat(completed().outcome()).isEqualTo("succeeded");
+  }
+
+  @Test
+  void revisionsIncreaseByOnePerEvent() {
+    BackfillState s = create(3, 3);
+    succeed(s, "c0");
+    succeed(s, "c1");
+    succeed(s, "c2");
+    List<Long> revisions =
+        out.stream()
+            .filter(p -> p instanceof BackfillEvent)
+            .map(p -> ((BackfillEvent) p).revision())
+            .toList();
+    assertThat(revisions)
+        .containsExactlyElementsOf(
+            IntStream.rangeClosed(1, revisions.size()).mapToObj(i -> (long) i).toList());
+    assertThat(out.get(0)).isInstanceOf(BackfillPlanned.class);
+  }
+
+  @Test
+  void aFailedChunkFailsTheBackfillOnceEveryChunkEndedAndARetryRunsOnlyTheFailedOnes() {
+    BackfillState s = create(4, 4);
+    succeed(s, "c0");
+    fail(s, "c1");
+    succeed(s, "c2");
+    assertThat(s.status).isEqualTo(BackfillStatus.RUNNING);
+    fail(s, "c3");
+    assertThat(s.status).isEqualTo(BackfillStatus.FAILED);
+    assertThat(completed().outcome()).isEqualTo("failed");
+    out.clear();
+
+    assertThat(machine.retry(s, "ops", T0, out)).isTrue();
+    assertThat(out.stream().filter(p -> p instanceof BackfillRetried).findFirst().orElseThrow())
+        .extracting(p -> ((BackfillRetried) p).chunkIds())
+        .isEqualTo(List.of("c1", "c3"));
+    List<RunRequested> again = requested();
+    assertThat(again).extracting(r -> r.backfill().chunkId()).containsExactly("c1", "c3");
+    assertThat(again).extracting(RunRequested::runId).allMatch(id -> id.endsWith(".2"));
+    succeed(s, "c1");
+    succeed(s, "c3");
+    assertThat(s.status).isEqualTo(BackfillStatus.COMPLETED);
+  }
+
+  @Test
+  void pauseStopsNewChunksAndResumeGoesOn() {
+    BackfillState s = create(3, 1);
+    requested();
+    assertThat(machine.pause(s, "ops", "window", T0, out)).isTrue();
+    succeed(s, "c0");
+    assertThat(requested()).isEmpty();
+    assertThat(s.status).isEqualTo(BackfillStatus.PAUSED);
+    assertThat(machine.resume(s, "ops", null, T0, out)).isTrue();
+    assertThat(requested()).extracting(r -> r.backfill().chunkId()).containsExactly("c1");
+  }
+
+  @Test
+  void cancelCancelsPendingChunksAndEndsWhenTheRunningOnesHave() {
+    BackfillState s = create(4, 2);
+    requested();
+    assertThat(machine.cancel(s, "ops", "wrong range", T0, out)).isTrue();
+    assertThat(s.status).isEqualTo(BackfillStatus.CANCELLING);
+    assertThat(s.count(ChunkState.CANCELLED)).isEqualTo(2);
+    succeed(s, "c0");
+    assertThat(requested()).isEmpty();
+    succeed(s, "c1");
+    assertThat(s.status).isEqualTo(BackfillStatus.CANCELLED);
+    assertThat(completed().outcome()).isEqualTo("cancelled");
+    assertThat(machine.cancel(s, "ops", null, T0, out)).isFalse();
+  }
+
+  @Test
+  void staleRunEventsChangeNothing() {
+    BackfillState s = create(2, 2);
+    out.clear();
+    String otherAttempt = ChunkRuns.runId("job", "bf", "c0", 2);
+    machine.onRun(s, new RunSucceeded(otherAttempt, "job", 1, null, T0, 1), T0, out);
+    machine.onRun(
+        s,
+        new RunFailed(
+            s.chunk("c0").runId, "job", 1, RunFailed.ErrorKind.TRANSIENT, "x", true, null, T0),
+        T0,
+        out);
+    assertThat(out).isEmpty();
+    assertThat(s.count(ChunkState.RUNNING)).isEqualTo(2);
+    machine.onRun(
+        s, new RunStarted(s.chunk("c0").runId, "job", 1, "webhook", "ext-1", T0), T0, out);
+    assertThat(s.chunk("c0").externalRunId).isEqualTo("ext-1");
+  }
+
+  @Test
+  void aChunkRunningPastTheTimeoutFails() {
+    BackfillState s = create(1, 1);
+    machine.tick(s, T0.plus(Duration.ofMinutes(30)), out);
+    assertThat(s.chunk("c0").state).isEqualTo(ChunkState.RUNNING);
+    machine.tick(s, T0.plus(Duration.ofHours(2)), out);
+    assertThat(s.chunk("c0").state).isEqualTo(ChunkState.FAILED);
+    assertThat(s.chunk("c0").error).startsWith("timeout");
+    assertThat(s.status).isEqualTo(BackfillStatus.FAILED);
+  }
+
+  @Test
+  void validationMakesAChunkValidatedOrInvalidWithItsNumbers() {
+    machine =
+        new BackfillMachine(
+            (b, c) ->
+                new BackfillState.Validation(
+                    c.id().equals("c1") ? ChunkState.INVALID : ChunkState.VALIDATED,
+                    "record-count",
+                    c.plan.records(),
+                    c.id().equals("c1") ? 7L : c.plan.records(),
+                    0,
+                    "checked"),
+            Duration.ofHours(1));
+    BackfillState s = create(2, 2);
+    succeed(s, "c0");
+    succeed(s, "c1");
+    assertThat(s.chunk("c0").state).isEqualTo(ChunkState.VALIDATED);
+    assertThat(s.chunk("c1").state).isEqualTo(ChunkState.INVALID);
+    assertThat(s.status).isEqualTo(BackfillStatus.FAILED);
+    List<BackfillChunkValidated> validated =
+        out.stream()
+            .filter(p -> p instanceof BackfillChunkValidated)
+            .map(p -> (BackfillChunkValidated) p)
+            .toList();
+    assertThat(validated)
+        .extracting(BackfillChunkValidated::actualRecords)
+        .containsExactly(10L, 7L);
+  }
+
+  @Test
+  void everyChunkAttemptIsRequestedOnceUnderItsOwnRunId() {
+    BackfillState s = create(6, 3);
+    Set<String> runIds = new HashSet<>();
+    List<RunRequested> all = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      all.addAll(requested());
+      succeed(s, "c" + i);
+    }
+    all.forEach(r -> runIds.add(r.runId()));
+    assertThat(all).hasSize(6);
+    assertThat(runIds).hasSize(6);
+    assertThat(all).allMatch(r -> r.reason().equals("backfill") && r.inputs().size() == 1);
+    assertThat(ChunkRuns.parse(all.get(0).runId()))
+        .hasValue(new ChunkRuns.ChunkRun("job", "bf", "c0", 1));
+  }
+
+  private BackfillState create(int chunks, int concurrency) {
+    List<ChunkPlan> plans = new ArrayList<>();
+    for (int i = 0; i < chunks; i++) {
+      plans.add(new ChunkPlan("c" + i, i, List.of(), null, 1, 10, 100, null));
+    }
+    BackfillSpec spec =
+        new BackfillSpec(
+            TABLE,
+            null,
+            new BackfillSpec.Range(null, null, null, null, null, 42L, null, null),
+            new BackfillSpec.Chunking("files", null, 1L, null),
+            "job",
+            concurrency,
+            BackfillSpec.Order.OLDEST_FIRST,
+            false,
+            null);
+    return machine.create(
+        new BackfillPlanned("bf", 0, spec, plans, chunks * 10L, chunks, chunks * 100L, "me"),
+        T0,
+        out);
+  }
+
+  private void succeed(BackfillState s, String chunk) {
+    machine.onRun(s, new RunSucceeded(s.chunk(chunk).runId, "job", 1, null, T0, 5), T0, out);
+  }
+
+  private void fail(BackfillState s, String chunk) {
+    machine.onRun(
+        s,
+        new RunFailed(
+            s.chunk(chunk).runId, "job", 1, RunFailed.ErrorKind.PERMANENT, "boom", false, null, T0),
+        T0,
+        out);
+    assertThat(s.chunk(chunk).state).isEqualTo(ChunkState.FAILED);
+  }
+
+  /** The runs requested since the last call. */
+  private List<RunRequested> requested() {
+    List<RunRequested> runs =
+        out.stream().filter(p -> p instanceof RunRequested).map(p -> (RunRequested) p).toList();
+    out.removeIf(p -> p instanceof RunRequested);
+    return runs;
+  }
+
+  private BackfillCompleted completed() {
+    return out.stream()
+        .filter(p -> p instanceof BackfillCompleted)
+        .map(p -> (BackfillCompleted) p)
+        .reduce((a, b) -> b)
+        .orElseThrow();
+  }
+}

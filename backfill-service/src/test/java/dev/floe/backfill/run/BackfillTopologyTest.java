@@ -1,0 +1,186 @@
+package dev.floe.backfill.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.floe.broker.EventRecords;
+import dev.floe.contracts.codec.EventCodec;
+import dev.floe.contracts.event.BackfillCompleted;
+import dev.floe.contracts.event.BackfillEvent;
+import dev.floe.contracts.event.BackfillPaused;
+import dev.floe.contracts.event.BackfillPlanned;
+import dev.floe.contracts.event.Event;
+import dev.floe.contracts.event.Payload;
+import dev.floe.contracts.event.RunRequested;
+import dev.floe.contracts.event.RunSucceeded;
+import dev.floe.contracts.model.BackfillSpec;
+import dev.floe.contracts.model.ChunkPlan;
+import dev.floe.contracts.model.TableRef;
+import dev.floe.contracts.topic.DeadLetterHeaders;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class BackfillTopologyTest {
+  private static final BackfillTopology.Topics TOPICS =
+      new BackfillTopology.Topics(
+          "floe.runs",
+          "floe.backfill.inbox",
+          "floe.backfills",
+          "floe.dlq.backfill-service",
+          Duration.ofSeconds(1));
+
+  private TopologyTestDriver driver;
+  private TestInputTopic<String, byte[]> inbox;
+  private TestInputTopic<String, byte[]> runsIn;
+  private TestOutputTopic<String, byte[]> runsOut;
+  private TestOutputTopic<String, byte[]> events;
+  private TestOutputTopic<String, byte[]> deadLetters;
+  private final List<Payload> observed = new ArrayList<>();
+
+  @BeforeEach
+  void start() {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "backfill-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    driver =
+        new TopologyTestDriver(
+            BackfillTopology.build(
+                TOPICS,
+                new BackfillMachine(ChunkValidator.NONE, Duration.ofHours(1)),
+                (s, p) -> observed.add(p)),
+            props);
+    inbox =
+        driver.createInputTopic(TOPICS.inbox(), new StringSerializer(), new ByteArraySerializer());
+    runsIn =
+        driver.createInputTopic(TOPICS.runs(), new StringSerializer(), new ByteArraySerializer());
+    runsOut =
+        driver.createOutputTopic(
+            TOPICS.runs(), new StringDeserializer(), new ByteArrayDeserializer());
+    events =
+        driver.createOutputTopic(
+            TOPICS.backfills(), new StringDeserializer(), new ByteArrayDeserializer());
+    deadLetters =
+        driver.createOutputTopic(
+            TOPICS.deadLetters(), new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  @AfterEach
+  void stop() {
+    driver.close();
+  }
+
+  @Test
+  void chunkOutcomesOnTheRunsTopicDriveTheBackfillToItsEnd() {
+    send(plan("bf1", 2, 1));
+    List<RunRequested> first = requests();
+    assertThat(first).hasSize(1);
+    assertThat(first.get(0).backfill().chunkId()).isEqualTo("c0");
+    // Runs are keyed by trigger on floe.runs; the route re-keys them by backfill.
+    runsIn.pipeInput(
+        "job", encode(new RunSucceeded(first.get(0).runId(), "job", 1, null, Instant.now(), 3)));
+    List<RunRequested> second = requests();
+    assertThat(second).extracting(r -> r.backfill().chunkId()).containsExactly("c1");
+    runsIn.pipeInput(
+        "job", encode(new RunSucceeded(second.get(0).runId(), "job", 1, null, Instant.now(), 3)));
+
+    List<BackfillEvent> lifecycle = lifecycle();
+    assertThat(lifecycle.get(0)).isInstanceOf(BackfillPlanned.class);
+    assertThat(lifecycle.get(lifecycle.size() - 1))
+        .isInstanceOfSatisfying(
+            BackfillCompleted.class, c -> assertThat(c.outcome()).isEqualTo("succeeded"));
+    assertThat(lifecycle).allMatch(e -> e.backfillId().equals("bf1"));
+  }
+
+  @Test
+  void aSecondCreateOfTheSameIdIsIgnored() {
+    send(plan("bf2", 3, 3));
+    assertThat(requests()).hasSize(3);
+    send(plan("bf2", 3, 3));
+    assertThat(requests()).isEmpty();
+  }
+
+  @Test
+  void undecodableInboxRecordsGoToTheDeadLetterTopicWithTheirReason() {
+    inbox.pipeInput("bf3", "{not json".getBytes(StandardCharsets.UTF_8));
+    send(new BackfillPaused("nobody", 0, "ops", null, Instant.now()));
+    List<TestRecord<String, byte[]>> dead = deadLetters.readRecordsToList();
+    assertThat(dead).hasSize(2);
+    assertThat(reason(dead.get(0))).isEqualTo("malformed-json");
+    assertThat(reason(dead.get(1))).isEqualTo("unknown-backfill");
+    // and the service goes on
+    send(plan("bf3", 1, 1));
+    assertThat(requests()).hasSize(1);
+  }
+
+  @Test
+  void runOutcomesOfOtherRunsAreNotRouted() {
+    send(plan("bf4", 1, 1));
+    requests();
+    runsIn.pipeInput("job", encode(new RunSucceeded("job-1-7", "job", 1, null, Instant.now(), 3)));
+    assertThat(lifecycle()).noneMatch(e -> e instanceof BackfillCompleted);
+  }
+
+  private static String reason(TestRecord<String, byte[]> record) {
+    return new String(
+        record.headers().lastHeader(DeadLetterHeaders.REASON).value(), StandardCharsets.UTF_8);
+  }
+
+  private void send(Payload command) {
+    ProducerRecord<String, byte[]> record =
+        EventRecords.of(TOPICS.inbox(), Event.of(command, Event.sourceOf("test"), Instant.now()));
+    inbox.pipeInput(new TestRecord<>(record.key(), record.value(), record.headers()));
+  }
+
+  private static byte[] encode(Payload payload) {
+    return EventCodec.encode(Event.of(payload, Event.sourceOf("test"), Instant.now()));
+  }
+
+  private List<RunRequested> requests() {
+    return runsOut.readValuesToList().stream()
+        .map(v -> EventCodec.decode(v).payload())
+        .filter(p -> p instanceof RunRequested)
+        .map(p -> (RunRequested) p)
+        .toList();
+  }
+
+  private List<BackfillEvent> lifecycle() {
+    return events.readValuesToList().stream()
+        .map(v -> (BackfillEvent) EventCodec.decode(v).payload())
+        .toList();
+  }
+
+  static BackfillPlanned plan(String id, int chunks, int concurrency) {
+    List<ChunkPlan> plans = new ArrayList<>();
+    for (int i = 0; i < chunks; i++) {
+      plans.add(new ChunkPlan("c" + i, i, List.of(), null, 1, 10, 100, null));
+    }
+    BackfillSpec spec =
+        new BackfillSpec(
+            new TableRef("c", List.of("demo"), "orders"),
+            null,
+            new BackfillSpec.Range(null, null, null, null, null, 42L, null, null),
+            new BackfillSpec.Chunking("files", null, 1L, null),
+            "job",
+            concurrency,
+            BackfillSpec.Order.OLDEST_FIRST,
+            false,
+            null);
+    return new BackfillPlanned(id, 0, spec, plans, chunks * 10L, chunks, chunks * 100L, "me");
+  }
+}
