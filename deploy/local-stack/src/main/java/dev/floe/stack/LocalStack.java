@@ -55,6 +55,7 @@ public final class LocalStack implements AutoCloseable {
   private final Options options;
   private final List<AutoCloseable> started = new ArrayList<>();
   private final List<ServiceProcess> services = new ArrayList<>();
+  private final Map<String, Map<String, String>> configs = new LinkedHashMap<>();
   private KafkaProcess kafka;
   private CatalogFixture catalog;
   private DemoWriter demo;
@@ -90,10 +91,14 @@ public final class LocalStack implements AutoCloseable {
     for (String service : SERVICES) {
       Map<String, String> config = new LinkedHashMap<>(shared);
       config.putAll(SERVICE_CONFIG.getOrDefault(service, Map.of()));
+      // The decision cores' local state lives with the stack, not in the system's temp dir.
       if (service.equals("trigger-service")) {
-        // The decision core's local state lives with the stack, not in the system's temp dir.
         config.put("floe.trigger.state-dir", home.resolve("trigger-state").toString());
       }
+      if (service.equals("backfill-service")) {
+        config.put("floe.backfill.state-dir", home.resolve("backfill-state").toString());
+      }
+      configs.put(service, config);
       Path app = options.repo().resolve(service).resolve("target").resolve("quarkus-app");
       ServiceProcess process =
           ServiceProcess.start(service, app, port++, config, home.resolve("logs"));
@@ -140,6 +145,37 @@ public final class LocalStack implements AutoCloseable {
 
   public List<ServiceProcess> services() {
     return List.copyOf(services);
+  }
+
+  /** The running process of {@code name}. */
+  public ServiceProcess service(String name) {
+    return services.stream()
+        .filter(s -> s.name().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no service " + name));
+  }
+
+  /**
+   * Starts {@code name} again, with its configuration and port, once its process has ended (a test
+   * kills it first), and waits until it is ready.
+   */
+  public ServiceProcess restart(String name) {
+    ServiceProcess old = service(name);
+    if (old.isAlive()) {
+      throw new IllegalStateException(name + " still runs: kill it first");
+    }
+    Path app = options.repo().resolve(name).resolve("target").resolve("quarkus-app");
+    ServiceProcess process =
+        ServiceProcess.start(
+            name,
+            app,
+            old.url().getPort(),
+            configs.get(name),
+            options.home().toAbsolutePath().resolve("logs"));
+    services.set(services.indexOf(old), process);
+    started.set(started.indexOf(old), process);
+    process.awaitReady(Duration.ofMinutes(2));
+    return process;
   }
 
   /** What a newcomer needs to know, with every URL. */

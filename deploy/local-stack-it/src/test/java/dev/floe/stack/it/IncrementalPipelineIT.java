@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,7 +32,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.catalog.Catalog;
@@ -99,9 +97,9 @@ class IncrementalPipelineIT {
         new LocalStack.Options(
             repo,
             FloeStack.workDir(label),
-            freePort(),
-            freePort(),
-            freeRun(LocalStack.SERVICES.size()),
+            Ports.freePort(),
+            Ports.freePort(),
+            Ports.freeRun(LocalStack.SERVICES.size()),
             Duration.ofSeconds(5),
             false);
     Map<String, List<Long>> rowsByRun = new ConcurrentHashMap<>();
@@ -251,29 +249,5 @@ class IncrementalPipelineIT {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
-  private static int freeRun(int count) {
-    for (int attempt = 0; attempt < 100; attempt++) {
-      int first = ThreadLocalRandom.current().nextInt(20_000, 40_000);
-      boolean free = true;
-      for (int p = first; p < first + count && free; p++) {
-        try (ServerSocket socket = new ServerSocket(p)) {
-          socket.setReuseAddress(true);
-        } catch (IOException e) {
-          free = false;
-        }
-      }
-      if (free) {
-        return first;
-      }
-    }
-    throw new IllegalStateException("no run of free ports");
   }
 }

@@ -11,7 +11,6 @@ import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.writer.Orders;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,7 +18,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.iceberg.Table;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,14 +33,14 @@ class LocalStackIT {
   @Timeout(300)
   void runCommandBringsTheWholeStackUp() throws Exception {
     Path repo = Path.of(System.getProperty("floe.repo", "../..")).toAbsolutePath().normalize();
-    int kafkaPort = freePort();
+    int kafkaPort = Ports.freePort();
     LocalStack.Options options =
         new LocalStack.Options(
             repo,
             FloeStack.workDir("local-stack"),
             kafkaPort,
-            freePort(),
-            freeRun(LocalStack.SERVICES.size()),
+            Ports.freePort(),
+            Ports.freeRun(LocalStack.SERVICES.size()),
             Duration.ofSeconds(1),
             true);
 
@@ -96,33 +94,5 @@ class LocalStackIT {
   private static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
     return HttpClient.newHttpClient()
         .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
-  /** The first of {@code count} consecutive free ports. */
-  private static int freeRun(int count) {
-    for (int attempt = 0; attempt < 100; attempt++) {
-      int first = ThreadLocalRandom.current().nextInt(20_000, 40_000);
-      if (allFree(first, count)) {
-        return first;
-      }
-    }
-    throw new IllegalStateException("no run of " + count + " free ports");
-  }
-
-  private static boolean allFree(int first, int count) {
-    for (int port = first; port < first + count; port++) {
-      try (ServerSocket ignored = new ServerSocket(port)) {
-        // free
-      } catch (IOException e) {
-        return false;
-      }
-    }
-    return true;
   }
 }

@@ -8,7 +8,6 @@ import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;
 import dev.floe.stack.test.FloeStack;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -32,11 +31,11 @@ class ServiceStartupIT {
   void refusesToStartWithAnInvalidCatalogAndNamesThePropertyToFix() throws Exception {
     Path logs = FloeStack.workDir("bad-config");
     Map<String, String> config = new LinkedHashMap<>();
-    config.put("kafka.bootstrap.servers", "127.0.0.1:" + freePort());
+    config.put("kafka.bootstrap.servers", "127.0.0.1:" + Ports.freePort());
     config.put("floe.catalog.type", "oracle");
 
     try (ServiceProcess service =
-        ServiceProcess.start("commit-listener", APP, freePort(), config, logs)) {
+        ServiceProcess.start("commit-listener", APP, Ports.freePort(), config, logs)) {
       int exit = service.awaitExit(Duration.ofSeconds(60));
 
       assertThat(exit).isNotZero();
@@ -50,10 +49,11 @@ class ServiceStartupIT {
     Path home = FloeStack.workDir("no-broker");
     try (CatalogFixture catalog = CatalogFixture.start(CatalogKind.SQLITE, home)) {
       Map<String, String> config = new LinkedHashMap<>(catalog.floeConfig());
-      config.put("kafka.bootstrap.servers", "127.0.0.1:" + freePort());
+      config.put("kafka.bootstrap.servers", "127.0.0.1:" + Ports.freePort());
 
       try (ServiceProcess service =
-          ServiceProcess.start("commit-listener", APP, freePort(), config, home.resolve("logs"))) {
+          ServiceProcess.start(
+              "commit-listener", APP, Ports.freePort(), config, home.resolve("logs"))) {
         AtomicReference<HttpResponse<String>> ready = new AtomicReference<>();
         await()
             .atMost(Duration.ofSeconds(60))
@@ -85,12 +85,6 @@ class ServiceStartupIT {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return null;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 }

@@ -1,0 +1,561 @@
+package dev.floe.stack.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.floe.cli.Floe;
+import dev.floe.contracts.model.BackfillTag;
+import dev.floe.stack.LocalStack;
+import dev.floe.stack.test.FloeStack;
+import dev.floe.stack.writer.Orders;
+import dev.floe.stack.writer.TableWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.iceberg.OverwriteFiles;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.expressions.Expressions;
+import org.apache.iceberg.io.CloseableIterable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
+
+/**
+ * Backfills end to end, from the packaged services on a broker process and the SQLite catalog. The
+ * backfill-service plans each chunk as a zero-copy ICDC state and requests its run; the
+ * trigger-service launches it through the trigger's webhook; a real job (this test's HTTP receiver)
+ * reads the chunk's ICDC state, overwrites the chunk's days in a target table and reports back over
+ * {@code POST /runs/{id}/status}; the backfill-service validates each chunk by record counts from
+ * the target's metadata.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BackfillIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final OffsetDateTime OCT_1 =
+      OffsetDateTime.of(2026, 10, 1, 0, 0, 0, 0, ZoneOffset.UTC);
+  private static final int DAYS = 30;
+  private static final String TRIGGER = "backfill-job";
+
+  private LocalStack stack;
+  private HttpServer receiver;
+  private final ExecutorService jobs = Executors.newFixedThreadPool(8);
+  private Catalog catalog;
+  private TableWriter writer;
+  private String source;
+  private URI backfills;
+  private URI triggers;
+
+  /** How the job behaves for one backfill, and what it saw. */
+  static final class Job {
+    final String target;
+    final Set<String> failChunks = ConcurrentHashMap.newKeySet();
+    final Semaphore gate;
+    final Map<String, AtomicInteger> runsByChunk = new ConcurrentHashMap<>();
+    final List<String> runIds = new CopyOnWriteArrayList<>();
+    final AtomicInteger inFlight = new AtomicInteger();
+    final AtomicInteger maxInFlight = new AtomicInteger();
+
+    Job(String target, Semaphore gate) {
+      this.target = target;
+      this.gate = gate;
+    }
+
+    int received() {
+      return runIds.size();
+    }
+  }
+
+  private final Map<String, Job> jobsByBackfill = new ConcurrentHashMap<>();
+
+  @BeforeAll
+  void start() throws Exception {
+    Path repo = Path.of(System.getProperty("floe.repo", "../..")).toAbsolutePath().normalize();
+    stack =
+        LocalStack.start(
+            new LocalStack.Options(
+                repo,
+                FloeStack.workDir("backfill-it"),
+                Ports.freePort(),
+                Ports.freePort(),
+                Ports.freeRun(LocalStack.SERVICES.size()),
+                Duration.ofSeconds(5),
+                false));
+    catalog = stack.catalog().catalog();
+    writer = new TableWriter(catalog);
+    triggers = stack.service("trigger-service").url();
+    backfills = stack.service("backfill-service").url();
+
+    receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext(
+        "/job",
+        exchange -> {
+          JsonNode run = JSON.readTree(exchange.getRequestBody().readAllBytes());
+          exchange.sendResponseHeaders(202, -1);
+          exchange.close();
+          jobs.submit(() -> runJob(run));
+        });
+    receiver.start();
+
+    // 30 days of orders, 20 a day, in three commits of ten day-partitions each.
+    String name = "bf_src_" + UUID.randomUUID().toString().substring(0, 6);
+    Table table =
+        writer.createOrLoad(TableIdentifier.of("demo", name), Orders.SCHEMA, Orders.BY_DAY);
+    Random random = new Random(11);
+    List<Record> rows = new ArrayList<>();
+    for (int day = 0; day < DAYS; day++) {
+      for (int i = 0; i < 20; i++) {
+        rows.add(
+            Orders.order(
+                table,
+                day * 100L + i,
+                random.nextBoolean() ? "eu-west" : "us-east",
+                "NEW",
+                BigDecimal.valueOf(random.nextInt(10_000), 2),
+                OCT_1.plusDays(day).plusMinutes(random.nextInt(1440))));
+      }
+      if (day % 10 == 9) {
+        writer.append(table, rows);
+        rows.clear();
+      }
+    }
+    source = "demo." + name;
+    assertThat(
+            post(
+                triggers.resolve("/triggers"),
+                "{\"id\": \""
+                    + TRIGGER
+                    + "\", \"inputs\": [{\"table\": \""
+                    + source
+                    + "\"}], \"retry\": {\"maxAttempts\": 1, \"backoff\": \"PT1S\"},"
+                    + " \"launcher\": {\"type\": \"webhook\", \"url\": \"http://127.0.0.1:"
+                    + receiver.getAddress().getPort()
+                    + "/job\"}}"))
+        .isEqualTo(201);
+  }
+
+  @AfterAll
+  void stop() {
+    if (receiver != null) {
+      receiver.stop(0);
+    }
+    jobs.shutdownNow();
+    if (stack != null) {
+      stack.close();
+    }
+  }
+
+  @Test
+  @Timeout(300)
+  void aThirtyDayBackfillRunsThirtyValidatedChunksThreeAtATimeAndCopiesTheSourceRowForRow() {
+    String id = "thirty-days";
+    Job job = job(id, null);
+    JsonNode created = create(id, job, 3, DAYS);
+    assertThat(created.path("chunks")).hasSize(DAYS);
+    assertThat(created.path("totals").path("records").asLong()).isEqualTo(DAYS * 20L);
+    assertThat(created.path("chunks").get(0).path("icdc").path("ref").asText())
+        .isEqualTo("backfill-thirty-days-2026-10-01");
+
+    JsonNode done = awaitState(id, "completed", Duration.ofSeconds(240));
+    assertThat(done.path("chunkStates").path("validated").asInt()).isEqualTo(DAYS);
+    for (JsonNode chunk : done.path("chunks")) {
+      assertThat(chunk.path("validation").path("expected").asLong()).isEqualTo(20);
+      assertThat(chunk.path("validation").path("actual").asLong()).isEqualTo(20);
+    }
+    assertThat(job.runsByChunk).hasSize(DAYS).allSatisfy((c, n) -> assertThat(n.get()).isOne());
+    assertThat(job.maxInFlight.get()).isBetween(1, 3);
+    assertThat(rows(job.target)).isEqualTo(rows(source));
+    System.out.printf(
+        "backfill: %d chunks, at most %d running at once, %s%n",
+        DAYS, job.maxInFlight.get(), done.path("finishedAt").asText());
+  }
+
+  @Test
+  @Timeout(300)
+  void aJobFailingOnTwoChunksFailsTheBackfillNamingThemAndARetryRunsOnlyThoseTwo() {
+    String id = "two-fail";
+    Job job = job(id, null);
+    job.failChunks.addAll(List.of("2026-10-07", "2026-10-19"));
+    create(id, job, 3, DAYS);
+    JsonNode failed = awaitState(id, "failed", Duration.ofSeconds(240));
+    assertThat(failed.path("failedChunks"))
+        .extracting(JsonNode::asText)
+        .containsExactly("2026-10-07", "2026-10-19");
+    assertThat(failed.path("chunkStates").path("validated").asInt()).isEqualTo(DAYS - 2);
+    int before = job.received();
+    assertThat(before).isEqualTo(DAYS);
+
+    job.failChunks.clear();
+    assertThat(post(backfills.resolve("/backfills/" + id + "/retry"), "")).isIn(200, 202);
+    JsonNode done = awaitState(id, "completed", Duration.ofSeconds(120));
+    assertThat(done.path("retries").asInt()).isOne();
+    List<String> again = job.runIds.subList(before, job.received());
+    assertThat(again)
+        .containsExactlyInAnyOrder(
+            TRIGGER + "." + id + ".2026-10-07.2", TRIGGER + "." + id + ".2026-10-19.2");
+    assertThat(rows(job.target)).isEqualTo(rows(source));
+  }
+
+  @Test
+  @Timeout(300)
+  void aBackfillServiceKilledMidwayCompletesAfterRestartWithEveryChunkRunExactlyOnce() {
+    String id = "killed";
+    Job job = job(id, null);
+    create(id, job, 2, DAYS);
+    List<Integer> kills = new ArrayList<>();
+    for (int at : new int[] {8, 18}) {
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> job.received() >= at);
+      stack.service("backfill-service").kill();
+      kills.add(job.received());
+      stack.restart("backfill-service");
+    }
+
+    JsonNode done = awaitState(id, "completed", Duration.ofSeconds(240));
+    assertThat(done.path("chunkStates").path("validated").asInt()).isEqualTo(DAYS);
+    assertThat(job.runsByChunk).hasSize(DAYS).allSatisfy((c, n) -> assertThat(n.get()).isOne());
+    assertThat(job.runIds).doesNotHaveDuplicates().hasSize(DAYS);
+    assertThat(rows(job.target)).isEqualTo(rows(source));
+    System.out.printf(
+        "backfill: killed after %s of %d chunk runs, completed after restarts%n", kills, DAYS);
+  }
+
+  @Test
+  @Timeout(300)
+  void pauseHoldsNewChunksResumeGoesOnAndCancelStopsNewChunks() {
+    String id = "steered";
+    Semaphore gate = new Semaphore(0);
+    Job job = job(id, gate);
+    create(id, job, 1, DAYS);
+    await().atMost(Duration.ofSeconds(60)).until(() -> job.received() == 1);
+
+    assertThat(post(backfills.resolve("/backfills/" + id + "/pause?reason=window"), ""))
+        .isIn(200, 202);
+    assertThat(get(id).path("state").asText()).isEqualTo("paused");
+    gate.release(); // the running chunk finishes; nothing new starts
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> get(id).path("chunkStates").path("validated").asInt() == 1);
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> job.received() == 1);
+    assertThat(get(id).path("chunkStates").path("pending").asInt()).isEqualTo(DAYS - 1);
+
+    assertThat(post(backfills.resolve("/backfills/" + id + "/resume"), "")).isIn(200, 202);
+    await().atMost(Duration.ofSeconds(60)).until(() -> job.received() == 2);
+
+    assertThat(post(backfills.resolve("/backfills/" + id + "/cancel"), "")).isIn(200, 202);
+    assertThat(get(id).path("state").asText()).isEqualTo("cancelling");
+    gate.release(100);
+    JsonNode cancelled = awaitState(id, "cancelled", Duration.ofSeconds(60));
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> job.received() == 2);
+    assertThat(cancelled.path("chunkStates").path("validated").asInt()).isEqualTo(2);
+    assertThat(cancelled.path("chunkStates").path("cancelled").asInt()).isEqualTo(DAYS - 2);
+  }
+
+  @Test
+  @Timeout(300)
+  void theCliDrivesABackfillFromCreateToCompleted() {
+    String id = "from-cli";
+    Job job = job(id, null);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = new CommandLine(new Floe());
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    int exit =
+        cli.execute(
+            "backfill",
+            "create",
+            "--url",
+            backfills.toString(),
+            "--id",
+            id,
+            "--table",
+            source,
+            "--field",
+            "order_ts",
+            "--from",
+            "2026-10-01T00:00:00Z",
+            "--to",
+            "2026-10-06T00:00:00Z",
+            "--chunking",
+            "day",
+            "--chunk-field",
+            "order_ts",
+            "--trigger",
+            TRIGGER,
+            "--concurrency",
+            "2",
+            "--validate-target",
+            job.target,
+            "--wait",
+            "--interval",
+            "PT0.5S",
+            "--timeout",
+            "PT3M");
+    assertThat(exit).as("exit code; stderr: %s", err).isEqualTo(Floe.OK);
+    assertThat(out.toString())
+        .contains("created backfill from-cli", "backfill from-cli: COMPLETED, 5 chunks", "100.0%");
+    assertThat(job.runsByChunk).hasSize(5);
+
+    StringWriter refusedOut = new StringWriter();
+    StringWriter refusedErr = new StringWriter();
+    cli.setOut(new PrintWriter(refusedOut));
+    cli.setErr(new PrintWriter(refusedErr));
+    int refused =
+        cli.execute(
+            "backfill",
+            "create",
+            "--url",
+            backfills.toString(),
+            "--table",
+            source,
+            "--chunking",
+            "hour",
+            "--chunk-field",
+            "region",
+            "--trigger",
+            TRIGGER);
+    assertThat(refused).isEqualTo(Floe.REFUSED);
+    assertThat(refusedErr.toString()).contains("HTTP 400", "chunking.field");
+
+    StringWriter statusOut = new StringWriter();
+    cli.setOut(new PrintWriter(statusOut));
+    assertThat(cli.execute("backfill", "status", id, "--url", backfills.toString())).isZero();
+    assertThat(statusOut.toString()).contains("2026-10-05", "validated");
+  }
+
+  /**
+   * Creates a backfill of the first {@code days} days, validated by counts against a new target.
+   */
+  private JsonNode create(String id, Job job, int concurrency, int days) {
+    String body =
+        "{\"id\": \""
+            + id
+            + "\", \"table\": \""
+            + source
+            + "\", \"range\": {\"field\": \"order_ts\", \"from\": \"2026-10-01T00:00:00Z\", \"to\": \""
+            + OCT_1.plusDays(days).toInstant()
+            + "\"}, \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \""
+            + TRIGGER
+            + "\", \"concurrency\": "
+            + concurrency
+            + ", \"validation\": {\"method\": \"record-count\", \"target\": \""
+            + job.target
+            + "\"}}";
+    HttpResponse<String> response = send("POST", backfills.resolve("/backfills"), body);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    return read(response.body());
+  }
+
+  private Job job(String backfillId, Semaphore gate) {
+    String name = "bf_target_" + backfillId.replace('-', '_');
+    Table target =
+        writer.createOrLoad(TableIdentifier.of("demo", name), Orders.SCHEMA, Orders.BY_DAY);
+    // Three chunk jobs overwrite their own days at once: let commits retry.
+    target.updateProperties().set(TableProperties.COMMIT_NUM_RETRIES, "20").commit();
+    Job job = new Job("demo." + name, gate);
+    jobsByBackfill.put(backfillId, job);
+    return job;
+  }
+
+  /**
+   * The job: reads the chunk's ICDC state, overwrites the chunk's days in the target with its rows,
+   * and reports the outcome to the trigger-service.
+   */
+  private void runJob(JsonNode run) {
+    String runId = run.path("runId").asText();
+    String backfillId = run.path("backfill").path("backfillId").asText();
+    String chunkId = run.path("backfill").path("chunkId").asText();
+    Job job = jobsByBackfill.get(backfillId);
+    if (job == null) {
+      return;
+    }
+    job.runIds.add(runId);
+    job.runsByChunk.computeIfAbsent(chunkId, c -> new AtomicInteger()).incrementAndGet();
+    job.maxInFlight.accumulateAndGet(job.inFlight.incrementAndGet(), Math::max);
+    try {
+      if (job.gate != null) {
+        job.gate.acquireUninterruptibly();
+      }
+      if (job.failChunks.contains(chunkId)) {
+        report(
+            runId,
+            "{\"status\": \"failed\", \"errorKind\": \"permanent\", \"message\": \"bad day\"}");
+        return;
+      }
+      JsonNode icdc = run.path("inputs").get(0).path("icdc");
+      List<Record> rows = readState(icdc);
+      Table target = catalog.loadTable(identifier(job.target));
+      LocalDate day = LocalDate.parse(chunkId);
+      // Idempotent: the chunk's days are replaced. The commit carries the run's backfill tag, so a
+      // capture of the target tags the change and downstream triggers can suppress it.
+      OverwriteFiles overwrite =
+          target
+              .newOverwrite()
+              .overwriteByRowFilter(
+                  Expressions.and(
+                      Expressions.greaterThanOrEqual(
+                          "order_ts", day.atStartOfDay(ZoneOffset.UTC).toInstant().toString()),
+                      Expressions.lessThan(
+                          "order_ts",
+                          day.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().toString())))
+              .set(BackfillTag.BACKFILL_ID, backfillId)
+              .set(BackfillTag.CHUNK_ID, chunkId);
+      writer.writeDataFiles(target, rows).forEach(overwrite::addFile);
+      overwrite.commit();
+      report(runId, "{\"status\": \"succeeded\", \"durationMs\": 1}");
+    } catch (RuntimeException e) {
+      report(
+          runId, "{\"status\": \"failed\", \"message\": \"" + e.getClass().getSimpleName() + "\"}");
+    } finally {
+      job.inFlight.decrementAndGet();
+    }
+  }
+
+  private void report(String runId, String body) {
+    int status = post(triggers.resolve("/runs/" + runId + "/status"), body);
+    if (status != 202) {
+      throw new IllegalStateException("status report of " + runId + " answered " + status);
+    }
+  }
+
+  private List<Record> readState(JsonNode icdc) {
+    JsonNode table = icdc.path("table");
+    List<String> namespace = new ArrayList<>();
+    table.path("namespace").forEach(n -> namespace.add(n.asText()));
+    Table t =
+        catalog.loadTable(
+            TableIdentifier.of(
+                Namespace.of(namespace.toArray(String[]::new)), table.path("name").asText()));
+    List<Record> rows = new ArrayList<>();
+    try (CloseableIterable<Record> it =
+        IcebergGenerics.read(t).useSnapshot(icdc.path("snapshotId").asLong()).build()) {
+      it.forEach(r -> rows.add(r.copy()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return rows;
+  }
+
+  /** Every row of a table, as text, by order id. */
+  private Map<Long, String> rows(String table) {
+    Map<Long, String> rows = new TreeMap<>();
+    try (CloseableIterable<Record> it =
+        IcebergGenerics.read(catalog.loadTable(identifier(table))).build()) {
+      it.forEach(r -> rows.put((Long) r.getField("order_id"), r.toString()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return rows;
+  }
+
+  private static TableIdentifier identifier(String qualified) {
+    int dot = qualified.lastIndexOf('.');
+    return TableIdentifier.of(qualified.substring(0, dot), qualified.substring(dot + 1));
+  }
+
+  private JsonNode awaitState(String id, String state, Duration within) {
+    JsonNode[] last = new JsonNode[1];
+    await()
+        .atMost(within)
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              // 503 while a restarted service restores its state: not yet
+              HttpResponse<String> response =
+                  send("GET", backfills.resolve("/backfills/" + id), null);
+              assertThat(response.statusCode()).as(response.body()).isIn(200, 503);
+              if (response.statusCode() != 200) {
+                return false;
+              }
+              last[0] = read(response.body());
+              return state.equals(last[0].path("state").asText());
+            });
+    return last[0];
+  }
+
+  private JsonNode get(String id) {
+    HttpResponse<String> response = send("GET", backfills.resolve("/backfills/" + id), null);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return read(response.body());
+  }
+
+  private static JsonNode read(String body) {
+    try {
+      return JSON.readTree(body);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static int post(URI uri, String body) {
+    return send("POST", uri, body).statusCode();
+  }
+
+  private static HttpResponse<String> send(String method, URI uri, String body) {
+    try {
+      return HTTP.send(
+          HttpRequest.newBuilder(uri)
+              .timeout(Duration.ofSeconds(30))
+              .header("Content-Type", "application/json")
+              .method(
+                  method,
+                  body == null
+                      ? HttpRequest.BodyPublishers.noBody()
+                      : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
