@@ -149,19 +149,21 @@ public final class BackfillMachine {
   /**
    * A run event of one of this backfill's chunks. Events about another attempt than the chunk's
    * current one, or about a chunk that is no longer running, are stale and change nothing.
+   *
+   * @return whether the state changed
    */
-  public void onRun(BackfillState s, RunEvent event, Instant now, List<Payload> out) {
+  public boolean onRun(BackfillState s, RunEvent event, Instant now, List<Payload> out) {
     BackfillState.Chunk c =
         s.chunks.stream()
             .filter(x -> event.runId().equals(x.runId) && x.state == ChunkState.RUNNING)
             .findFirst()
             .orElse(null);
     if (c == null) {
-      return;
+      return false;
     }
     if (event instanceof RunStarted started) {
       c.externalRunId = started.externalRunId();
-      return;
+      return started.externalRunId() != null;
     }
     if (event instanceof RunSucceeded) {
       c.finishedAt = now;
@@ -169,7 +171,7 @@ public final class BackfillMachine {
       validate(s, c, out);
     } else if (event instanceof RunFailed failed) {
       if (failed.willRetry()) {
-        return; // the job's own orchestrator retries it: not the attempt's end
+        return false; // the job's own orchestrator retries it: not the attempt's end
       }
       c.finishedAt = now;
       move(s, c, ChunkState.FAILED, failed.errorKind().wireName() + ": " + failed.message(), out);
@@ -177,9 +179,10 @@ public final class BackfillMachine {
       c.finishedAt = now;
       move(s, c, ChunkState.CANCELLED, "run cancelled: " + cancelled.reason(), out);
     } else {
-      return;
+      return false;
     }
     advance(s, now, out);
+    return true;
   }
 
   /** Fails chunks whose run has not ended within the chunk timeout. */
@@ -310,7 +313,7 @@ public final class BackfillMachine {
         c.plan.records(),
         false,
         "backfill",
-        new BackfillTag(s.backfillId, c.id()),
+        new BackfillTag(s.backfillId, c.id(), s.spec.propagate()),
         1);
   }
 
@@ -318,7 +321,7 @@ public final class BackfillMachine {
       BackfillState s, BackfillState.Chunk c, ChunkState to, String error, List<Payload> out) {
     ChunkState from = c.state;
     c.state = to;
-    c.error = error;
+    c.error = error == null || error.length() <= 500 ? error : error.substring(0, 500) + "…";
     out.add(
         new BackfillChunkStateChanged(
             s.backfillId, ++s.revision, c.id(), to, from, c.runId, c.attempt, error));

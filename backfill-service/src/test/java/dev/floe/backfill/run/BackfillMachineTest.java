@@ -190,6 +190,7 @@ class BackfillMachineTest {
     assertThat(all).hasSize(6);
     assertThat(runIds).hasSize(6);
     assertThat(all).allMatch(r -> r.reason().equals("backfill") && r.inputs().size() == 1);
+    assertThat(all).allMatch(r -> !r.backfill().propagate());
     assertThat(ChunkRuns.parse(all.get(0).runId()))
         .hasValue(new ChunkRuns.ChunkRun("job", "bf", "c0", 1));
   }

@@ -177,12 +177,13 @@ class CaptureProcessorTest {
     ChangeCaptured plain = capture(writer.append(source, orders(1, DAY1, "NEW")));
     var append = source.newAppend();
     writer.writeDataFiles(source, orders(2, DAY1, "NEW")).forEach(append::appendFile);
-    append.set(BackfillTag.BACKFILL_ID, "bf-1").set(BackfillTag.CHUNK_ID, "2026-11-21").commit();
+    new BackfillTag("bf-1", "2026-11-21", true).summary().forEach(append::set);
+    append.commit();
 
     ChangeCaptured marked = capture(source.currentSnapshot());
 
     assertThat(plain.backfill()).isNull();
-    assertThat(marked.backfill()).isEqualTo(new BackfillTag("bf-1", "2026-11-21"));
+    assertThat(marked.backfill()).isEqualTo(new BackfillTag("bf-1", "2026-11-21", true));
   }
 
   @Test

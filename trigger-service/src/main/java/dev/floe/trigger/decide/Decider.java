@@ -78,7 +78,9 @@ public final class Decider {
     if (!trigger.changeKinds().contains(change.kind())) {
       return false;
     }
-    if (change.backfill() != null && !trigger.propagateBackfills()) {
+    if (change.backfill() != null
+        && !change.backfill().propagate()
+        && !trigger.propagateBackfills()) {
       return false;
     }
     for (RangeFilter filter : trigger.rangeFilters()) {

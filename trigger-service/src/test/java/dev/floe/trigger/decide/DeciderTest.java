@@ -282,6 +282,30 @@ class DeciderTest {
   }
 
   @Test
+  void aBackfillThatAsksForPropagationRunsTriggersThatSuppressBackfills() {
+    TriggerDefined t = simple(Concurrency.sequential());
+    ChangeCaptured c = append();
+    ChangeCaptured propagated =
+        new ChangeCaptured(
+            c.captureId(),
+            c.table(),
+            c.tableUuid(),
+            c.range(),
+            c.kind(),
+            c.stats(),
+            c.icdc(),
+            null,
+            List.of(),
+            List.of(),
+            false,
+            T0,
+            T0,
+            new BackfillTag("b1", "chunk-1", true));
+    TriggerState s = accept(t, TriggerState.empty(T0), propagated, T0);
+    assertThat(s.pending()).hasSize(1);
+  }
+
+  @Test
   void sequentialRunsOneAtATimeAndKeepsEachBatchItsOwnRun() {
     TriggerDefined t = simple(Concurrency.sequential());
     TriggerState s = accept(t, TriggerState.empty(T0), append(), T0);

@@ -201,8 +201,14 @@ class BackfillIT {
       assertThat(chunk.path("validation").path("actual").asLong()).isEqualTo(20);
     }
     assertThat(job.runsByChunk).hasSize(DAYS).allSatisfy((c, n) -> assertThat(n.get()).isOne());
-    assertThat(job.maxInFlight.get()).isBetween(1, 3);
+    assertThat(job.maxInFlight.get()).as("chunks running at once").isEqualTo(3);
     assertThat(rows(job.target)).isEqualTo(rows(source));
+    // Every commit of the job carries its chunk's tag, for captures of the target downstream.
+    Table target = catalog.loadTable(identifier(job.target));
+    assertThat(target.snapshots())
+        .hasSize(DAYS)
+        .allSatisfy(
+            s -> assertThat(BackfillTag.fromSummary(s.summary()).backfillId()).isEqualTo(id));
     System.out.printf(
         "backfill: %d chunks, at most %d running at once, %s%n",
         DAYS, job.maxInFlight.get(), done.path("finishedAt").asText());
@@ -280,7 +286,10 @@ class BackfillIT {
         .during(Duration.ofSeconds(3))
         .atMost(Duration.ofSeconds(5))
         .until(() -> job.received() == 1);
-    assertThat(get(id).path("chunkStates").path("pending").asInt()).isEqualTo(DAYS - 1);
+    JsonNode paused = get(id);
+    assertThat(paused.path("chunkStates").path("pending").asInt()).isEqualTo(DAYS - 1);
+    assertThat(paused.path("progress").asDouble()).isEqualTo(3.3);
+    assertThat(paused.hasNonNull("eta")).as("an ETA once a chunk has ended").isTrue();
 
     assertThat(post(backfills.resolve("/backfills/" + id + "/resume"), "")).isIn(200, 202);
     await().atMost(Duration.ofSeconds(60)).until(() -> job.received() == 2);
@@ -444,9 +453,8 @@ class BackfillIT {
                           "order_ts", day.atStartOfDay(ZoneOffset.UTC).toInstant().toString()),
                       Expressions.lessThan(
                           "order_ts",
-                          day.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().toString())))
-              .set(BackfillTag.BACKFILL_ID, backfillId)
-              .set(BackfillTag.CHUNK_ID, chunkId);
+                          day.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().toString())));
+      tag(run).summary().forEach(overwrite::set);
       writer.writeDataFiles(target, rows).forEach(overwrite::addFile);
       overwrite.commit();
       report(runId, "{\"status\": \"succeeded\", \"durationMs\": 1}");
@@ -456,6 +464,15 @@ class BackfillIT {
     } finally {
       job.inFlight.decrementAndGet();
     }
+  }
+
+  /** The run's backfill tag, which the job copies into its commit's summary. */
+  private static BackfillTag tag(JsonNode run) {
+    JsonNode tag = run.path("backfill");
+    return new BackfillTag(
+        tag.path("backfillId").asText(),
+        tag.path("chunkId").asText(),
+        tag.path("propagate").asBoolean(false));
   }
 
   private void report(String runId, String body) {
