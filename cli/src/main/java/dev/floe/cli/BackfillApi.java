@@ -52,11 +52,17 @@ final class BackfillApi {
   }
 
   private final URI base;
+  private volatile int lastStatus;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   BackfillApi(String base) {
     this.base = URI.create(base.endsWith("/") ? base : base + "/");
+  }
+
+  /** The status code of the last answer. */
+  int lastStatus() {
+    return lastStatus;
   }
 
   JsonNode create(JsonNode request) {
@@ -98,6 +104,7 @@ final class BackfillApi {
           response.body() == null || response.body().isBlank()
               ? JSON.createObjectNode()
               : JSON.readTree(response.body());
+      lastStatus = response.statusCode();
       if (response.statusCode() >= 400) {
         throw new Refused(response.statusCode(), answer);
       }

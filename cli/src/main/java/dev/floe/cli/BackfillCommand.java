@@ -105,6 +105,16 @@ final class BackfillCommand implements Runnable {
 
     /** Prints the backfill, and with {@code --wait} follows it to its end. */
     int follow(BackfillApi api, JsonNode backfill, Waiting waiting) {
+      return follow(api, backfill, waiting, -1);
+    }
+
+    /**
+     * As {@link #follow(BackfillApi, JsonNode, Waiting)}, waiting past {@code afterRevision} first:
+     * a command not applied yet leaves the backfill as it was, ended perhaps. While waiting, a
+     * service that restarts (unreachable, 503) or has not stored a new backfill yet (404) is asked
+     * again until the timeout.
+     */
+    int follow(BackfillApi api, JsonNode backfill, Waiting waiting, long afterRevision) {
       PrintWriter out = connection.out();
       if (!waiting.wait) {
         printSummary(out, backfill);
@@ -115,7 +125,8 @@ final class BackfillCommand implements Runnable {
           waiting.timeout == null ? Long.MAX_VALUE : System.nanoTime() + waiting.timeout.toNanos();
       JsonNode current = backfill;
       bar.show(current);
-      while (!ENDED.contains(current.path("state").asText())) {
+      while (!ENDED.contains(current.path("state").asText())
+          || current.path("revision").asLong() <= afterRevision) {
         if (System.nanoTime() > deadline) {
           bar.end();
           connection.err().println("gave up waiting after " + waiting.timeout);
@@ -127,7 +138,16 @@ final class BackfillCommand implements Runnable {
           Thread.currentThread().interrupt();
           return Floe.ENDED_BADLY;
         }
-        current = api.get(current.path("id").asText());
+        try {
+          current = api.get(current.path("id").asText());
+        } catch (BackfillApi.Refused e) {
+          if (e.status != 503 && e.status != 404) {
+            throw e;
+          }
+          continue;
+        } catch (BackfillApi.Unreachable e) {
+          continue;
+        }
         bar.show(current);
       }
       bar.end();
@@ -338,7 +358,9 @@ final class BackfillCommand implements Runnable {
       connection
           .out()
           .println(action() + ": backfill " + id + " is " + answer.path("state").asText());
-      return follow(api, answer, waiting);
+      // A 202 answers the backfill as it stood before the command: wait for its next revision.
+      return follow(
+          api, answer, waiting, api.lastStatus() == 202 ? answer.path("revision").asLong() : -1);
     }
   }
 

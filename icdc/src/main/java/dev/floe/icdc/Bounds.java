@@ -67,6 +67,15 @@ public final class Bounds {
     };
   }
 
+  /**
+   * A value of {@code text} for an Iceberg expression on a field of {@code type}. Iceberg reads a
+   * long as microseconds whatever the timestamp's precision, so nanosecond timestamps stay text,
+   * which Iceberg parses itself.
+   */
+  public static Object literal(Type.PrimitiveType type, String text) {
+    return type.typeId() == Type.TypeID.TIMESTAMP_NANO ? text : parse(type, text);
+  }
+
   private static long nanos(boolean utc, String text) {
     Instant instant =
         utc ? Instant.parse(text) : LocalDateTime.parse(text).toInstant(ZoneOffset.UTC);

@@ -9,6 +9,7 @@ import dev.floe.backfill.run.BackfillTopology;
 import dev.floe.backfill.validate.ChunkValidation;
 import dev.floe.broker.EventRecords;
 import dev.floe.broker.KafkaWrites;
+import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.event.BackfillCancelled;
 import dev.floe.contracts.event.BackfillPaused;
 import dev.floe.contracts.event.BackfillPlanned;
@@ -46,6 +47,7 @@ import java.util.function.Predicate;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.exceptions.NoSuchNamespaceException;
 import org.apache.iceberg.exceptions.NoSuchTableException;
+import org.apache.iceberg.exceptions.ValidationException;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -64,6 +66,9 @@ public class BackfillResource {
   private static final Duration APPLY_TIMEOUT = Duration.ofSeconds(10);
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String ANONYMOUS = "anonymous";
+
+  /** Half of Kafka's default 1 MiB record: the state adds run ids, times and results per chunk. */
+  static final int MAX_PLAN_BYTES = 512 * 1024;
 
   private final BackfillRuntime runtime;
 
@@ -120,14 +125,28 @@ public class BackfillResource {
             body.concurrency() == null ? 1 : body.concurrency(),
             order(body.order()),
             Boolean.TRUE.equals(body.propagate()),
-            validation(body.validation()));
+            validation(body.validation(), body.chunking().strategy()));
     BackfillPlanner.Plan plan;
     try {
       plan = runtime.planner().plan(id, spec, source.trackedFields(), dryRun);
     } catch (PlanningException e) {
+      if (e.status() == 409) {
+        throw new ProblemException(
+            409,
+            "conflict",
+            "Conflict",
+            e.getMessage(),
+            List.of(new Problem.FieldError(e.field(), e.getMessage())));
+      }
       throw ProblemException.invalidField(e.field(), e.getMessage());
     } catch (NoSuchTableException | NoSuchNamespaceException e) {
       throw notFound(body.capture() != null ? "capture" : "table", "table " + source.table());
+    } catch (ValidationException e) {
+      // Iceberg refused an expression the range makes (a type it can't compare, a bad name).
+      throw ProblemException.invalidField("range", e.getMessage());
+    }
+    if (!dryRun) {
+      requireFits(plan);
     }
     if (dryRun) {
       return Response.ok(BackfillView.plan(id, plan)).build();
@@ -208,6 +227,31 @@ public class BackfillResource {
             .map(BackfillState.Chunk::id)
             .toList();
     return steer(s, new BackfillRetried(id, 0, again, ANONYMOUS, Instant.now()), null);
+  }
+
+  /**
+   * A plan must fit in one Kafka record with room for what its chunks' runs add to the state: a
+   * plan too big for that is refused before anything is published. The chunk states committed for
+   * it stay unused until they expire.
+   */
+  private static void requireFits(BackfillPlanner.Plan plan) {
+    int size;
+    try {
+      size = EventCodec.mapper().writeValueAsBytes(plan.chunks()).length;
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    if (size > MAX_PLAN_BYTES) {
+      throw ProblemException.invalidField(
+          "chunking",
+          "the plan of "
+              + plan.chunks().size()
+              + " chunks takes "
+              + size / 1024
+              + " KiB, more than the "
+              + MAX_PLAN_BYTES / 1024
+              + " KiB a backfill may hold; chunk more coarsely or narrow the range");
+    }
   }
 
   private Response steer(BackfillState s, Payload command, String reason) {
@@ -326,7 +370,10 @@ public class BackfillResource {
     throw ProblemException.invalidField("order", "must be oldest-first or newest-first");
   }
 
-  private BackfillSpec.Validation validation(BackfillRequest.ValidationRequest v) {
+  private static final java.util.Set<String> RECORD_COUNT_CHUNKINGS =
+      java.util.Set.of("day", "hour", "partition");
+
+  private BackfillSpec.Validation validation(BackfillRequest.ValidationRequest v, String chunking) {
     if (v == null) {
       return null;
     }
@@ -344,6 +391,14 @@ public class BackfillResource {
     }
     if (v.target() == null || v.target().isBlank()) {
       throw ProblemException.invalidField("validation.target", "is required for record-count");
+    }
+    if (!RECORD_COUNT_CHUNKINGS.contains(chunking)) {
+      // Chunks of N files or records overlap in every field's range: no range of the target
+      // belongs to one chunk alone, so counts there would not compare.
+      throw ProblemException.invalidField(
+          "validation.method",
+          "record-count needs day, hour or partition chunking; use a webhook check for "
+              + chunking);
     }
     TableRef target = table("validation.target", v.target());
     Catalog catalog = runtime.catalog().get();

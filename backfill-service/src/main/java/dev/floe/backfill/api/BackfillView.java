@@ -22,7 +22,8 @@ import java.util.Map;
  * @param progress the share of chunks that have ended, in percent
  * @param eta when the last chunk is expected to end, from the mean duration of ended chunks and the
  *     concurrency; null until a chunk has ended, or once nothing is left to run
- * @param failedChunks the chunks that failed or are invalid: what a retry runs again
+ * @param failedChunks the chunks that failed or are invalid; a retry runs them again, and the
+ *     cancelled ones
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BackfillView(

@@ -145,7 +145,8 @@ public class BackfillRuntime {
                     config.topics().inbox(),
                     config.topics().backfills(),
                     Topics.deadLetter(SERVICE),
-                    config.backfill().tick()),
+                    config.backfill().tick(),
+                    config.backfill().retention()),
                 machine,
                 metrics::published),
             streamsConfig());
@@ -177,6 +178,12 @@ public class BackfillRuntime {
     props.put(StreamsConfig.CLIENT_ID_CONFIG, "floe-backfill-" + instanceId);
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    // Validation runs inside the transaction: a webhook may take its connect and answer timeouts,
+    // and a record count plans a scan of the target. The transaction must outlast both.
+    long webhookMs = config.backfill().webhookTimeout().toMillis();
+    props.put(
+        StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+        (int) Math.max(60_000, 2 * webhookMs + 40_000));
     props.put(
         StreamsConfig.STATE_DIR_CONFIG,
         config

@@ -117,27 +117,41 @@ public final class BackfillPlanner {
     return new Plan(planned, chunks, records, files, bytes);
   }
 
+  /**
+   * The live files the selection takes, as of its end snapshot, with their delete files. An
+   * incremental range keeps those of them appended within the range: a file appended and then
+   * removed (compacted, overwritten) in the range is not live, and is left out, as the rows it held
+   * are elsewhere or gone.
+   */
   private static List<FileScanTask> scan(Table source, Selection selection) {
     List<FileScanTask> tasks = new ArrayList<>();
     try (CloseableIterable<FileScanTask> files =
-        selection.fromSnapshotId() == null
-            ? source
-                .newScan()
-                .useSnapshot(selection.toSnapshotId())
-                .filter(selection.filter())
-                .includeColumnStats()
-                .planFiles()
-            : source
-                .newIncrementalAppendScan()
-                .fromSnapshotExclusive(selection.fromSnapshotId())
-                .toSnapshot(selection.toSnapshotId())
-                .filter(selection.filter())
-                .includeColumnStats()
-                .planFiles()) {
+        source
+            .newScan()
+            .useSnapshot(selection.toSnapshotId())
+            .filter(selection.filter())
+            .includeColumnStats()
+            .planFiles()) {
       files.forEach(tasks::add);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    if (selection.fromSnapshotId() == null) {
+      return tasks;
+    }
+    Set<String> appended = new java.util.HashSet<>();
+    try (CloseableIterable<FileScanTask> files =
+        source
+            .newIncrementalAppendScan()
+            .fromSnapshotExclusive(selection.fromSnapshotId())
+            .toSnapshot(selection.toSnapshotId())
+            .filter(selection.filter())
+            .planFiles()) {
+      files.forEach(t -> appended.add(t.file().location()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    tasks.removeIf(t -> !appended.contains(t.file().location()));
     return tasks;
   }
 
@@ -183,9 +197,9 @@ public final class BackfillPlanner {
     }
     fields.addAll(trackedFields);
     for (PartitionField p : source.spec().fields()) {
-      Types.NestedField f = source.schema().findField(p.sourceId());
-      if (f != null) {
-        fields.add(f.name());
+      String name = source.schema().findColumnName(p.sourceId());
+      if (name != null) {
+        fields.add(name);
       }
     }
     return List.copyOf(fields);
@@ -208,14 +222,17 @@ public final class BackfillPlanner {
             spec.table(),
             source,
             source.snapshot(selection.toSnapshotId()));
+    String prefix = tag(backfillId, "");
+    if (icdc.refs().keySet().stream().anyMatch(t -> t.startsWith(prefix))) {
+      // The states of a plan are never replaced: a job may be reading them.
+      throw new PlanningException(
+          409, "id", "backfill " + backfillId + " was planned before; choose another id");
+    }
     long base = IcdcStates.base(icdc);
     Transaction txn = icdc.newTransaction();
     boolean any = false;
     for (Chunker.Group g : groups) {
       String tag = tag(backfillId, g.chunkId());
-      if (icdc.refs().containsKey(tag)) {
-        continue; // committed by an earlier attempt of this request
-      }
       Map<String, String> summary =
           Map.of(
               BackfillTag.BACKFILL_ID,
@@ -228,7 +245,13 @@ public final class BackfillPlanner {
       any = true;
     }
     if (any) {
-      txn.commitTransaction();
+      try {
+        txn.commitTransaction();
+      } catch (IllegalArgumentException | org.apache.iceberg.exceptions.CommitFailedException e) {
+        // Another request for the same id committed its states first: its tags exist now.
+        throw new PlanningException(
+            409, "id", "backfill " + backfillId + " is being planned by another request");
+      }
       icdc.refresh();
     }
     Map<String, IcdcRef> refs = new java.util.HashMap<>();

@@ -302,13 +302,13 @@ final class Chunker {
         max = max == null || cmp.compare(h, max) > 0 ? h : max;
       }
       if (!known || min == null) {
-        ranges.add(FieldRange.unknown(field.name(), field.fieldId(), type.toString()));
+        ranges.add(FieldRange.unknown(name, field.fieldId(), type.toString()));
       } else {
         Exactness exactness =
             type.typeId() == Type.TypeID.STRING ? Exactness.TRUNCATED : Exactness.EXACT;
         ranges.add(
             new FieldRange(
-                field.name(),
+                name,
                 field.fieldId(),
                 type.toString(),
                 Bounds.format(type, min),

@@ -77,16 +77,18 @@ public record Selection(Expression filter, Long fromSnapshotId, long toSnapshotI
     if (from == null && to == null) {
       throw new PlanningException("range.from", "or range.to is required with range.field");
     }
-    if (from != null && to != null && compare(type, from, to) >= 0) {
+    if (from != null
+        && to != null
+        && compare(type, Bounds.parse(type, range.from()), Bounds.parse(type, range.to())) >= 0) {
       throw new PlanningException(
           "range.to", "must be after range.from (the range is inverted or empty)");
     }
     Expression e = Expressions.alwaysTrue();
     if (from != null) {
-      e = Expressions.and(e, Expressions.greaterThanOrEqual(field.name(), from));
+      e = Expressions.and(e, Expressions.greaterThanOrEqual(range.field(), from));
     }
     if (to != null) {
-      e = Expressions.and(e, Expressions.lessThan(field.name(), to));
+      e = Expressions.and(e, Expressions.lessThan(range.field(), to));
     }
     return e;
   }
@@ -98,7 +100,8 @@ public record Selection(Expression filter, Long fromSnapshotId, long toSnapshotI
 
   private static Object value(Type.PrimitiveType type, String text, String name) {
     try {
-      return Bounds.parse(type, text);
+      Bounds.parse(type, text);
+      return Bounds.literal(type, text);
     } catch (RuntimeException e) {
       throw new PlanningException(name, "is not a " + type + ": " + text);
     }

@@ -66,9 +66,15 @@ public final class BackfillTopology {
    * @param backfills {@code floe.backfills}: lifecycle events written
    * @param deadLetters where undecodable input goes, with its reason
    * @param tick how often running chunks are checked for timeouts
+   * @param retention how long an ended backfill is kept
    */
   public record Topics(
-      String runs, String inbox, String backfills, String deadLetters, Duration tick) {}
+      String runs,
+      String inbox,
+      String backfills,
+      String deadLetters,
+      Duration tick,
+      Duration retention) {}
 
   private BackfillTopology() {}
 
@@ -90,7 +96,8 @@ public final class BackfillTopology {
 
     topology.addSource(
         "inbox", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), topics.inbox());
-    topology.addProcessor("drive", () -> new Drive(machine, topics.tick(), observer), "inbox");
+    topology.addProcessor(
+        "drive", () -> new Drive(machine, topics.tick(), topics.retention(), observer), "inbox");
     topology.addStateStore(
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(STATE), Serdes.String(), new StateSerde()),
@@ -151,13 +158,19 @@ public final class BackfillTopology {
   private static final class Drive implements Processor<String, byte[], String, byte[]> {
     private final BackfillMachine machine;
     private final Duration tick;
+    private final Duration retention;
     private final BiConsumer<BackfillState, Payload> observer;
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<String, BackfillState> states;
 
-    Drive(BackfillMachine machine, Duration tick, BiConsumer<BackfillState, Payload> observer) {
+    Drive(
+        BackfillMachine machine,
+        Duration tick,
+        Duration retention,
+        BiConsumer<BackfillState, Payload> observer) {
       this.machine = machine;
       this.tick = tick;
+      this.retention = retention;
       this.observer = observer;
     }
 
@@ -200,7 +213,9 @@ public final class BackfillTopology {
         }
         return;
       } else if (payload instanceof RunEvent run) {
-        machine.onRun(state, run, now, out);
+        if (machine.onRun(state, run, now, out)) {
+          states.put(record.key(), state); // a RunStarted records the job's id, publishing nothing
+        }
       } else if (payload instanceof BackfillPaused) {
         machine.pause(state, by, reason, now, out);
       } else if (payload instanceof BackfillResumed) {
@@ -225,14 +240,20 @@ public final class BackfillTopology {
     private void tick(long wallClockMs) {
       Instant now = Instant.ofEpochMilli(wallClockMs);
       List<KeyValue<String, BackfillState>> open = new ArrayList<>();
+      List<String> expired = new ArrayList<>();
       try (KeyValueIterator<String, BackfillState> it = states.all()) {
         it.forEachRemaining(
             e -> {
               if (!e.value.status.ended()) {
                 open.add(e);
+              } else if (e.value.finishedAt != null
+                  && e.value.finishedAt.plus(retention).isBefore(now)) {
+                expired.add(e.key);
               }
             });
       }
+      // An ended backfill is forgotten once its chunk states have expired too: it can't be retried.
+      expired.forEach(states::delete);
       for (KeyValue<String, BackfillState> e : open) {
         List<Payload> out = new ArrayList<>();
         machine.tick(e.value, now, out);

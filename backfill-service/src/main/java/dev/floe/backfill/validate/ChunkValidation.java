@@ -152,8 +152,9 @@ public final class ChunkValidation implements ChunkValidator {
             Expressions.and(
                 filter,
                 Expressions.and(
-                    Expressions.greaterThanOrEqual(range.field(), min),
-                    Expressions.lessThanOrEqual(range.field(), max)));
+                    Expressions.greaterThanOrEqual(
+                        range.field(), Bounds.literal(type, range.min())),
+                    Expressions.lessThanOrEqual(range.field(), Bounds.literal(type, range.max()))));
       }
       any = true;
     }

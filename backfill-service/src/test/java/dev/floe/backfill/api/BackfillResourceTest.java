@@ -7,6 +7,9 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import dev.floe.broker.EventRecords;
 import dev.floe.contracts.event.BackfillCompleted;
 import dev.floe.contracts.event.BackfillEvent;
@@ -33,6 +36,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import java.math.BigDecimal;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -272,6 +276,70 @@ class BackfillResourceTest {
     }
   }
 
+  @Test
+  void aWebhookCheckValidatesEachChunkAndItsUrlIsNeverPublished() throws Exception {
+    String id = "hook-" + suffix();
+    List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    HttpServer check = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    check.createContext(
+        "/check",
+        exchange -> {
+          JsonNode body = new ObjectMapper().readTree(exchange.getRequestBody().readAllBytes());
+          asked.add(
+              body.path("chunkId").asText()
+                  + "/"
+                  + exchange.getRequestHeaders().getFirst("Idempotency-Key"));
+          boolean valid = body.path("chunkId").asText().equals("2026-10-01");
+          byte[] answer =
+              ("{\"valid\": "
+                      + valid
+                      + ", \"detail\": \""
+                      + (valid ? "ok" : "rows missing")
+                      + "\"}")
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, answer.length);
+          exchange.getResponseBody().write(answer);
+          exchange.close();
+        });
+    check.start();
+    String url = "http://127.0.0.1:" + check.getAddress().getPort() + "/check?token=s3cr3t";
+    try (EventTap runs = new EventTap(stack.kafka().bootstrapServers(), Topics.RUNS);
+        EventTap lifecycle = new EventTap(stack.kafka().bootstrapServers(), Topics.BACKFILLS)) {
+      given()
+          .contentType(ContentType.JSON)
+          .body(request(id, 2, 2, Map.of("method", "webhook", "url", url), false))
+          .post("/backfills")
+          .then()
+          .statusCode(201);
+      for (RunRequested run : awaitRuns(runs, id, 2)) {
+        send(Topics.RUNS, new RunSucceeded(run.runId(), TRIGGER, 1, null, Instant.now(), 5));
+      }
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  given()
+                      .get("/backfills/" + id)
+                      .then()
+                      .body("state", equalTo("failed"))
+                      .body("failedChunks", equalTo(List.of("2026-10-02")))
+                      .body("chunks[0].state", equalTo("validated"))
+                      .body("chunks[1].state", equalTo("invalid"))
+                      .body("chunks[1].validation.method", equalTo("webhook"))
+                      .body("chunks[1].validation.detail", equalTo("rows missing")));
+      assertThat(asked)
+          .containsExactlyInAnyOrder(
+              "2026-10-01/" + TRIGGER + "." + id + ".2026-10-01.1",
+              "2026-10-02/" + TRIGGER + "." + id + ".2026-10-02.1");
+      lifecycle.poll(Duration.ofSeconds(1));
+      assertThat(lifecycle.raw()).isNotEmpty();
+      assertThat(lifecycle.raw())
+          .noneMatch(r -> new String(r.value(), StandardCharsets.UTF_8).contains("s3cr3t"));
+    } finally {
+      check.stop(0);
+    }
+  }
+
   @ParameterizedTest
   @CsvSource(
       delimiter = '|',
@@ -292,6 +360,7 @@ class BackfillResourceTest {
         "400 | validation.method  | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\", \"validation\": {\"method\": \"vibes\"}}",
         "400 | validation.target  | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\", \"validation\": {\"method\": \"record-count\"}}",
         "404 | validation.target  | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\", \"validation\": {\"method\": \"record-count\", \"target\": \"demo.nope\"}}",
+        "400 | validation.method  | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"files\", \"maxFiles\": 5}, \"trigger\": \"bf-job\", \"validation\": {\"method\": \"record-count\", \"target\": \"demo.bf_target\"}}",
         "400 | validation.url     | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\", \"validation\": {\"method\": \"webhook\", \"url\": \"ftp://x\"}}",
         "400 | validation.tolerance | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\", \"validation\": {\"method\": \"record-count\", \"target\": \"demo.bf_target\", \"tolerance\": 2}}",
       })

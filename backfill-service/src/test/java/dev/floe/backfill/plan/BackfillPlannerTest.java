@@ -164,6 +164,45 @@ class BackfillPlannerTest {
   }
 
   @Test
+  void anIdIsPlannedOnce() {
+    planner.plan("bf-once", spec(dayChunks(), null, null), List.of(), false);
+    assertThatThrownBy(
+            () -> planner.plan("bf-once", spec(dayChunks(), null, null), List.of(), false))
+        .isInstanceOfSatisfying(
+            PlanningException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(409);
+              assertThat(e.field()).isEqualTo("id");
+            });
+  }
+
+  @Test
+  void aSnapshotRangeTakesTheFilesAppendedAfterItsStartThatAreStillLive() {
+    Table table = fixture.catalog().loadTable(TableIdentifier.of("demo", "orders30"));
+    List<Long> commits = new ArrayList<>();
+    for (org.apache.iceberg.Snapshot s : table.snapshots()) {
+      commits.add(s.snapshotId());
+    }
+    BackfillSpec.Range afterFirst =
+        new BackfillSpec.Range(null, null, null, null, commits.get(0), commits.get(2), null, null);
+    BackfillSpec spec =
+        new BackfillSpec(
+            source,
+            null,
+            afterFirst,
+            dayChunks(),
+            "job",
+            1,
+            BackfillSpec.Order.OLDEST_FIRST,
+            false,
+            null);
+    BackfillPlanner.Plan plan = planner.plan("bf-snap", spec, List.of(), true);
+    assertThat(plan.chunks()).hasSize(20);
+    assertThat(plan.chunks().get(0).chunkId()).isEqualTo("2026-10-11");
+    assertThat(plan.spec().range().fromSnapshotId()).isEqualTo(commits.get(0));
+  }
+
+  @Test
   void aDryRunCommitsNothing() {
     BackfillPlanner.Plan plan =
         planner.plan("bf-dry", spec(dayChunks(), null, null), List.of(), true);

@@ -11,6 +11,7 @@ import dev.floe.contracts.event.BackfillPlanned;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.event.RunRequested;
+import dev.floe.contracts.event.RunStarted;
 import dev.floe.contracts.event.RunSucceeded;
 import dev.floe.contracts.model.BackfillSpec;
 import dev.floe.contracts.model.ChunkPlan;
@@ -31,6 +32,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,7 +45,8 @@ class BackfillTopologyTest {
           "floe.backfill.inbox",
           "floe.backfills",
           "floe.dlq.backfill-service",
-          Duration.ofSeconds(1));
+          Duration.ofSeconds(1),
+          Duration.ofDays(7));
 
   private TopologyTestDriver driver;
   private TestInputTopic<String, byte[]> inbox;
@@ -134,6 +137,24 @@ class BackfillTopologyTest {
     requests();
     runsIn.pipeInput("job", encode(new RunSucceeded("job-1-7", "job", 1, null, Instant.now(), 3)));
     assertThat(lifecycle()).noneMatch(e -> e instanceof BackfillCompleted);
+  }
+
+  @Test
+  void theJobsOwnRunIdIsKeptAndAnEndedBackfillIsForgottenAfterTheRetention() {
+    send(plan("bf5", 1, 1));
+    RunRequested run = requests().get(0);
+    runsIn.pipeInput(
+        "job", encode(new RunStarted(run.runId(), "job", 1, "webhook", "ext-42", Instant.now())));
+    KeyValueStore<String, BackfillState> store = driver.getKeyValueStore(BackfillTopology.STATE);
+    assertThat(store.get("bf5").chunk("c0").externalRunId).isEqualTo("ext-42");
+
+    runsIn.pipeInput(
+        "job", encode(new RunSucceeded(run.runId(), "job", 1, "ext-42", Instant.now(), 3)));
+    assertThat(store.get("bf5").status).isEqualTo(BackfillStatus.COMPLETED);
+    driver.advanceWallClockTime(Duration.ofDays(1));
+    assertThat(store.get("bf5")).isNotNull();
+    driver.advanceWallClockTime(Duration.ofDays(7));
+    assertThat(store.get("bf5")).isNull();
   }
 
   private static String reason(TestRecord<String, byte[]> record) {
