@@ -140,6 +140,33 @@ public final class CompactedTopicReader implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until every partition of the topics is read up to the end it had when this was called:
+   * what was defined before start-up is then known. A service that acts on input for which no
+   * definition is known yet (it skips the input) must wait for this first.
+   *
+   * @param probe looks up end offsets; not the reader's own consumer, which only its thread uses
+   * @return false when that took longer than {@code timeout}
+   */
+  public boolean awaitCaughtUp(Consumer<?, ?> probe, Duration timeout) {
+    Instant deadline = Instant.now().plus(timeout);
+    List<TopicPartition> partitions = new java.util.ArrayList<>();
+    for (String topic : topics) {
+      probe.partitionsFor(topic, timeout).stream()
+          .map(p -> new TopicPartition(p.topic(), p.partition()))
+          .forEach(partitions::add);
+    }
+    Map<TopicPartition, Long> ends = probe.endOffsets(partitions, timeout);
+    for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+      Duration left = Duration.between(Instant.now(), deadline);
+      if (end.getValue() > 0
+          && (left.isNegative() || !awaitApplied(end.getKey(), end.getValue() - 1, left))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Whether the reader still reads: false once its thread stopped on an error. */
   public boolean alive() {
     return running && thread.isAlive();

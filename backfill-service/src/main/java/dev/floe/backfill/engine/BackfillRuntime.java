@@ -133,6 +133,15 @@ public class BackfillRuntime {
             },
             "floe-backfill-definitions");
     definitions.start();
+    // Requests name captures and triggers: answer them only once those defined so far are known.
+    state = "reading capture and trigger definitions";
+    try (var probe =
+        kafka.consumer(
+            KafkaClients.readCommittedFromStart("floe-backfill-" + instanceId + "-probe"))) {
+      while (!stopping && !definitions.awaitCaughtUp(probe, Duration.ofSeconds(30))) {
+        LOG.warnf("capture and trigger definitions not all read after 30 s; still waiting");
+      }
+    }
     BackfillMachine machine =
         new BackfillMachine(
             new ChunkValidation(catalog::get, config.backfill().webhookTimeout()),

@@ -125,6 +125,17 @@ public class CaptureRuntime {
             },
             "floe-capture-definitions");
     definitions.start();
+    // A snapshot whose table has no capture is consumed and skipped: before the first poll, every
+    // capture defined so far must be known, or a restart would skip the snapshots it meets first.
+    state = "reading capture definitions";
+    try (var probe = kafka.consumer(readerConfig())) {
+      while (!stopping && !definitions.awaitCaughtUp(probe, Duration.ofSeconds(30))) {
+        LOG.warnf("capture definitions not all read after 30 s; still waiting before capturing");
+      }
+    }
+    if (stopping) {
+      return;
+    }
     long every = config.capture().maintenanceInterval().toMillis();
     maintenance.scheduleWithFixedDelay(this::maintain, every, every, TimeUnit.MILLISECONDS);
     engine =

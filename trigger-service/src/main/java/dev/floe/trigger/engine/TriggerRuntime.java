@@ -41,7 +41,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
@@ -177,18 +176,9 @@ public class TriggerRuntime {
   /** Waits until the definitions that existed at start-up are read: a launch needs its trigger. */
   private void awaitDefinitions() {
     try (var probe = kafka.consumer(readerConfig())) {
-      var partitions =
-          probe.partitionsFor(config.topics().triggers()).stream()
-              .map(p -> new TopicPartition(p.topic(), p.partition()))
-              .toList();
-      probe
-          .endOffsets(partitions)
-          .forEach(
-              (tp, end) -> {
-                if (end > 0 && !definitions.awaitApplied(tp, end - 1, Duration.ofSeconds(30))) {
-                  LOG.warnf("trigger definitions of %s not all read after 30 s", tp);
-                }
-              });
+      if (!definitions.awaitCaughtUp(probe, Duration.ofSeconds(30))) {
+        LOG.warnf("trigger definitions not all read after 30 s");
+      }
     }
   }
 
