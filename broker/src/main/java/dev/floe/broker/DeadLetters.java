@@ -5,7 +5,9 @@ import dev.floe.contracts.topic.Topics;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Dead-letter records: the original key and value, untouched, so that nothing is lost and the
@@ -20,16 +22,30 @@ public final class DeadLetters {
    */
   public static ProducerRecord<String, byte[]> of(
       ConsumerRecord<String, byte[]> record, String service, String reason, String cause) {
-    ProducerRecord<String, byte[]> dead =
-        new ProducerRecord<>(Topics.deadLetter(service), null, record.key(), record.value());
-    dead.headers()
-        .add(header(DeadLetterHeaders.REASON, reason))
-        .add(header(DeadLetterHeaders.CAUSE, String.valueOf(cause)))
-        .add(header(DeadLetterHeaders.TOPIC, record.topic()))
-        .add(header(DeadLetterHeaders.PARTITION, Integer.toString(record.partition())))
-        .add(header(DeadLetterHeaders.OFFSET, Long.toString(record.offset())))
-        .add(header(DeadLetterHeaders.SERVICE, service));
-    return dead;
+    return new ProducerRecord<>(
+        Topics.deadLetter(service),
+        null,
+        record.key(),
+        record.value(),
+        headers(service, reason, cause, record.topic(), record.partition(), record.offset()));
+  }
+
+  /**
+   * The headers of a dead-letter record, for callers that forward it themselves (a Kafka Streams
+   * processor); where it came from may be unknown (null).
+   */
+  public static Headers headers(
+      String service, String reason, String cause, String topic, Integer partition, Long offset) {
+    Headers headers = new RecordHeaders();
+    headers.add(header(DeadLetterHeaders.REASON, reason));
+    headers.add(header(DeadLetterHeaders.CAUSE, String.valueOf(cause)));
+    if (topic != null) {
+      headers.add(header(DeadLetterHeaders.TOPIC, topic));
+      headers.add(header(DeadLetterHeaders.PARTITION, String.valueOf(partition)));
+      headers.add(header(DeadLetterHeaders.OFFSET, String.valueOf(offset)));
+    }
+    headers.add(header(DeadLetterHeaders.SERVICE, service));
+    return headers;
   }
 
   private static RecordHeader header(String name, String value) {

@@ -1,5 +1,7 @@
 package dev.floe.backfill.run;
 
+import dev.floe.broker.DeadLetters;
+import dev.floe.broker.JsonSerde;
 import dev.floe.contracts.codec.CloudEventHeaders;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.codec.EventDecodingException;
@@ -14,7 +16,6 @@ import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.event.RunEvent;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.model.ChunkRuns;
-import dev.floe.contracts.topic.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -100,7 +101,9 @@ public final class BackfillTopology {
         "drive", () -> new Drive(machine, topics.tick(), topics.retention(), observer), "inbox");
     topology.addStateStore(
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(STATE), Serdes.String(), new StateSerde()),
+            Stores.persistentKeyValueStore(STATE),
+            Serdes.String(),
+            new JsonSerde<>(BackfillState.class)),
         "drive");
     topology.addSink(
         "events",
@@ -279,22 +282,15 @@ public final class BackfillTopology {
     }
 
     private void deadLetter(Record<String, byte[]> record, String reason, String cause) {
-      Headers headers = new RecordHeaders();
-      headers.add(DeadLetterHeaders.REASON, reason.getBytes(StandardCharsets.UTF_8));
-      headers.add(DeadLetterHeaders.CAUSE, String.valueOf(cause).getBytes(StandardCharsets.UTF_8));
-      headers.add(DeadLetterHeaders.SERVICE, SERVICE.getBytes(StandardCharsets.UTF_8));
-      context
-          .recordMetadata()
-          .ifPresent(
-              (RecordMetadata m) -> {
-                headers.add(DeadLetterHeaders.TOPIC, m.topic().getBytes(StandardCharsets.UTF_8));
-                headers.add(
-                    DeadLetterHeaders.PARTITION,
-                    Integer.toString(m.partition()).getBytes(StandardCharsets.UTF_8));
-                headers.add(
-                    DeadLetterHeaders.OFFSET,
-                    Long.toString(m.offset()).getBytes(StandardCharsets.UTF_8));
-              });
+      Optional<RecordMetadata> from = context.recordMetadata();
+      Headers headers =
+          DeadLetters.headers(
+              SERVICE,
+              reason,
+              cause,
+              from.map(RecordMetadata::topic).orElse(null),
+              from.map(RecordMetadata::partition).orElse(null),
+              from.map(RecordMetadata::offset).orElse(null));
       LOG.warnf("dead-lettered a record (%s): %s", reason, cause);
       context.forward(
           new Record<>(record.key(), record.value(), record.timestamp(), headers), "dead-letters");

@@ -1,5 +1,7 @@
 package dev.floe.trigger.decide;
 
+import dev.floe.broker.DeadLetters;
+import dev.floe.broker.JsonSerde;
 import dev.floe.contracts.codec.CloudEventHeaders;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.codec.EventDecodingException;
@@ -11,12 +13,12 @@ import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.RunSucceeded;
 import dev.floe.contracts.event.TriggerDefined;
-import dev.floe.contracts.topic.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -115,7 +117,9 @@ public final class TriggerTopology {
     topology.addProcessor("decide", () -> new Decide(topics.tick(), unions), "by-trigger");
     topology.addStateStore(
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(STATE), Serdes.String(), new StateSerde()),
+            Stores.persistentKeyValueStore(STATE),
+            Serdes.String(),
+            new JsonSerde<>(TriggerState.class)),
         "decide");
     topology.addSink(
         "requests",
@@ -350,22 +354,15 @@ public final class TriggerTopology {
       Record<String, byte[]> record,
       String reason,
       String cause) {
-    Headers headers = new RecordHeaders();
-    headers.add(DeadLetterHeaders.REASON, reason.getBytes(StandardCharsets.UTF_8));
-    headers.add(DeadLetterHeaders.CAUSE, String.valueOf(cause).getBytes(StandardCharsets.UTF_8));
-    headers.add(DeadLetterHeaders.SERVICE, "trigger-service".getBytes(StandardCharsets.UTF_8));
-    context
-        .recordMetadata()
-        .ifPresent(
-            (RecordMetadata m) -> {
-              headers.add(DeadLetterHeaders.TOPIC, m.topic().getBytes(StandardCharsets.UTF_8));
-              headers.add(
-                  DeadLetterHeaders.PARTITION,
-                  Integer.toString(m.partition()).getBytes(StandardCharsets.UTF_8));
-              headers.add(
-                  DeadLetterHeaders.OFFSET,
-                  Long.toString(m.offset()).getBytes(StandardCharsets.UTF_8));
-            });
+    Optional<RecordMetadata> from = context.recordMetadata();
+    Headers headers =
+        DeadLetters.headers(
+            "trigger-service",
+            reason,
+            cause,
+            from.map(RecordMetadata::topic).orElse(null),
+            from.map(RecordMetadata::partition).orElse(null),
+            from.map(RecordMetadata::offset).orElse(null));
     LOG.warnf("dead-lettered a record (%s): %s", reason, cause);
     context.forward(
         new Record<>(record.key(), record.value(), record.timestamp(), headers), "dead-letters");

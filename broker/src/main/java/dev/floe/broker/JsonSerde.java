@@ -1,4 +1,4 @@
-package dev.floe.backfill.run;
+package dev.floe.broker;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,21 +9,31 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
-/** A backfill's state in its store and changelog, as JSON; unknown fields are ignored. */
-final class StateSerde implements Serde<BackfillState> {
+/**
+ * A service's own state as JSON, in a Kafka Streams store and its changelog: Floe's mapper (ISO
+ * times, wire names), ignoring fields it does not know, so that a newer instance's state reads in
+ * an older one. Not for events: those go through {@link EventCodec}'s envelope.
+ */
+public final class JsonSerde<T> implements Serde<T> {
   private static final ObjectMapper JSON =
       EventCodec.mapper()
           .copy()
           .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
+  private final Class<T> type;
+
+  public JsonSerde(Class<T> type) {
+    this.type = type;
+  }
+
   @Override
-  public Serializer<BackfillState> serializer() {
-    return (topic, state) -> {
-      if (state == null) {
+  public Serializer<T> serializer() {
+    return (topic, value) -> {
+      if (value == null) {
         return null;
       }
       try {
-        return JSON.writeValueAsBytes(state);
+        return JSON.writeValueAsBytes(value);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -31,13 +41,13 @@ final class StateSerde implements Serde<BackfillState> {
   }
 
   @Override
-  public Deserializer<BackfillState> deserializer() {
+  public Deserializer<T> deserializer() {
     return (topic, bytes) -> {
       if (bytes == null) {
         return null;
       }
       try {
-        return JSON.readValue(bytes, BackfillState.class);
+        return JSON.readValue(bytes, type);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
