@@ -9,6 +9,7 @@ import dev.floe.backfill.status.BackfillMetrics;
 import dev.floe.backfill.validate.ChunkValidation;
 import dev.floe.broker.CompactedTopicReader;
 import dev.floe.broker.KafkaClients;
+import dev.floe.broker.StreamsSettings;
 import dev.floe.broker.TopicBootstrap;
 import dev.floe.broker.TopicSpec;
 import dev.floe.catalog.CatalogHandle;
@@ -22,7 +23,6 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +34,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
@@ -181,32 +180,18 @@ public class BackfillRuntime {
   }
 
   private Properties streamsConfig() {
-    Properties props = new Properties();
-    props.putAll(kafka.connection(Map.of()));
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.backfill().groupId());
-    props.put(StreamsConfig.CLIENT_ID_CONFIG, "floe-backfill-" + instanceId);
-    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    Properties props =
+        StreamsSettings.exactlyOnce(
+            kafka,
+            config.backfill().groupId(),
+            "floe-backfill-" + instanceId,
+            config.backfill().stateDir());
     // Validation runs inside the transaction: a webhook may take its connect and answer timeouts,
     // and a record count plans a scan of the target. The transaction must outlast both.
     long webhookMs = config.backfill().webhookTimeout().toMillis();
     props.put(
         StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
         (int) Math.max(60_000, 2 * webhookMs + 40_000));
-    props.put(
-        StreamsConfig.STATE_DIR_CONFIG,
-        config
-            .backfill()
-            .stateDir()
-            .orElseGet(
-                () ->
-                    Path.of(System.getProperty("java.io.tmpdir"), "floe-backfill-" + instanceId)
-                        .toString()));
-    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-    props.put(
-        StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
-        "floe-backfill-" + instanceId);
-    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
     return props;
   }
 

@@ -2,6 +2,7 @@ package dev.floe.trigger.engine;
 
 import dev.floe.broker.CompactedTopicReader;
 import dev.floe.broker.KafkaClients;
+import dev.floe.broker.StreamsSettings;
 import dev.floe.broker.TopicBootstrap;
 import dev.floe.broker.TopicSpec;
 import dev.floe.catalog.CatalogHandle;
@@ -24,7 +25,6 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,7 +43,6 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -203,29 +202,11 @@ public class TriggerRuntime {
   }
 
   private Properties streamsConfig() {
-    Properties props = new Properties();
-    props.putAll(kafka.connection(Map.of()));
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.trigger().groupId());
-    props.put(StreamsConfig.CLIENT_ID_CONFIG, "floe-trigger-" + instanceId);
-    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-    props.put(
-        StreamsConfig.STATE_DIR_CONFIG,
-        config
-            .trigger()
-            .stateDir()
-            .orElseGet(
-                () ->
-                    Path.of(System.getProperty("java.io.tmpdir"), "floe-trigger-" + instanceId)
-                        .toString()));
-    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-    // Static membership: a restarted instance takes its tasks back without a rebalance; one that
-    // is gone for good hands them to the others after the session timeout.
-    props.put(
-        StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
-        "floe-trigger-" + instanceId);
-    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
-    return props;
+    return StreamsSettings.exactlyOnce(
+        kafka,
+        config.trigger().groupId(),
+        "floe-trigger-" + instanceId,
+        config.trigger().stateDir());
   }
 
   /**
