@@ -22,6 +22,9 @@ import org.apache.iceberg.catalog.Catalog;
  * <p>Each fixture is isolated: its own SQLite file, its own REST server, or on the shared
  * PostgreSQL database its own catalog name, since JdbcCatalog keys every row by catalog name.
  * Closing a fixture never deletes a table or a data file.
+ *
+ * <p>A JDBC catalog's warehouse can be on an {@link S3Store} instead of a local folder; see {@link
+ * #start(CatalogKind, Path, S3Store)}.
  */
 public final class CatalogFixture implements Closeable {
   public static final String POSTGRES_URL = "jdbc:postgresql://127.0.0.1:5432/test";
@@ -31,26 +34,55 @@ public final class CatalogFixture implements Closeable {
   private final String name;
   private final Map<String, String> properties;
   private final RestCatalogServer restServer;
+  private final S3Store s3Store;
   private Catalog catalog;
 
   private CatalogFixture(
-      CatalogKind kind, String name, Map<String, String> properties, RestCatalogServer server) {
+      CatalogKind kind,
+      String name,
+      Map<String, String> properties,
+      RestCatalogServer server,
+      S3Store s3Store) {
     this.kind = kind;
     this.name = name;
     this.properties = Map.copyOf(properties);
     this.restServer = server;
+    this.s3Store = s3Store;
   }
 
   /** Starts a catalog of {@code kind} whose files live under {@code home}. */
   public static CatalogFixture start(CatalogKind kind, Path home) {
+    return start(kind, home, null);
+  }
+
+  /**
+   * Starts a JDBC catalog of {@code kind} whose warehouse is on {@code store}, written and read
+   * through Iceberg's {@code S3FileIO}: {@code warehouse} is {@code s3://<bucket>/<home's
+   * name>/warehouse}, and {@link #properties()} and {@link #floeConfig()} carry the store's {@link
+   * S3Store#fileIoProperties()}. The catalog database still lives under {@code home}. Closing the
+   * fixture leaves the store running: the caller owns it.
+   *
+   * @param store the object store, or null for a warehouse folder under {@code home}
+   * @throws IllegalArgumentException for {@link CatalogKind#REST}, whose server keeps a local
+   *     warehouse
+   */
+  public static CatalogFixture start(CatalogKind kind, Path home, S3Store store) {
+    if (store != null && kind == CatalogKind.REST) {
+      throw new IllegalArgumentException(
+          "an S3 warehouse needs a JDBC catalog (SQLITE or POSTGRES): the REST catalog server"
+              + " keeps its warehouse on local disk");
+    }
     registerDrivers();
     try {
       Files.createDirectories(home);
     } catch (IOException e) {
       throw new IllegalStateException("cannot create " + home, e);
     }
-    String warehouse = home.resolve("warehouse").toAbsolutePath().toUri().toString();
     Map<String, String> props = new LinkedHashMap<>();
+    String warehouse =
+        store == null
+            ? home.resolve("warehouse").toAbsolutePath().toUri().toString()
+            : store.location(home.getFileName() + "/warehouse");
     switch (kind) {
       case SQLITE -> {
         props.put(CatalogUtil.ICEBERG_CATALOG_TYPE, CatalogUtil.ICEBERG_CATALOG_TYPE_JDBC);
@@ -61,7 +93,8 @@ public final class CatalogFixture implements Closeable {
         // readers proceed while one writes.
         props.put("jdbc.busy_timeout", "30000");
         props.put("jdbc.journal_mode", "WAL");
-        return new CatalogFixture(kind, "lake", props, null);
+        putFileIo(props, store);
+        return new CatalogFixture(kind, "lake", props, null, store);
       }
       case POSTGRES -> {
         checkPostgres();
@@ -70,16 +103,23 @@ public final class CatalogFixture implements Closeable {
         props.put("jdbc.user", POSTGRES_USER);
         props.put("warehouse", warehouse);
         props.put("jdbc.schema-version", "V1");
+        putFileIo(props, store);
         String name = "floe_" + UUID.randomUUID().toString().substring(0, 8);
-        return new CatalogFixture(kind, name, props, null);
+        return new CatalogFixture(kind, name, props, null, store);
       }
       case REST -> {
         RestCatalogServer server = RestCatalogServer.start(home);
         props.put(CatalogUtil.ICEBERG_CATALOG_TYPE, CatalogUtil.ICEBERG_CATALOG_TYPE_REST);
         props.put("uri", server.uri().toString());
-        return new CatalogFixture(kind, "lake", props, server);
+        return new CatalogFixture(kind, "lake", props, server, null);
       }
       default -> throw new IllegalArgumentException("unknown catalog kind " + kind);
+    }
+  }
+
+  private static void putFileIo(Map<String, String> props, S3Store store) {
+    if (store != null) {
+      props.putAll(store.fileIoProperties());
     }
   }
 
@@ -148,9 +188,22 @@ public final class CatalogFixture implements Closeable {
     return restServer;
   }
 
+  /** The object store of an S3 warehouse, owned by the caller; null for a local warehouse. */
+  public S3Store s3Store() {
+    return s3Store;
+  }
+
+  /** The warehouse location: a {@code file:} URI, or an {@code s3://} location on the store. */
+  public String warehouse() {
+    return properties.get("warehouse");
+  }
+
   @Override
   public String toString() {
-    return kind.name().toLowerCase(Locale.ROOT) + " catalog " + name;
+    return kind.name().toLowerCase(Locale.ROOT)
+        + " catalog "
+        + name
+        + (s3Store == null ? "" : " on " + s3Store);
   }
 
   @Override

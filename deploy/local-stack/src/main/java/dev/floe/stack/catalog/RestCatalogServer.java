@@ -1,14 +1,12 @@
 package dev.floe.stack.catalog;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,7 +57,7 @@ public final class RestCatalogServer implements AutoCloseable {
                       Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                       "-Xmx256m",
                       "-cp",
-                      serverClasspath(),
+                      ServerClasspath.read(CLASSPATH_RESOURCE, "deploy/iceberg-rest-server"),
                       MAIN_CLASS))
               .redirectErrorStream(true)
               .redirectOutput(
@@ -132,17 +130,6 @@ public final class RestCatalogServer implements AutoCloseable {
     stop();
     throw new IllegalStateException(
         "the REST catalog server did not answer within " + timeout + "; see " + home);
-  }
-
-  private static String serverClasspath() throws IOException {
-    try (InputStream in =
-        RestCatalogServer.class.getClassLoader().getResourceAsStream(CLASSPATH_RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException(
-            CLASSPATH_RESOURCE + " is missing: build deploy/iceberg-rest-server first");
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-    }
   }
 
   static int freePort() {

@@ -1,0 +1,29 @@
+package dev.floe.stack.catalog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** Separate-process servers find their jars, or say which module to build. */
+class ServerClasspathTest {
+
+  @Test
+  void s3ProxyClasspathNamesAnExistingJar() {
+    String classpath =
+        ServerClasspath.read("floe/s3proxy-server.classpath", "deploy/s3proxy-server");
+
+    assertThat(classpath).contains("s3proxy").endsWith("-jar-with-dependencies.jar");
+    assertThat(Files.isRegularFile(Path.of(classpath))).isTrue();
+  }
+
+  @Test
+  void aMissingClasspathResourceNamesTheModuleToBuild() {
+    assertThatThrownBy(() -> ServerClasspath.read("floe/no-such-server.classpath", "deploy/nope"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("floe/no-such-server.classpath is missing")
+        .hasMessageContaining("mvn -pl deploy/nope install");
+  }
+}
