@@ -2,6 +2,8 @@ package dev.floe.broker;
 
 import dev.floe.contracts.topic.DeadLetterHeaders;
 import dev.floe.contracts.topic.Topics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -12,6 +14,11 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 /**
  * Dead-letter records: the original key and value, untouched, so that nothing is lost and the
  * record can be replayed once its cause is fixed, with headers that say why and where from.
+ *
+ * <p>Every dead-letter record made here is counted as {@code floe_dlq_records_total{reason}} in
+ * Micrometer's global registry, to which Quarkus adds each service's Prometheus registry: one
+ * metric, with the same tags, for the dead-letter topics of all services, whatever path (a plain
+ * consumer or a Kafka Streams processor) sends the record.
  */
 public final class DeadLetters {
   private DeadLetters() {}
@@ -36,6 +43,11 @@ public final class DeadLetters {
    */
   public static Headers headers(
       String service, String reason, String cause, String topic, Integer partition, Long offset) {
+    Counter.builder("floe.dlq.records")
+        .description("Records sent to the service's dead-letter topic, by reason")
+        .tag("reason", reason)
+        .register(Metrics.globalRegistry)
+        .increment();
     Headers headers = new RecordHeaders();
     headers.add(header(DeadLetterHeaders.REASON, reason));
     headers.add(header(DeadLetterHeaders.CAUSE, String.valueOf(cause)));

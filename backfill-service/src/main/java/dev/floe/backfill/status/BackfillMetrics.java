@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
@@ -33,6 +34,7 @@ public final class BackfillMetrics {
   private final MultiGauge backfills;
   private final MultiGauge chunks;
   private final MultiGauge progress;
+  private final MultiGauge lastProgress;
   private final Counter validationFailures;
   private final Counter runsRequested;
   private final Counter planned;
@@ -50,6 +52,13 @@ public final class BackfillMetrics {
     this.progress =
         MultiGauge.builder(P + "progress.ratio")
             .description("Share of an open backfill's chunks that have ended, 0 to 1")
+            .register(registry);
+    this.lastProgress =
+        MultiGauge.builder(P + "last.progress.timestamp")
+            .description(
+                "When a running backfill last started or ended a chunk, in Unix seconds; a stuck"
+                    + " backfill stops moving it")
+            .baseUnit("seconds")
             .register(registry);
     this.validationFailures =
         Counter.builder(P + "validation.failures")
@@ -98,12 +107,20 @@ public final class BackfillMetrics {
       byChunk.put(s, 0);
     }
     List<MultiGauge.Row<?>> open = new ArrayList<>();
+    List<MultiGauge.Row<?>> moving = new ArrayList<>();
     for (BackfillState b : states) {
       byStatus.merge(b.status, 1, Integer::sum);
       b.chunks.forEach(c -> byChunk.merge(c.state, 1, Integer::sum));
       if (!b.status.ended() && !b.chunks.isEmpty()) {
         double ended = b.chunks.stream().filter(BackfillState.Chunk::ended).count();
         open.add(MultiGauge.Row.of(Tags.of("backfill", b.backfillId), ended / b.chunks.size()));
+      }
+      if (b.status == BackfillStatus.RUNNING) {
+        Instant last = lastProgress(b);
+        if (last != null) {
+          moving.add(
+              MultiGauge.Row.of(Tags.of("backfill", b.backfillId), last.toEpochMilli() / 1000.0));
+        }
       }
     }
     List<MultiGauge.Row<?>> statusRows = new ArrayList<>();
@@ -114,5 +131,18 @@ public final class BackfillMetrics {
     backfills.register(statusRows, true);
     chunks.register(chunkRows, true);
     progress.register(open, true);
+    lastProgress.register(moving, true);
+  }
+
+  private static Instant lastProgress(BackfillState b) {
+    Instant last = b.startedAt;
+    for (BackfillState.Chunk c : b.chunks) {
+      for (Instant at : new Instant[] {c.startedAt, c.finishedAt}) {
+        if (at != null && (last == null || at.isAfter(last))) {
+          last = at;
+        }
+      }
+    }
+    return last;
   }
 }

@@ -288,7 +288,6 @@ public final class CaptureEngine {
 
   private ProducerRecord<String, byte[]> deadLetter(
       ConsumerRecord<String, byte[]> record, String reason, String cause) {
-    metrics.deadLettered(reason);
     LOG.warnf(
         "dead-lettered %s-%d@%d (%s): %s",
         record.topic(), record.partition(), record.offset(), reason, cause);

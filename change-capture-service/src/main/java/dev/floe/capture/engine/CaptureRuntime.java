@@ -114,13 +114,13 @@ public class CaptureRuntime {
                 if (payload == null || payload instanceof CaptureDefined) {
                   registry.apply(key, (CaptureDefined) payload);
                 } else {
-                  metrics.deadLettered("invalid-definition");
+                  metrics.invalidDefinition();
                 }
               }
 
               @Override
               public void invalid(ConsumerRecord<String, byte[]> record, EventDecodingException e) {
-                metrics.deadLettered("invalid-definition");
+                metrics.invalidDefinition();
               }
             },
             "floe-capture-definitions");
@@ -187,7 +187,7 @@ public class CaptureRuntime {
 
   /** Expires ICDC states and releases expired pins of the captures this instance owns. */
   void maintain() {
-    Map<String, Integer> pinned = new HashMap<>();
+    Map<String, CaptureMetrics.Pins> pinned = new HashMap<>();
     for (CaptureDefined capture : registry.all()) {
       if (!owns(capture)) {
         continue;
@@ -203,7 +203,12 @@ public class CaptureRuntime {
         }
         Table source = cat.loadTable(sourceId(capture));
         SourcePins.releaseExpired(source, capture.captureId(), System.currentTimeMillis());
-        pinned.put(capture.captureId(), SourcePins.pinned(source, capture.captureId()).size());
+        pinned.put(
+            capture.captureId(),
+            new CaptureMetrics.Pins(
+                Topics.tableKey(capture.table()),
+                SourcePins.pinned(source, capture.captureId()).size(),
+                SourcePins.earliestExpiry(source, capture.captureId()).orElse(null)));
       } catch (RuntimeException e) {
         LOG.warnf(
             "maintenance of capture %s failed, retrying later: %s",

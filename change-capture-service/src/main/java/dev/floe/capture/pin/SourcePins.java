@@ -1,12 +1,15 @@
 package dev.floe.capture.pin;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.LongPredicate;
 import org.apache.iceberg.ManageSnapshots;
+import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotRef;
 import org.apache.iceberg.Table;
 
@@ -82,6 +85,26 @@ public final class SourcePins {
           Long maxAge = ref == null ? null : ref.maxRefAgeMs();
           return maxAge != null && nowMillis - source.snapshot(id).timestampMillis() > maxAge;
         });
+  }
+
+  /**
+   * When the first of the capture's pins expires: its snapshot's commit time plus the pin's max ref
+   * age. Empty without pins, or when no pin has an age limit.
+   */
+  public static Optional<Instant> earliestExpiry(Table source, String captureId) {
+    long earliest = Long.MAX_VALUE;
+    for (Map.Entry<String, SnapshotRef> e : source.refs().entrySet()) {
+      SnapshotRef ref = e.getValue();
+      Snapshot snapshot = source.snapshot(ref.snapshotId());
+      if (e.getKey().startsWith(PREFIX + captureId + "-")
+          && ref.maxRefAgeMs() != null
+          && snapshot != null) {
+        earliest = Math.min(earliest, snapshot.timestampMillis() + ref.maxRefAgeMs());
+      }
+    }
+    return earliest == Long.MAX_VALUE
+        ? Optional.empty()
+        : Optional.of(Instant.ofEpochMilli(earliest));
   }
 
   /** The snapshots the capture pins now. */

@@ -2,7 +2,9 @@ package dev.floe.capture.status;
 
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.model.FieldRange;
+import dev.floe.contracts.topic.Topics;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -10,12 +12,15 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The capture service's metrics, all named {@code floe_capture_…}. Thread-safe. */
 public final class CaptureMetrics {
   private final MeterRegistry registry;
   private final Timer latency;
   private final MultiGauge pinned;
+  private final MultiGauge pinExpiry;
+  private final Map<String, Freshness> freshness = new ConcurrentHashMap<>();
 
   public CaptureMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -30,11 +35,23 @@ public final class CaptureMetrics {
         MultiGauge.builder("floe.capture.pinned.snapshots")
             .description("Source snapshots pinned by a capture")
             .register(registry);
+    this.pinExpiry =
+        MultiGauge.builder("floe.capture.pin.expiry.timestamp")
+            .description("When the first of a capture's source pins expires, in Unix seconds")
+            .baseUnit("seconds")
+            .register(registry);
+  }
+
+  /** The newest source commit a capture has captured, and when; read by the freshness gauges. */
+  private static final class Freshness {
+    volatile double committedAt = Double.NaN;
+    volatile double capturedAt = Double.NaN;
   }
 
   public void captured(ChangeCaptured event, Instant now) {
     latency.record(Duration.between(event.committedAt(), now).abs());
     String capture = event.captureId();
+    fresh(capture, Topics.tableKey(event.table()), event.committedAt(), now);
     Counter.builder("floe.capture.changes")
         .description("Change sets published, by capture and kind")
         .tags("capture", capture, "kind", event.kind().wireName())
@@ -69,6 +86,31 @@ public final class CaptureMetrics {
     }
   }
 
+  private void fresh(String capture, String table, Instant committedAt, Instant now) {
+    Freshness f =
+        freshness.computeIfAbsent(
+            capture,
+            c -> {
+              Freshness created = new Freshness();
+              Gauge.builder("floe.capture.last.commit.timestamp", created, x -> x.committedAt)
+                  .description("Commit time of the newest source snapshot captured, Unix seconds")
+                  .baseUnit("seconds")
+                  .tags(tags(capture, table))
+                  .register(registry);
+              Gauge.builder("floe.capture.last.capture.timestamp", created, x -> x.capturedAt)
+                  .description("When the capture last published a change set, Unix seconds")
+                  .baseUnit("seconds")
+                  .tags(tags(capture, table))
+                  .register(registry);
+              return created;
+            });
+    double committed = committedAt.toEpochMilli() / 1000.0;
+    if (Double.isNaN(f.committedAt) || committed > f.committedAt) {
+      f.committedAt = committed;
+    }
+    f.capturedAt = now.toEpochMilli() / 1000.0;
+  }
+
   public void skipped(String reason) {
     Counter.builder("floe.capture.skipped")
         .description("Snapshots not captured, by reason")
@@ -77,10 +119,13 @@ public final class CaptureMetrics {
         .increment();
   }
 
-  public void deadLettered(String reason) {
-    Counter.builder("floe.capture.dlq")
-        .description("Records sent to the dead-letter topic, by reason")
-        .tag("reason", reason)
+  /**
+   * A record of the captures topic that is not a capture definition; it is skipped. (Records of the
+   * snapshots topic that cannot be captured go to the dead-letter topic and are counted there.)
+   */
+  public void invalidDefinition() {
+    Counter.builder("floe.capture.invalid.definitions")
+        .description("Records of the captures topic that are not capture definitions, skipped")
         .register(registry)
         .increment();
   }
@@ -99,12 +144,41 @@ public final class CaptureMetrics {
         .increment();
   }
 
-  public void pinned(Map<String, Integer> byCapture) {
+  /**
+   * The source pins of the captures this instance owns, set after each maintenance pass.
+   *
+   * @param byCapture every owned capture, with or without pins
+   */
+  public void pinned(Map<String, Pins> byCapture) {
     pinned.register(
         byCapture.entrySet().stream()
-            .map(e -> MultiGauge.Row.of(Tags.of("capture", e.getKey()), e.getValue()))
+            .map(
+                e ->
+                    MultiGauge.Row.of(tags(e.getKey(), e.getValue().table()), e.getValue().count()))
             .toList(),
         true);
+    pinExpiry.register(
+        byCapture.entrySet().stream()
+            .filter(e -> e.getValue().earliestExpiry() != null)
+            .map(
+                e ->
+                    MultiGauge.Row.of(
+                        tags(e.getKey(), e.getValue().table()),
+                        e.getValue().earliestExpiry().toEpochMilli() / 1000.0))
+            .toList(),
+        true);
+  }
+
+  /**
+   * A capture's pins on its source table.
+   *
+   * @param table the source table's key, {@code <catalog>:<namespace>.<table>}
+   * @param earliestExpiry when the first of its pins expires; null without pins
+   */
+  public record Pins(String table, int count, Instant earliestExpiry) {}
+
+  private static Tags tags(String capture, String table) {
+    return Tags.of("capture", capture, "table", table);
   }
 
   public void expired(String capture, int states) {

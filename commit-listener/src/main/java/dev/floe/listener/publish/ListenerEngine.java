@@ -360,6 +360,7 @@ public final class ListenerEngine implements AutoCloseable {
         metrics.catalogError(key);
         schedule.polled(key, c.started(), now, false, true);
         statuses.failed(key, now, schedule.interval(key), result.error());
+        metrics.polledTable(key, this::staleness);
         LOG.debugf("poll of %s failed: %s", key, result.error());
         ListenerCheckpoint cp = result.checkpoint();
         if (cp != null && !result.error().equals(cp.lastError())) {
@@ -371,6 +372,7 @@ public final class ListenerEngine implements AutoCloseable {
       metrics.polled(result.events().isEmpty() ? "idle" : "changed", c.took());
       schedule.polled(key, c.started(), now, !result.events().isEmpty(), false);
       statuses.succeeded(key, now, schedule.interval(key));
+      metrics.polledTable(key, this::staleness);
       if (result.hasWork()) {
         work.add(result);
         partitions.add(c.partition());
@@ -379,6 +381,10 @@ public final class ListenerEngine implements AutoCloseable {
     if (!work.isEmpty()) {
       publish(work, partitions);
     }
+  }
+
+  private double staleness(String table) {
+    return statuses.lag(table, clock.instant()).toMillis() / 1000.0;
   }
 
   private static PollResult withError(PollResult failed, ListenerCheckpoint cp, Instant now) {

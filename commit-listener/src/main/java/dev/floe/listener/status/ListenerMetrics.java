@@ -3,17 +3,25 @@ package dev.floe.listener.status;
 import dev.floe.contracts.event.EventType;
 import dev.floe.contracts.event.SnapshotCommitted;
 import dev.floe.contracts.event.TableEvent;
+import dev.floe.contracts.topic.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /** The listener's metrics, all named {@code floe_listener_…}. Thread-safe. */
 public final class ListenerMetrics {
   private final MeterRegistry registry;
   private final Timer detectionLatency;
+  private final Map<String, AtomicLong> lastCommits = new ConcurrentHashMap<>();
+  private final Set<String> stalenessTracked = ConcurrentHashMap.newKeySet();
 
   public ListenerMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -34,6 +42,42 @@ public final class ListenerMetrics {
         .increment();
     if (event instanceof SnapshotCommitted committed) {
       detectionLatency.record(Duration.ofMillis(committed.detectionLatencyMs()));
+      lastCommit(Topics.tableKey(committed.table()))
+          .accumulateAndGet(committed.committedAt().toEpochMilli(), Math::max);
+    }
+  }
+
+  /** Epoch millis of the newest commit published per table; Long.MIN_VALUE before the first. */
+  private AtomicLong lastCommit(String table) {
+    return lastCommits.computeIfAbsent(
+        table,
+        t -> {
+          AtomicLong at = new AtomicLong(Long.MIN_VALUE);
+          Gauge.builder(
+                  "floe.listener.last.commit.timestamp",
+                  at,
+                  a -> a.get() == Long.MIN_VALUE ? Double.NaN : a.get() / 1000.0)
+              .description("Commit time of the newest snapshot published, by table, Unix seconds")
+              .baseUnit("seconds")
+              .tag("table", t)
+              .register(registry);
+          return at;
+        });
+  }
+
+  /**
+   * Tracks how long ago a polled table was last confirmed fully published; {@code staleness} gives
+   * the seconds. Registered once per table.
+   */
+  public void polledTable(String table, ToDoubleFunction<String> staleness) {
+    if (stalenessTracked.add(table)) {
+      Gauge.builder("floe.listener.staleness", table, staleness)
+          .description("Time since a poll last confirmed the table fully published, by table")
+          .baseUnit("seconds")
+          .tag("table", table)
+          .strongReference(true)
+          .register(registry);
+      catalogErrors(table); // from zero, so that a healthy table reads 0 rather than no data
     }
   }
 
@@ -46,11 +90,14 @@ public final class ListenerMetrics {
   }
 
   public void catalogError(String table) {
-    Counter.builder("floe.listener.catalog.errors")
+    catalogErrors(table).increment();
+  }
+
+  private Counter catalogErrors(String table) {
+    return Counter.builder("floe.listener.catalog.errors")
         .description("Failed table polls, by table")
         .tag("table", table)
-        .register(registry)
-        .increment();
+        .register(registry);
   }
 
   public void hint(String outcome) {

@@ -13,7 +13,10 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The trigger-service's metrics, named {@code floe_trigger_…}. */
 public final class TriggerMetrics {
@@ -21,6 +24,10 @@ public final class TriggerMetrics {
   private final Timer launchLatency;
   private final MultiGauge pending;
   private final MultiGauge lag;
+  private final Set<String> triggersSeen = ConcurrentHashMap.newKeySet();
+
+  private static final List<String> EVENTS =
+      List.of("requested", "started", "succeeded", "failed", "cancelled");
 
   public TriggerMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -56,11 +63,11 @@ public final class TriggerMetrics {
                     : payload instanceof RunFailed
                         ? "failed"
                         : payload instanceof RunCancelled ? "cancelled" : "other";
-    Counter.builder("floe.trigger.runs")
-        .description("Run events, by trigger and kind")
-        .tags("trigger", run.triggerId(), "event", event)
-        .register(registry)
-        .increment();
+    if (triggersSeen.add(run.triggerId())) {
+      // Every kind starts at zero, so that a trigger's failures read 0 rather than no data.
+      EVENTS.forEach(kind -> runs(run.triggerId(), kind));
+    }
+    runs(run.triggerId(), event).increment();
     if (payload instanceof RunSucceeded done) {
       Timer.builder("floe.trigger.run.duration")
           .description("Duration of successful runs, as their jobs report it")
@@ -68,6 +75,13 @@ public final class TriggerMetrics {
           .register(registry)
           .record(Duration.ofMillis(done.durationMs()));
     }
+  }
+
+  private Counter runs(String triggerId, String event) {
+    return Counter.builder("floe.trigger.runs")
+        .description("Run events, by trigger and kind")
+        .tags("trigger", triggerId, "event", event)
+        .register(registry);
   }
 
   public void launched(Duration sinceRequest) {
