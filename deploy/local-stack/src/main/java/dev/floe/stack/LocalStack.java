@@ -2,9 +2,12 @@ package dev.floe.stack;
 
 import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;
+import dev.floe.stack.catalog.S3Store;
 import dev.floe.stack.demo.DemoWriter;
 import dev.floe.stack.kafka.KafkaProcess;
+import dev.floe.stack.prometheus.PrometheusProcess;
 import dev.floe.stack.writer.TableWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.iceberg.CatalogUtil;
@@ -36,7 +40,15 @@ public final class LocalStack implements AutoCloseable {
   public static final List<String> SERVICES =
       List.of("commit-listener", "change-capture-service", "trigger-service", "backfill-service");
 
-  /** Where and how to run. */
+  /**
+   * Where and how to run.
+   *
+   * @param prometheusPort where Prometheus listens; 0 starts none
+   * @param scrapeInterval how often Prometheus scrapes and evaluates its rules
+   * @param serviceConfig settings of single services, over the stack's own
+   * @param s3 true to keep the warehouse on an S3-compatible server (s3proxy) started with the
+   *     stack, which the services reach through Iceberg's S3FileIO
+   */
   public record Options(
       Path repo,
       Path home,
@@ -44,11 +56,97 @@ public final class LocalStack implements AutoCloseable {
       int controllerPort,
       int firstHttpPort,
       Duration demoInterval,
-      boolean demo) {
+      boolean demo,
+      int prometheusPort,
+      Duration scrapeInterval,
+      Map<String, Map<String, String>> serviceConfig,
+      boolean s3) {
 
+    /** A stack without Prometheus. */
+    public Options(
+        Path repo,
+        Path home,
+        int kafkaPort,
+        int controllerPort,
+        int firstHttpPort,
+        Duration demoInterval,
+        boolean demo) {
+      this(
+          repo,
+          home,
+          kafkaPort,
+          controllerPort,
+          firstHttpPort,
+          demoInterval,
+          demo,
+          0,
+          Duration.ofSeconds(5),
+          Map.of(),
+          false);
+    }
+
+    /** The command's defaults: Prometheus on 9090 when it is installed. */
     public static Options defaults(Path repo) {
       return new Options(
-          repo, repo.resolve(".floe-local"), 9092, 9093, 8081, Duration.ofSeconds(5), true);
+              repo, repo.resolve(".floe-local"), 9092, 9093, 8081, Duration.ofSeconds(5), true)
+          .withPrometheus(PrometheusProcess.binary().isPresent() ? 9090 : 0, Duration.ofSeconds(5));
+    }
+
+    /** With Prometheus on {@code port} (0 for none), scraping every {@code interval}. */
+    public Options withPrometheus(int port, Duration interval) {
+      return new Options(
+          repo,
+          home,
+          kafkaPort,
+          controllerPort,
+          firstHttpPort,
+          demoInterval,
+          demo,
+          port,
+          interval,
+          serviceConfig,
+          s3);
+    }
+
+    /** With {@code settings} for {@code service}, over the stack's own. */
+    public Options withServiceConfig(String service, Map<String, String> settings) {
+      Map<String, Map<String, String>> all = new LinkedHashMap<>(serviceConfig);
+      all.merge(
+          service,
+          Map.copyOf(settings),
+          (a, b) -> {
+            Map<String, String> merged = new LinkedHashMap<>(a);
+            merged.putAll(b);
+            return Map.copyOf(merged);
+          });
+      return new Options(
+          repo,
+          home,
+          kafkaPort,
+          controllerPort,
+          firstHttpPort,
+          demoInterval,
+          demo,
+          prometheusPort,
+          scrapeInterval,
+          Map.copyOf(all),
+          s3);
+    }
+
+    /** With the warehouse on an S3-compatible server started with the stack. */
+    public Options withS3() {
+      return new Options(
+          repo,
+          home,
+          kafkaPort,
+          controllerPort,
+          firstHttpPort,
+          demoInterval,
+          demo,
+          prometheusPort,
+          scrapeInterval,
+          serviceConfig,
+          true);
     }
   }
 
@@ -57,6 +155,7 @@ public final class LocalStack implements AutoCloseable {
   private final List<ServiceProcess> services = new ArrayList<>();
   private final Map<String, Map<String, String>> configs = new LinkedHashMap<>();
   private KafkaProcess kafka;
+  private PrometheusProcess prometheus;
   private CatalogFixture catalog;
   private DemoWriter demo;
   private boolean pushHints;
@@ -82,7 +181,12 @@ public final class LocalStack implements AutoCloseable {
     kafka =
         KafkaProcess.start(home.resolve("kafka"), options.kafkaPort(), options.controllerPort());
     started.add(kafka);
-    catalog = CatalogFixture.start(CatalogKind.SQLITE, home.resolve("catalog"));
+    S3Store s3 = null;
+    if (options.s3()) {
+      s3 = S3Store.start(home.resolve("s3"));
+      started.add(s3);
+    }
+    catalog = CatalogFixture.start(CatalogKind.SQLITE, home.resolve("catalog"), s3);
     started.add(catalog);
     Map<String, String> shared = new LinkedHashMap<>();
     shared.put("kafka.bootstrap.servers", kafka.bootstrapServers());
@@ -98,6 +202,7 @@ public final class LocalStack implements AutoCloseable {
       if (service.equals("backfill-service")) {
         config.put("floe.backfill.state-dir", home.resolve("backfill-state").toString());
       }
+      config.putAll(options.serviceConfig().getOrDefault(service, Map.of()));
       configs.put(service, config);
       Path app = options.repo().resolve(service).resolve("target").resolve("quarkus-app");
       ServiceProcess process =
@@ -107,6 +212,18 @@ public final class LocalStack implements AutoCloseable {
     }
     for (ServiceProcess service : services) {
       service.awaitReady(Duration.ofMinutes(2));
+    }
+    if (options.prometheusPort() > 0) {
+      Map<String, URI> targets = new LinkedHashMap<>();
+      services.forEach(s -> targets.put(s.name(), s.url()));
+      prometheus =
+          PrometheusProcess.start(
+              home.resolve("prometheus"),
+              options.prometheusPort(),
+              targets,
+              options.repo().resolve("deploy").resolve("prometheus").resolve("rules"),
+              options.scrapeInterval());
+      started.add(prometheus);
     }
     if (options.demo()) {
       demo = new DemoWriter(new TableWriter(demoCatalog()), options.demoInterval());
@@ -141,6 +258,11 @@ public final class LocalStack implements AutoCloseable {
 
   public CatalogFixture catalog() {
     return catalog;
+  }
+
+  /** Prometheus, when the stack started it. */
+  public Optional<PrometheusProcess> prometheus() {
+    return Optional.ofNullable(prometheus);
   }
 
   public List<ServiceProcess> services() {
@@ -204,6 +326,16 @@ public final class LocalStack implements AutoCloseable {
               options.demoInterval().toSeconds(),
               pushHints ? ", with push hints to commit-listener" : ""));
     }
+    if (prometheus != null) {
+      out.append(
+          String.format(
+              "  %-24s %s (Floe's alert rules loaded; dashboards: deploy/grafana)%n",
+              "Prometheus", prometheus.url()));
+    } else {
+      out.append(
+          String.format(
+              "  %-24s not installed; 'apt-get install -y prometheus' adds it%n", "Prometheus"));
+    }
     out.append(String.format("  %-24s %s%n", "Logs", options.home().resolve("logs")));
     out.append("\nPress Ctrl-C to stop.\n");
     return out.toString();
@@ -250,10 +382,15 @@ public final class LocalStack implements AutoCloseable {
     int httpPort = defaults.firstHttpPort();
     Duration demoInterval = defaults.demoInterval();
     boolean demo = defaults.demo();
+    int prometheusPort = defaults.prometheusPort();
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("--no-demo")) {
         demo = false;
+        continue;
+      }
+      if (flag.equals("--no-prometheus")) {
+        prometheusPort = 0;
         continue;
       }
       if (i + 1 == args.length) {
@@ -265,17 +402,19 @@ public final class LocalStack implements AutoCloseable {
         case "--kafka-port" -> kafkaPort = Integer.parseInt(value);
         case "--http-port" -> httpPort = Integer.parseInt(value);
         case "--demo-interval" -> demoInterval = Duration.ofSeconds(Long.parseLong(value));
+        case "--prometheus-port" -> prometheusPort = Integer.parseInt(value);
         default -> usage();
       }
     }
     return new Options(
-        defaults.repo(), home, kafkaPort, kafkaPort + 1, httpPort, demoInterval, demo);
+            defaults.repo(), home, kafkaPort, kafkaPort + 1, httpPort, demoInterval, demo)
+        .withPrometheus(prometheusPort, defaults.scrapeInterval());
   }
 
   private static void usage() {
     System.err.println(
         "usage: floe-local [--home DIR] [--kafka-port 9092] [--http-port 8081]"
-            + " [--demo-interval SECONDS] [--no-demo]");
+            + " [--demo-interval SECONDS] [--no-demo] [--prometheus-port 9090] [--no-prometheus]");
     System.exit(2);
   }
 }

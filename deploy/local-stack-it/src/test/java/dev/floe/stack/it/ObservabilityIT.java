@@ -1,0 +1,445 @@
+package dev.floe.stack.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.floe.contracts.topic.Topics;
+import dev.floe.stack.LocalStack;
+import dev.floe.stack.prometheus.PrometheusProcess;
+import dev.floe.stack.test.FloeStack;
+import dev.floe.stack.writer.Orders;
+import dev.floe.stack.writer.TableWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Floe observed as an operator sees it, on one local stack whose warehouse lives on an
+ * S3-compatible server (s3proxy) and which a real Prometheus scrapes with Floe's own alert rules:
+ *
+ * <ul>
+ *   <li>a commit on the S3 warehouse is captured into an ICDC state and run by a trigger, the
+ *       services reading and writing through Iceberg's S3FileIO by configuration alone;
+ *   <li>every PromQL expression of every Grafana dashboard panel and every alert rule returns data
+ *       from the running services, so no panel or rule names a metric that does not exist;
+ *   <li>the Prometheus configuration and rules pass promtool's checks and unit tests.
+ * </ul>
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ObservabilityIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final OffsetDateTime OCT_1 =
+      OffsetDateTime.of(2026, 10, 1, 0, 0, 0, 0, ZoneOffset.UTC);
+  private static final Pattern LABEL_VALUES =
+      Pattern.compile("label_values\\(\\s*([a-zA-Z_:][a-zA-Z0-9_:]*)");
+
+  private final Path repo =
+      Path.of(System.getProperty("floe.repo", "../..")).toAbsolutePath().normalize();
+  private final String name = "obs_" + UUID.randomUUID().toString().substring(0, 6);
+  private final String id = name.replace('_', '-');
+  private final Map<String, List<Long>> rowsByRun = new ConcurrentHashMap<>();
+  private final Set<String> held = ConcurrentHashMap.newKeySet();
+  private final List<Long> written = new ArrayList<>();
+  private final Set<TableIdentifier> icdcTables = ConcurrentHashMap.newKeySet();
+
+  private LocalStack stack;
+  private PrometheusProcess prometheus;
+  private HttpServer receiver;
+  private Catalog catalog;
+  private Table source;
+
+  @BeforeAll
+  void start() throws Exception {
+    stack =
+        LocalStack.start(
+            new LocalStack.Options(
+                    repo,
+                    FloeStack.workDir("observability"),
+                    Ports.freePort(),
+                    Ports.freePort(),
+                    Ports.freeRun(LocalStack.SERVICES.size()),
+                    Duration.ofSeconds(5),
+                    false)
+                .withS3()
+                .withPrometheus(Ports.freePort(), Duration.ofSeconds(1))
+                // Pins and their expiry are measured by the capture's maintenance pass.
+                .withServiceConfig(
+                    "change-capture-service", Map.of("floe.capture.maintenance-interval", "PT2S")));
+    prometheus = stack.prometheus().orElseThrow();
+    catalog = stack.catalog().catalog();
+    URI trigger = stack.service("trigger-service").url();
+
+    // The job: reads each run's ICDC state and reports success; runs of the held trigger (the
+    // backfill's chunks) are accepted and never reported, so that their backfill stays running.
+    receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext(
+        "/job",
+        exchange -> {
+          JsonNode run = JSON.readTree(exchange.getRequestBody().readAllBytes());
+          exchange.sendResponseHeaders(202, -1);
+          exchange.close();
+          String runId = run.get("runId").asText();
+          List<Long> rows = new ArrayList<>();
+          run.get("inputs").forEach(input -> rows.addAll(read(input.get("icdc"))));
+          rowsByRun.put(runId, rows);
+          post(
+              trigger.resolve("/runs/" + runId + "/status"),
+              "{\"status\": \"succeeded\", \"durationMs\": 40}");
+        });
+    receiver.createContext(
+        "/hold",
+        exchange -> {
+          held.add(JSON.readTree(exchange.getRequestBody().readAllBytes()).get("runId").asText());
+          exchange.sendResponseHeaders(202, -1);
+          exchange.close();
+        });
+    receiver.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(2));
+    receiver.start();
+
+    TableWriter writer = new TableWriter(catalog);
+    source = writer.createOrLoad(TableIdentifier.of("demo", name), Orders.SCHEMA, Orders.BY_DAY);
+    source.updateProperties().set(TableProperties.COMMIT_NUM_RETRIES, "20").commit();
+    URI capture = stack.service("change-capture-service").url();
+    assertThat(
+            post(
+                capture.resolve("/captures"),
+                "{\"id\": \"cap-%s\", \"table\": \"demo.%s\", \"trackedFields\": [\"order_ts\"]}"
+                    .formatted(id, name)))
+        .isEqualTo(201);
+    String webhook = "http://127.0.0.1:" + receiver.getAddress().getPort();
+    assertThat(
+            post(
+                trigger.resolve("/triggers"),
+                ("{\"id\": \"job-%s\", \"inputs\": [{\"capture\": \"cap-%s\"}],"
+                        + " \"quietPeriod\": \"PT1S\", \"launcher\": {\"type\": \"webhook\","
+                        + " \"url\": \"%s/job\"}}")
+                    .formatted(id, id, webhook)))
+        .isEqualTo(201);
+    assertThat(
+            post(
+                trigger.resolve("/triggers"),
+                ("{\"id\": \"backfill-%s\", \"inputs\": [{\"table\": \"demo.%s\"}],"
+                        + " \"launcher\": {\"type\": \"webhook\", \"url\": \"%s/hold\"}}")
+                    .formatted(id, name, webhook)))
+        .isEqualTo(201);
+    assertThat(
+            post(
+                stack.service("commit-listener").url().resolve("/watches"),
+                "{\"table\": \"demo." + name + "\"}"))
+        .isIn(200, 201);
+
+    // Three commits of two days each, on the S3 warehouse.
+    long order = 1;
+    for (int commit = 0; commit < 3; commit++) {
+      List<Record> rows = new ArrayList<>();
+      for (int day = commit * 2; day < commit * 2 + 2; day++) {
+        rows.add(
+            Orders.order(
+                source, order, "eu-west", "NEW", BigDecimal.TEN, OCT_1.plusDays(day).plusHours(3)));
+        written.add(order++);
+      }
+      writer.append(source, rows);
+    }
+  }
+
+  @AfterAll
+  void stop() {
+    if (receiver != null) {
+      receiver.stop(0);
+    }
+    if (stack != null) {
+      stack.close();
+    }
+  }
+
+  @Test
+  @Timeout(180)
+  void aCommitOnTheS3WarehouseIsCapturedAndRun() {
+    assertThat(source.location()).startsWith("s3://");
+    assertThat(source.currentSnapshot().addedDataFiles(source.io()))
+        .allSatisfy(file -> assertThat(file.location()).startsWith("s3://"));
+
+    await()
+        .atMost(Duration.ofSeconds(150))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> rowsByRun.values().stream().mapToInt(List::size).sum() >= written.size());
+    List<Long> read = rowsByRun.values().stream().flatMap(List::stream).sorted().toList();
+    assertThat(read).as("every committed row, read once from S3 ICDC states").isEqualTo(written);
+
+    assertThat(icdcTables).isNotEmpty();
+    for (TableIdentifier icdc : icdcTables) {
+      assertThat(catalog.loadTable(icdc).location()).as("ICDC table %s", icdc).startsWith("s3://");
+    }
+  }
+
+  @Test
+  @Timeout(240)
+  void everyDashboardPanelAndAlertRuleReturnsDataFromTheRunningServices() throws Exception {
+    // What Prometheus would not see otherwise: dead letters, and a backfill in flight.
+    poison();
+    startHeldBackfill();
+
+    Map<String, String> expressions = new LinkedHashMap<>();
+    expressions.putAll(dashboardExpressions());
+    expressions.putAll(ruleExpressions());
+    assertThat(expressions).hasSizeGreaterThan(40);
+
+    // The check itself can fail: a metric nobody exports has no data.
+    assertThat(prometheus.query("floe_no_such_metric_total")).isEmpty();
+
+    Map<String, String> missing = new ConcurrentHashMap<>(expressions);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(180))
+          .pollInterval(Duration.ofSeconds(2))
+          .until(
+              () -> {
+                missing.entrySet().removeIf(e -> !prometheus.query(e.getValue()).isEmpty());
+                return missing.isEmpty();
+              });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("expressions without data after 180 s: " + missing, e);
+    }
+    assertThat(prometheus.targets())
+        .extracting(t -> t.path("labels").path("job").asText() + "=" + t.path("health").asText())
+        .containsExactlyInAnyOrderElementsOf(
+            LocalStack.SERVICES.stream().map(s -> s + "=up").toList());
+  }
+
+  @Test
+  void prometheusConfigurationAndRulesPassPromtool() throws Exception {
+    Path prometheusDir = repo.resolve("deploy/prometheus");
+    assertThat(promtool("check", "config", prometheusDir.resolve("prometheus.yml").toString()))
+        .contains("SUCCESS");
+    try (Stream<Path> rules = Files.list(prometheusDir.resolve("rules"))) {
+      for (Path rule : rules.toList()) {
+        assertThat(promtool("check", "rules", rule.toString())).contains("SUCCESS");
+      }
+    }
+    try (Stream<Path> tests = Files.list(prometheusDir.resolve("tests"))) {
+      for (Path test : tests.toList()) {
+        assertThat(promtool("test", "rules", test.toString())).contains("SUCCESS");
+      }
+    }
+  }
+
+  /** Every panel query and template-variable query of every dashboard, made evaluable. */
+  private Map<String, String> dashboardExpressions() throws IOException {
+    Map<String, String> out = new LinkedHashMap<>();
+    try (Stream<Path> files = Files.list(repo.resolve("deploy/grafana/dashboards"))) {
+      for (Path file : files.sorted().toList()) {
+        JsonNode dashboard = JSON.readTree(file.toFile());
+        Map<String, String> variables = new LinkedHashMap<>();
+        for (JsonNode variable : dashboard.path("templating").path("list")) {
+          variables.put(variable.path("name").asText(), variable.path("allValue").asText(".+"));
+          Matcher m = LABEL_VALUES.matcher(variable.path("definition").asText());
+          assertThat(m.find()).as("variable %s of %s", variable.path("name"), file).isTrue();
+          out.put(file.getFileName() + " variable " + variable.path("name").asText(), m.group(1));
+        }
+        for (JsonNode panel : dashboard.path("panels")) {
+          assertThat(panel.path("targets")).as("targets of %s", panel.path("title")).isNotEmpty();
+          for (JsonNode target : panel.path("targets")) {
+            String expr = target.path("expr").asText();
+            for (Map.Entry<String, String> v : variables.entrySet()) {
+              expr = expr.replace("$" + v.getKey(), v.getValue());
+            }
+            expr = expr.replace("$__rate_interval", "1m");
+            assertThat(expr).as("unresolved variable in %s", file).doesNotContain("$");
+            out.put(
+                file.getFileName()
+                    + " / "
+                    + panel.path("title").asText()
+                    + " / "
+                    + target.path("refId").asText(),
+                expr);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Every rule Prometheus loaded, made to return data whether or not it fires: a comparison gets
+   * {@code bool} (0 or 1 for every series instead of a filter), and {@code absent(x)} is evaluated
+   * as {@code x}, which has data exactly when {@code absent(x)} has none.
+   */
+  private Map<String, String> ruleExpressions() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (JsonNode group : prometheus.rules()) {
+      for (JsonNode rule : group.path("rules")) {
+        assertThat(rule.path("health").asText()).as(rule.path("name").asText()).isEqualTo("ok");
+        out.put("rule " + rule.path("name").asText(), withBool(rule.path("query").asText()));
+      }
+    }
+    assertThat(out).as("rules loaded from deploy/prometheus/rules").hasSizeGreaterThanOrEqualTo(10);
+    return out;
+  }
+
+  /** Adds {@code bool} to each comparison outside label matchers, and unwraps {@code absent}. */
+  static String withBool(String expr) {
+    String unwrapped = expr.replaceAll("\\babsent\\(", "(");
+    StringBuilder out = new StringBuilder();
+    int braces = 0;
+    boolean quoted = false;
+    for (int i = 0; i < unwrapped.length(); i++) {
+      char c = unwrapped.charAt(i);
+      out.append(c);
+      if (c == '"' && (i == 0 || unwrapped.charAt(i - 1) != '\\')) {
+        quoted = !quoted;
+      } else if (!quoted && c == '{') {
+        braces++;
+      } else if (!quoted && c == '}') {
+        braces--;
+      } else if (!quoted && braces == 0 && (c == '>' || c == '<' || c == '=' || c == '!')) {
+        boolean two = i + 1 < unwrapped.length() && unwrapped.charAt(i + 1) == '=';
+        if (c == '!' && !two || c == '=' && !two) {
+          continue; // not a comparison
+        }
+        if (two) {
+          out.append('=');
+          i++;
+        }
+        if (!unwrapped.substring(i + 1).stripLeading().startsWith("bool")) {
+          out.append(" bool");
+        }
+      }
+    }
+    return out.toString();
+  }
+
+  @Test
+  void comparisonsGetBoolOnlyOutsideLabelMatchers() {
+    assertThat(withBool("up{job=\"a\", x!=\"b\"} == 0"))
+        .isEqualTo("up{job=\"a\", x!=\"b\"} == bool 0");
+    assertThat(withBool("time() - max(x) > 7200")).isEqualTo("time() - max(x) > bool 7200");
+    assertThat(withBool("absent(up{job=\"a\"})")).isEqualTo("(up{job=\"a\"})");
+    assertThat(withBool("a >= b")).isEqualTo("a >= bool b");
+    assertThat(withBool("a < bool b")).isEqualTo("a < bool b");
+  }
+
+  /** Undecodable records on two input topics: the capture and the listener dead-letter them. */
+  private void poison() {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers());
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props)) {
+      byte[] garbage = "{not an event".getBytes(StandardCharsets.UTF_8);
+      String key = stack.catalog().name() + ":demo." + name;
+      producer.send(new ProducerRecord<>(Topics.SNAPSHOTS, key, garbage));
+      producer.send(new ProducerRecord<>(Topics.HINTS, key, garbage));
+      producer.flush();
+    }
+  }
+
+  /** A backfill over the source's six days whose chunk runs the job never reports. */
+  private void startHeldBackfill() {
+    String body =
+        ("{\"id\": \"bf-%s\", \"table\": \"demo.%s\", \"range\": {\"field\": \"order_ts\","
+                + " \"from\": \"2026-10-01T00:00:00Z\", \"to\": \"2026-10-07T00:00:00Z\"},"
+                + " \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"},"
+                + " \"trigger\": \"backfill-%s\", \"concurrency\": 2}")
+            .formatted(id, name, id);
+    assertThat(post(stack.service("backfill-service").url().resolve("/backfills"), body))
+        .isEqualTo(201);
+    String chunkRuns = "backfill-" + id + ".bf-" + id + ".";
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> held.stream().anyMatch(run -> run.startsWith(chunkRuns)));
+  }
+
+  private List<Long> read(JsonNode icdc) {
+    JsonNode table = icdc.get("table");
+    List<String> namespace = new ArrayList<>();
+    table.get("namespace").forEach(n -> namespace.add(n.asText()));
+    TableIdentifier identifier =
+        TableIdentifier.of(
+            Namespace.of(namespace.toArray(String[]::new)), table.get("name").asText());
+    icdcTables.add(identifier);
+    Table t = catalog.loadTable(identifier);
+    List<Long> ids = new ArrayList<>();
+    try (CloseableIterable<Record> rows =
+        IcebergGenerics.read(t).useSnapshot(icdc.get("snapshotId").asLong()).build()) {
+      rows.forEach(r -> ids.add((Long) r.getField("order_id")));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return ids;
+  }
+
+  private static String promtool(String... args) throws Exception {
+    Path promtool =
+        PrometheusProcess.promtool()
+            .orElseThrow(() -> new AssertionError("promtool missing: apt-get install prometheus"));
+    List<String> command = new ArrayList<>(List.of(promtool.toString()));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).as(String.join(" ", command) + "\n" + output).isZero();
+    return output;
+  }
+
+  private static int post(URI uri, String body) {
+    try {
+      return HTTP.send(
+              HttpRequest.newBuilder(uri)
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
