@@ -1,6 +1,7 @@
 package dev.floe.contracts.topic;
 
 import dev.floe.contracts.model.TableRef;
+import java.util.Set;
 
 /**
  * Default topic names and their key rules. Every name can be changed by configuration; code and
@@ -39,6 +40,15 @@ public final class Topics {
    * owns its table.
    */
   public static final String HINTS = "floe.hints";
+
+  /**
+   * The compacted topics ({@code cleanup.policy=compact}): definitions and checkpoints, whose
+   * latest record per key is the state. Every other topic, dead-letter and row topics included, is
+   * deleted by time. Services create these topics compacted when they are missing; deployment
+   * manifests that create topics ahead of the services must agree.
+   */
+  public static final Set<String> COMPACTED =
+      Set.of(WATCHES, CAPTURES, TRIGGERS, LISTENER_CHECKPOINTS);
 
   public static final String DLQ_PREFIX = "floe.dlq.";
   public static final String ROWS_PREFIX = "floe.rows.";
