@@ -40,6 +40,10 @@ final class BackfillApi {
             .append(": ")
             .append(e.path("message").asText());
       }
+      if (status == 401) {
+        s.append(
+            "\n  call with a bearer token: --token-file FILE, or FLOE_TOKEN in the environment");
+      }
       return s.toString();
     }
   }
@@ -52,12 +56,14 @@ final class BackfillApi {
   }
 
   private final URI base;
+  private final String token;
   private volatile int lastStatus;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-  BackfillApi(String base) {
+  BackfillApi(String base, String token) {
     this.base = URI.create(base.endsWith("/") ? base : base + "/");
+    this.token = token;
   }
 
   /** The status code of the last answer. */
@@ -90,6 +96,9 @@ final class BackfillApi {
         HttpRequest.newBuilder(base.resolve(path))
             .timeout(Duration.ofSeconds(60))
             .header("Accept", "application/json");
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
     try {
       if (body != null) {
         request

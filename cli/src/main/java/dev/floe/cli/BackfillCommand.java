@@ -47,6 +47,14 @@ final class BackfillCommand implements Runnable {
         description = "The backfill-service (default: $FLOE_BACKFILL_URL or http://localhost:8084)")
     String url;
 
+    // A token on the command line would show in the process list: take it from a file or the
+    // environment only.
+    @Option(
+        names = "--token-file",
+        description =
+            "A file holding the bearer token to call with (default: $FLOE_TOKEN; none when unset)")
+    Path tokenFile;
+
     @Spec(Spec.Target.MIXEE)
     CommandLine.Model.CommandSpec spec;
 
@@ -55,7 +63,20 @@ final class BackfillCommand implements Runnable {
           url != null
               ? url
               : System.getenv().getOrDefault("FLOE_BACKFILL_URL", "http://localhost:8084");
-      return new BackfillApi(u);
+      return new BackfillApi(u, token());
+    }
+
+    private String token() {
+      if (tokenFile == null) {
+        String token = System.getenv("FLOE_TOKEN");
+        return token == null || token.isBlank() ? null : token.strip();
+      }
+      try {
+        return Files.readString(tokenFile).strip();
+      } catch (IOException e) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "cannot read --token-file " + tokenFile + ": " + e.getMessage());
+      }
     }
 
     PrintWriter out() {

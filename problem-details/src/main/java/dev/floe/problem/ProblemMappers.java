@@ -5,11 +5,15 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.validation.ElementKind;
 import jakarta.validation.Path;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.Arrays;
@@ -103,6 +107,45 @@ public class ProblemMappers {
     Response.Status known = Response.Status.fromStatusCode(status);
     String title = known == null ? "HTTP " + status : known.getReasonPhrase();
     return respond(new Problem("about:blank", title, status, e.getMessage(), path(uri), List.of()));
+  }
+
+  @ServerExceptionMapper
+  public Response unauthenticated(UnauthorizedException e, UriInfo uri) {
+    return unauthenticated(uri, "a bearer token is required");
+  }
+
+  @ServerExceptionMapper
+  public Response authenticationFailed(AuthenticationFailedException e, UriInfo uri) {
+    // Why a token was refused (signature, expiry, issuer) is for the service's log, not the caller.
+    return unauthenticated(uri, "the bearer token is not valid");
+  }
+
+  @ServerExceptionMapper
+  public Response forbidden(ForbiddenException e, UriInfo uri) {
+    return respond(
+        new Problem(
+            Problem.TYPE_BASE + "forbidden",
+            "Forbidden",
+            403,
+            "the caller's roles do not allow this request",
+            path(uri),
+            List.of()));
+  }
+
+  private static Response unauthenticated(UriInfo uri, String detail) {
+    Problem problem =
+        new Problem(
+            Problem.TYPE_BASE + "unauthenticated",
+            "Unauthenticated",
+            401,
+            detail,
+            path(uri),
+            List.of());
+    return Response.status(401)
+        .type(Problem.MEDIA_TYPE)
+        .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
+        .entity(problem)
+        .build();
   }
 
   @ServerExceptionMapper

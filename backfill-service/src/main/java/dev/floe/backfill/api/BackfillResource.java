@@ -1,5 +1,7 @@
 package dev.floe.backfill.api;
 
+import dev.floe.auth.Callers;
+import dev.floe.auth.Roles;
 import dev.floe.backfill.engine.BackfillRuntime;
 import dev.floe.backfill.plan.BackfillPlanner;
 import dev.floe.backfill.plan.PlanningException;
@@ -22,6 +24,9 @@ import dev.floe.contracts.model.BackfillSpec;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.problem.Problem;
 import dev.floe.problem.ProblemException;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -61,20 +66,22 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "backfills", description = "Plan, run, monitor and validate backfills")
+@RolesAllowed(Roles.VIEWER)
 public class BackfillResource {
   private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration APPLY_TIMEOUT = Duration.ofSeconds(10);
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final String ANONYMOUS = "anonymous";
 
   /** Half of Kafka's default 1 MiB record: the state adds run ids, times and results per chunk. */
   static final int MAX_PLAN_BYTES = 512 * 1024;
 
   private final BackfillRuntime runtime;
+  private final Instance<SecurityIdentity> identity;
 
   @Inject
-  public BackfillResource(BackfillRuntime runtime) {
+  public BackfillResource(BackfillRuntime runtime, Instance<SecurityIdentity> identity) {
     this.runtime = runtime;
+    this.identity = identity;
   }
 
   @GET
@@ -95,6 +102,7 @@ public class BackfillResource {
     return BackfillView.of(backfill(id), true, Instant.now());
   }
 
+  @RolesAllowed(Roles.OPERATOR)
   @POST
   @Operation(
       summary = "Plan a backfill from metadata and start it; with dryRun, answer the plan only")
@@ -160,7 +168,7 @@ public class BackfillResource {
             plan.records(),
             plan.dataFiles(),
             plan.bytes(),
-            ANONYMOUS);
+            Callers.name(identity));
     ProducerRecord<String, byte[]> record = command(planned);
     if (body.validation() != null && body.validation().url() != null) {
       record
@@ -177,6 +185,7 @@ public class BackfillResource {
     return Response.created(URI.create("/backfills/" + id)).entity(view).build();
   }
 
+  @RolesAllowed(Roles.OPERATOR)
   @POST
   @Path("{id}/pause")
   @Consumes(MediaType.WILDCARD)
@@ -184,9 +193,11 @@ public class BackfillResource {
   public Response pause(@PathParam("id") String id, @QueryParam("reason") String reason) {
     BackfillState s = backfill(id);
     require(s, s.status == BackfillStatus.RUNNING, "pause");
-    return steer(s, new BackfillPaused(id, 0, ANONYMOUS, reason, Instant.now()), reason);
+    return steer(
+        s, new BackfillPaused(id, 0, Callers.name(identity), reason, Instant.now()), reason);
   }
 
+  @RolesAllowed(Roles.OPERATOR)
   @POST
   @Path("{id}/resume")
   @Consumes(MediaType.WILDCARD)
@@ -194,9 +205,11 @@ public class BackfillResource {
   public Response resume(@PathParam("id") String id, @QueryParam("reason") String reason) {
     BackfillState s = backfill(id);
     require(s, s.status == BackfillStatus.PAUSED, "resume");
-    return steer(s, new BackfillResumed(id, 0, ANONYMOUS, reason, Instant.now()), reason);
+    return steer(
+        s, new BackfillResumed(id, 0, Callers.name(identity), reason, Instant.now()), reason);
   }
 
+  @RolesAllowed(Roles.OPERATOR)
   @POST
   @Path("{id}/cancel")
   @Consumes(MediaType.WILDCARD)
@@ -205,9 +218,11 @@ public class BackfillResource {
   public Response cancel(@PathParam("id") String id, @QueryParam("reason") String reason) {
     BackfillState s = backfill(id);
     require(s, !s.status.ended() && s.status != BackfillStatus.CANCELLING, "cancel");
-    return steer(s, new BackfillCancelled(id, 0, ANONYMOUS, reason, Instant.now()), reason);
+    return steer(
+        s, new BackfillCancelled(id, 0, Callers.name(identity), reason, Instant.now()), reason);
   }
 
+  @RolesAllowed(Roles.OPERATOR)
   @POST
   @Path("{id}/retry")
   @Consumes(MediaType.WILDCARD)
@@ -226,7 +241,7 @@ public class BackfillResource {
             .filter(BackfillState.Chunk::retryable)
             .map(BackfillState.Chunk::id)
             .toList();
-    return steer(s, new BackfillRetried(id, 0, again, ANONYMOUS, Instant.now()), null);
+    return steer(s, new BackfillRetried(id, 0, again, Callers.name(identity), Instant.now()), null);
   }
 
   /**
@@ -272,7 +287,9 @@ public class BackfillResource {
         EventRecords.of(
             runtime.config().topics().inbox(),
             Event.of(payload, Event.sourceOf(BackfillRuntime.SERVICE), Instant.now()));
-    record.headers().add(BackfillTopology.PRINCIPAL, ANONYMOUS.getBytes(StandardCharsets.UTF_8));
+    record
+        .headers()
+        .add(BackfillTopology.PRINCIPAL, Callers.name(identity).getBytes(StandardCharsets.UTF_8));
     return record;
   }
 

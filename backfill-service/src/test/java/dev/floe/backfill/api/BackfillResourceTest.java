@@ -18,19 +18,13 @@ import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.RunSucceeded;
-import dev.floe.contracts.event.TriggerDefined;
-import dev.floe.contracts.model.ChangeKind;
-import dev.floe.contracts.model.Concurrency;
-import dev.floe.contracts.model.Launcher;
-import dev.floe.contracts.model.RetryPolicy;
-import dev.floe.contracts.model.TriggerCondition;
-import dev.floe.contracts.model.TriggerInput;
 import dev.floe.contracts.topic.DeadLetterHeaders;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.test.FloeTestResource;
 import dev.floe.stack.test.InjectFloeStack;
+import dev.floe.stack.test.TestTriggers;
 import dev.floe.stack.writer.Orders;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -106,8 +100,8 @@ class BackfillResourceTest {
       }
     }
     stack.writer().append(source, rows);
-    send(Topics.TRIGGERS, trigger(TRIGGER));
-    send(Topics.TRIGGERS, trigger("other-job"));
+    send(Topics.TRIGGERS, TestTriggers.webhook(TRIGGER));
+    send(Topics.TRIGGERS, TestTriggers.webhook("other-job"));
     await()
         .atMost(Duration.ofSeconds(30))
         .until(
@@ -458,27 +452,6 @@ class BackfillResourceTest {
 
   private static String suffix() {
     return UUID.randomUUID().toString().substring(0, 6);
-  }
-
-  private static TriggerDefined trigger(String id) {
-    return new TriggerDefined(
-        id,
-        List.of(TriggerInput.capture("unused")),
-        TriggerCondition.ANY,
-        0,
-        1,
-        null,
-        Duration.ZERO,
-        List.of(),
-        List.of(ChangeKind.APPEND),
-        false,
-        Concurrency.sequential(),
-        new RetryPolicy(1, Duration.ofSeconds(1)),
-        Duration.ofHours(1),
-        new Launcher(Launcher.Type.WEBHOOK, "http://127.0.0.1:9/run", null, null, null, null, null),
-        false,
-        "test",
-        Instant.now());
   }
 
   private KafkaProducer<String, byte[]> producer() {

@@ -1,5 +1,7 @@
 package dev.floe.capture.definition;
 
+import dev.floe.auth.Callers;
+import dev.floe.auth.Roles;
 import dev.floe.broker.KafkaWrites;
 import dev.floe.capture.engine.CaptureRuntime;
 import dev.floe.capture.pin.SourcePins;
@@ -13,6 +15,7 @@ import dev.floe.icdc.IcdcTables;
 import dev.floe.problem.Problem;
 import dev.floe.problem.ProblemException;
 import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
@@ -47,6 +50,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "captures", description = "Source tables whose changes become ICDC states")
+@RolesAllowed(Roles.VIEWER)
 public class CaptureResource {
   private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
 
@@ -72,6 +76,7 @@ public class CaptureResource {
     return view(capture(id), true);
   }
 
+  @RolesAllowed(Roles.ADMIN)
   @POST
   @Operation(summary = "Create a capture, or replace its definition")
   public Response create(@Valid @NotNull CaptureRequest body) {
@@ -98,7 +103,7 @@ public class CaptureResource {
             body.icdcTtl() == null ? runtime.config().capture().icdcTtl() : body.icdcTtl(),
             body.pinTtl() == null ? runtime.config().capture().pinTtl() : body.pinTtl(),
             Boolean.TRUE.equals(body.exactRanges()),
-            principal(),
+            Callers.name(identity),
             Instant.now());
     write(
         body.id(),
@@ -110,6 +115,7 @@ public class CaptureResource {
         .build();
   }
 
+  @RolesAllowed(Roles.ADMIN)
   @DELETE
   @Path("{id}")
   @Operation(summary = "Delete a capture; its ICDC table stays, its pins are released")
@@ -127,6 +133,7 @@ public class CaptureResource {
   /** Which snapshots to unpin. */
   public record ReleaseRequest(@NotNull Long upToSnapshotId) {}
 
+  @RolesAllowed(Roles.OPERATOR)
   @POST
   @Path("{id}/pins/release")
   @Operation(summary = "Release the pins of every snapshot up to and including one, once consumed")
@@ -268,12 +275,5 @@ public class CaptureResource {
         runtime.definitions()::awaitApplied,
         new ProducerRecord<>(runtime.config().topics().captures(), key, value),
         WRITE_TIMEOUT);
-  }
-
-  private String principal() {
-    if (identity.isResolvable() && !identity.get().isAnonymous()) {
-      return identity.get().getPrincipal().getName();
-    }
-    return "anonymous";
   }
 }

@@ -4,6 +4,7 @@ import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.listener.ListenerRuntime;
 import dev.floe.problem.ProblemException;
+import jakarta.annotation.security.PermitAll;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -25,6 +26,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/v1")
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "hints", description = "Commit reports that make the listener look at a table at once")
+@PermitAll
 public class HintResource {
   /** The Iceberg REST spec separates namespace levels in a path with the unit separator. */
   static final String NAMESPACE_SEPARATOR = "\u001f";

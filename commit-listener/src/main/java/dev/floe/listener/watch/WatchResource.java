@@ -1,5 +1,7 @@
 package dev.floe.listener.watch;
 
+import dev.floe.auth.Callers;
+import dev.floe.auth.Roles;
 import dev.floe.broker.KafkaWrites;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.event.Event;
@@ -12,6 +14,7 @@ import dev.floe.listener.ListenerRuntime;
 import dev.floe.listener.status.TableStatuses;
 import dev.floe.problem.ProblemException;
 import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
@@ -39,6 +42,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "watches", description = "Tables whose every commit is published")
+@RolesAllowed(Roles.VIEWER)
 public class WatchResource {
   private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
 
@@ -69,6 +73,7 @@ public class WatchResource {
         .orElseThrow(() -> notWatched(table));
   }
 
+  @RolesAllowed(Roles.ADMIN)
   @POST
   @Operation(summary = "Watch a table, or change how it is watched")
   public Response add(@Valid @NotNull WatchRequest body) {
@@ -80,7 +85,7 @@ public class WatchResource {
             ref,
             body.branches() == null ? runtime.config().listener().branches() : body.branches(),
             body.initialPosition() == null ? InitialPosition.EARLIEST : body.initialPosition(),
-            principal(),
+            Callers.name(identity),
             Instant.now());
     write(
         key,
@@ -92,6 +97,7 @@ public class WatchResource {
         .build();
   }
 
+  @RolesAllowed(Roles.ADMIN)
   @DELETE
   @Path("{table}")
   @Operation(summary = "Stop watching a table that was added over REST")
@@ -159,12 +165,5 @@ public class WatchResource {
 
   private static ProblemException notWatched(String table) {
     return ProblemException.notFound("a watch of " + table);
-  }
-
-  private String principal() {
-    if (identity.isResolvable() && !identity.get().isAnonymous()) {
-      return identity.get().getPrincipal().getName();
-    }
-    return "anonymous";
   }
 }

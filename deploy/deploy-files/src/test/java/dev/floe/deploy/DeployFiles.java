@@ -111,6 +111,9 @@ final class DeployFiles {
         || key.startsWith("kafka.")
         || key.startsWith("quarkus.")
         || key.startsWith("floe.catalog.")
+        || key.startsWith("floe.auth.")
+        || key.startsWith("mp.jwt.")
+        || key.startsWith("smallrye.jwt.")
         || key.equals("floe.topics.partitions");
   }
 

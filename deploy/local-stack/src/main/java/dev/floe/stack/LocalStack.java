@@ -1,5 +1,6 @@
 package dev.floe.stack;
 
+import dev.floe.stack.auth.DevAuth;
 import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;
 import dev.floe.stack.catalog.S3Store;
@@ -7,10 +8,15 @@ import dev.floe.stack.demo.DemoWriter;
 import dev.floe.stack.kafka.KafkaProcess;
 import dev.floe.stack.prometheus.PrometheusProcess;
 import dev.floe.stack.writer.TableWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +41,11 @@ public final class LocalStack implements AutoCloseable {
   /** Settings of single services: the commit-listener watches the demo's namespace. */
   static final Map<String, Map<String, String>> SERVICE_CONFIG =
       Map.of("commit-listener", Map.of("floe.listener.watch.namespaces", "demo"));
+
+  /** The roles of the REST APIs, each with a token file in {@code <home>/auth}. */
+  static final List<String> ROLES = List.of("viewer", "operator", "admin");
+
+  private static final Duration TOKEN_TTL = Duration.ofDays(30);
 
   /** The services, in start order. */
   public static final List<String> SERVICES =
@@ -157,6 +168,7 @@ public final class LocalStack implements AutoCloseable {
   private KafkaProcess kafka;
   private PrometheusProcess prometheus;
   private CatalogFixture catalog;
+  private DevAuth auth;
   private DemoWriter demo;
   private boolean pushHints;
 
@@ -188,9 +200,16 @@ public final class LocalStack implements AutoCloseable {
     }
     catalog = CatalogFixture.start(CatalogKind.SQLITE, home.resolve("catalog"), s3);
     started.add(catalog);
+    // Authentication on, as in production, with tokens from a development issuer kept with the
+    // stack: one token file per role, for curl and the CLI.
+    auth = DevAuth.open(home.resolve("auth"));
+    for (String role : ROLES) {
+      writeToken(tokenFile(role), token(role));
+    }
     Map<String, String> shared = new LinkedHashMap<>();
     shared.put("kafka.bootstrap.servers", kafka.bootstrapServers());
     shared.putAll(catalog.floeConfig());
+    shared.putAll(auth.serviceConfig());
     int port = options.firstHttpPort();
     for (String service : SERVICES) {
       Map<String, String> config = new LinkedHashMap<>(shared);
@@ -249,6 +268,33 @@ public final class LocalStack implements AutoCloseable {
     } catch (RuntimeException e) {
       System.err.println("commit reporter not on the classpath, the demo relies on polling: " + e);
       return catalog.catalog();
+    }
+  }
+
+  /**
+   * A bearer token for {@code role} ({@code viewer}, {@code operator} or {@code admin}) from the
+   * stack's development issuer, valid for 30 days.
+   */
+  public String token(String role) {
+    return auth.token("local-" + role, List.of(role), DevAuth.ISSUER, Instant.now(), TOKEN_TTL);
+  }
+
+  /** The file holding the stack's token for {@code role}, for the CLI's {@code --token-file}. */
+  public Path tokenFile(String role) {
+    return options.home().toAbsolutePath().resolve("auth").resolve(role + ".token");
+  }
+
+  /** The development issuer the services trust, to mint tokens with other claims. */
+  public DevAuth auth() {
+    return auth;
+  }
+
+  private static void writeToken(Path file, String token) {
+    try {
+      Files.writeString(file, token + "\n", StandardCharsets.US_ASCII);
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -336,6 +382,15 @@ public final class LocalStack implements AutoCloseable {
           String.format(
               "  %-24s not installed; 'apt-get install -y prometheus' adds it%n", "Prometheus"));
     }
+    Path tokens = options.home().toAbsolutePath().resolve("auth");
+    out.append(
+        String.format(
+            "  %-24s bearer tokens in %s/{viewer,operator,admin}.token (30 days)%n",
+            "REST API auth", tokens));
+    out.append(
+        String.format(
+            "  %-24s curl -H \"Authorization: Bearer $(cat %s/admin.token)\" %s/watches%n",
+            "", tokens, services.get(0).url().toString().replaceAll("/$", "")));
     out.append(String.format("  %-24s %s%n", "Logs", options.home().resolve("logs")));
     out.append("\nPress Ctrl-C to stop.\n");
     return out.toString();

@@ -1,5 +1,6 @@
 package dev.floe.trigger.definition;
 
+import dev.floe.auth.Roles;
 import dev.floe.broker.KafkaWrites;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.event.Event;
@@ -21,6 +22,7 @@ import dev.floe.trigger.decide.TriggerTopology;
 import dev.floe.trigger.engine.TriggerRuntime;
 import dev.floe.trigger.launch.ParamsTemplate;
 import dev.floe.trigger.status.TriggerStatus;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -49,6 +51,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "triggers", description = "Which captured changes start which job, and when")
+@RolesAllowed(Roles.VIEWER)
 public class TriggerResource {
   private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
 
@@ -77,6 +80,7 @@ public class TriggerResource {
             runtime.decisionState(id).map(s -> TriggerStatus.of(s, Instant.now())).orElse(null));
   }
 
+  @RolesAllowed(Roles.ADMIN)
   @POST
   @Operation(summary = "Create a trigger, or replace its definition")
   public Response create(@Valid @NotNull TriggerRequest body) {
@@ -89,6 +93,7 @@ public class TriggerResource {
         .build();
   }
 
+  @RolesAllowed(Roles.OPERATOR)
   @POST
   @Path("{id}/pause")
   @Consumes(MediaType.WILDCARD)
@@ -97,6 +102,7 @@ public class TriggerResource {
     return setPaused(id, true);
   }
 
+  @RolesAllowed(Roles.OPERATOR)
   @POST
   @Path("{id}/resume")
   @Consumes(MediaType.WILDCARD)
@@ -105,6 +111,7 @@ public class TriggerResource {
     return setPaused(id, false);
   }
 
+  @RolesAllowed(Roles.OPERATOR)
   @POST
   @Path("{id}/run")
   @Consumes(MediaType.WILDCARD)
@@ -123,6 +130,7 @@ public class TriggerResource {
     return Response.accepted(java.util.Map.of("trigger", id, "requested", "run-now")).build();
   }
 
+  @RolesAllowed(Roles.ADMIN)
   @DELETE
   @Path("{id}")
   @Operation(summary = "Delete a trigger")

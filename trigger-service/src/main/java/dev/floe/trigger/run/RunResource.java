@@ -1,5 +1,6 @@
 package dev.floe.trigger.run;
 
+import dev.floe.auth.Roles;
 import dev.floe.broker.EventRecords;
 import dev.floe.broker.KafkaWrites;
 import dev.floe.contracts.event.Event;
@@ -11,6 +12,7 @@ import dev.floe.contracts.event.RunSucceeded;
 import dev.floe.contracts.model.ChunkRuns;
 import dev.floe.problem.ProblemException;
 import dev.floe.trigger.engine.TriggerRuntime;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
@@ -41,6 +43,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "runs", description = "Run status reported by jobs")
+@RolesAllowed(Roles.OPERATOR)
 public class RunResource {
   /** {@code <trigger id>-<epoch>-<sequence>}, as the decision core names runs. */
   private static final Pattern RUN_ID =

@@ -19,10 +19,7 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -69,7 +66,6 @@ import picocli.CommandLine;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BackfillIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final OffsetDateTime OCT_1 =
       OffsetDateTime.of(2026, 10, 1, 0, 0, 0, 0, ZoneOffset.UTC);
   private static final int DAYS = 30;
@@ -105,6 +101,8 @@ class BackfillIT {
   }
 
   private final Map<String, Job> jobsByBackfill = new ConcurrentHashMap<>();
+  private StackHttp admin;
+  private StackHttp operator;
 
   @BeforeAll
   void start() throws Exception {
@@ -123,6 +121,8 @@ class BackfillIT {
     writer = new TableWriter(catalog);
     triggers = stack.service("trigger-service").url();
     backfills = stack.service("backfill-service").url();
+    admin = StackHttp.as(stack, "admin");
+    operator = StackHttp.as(stack, "operator");
 
     receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     receiver.createContext(
@@ -159,7 +159,7 @@ class BackfillIT {
     }
     source = "demo." + name;
     assertThat(
-            post(
+            admin.post(
                 triggers.resolve("/triggers"),
                 "{\"id\": \""
                     + TRIGGER
@@ -230,7 +230,7 @@ class BackfillIT {
     assertThat(before).isEqualTo(DAYS);
 
     job.failChunks.clear();
-    assertThat(post(backfills.resolve("/backfills/" + id + "/retry"), "")).isIn(200, 202);
+    assertThat(operator.post(backfills.resolve("/backfills/" + id + "/retry"), "")).isIn(200, 202);
     JsonNode done = awaitState(id, "completed", Duration.ofSeconds(120));
     assertThat(done.path("retries").asInt()).isOne();
     List<String> again = job.runIds.subList(before, job.received());
@@ -275,7 +275,7 @@ class BackfillIT {
     create(id, job, 1, DAYS);
     await().atMost(Duration.ofSeconds(60)).until(() -> job.received() == 1);
 
-    assertThat(post(backfills.resolve("/backfills/" + id + "/pause?reason=window"), ""))
+    assertThat(operator.post(backfills.resolve("/backfills/" + id + "/pause?reason=window"), ""))
         .isIn(200, 202);
     assertThat(get(id).path("state").asText()).isEqualTo("paused");
     gate.release(); // the running chunk finishes; nothing new starts
@@ -291,10 +291,10 @@ class BackfillIT {
     assertThat(paused.path("progress").asDouble()).isEqualTo(3.3);
     assertThat(paused.hasNonNull("eta")).as("an ETA once a chunk has ended").isTrue();
 
-    assertThat(post(backfills.resolve("/backfills/" + id + "/resume"), "")).isIn(200, 202);
+    assertThat(operator.post(backfills.resolve("/backfills/" + id + "/resume"), "")).isIn(200, 202);
     await().atMost(Duration.ofSeconds(60)).until(() -> job.received() == 2);
 
-    assertThat(post(backfills.resolve("/backfills/" + id + "/cancel"), "")).isIn(200, 202);
+    assertThat(operator.post(backfills.resolve("/backfills/" + id + "/cancel"), "")).isIn(200, 202);
     assertThat(get(id).path("state").asText()).isEqualTo("cancelling");
     gate.release(100);
     JsonNode cancelled = awaitState(id, "cancelled", Duration.ofSeconds(60));
@@ -322,6 +322,8 @@ class BackfillIT {
             "create",
             "--url",
             backfills.toString(),
+            "--token-file",
+            stack.tokenFile("operator").toString(),
             "--id",
             id,
             "--table",
@@ -362,6 +364,8 @@ class BackfillIT {
             "create",
             "--url",
             backfills.toString(),
+            "--token-file",
+            stack.tokenFile("operator").toString(),
             "--table",
             source,
             "--chunking",
@@ -375,8 +379,24 @@ class BackfillIT {
 
     StringWriter statusOut = new StringWriter();
     cli.setOut(new PrintWriter(statusOut));
-    assertThat(cli.execute("backfill", "status", id, "--url", backfills.toString())).isZero();
+    assertThat(
+            cli.execute(
+                "backfill",
+                "status",
+                id,
+                "--url",
+                backfills.toString(),
+                "--token-file",
+                stack.tokenFile("viewer").toString()))
+        .isZero();
     assertThat(statusOut.toString()).contains("2026-10-05", "validated");
+
+    // Without a token the service refuses even to show the backfill.
+    StringWriter anonymousErr = new StringWriter();
+    cli.setErr(new PrintWriter(anonymousErr));
+    assertThat(cli.execute("backfill", "status", id, "--url", backfills.toString()))
+        .isEqualTo(Floe.REFUSED);
+    assertThat(anonymousErr.toString()).contains("HTTP 401");
   }
 
   /**
@@ -397,7 +417,7 @@ class BackfillIT {
             + ", \"validation\": {\"method\": \"record-count\", \"target\": \""
             + job.target
             + "\"}}";
-    HttpResponse<String> response = send("POST", backfills.resolve("/backfills"), body);
+    HttpResponse<String> response = operator.send("POST", backfills.resolve("/backfills"), body);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
     return read(response.body());
   }
@@ -476,7 +496,7 @@ class BackfillIT {
   }
 
   private void report(String runId, String body) {
-    int status = post(triggers.resolve("/runs/" + runId + "/status"), body);
+    int status = operator.post(triggers.resolve("/runs/" + runId + "/status"), body);
     if (status != 202) {
       throw new IllegalStateException("status report of " + runId + " answered " + status);
     }
@@ -526,7 +546,7 @@ class BackfillIT {
             () -> {
               // 503 while a restarted service restores its state: not yet
               HttpResponse<String> response =
-                  send("GET", backfills.resolve("/backfills/" + id), null);
+                  operator.send("GET", backfills.resolve("/backfills/" + id), null);
               assertThat(response.statusCode()).as(response.body()).isIn(200, 503);
               if (response.statusCode() != 200) {
                 return false;
@@ -538,7 +558,8 @@ class BackfillIT {
   }
 
   private JsonNode get(String id) {
-    HttpResponse<String> response = send("GET", backfills.resolve("/backfills/" + id), null);
+    HttpResponse<String> response =
+        operator.send("GET", backfills.resolve("/backfills/" + id), null);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     return read(response.body());
   }
@@ -548,31 +569,6 @@ class BackfillIT {
       return JSON.readTree(body);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  private static int post(URI uri, String body) {
-    return send("POST", uri, body).statusCode();
-  }
-
-  private static HttpResponse<String> send(String method, URI uri, String body) {
-    try {
-      return HTTP.send(
-          HttpRequest.newBuilder(uri)
-              .timeout(Duration.ofSeconds(30))
-              .header("Content-Type", "application/json")
-              .method(
-                  method,
-                  body == null
-                      ? HttpRequest.BodyPublishers.noBody()
-                      : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
-              .build(),
-          HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 }

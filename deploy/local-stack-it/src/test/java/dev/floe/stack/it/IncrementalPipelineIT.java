@@ -15,10 +15,6 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -51,7 +47,6 @@ import org.junit.jupiter.api.Timeout;
  */
 class IncrementalPipelineIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final OffsetDateTime DAY =
       OffsetDateTime.of(2026, 11, 26, 0, 0, 0, 0, ZoneOffset.UTC);
 
@@ -111,6 +106,8 @@ class IncrementalPipelineIT {
       URI capture = stack.services().get(1).url();
       URI trigger = stack.services().get(2).url();
       Catalog catalog = stack.catalog().catalog();
+      StackHttp admin = StackHttp.as(stack, "admin");
+      StackHttp operator = StackHttp.as(stack, "operator");
 
       // The job: acknowledges the run (or fails the call), reads each input's ICDC state, and
       // reports success; a run id it has read already is acknowledged and not read again.
@@ -138,7 +135,7 @@ class IncrementalPipelineIT {
                     }
                     rowsByRun.put(runId, rows);
                   }
-                  post(
+                  operator.post(
                       trigger.resolve("/runs/" + runId + "/status"),
                       "{\"status\": \"succeeded\", \"durationMs\": 5}");
                 });
@@ -154,7 +151,7 @@ class IncrementalPipelineIT {
       // writer commits back to back, far denser than a real one, so it may retry more often.
       source.updateProperties().set(TableProperties.COMMIT_NUM_RETRIES, "20").commit();
       assertThat(
-              post(
+              admin.post(
                   capture.resolve("/captures"),
                   "{\"id\": \"cap-"
                       + id
@@ -164,7 +161,7 @@ class IncrementalPipelineIT {
                       + " \"trackedFields\": [\"order_ts\"]}"))
           .isEqualTo(201);
       assertThat(
-              post(
+              admin.post(
                   trigger.resolve("/triggers"),
                   "{\"id\": \"job-"
                       + id
@@ -178,7 +175,7 @@ class IncrementalPipelineIT {
                       + receiver.getAddress().getPort()
                       + "/job\"}}"))
           .isEqualTo(201);
-      assertThat(post(listener.resolve("/watches"), "{\"table\": \"demo." + name + "\"}"))
+      assertThat(admin.post(listener.resolve("/watches"), "{\"table\": \"demo." + name + "\"}"))
           .isIn(200, 201);
 
       List<Long> written = new ArrayList<>();
@@ -234,22 +231,5 @@ class IncrementalPipelineIT {
       throw new UncheckedIOException(e);
     }
     return ids;
-  }
-
-  private static int post(URI uri, String body) {
-    try {
-      return HTTP.send(
-              HttpRequest.newBuilder(uri)
-                  .header("Content-Type", "application/json")
-                  .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
-                  .build(),
-              HttpResponse.BodyHandlers.discarding())
-          .statusCode();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

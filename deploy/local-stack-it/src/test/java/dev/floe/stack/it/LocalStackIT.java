@@ -15,6 +15,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -51,7 +52,7 @@ class LocalStackIT {
           .extracting(ServiceProcess::name)
           .containsExactlyElementsOf(LocalStack.SERVICES);
       for (ServiceProcess service : services) {
-        HttpResponse<String> ready = get(service.url().resolve("/q/health/ready"));
+        HttpResponse<String> ready = get(service.url().resolve("/q/health/ready"), null);
         assertThat(ready.statusCode()).as(service.name()).isEqualTo(200);
         assertThat(ready.body()).contains("\"status\": \"UP\"").contains("iceberg-catalog");
       }
@@ -67,7 +68,14 @@ class LocalStackIT {
           .contains("127.0.0.1:" + kafkaPort)
           .contains(services.get(0).url().toString())
           .contains("demo.orders")
-          .contains("with push hints to commit-listener");
+          .contains("with push hints to commit-listener")
+          .contains(stack.tokenFile("admin").getParent().toString());
+
+      // The summary's token files work as printed; without a token the API refuses (401).
+      URI watches = services.get(0).url().resolve("/watches");
+      String admin = Files.readString(stack.tokenFile("admin")).strip();
+      assertThat(get(watches, admin).statusCode()).isEqualTo(200);
+      assertThat(get(watches, null).statusCode()).isEqualTo(401);
 
       try (EventTap snapshots = new EventTap(stack.kafka().bootstrapServers(), Topics.SNAPSHOTS)) {
         await()
@@ -91,8 +99,12 @@ class LocalStackIT {
         SnapshotCommitted.class, s -> s.table().qualifiedName().equals("demo.orders"));
   }
 
-  private static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
-    return HttpClient.newHttpClient()
-        .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+  private static HttpResponse<String> get(URI uri, String token)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri);
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 }

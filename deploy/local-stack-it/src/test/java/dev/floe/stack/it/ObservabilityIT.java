@@ -17,9 +17,6 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +69,6 @@ import org.junit.jupiter.api.Timeout;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ObservabilityIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final OffsetDateTime OCT_1 =
       OffsetDateTime.of(2026, 10, 1, 0, 0, 0, 0, ZoneOffset.UTC);
   private static final Pattern LABEL_VALUES =
@@ -88,6 +84,8 @@ class ObservabilityIT {
   private final Set<TableIdentifier> icdcTables = ConcurrentHashMap.newKeySet();
 
   private LocalStack stack;
+  private StackHttp admin;
+  private StackHttp operator;
   private PrometheusProcess prometheus;
   private HttpServer receiver;
   private Catalog catalog;
@@ -111,6 +109,8 @@ class ObservabilityIT {
                 .withServiceConfig(
                     "change-capture-service", Map.of("floe.capture.maintenance-interval", "PT2S")));
     prometheus = stack.prometheus().orElseThrow();
+    admin = StackHttp.as(stack, "admin");
+    operator = StackHttp.as(stack, "operator");
     catalog = stack.catalog().catalog();
     URI trigger = stack.service("trigger-service").url();
 
@@ -127,7 +127,7 @@ class ObservabilityIT {
           List<Long> rows = new ArrayList<>();
           run.get("inputs").forEach(input -> rows.addAll(read(input.get("icdc"))));
           rowsByRun.put(runId, rows);
-          post(
+          operator.post(
               trigger.resolve("/runs/" + runId + "/status"),
               "{\"status\": \"succeeded\", \"durationMs\": 40}");
         });
@@ -146,14 +146,14 @@ class ObservabilityIT {
     source.updateProperties().set(TableProperties.COMMIT_NUM_RETRIES, "20").commit();
     URI capture = stack.service("change-capture-service").url();
     assertThat(
-            post(
+            admin.post(
                 capture.resolve("/captures"),
                 "{\"id\": \"cap-%s\", \"table\": \"demo.%s\", \"trackedFields\": [\"order_ts\"]}"
                     .formatted(id, name)))
         .isEqualTo(201);
     String webhook = "http://127.0.0.1:" + receiver.getAddress().getPort();
     assertThat(
-            post(
+            admin.post(
                 trigger.resolve("/triggers"),
                 ("{\"id\": \"job-%s\", \"inputs\": [{\"capture\": \"cap-%s\"}],"
                         + " \"quietPeriod\": \"PT1S\", \"launcher\": {\"type\": \"webhook\","
@@ -161,14 +161,14 @@ class ObservabilityIT {
                     .formatted(id, id, webhook)))
         .isEqualTo(201);
     assertThat(
-            post(
+            admin.post(
                 trigger.resolve("/triggers"),
                 ("{\"id\": \"backfill-%s\", \"inputs\": [{\"table\": \"demo.%s\"}],"
                         + " \"launcher\": {\"type\": \"webhook\", \"url\": \"%s/hold\"}}")
                     .formatted(id, name, webhook)))
         .isEqualTo(201);
     assertThat(
-            post(
+            admin.post(
                 stack.service("commit-listener").url().resolve("/watches"),
                 "{\"table\": \"demo." + name + "\"}"))
         .isIn(200, 201);
@@ -386,7 +386,7 @@ class ObservabilityIT {
                 + " \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"},"
                 + " \"trigger\": \"backfill-%s\", \"concurrency\": 2}")
             .formatted(id, name, id);
-    assertThat(post(stack.service("backfill-service").url().resolve("/backfills"), body))
+    assertThat(admin.post(stack.service("backfill-service").url().resolve("/backfills"), body))
         .isEqualTo(201);
     String chunkRuns = "backfill-" + id + ".bf-" + id + ".";
     await()
@@ -424,22 +424,5 @@ class ObservabilityIT {
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).as(String.join(" ", command) + "\n" + output).isZero();
     return output;
-  }
-
-  private static int post(URI uri, String body) {
-    try {
-      return HTTP.send(
-              HttpRequest.newBuilder(uri)
-                  .header("Content-Type", "application/json")
-                  .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
-                  .build(),
-              HttpResponse.BodyHandlers.discarding())
-          .statusCode();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

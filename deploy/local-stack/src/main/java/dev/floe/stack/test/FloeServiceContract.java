@@ -37,6 +37,11 @@ public abstract class FloeServiceContract {
   /** A service starts its background work after start-up; it reports ready once that runs. */
   @BeforeEach
   void awaitReady() {
+    awaitServiceReady();
+  }
+
+  /** Waits, up to a minute, until the service under test answers ready. */
+  public static void awaitServiceReady() {
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(200))

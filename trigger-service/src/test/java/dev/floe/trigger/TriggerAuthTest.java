@@ -1,0 +1,44 @@
+package dev.floe.trigger;
+
+import dev.floe.stack.test.AuthEnabledProfile;
+import dev.floe.stack.test.FloeAuthContract;
+import dev.floe.stack.test.FloeTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import java.util.List;
+
+@QuarkusTest
+@TestProfile(AuthEnabledProfile.class)
+@WithTestResource(FloeTestResource.class)
+class TriggerAuthTest extends FloeAuthContract {
+  @Override
+  protected List<Call> calls() {
+    return List.of(
+        new Call("GET", "/triggers", null, "viewer"),
+        new Call("GET", "/triggers/none", null, "viewer"),
+        new Call("POST", "/triggers", "{}", "admin"),
+        new Call("POST", "/triggers/none/pause", null, "operator"),
+        new Call("POST", "/triggers/none/resume", null, "operator"),
+        new Call("POST", "/triggers/none/run", null, "operator"),
+        new Call("DELETE", "/triggers/none", null, "admin"),
+        new Call("POST", "/runs/none-1-1/status", "{}", "operator"));
+  }
+
+  @Override
+  protected Call change() {
+    return new Call(
+        "POST",
+        "/triggers",
+        """
+        {"id": "auth-job", "inputs": [{"capture": "orders-daily"}],
+         "launcher": {"type": "webhook", "url": "http://127.0.0.1:9/run"}}
+        """,
+        "admin");
+  }
+
+  @Override
+  protected String view() {
+    return "/triggers";
+  }
+}
