@@ -1,6 +1,7 @@
 package dev.floe.backfill.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.floe.contracts.model.Identifiers;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
@@ -34,8 +35,11 @@ public record BackfillRequest(
             regexp = "[a-z0-9][a-z0-9_-]{0,62}",
             message = "must be lower-case letters, digits, _ and -, at most 63")
         String id,
-    @Schema(example = "demo.orders") @Size(max = 400) String table,
-    @Size(max = 100) String capture,
+    @Schema(example = "demo.orders")
+        @Size(max = 400)
+        @Pattern(regexp = Identifiers.TABLE, message = Identifiers.TABLE_MESSAGE)
+        String table,
+    @Pattern(regexp = Identifiers.ID, message = Identifiers.ID_MESSAGE) String capture,
     @Valid RangeRequest range,
     @NotNull @Valid ChunkingRequest chunking,
     @Schema(example = "orders-daily-job")

@@ -1,6 +1,7 @@
 package dev.floe.capture.definition;
 
 import dev.floe.contracts.model.ChangeKind;
+import dev.floe.contracts.model.Identifiers;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -33,7 +34,7 @@ public record CaptureRequest(
         String id,
     @Schema(example = "demo.orders", required = true)
         @NotBlank
-        @Pattern(regexp = "[^.\\s/]+(\\.[^.\\s/]+)+", message = "must be <namespace>.<table>")
+        @Pattern(regexp = Identifiers.TABLE, message = Identifiers.TABLE_MESSAGE)
         String table,
     @Schema(example = "[\"order_ts\"]") @Size(max = 50) List<@NotBlank String> trackedFields,
     List<@NotNull ChangeKind> changeKinds,
@@ -42,7 +43,7 @@ public record CaptureRequest(
     @Schema(example = "P7D") Duration icdcTtl,
     @Schema(example = "P3D") Duration pinTtl,
     Boolean exactRanges,
-    @Pattern(regexp = "[A-Za-z0-9_.-]+", message = "must be a branch name") String branch) {
+    @Pattern(regexp = Identifiers.BRANCH, message = Identifiers.BRANCH_MESSAGE) String branch) {
 
   /**
    * Where the ICDC table lives.
@@ -51,6 +52,6 @@ public record CaptureRequest(
    * @param table table name
    */
   public record IcdcTarget(
-      @Pattern(regexp = "[^\\s/]+", message = "must be a namespace") String namespace,
-      @Pattern(regexp = "[^.\\s/]+", message = "must be a table name") String table) {}
+      @Pattern(regexp = Identifiers.NAMESPACE, message = Identifiers.NAME_MESSAGE) String namespace,
+      @Pattern(regexp = Identifiers.NAME, message = Identifiers.NAME_MESSAGE) String table) {}
 }

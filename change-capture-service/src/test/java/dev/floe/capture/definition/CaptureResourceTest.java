@@ -134,6 +134,13 @@ class CaptureResourceTest {
         "id               | {\"id\": \"Not Valid\", \"table\": \"api.orders\"}",
         "table            | {\"id\": \"bad-table\", \"table\": \"orders\"}",
         "table            | {\"id\": \"bad-no-table\"}",
+        "table            | {\"id\": \"bad-sql\", \"table\": \"api.orders; DROP TABLE api.orders; --\"}",
+        "table            | {\"id\": \"bad-path\", \"table\": \"../../etc.passwd\"}",
+        "icdc.namespace   | {\"id\": \"bad-icdc\", \"table\": \"api.orders\","
+            + " \"icdc\": {\"namespace\": \"../../warehouse\", \"table\": \"t\"}}",
+        "icdc.table       | {\"id\": \"bad-icdc-t\", \"table\": \"api.orders\","
+            + " \"icdc\": {\"namespace\": \"floe_icdc\", \"table\": \"t\\\"; --\"}}",
+        "branch           | {\"id\": \"bad-branch\", \"table\": \"api.orders\", \"branch\": \"..\"}",
         "trackedFields[0] | {\"id\": \"bad-field\", \"table\": \"api.fields\","
             + " \"trackedFields\": [\"no_such_column\"]}",
         "coalesceWindow   | {\"id\": \"bad-coalesce\", \"table\": \"api.orders\","

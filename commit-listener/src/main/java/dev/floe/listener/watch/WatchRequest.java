@@ -1,5 +1,6 @@
 package dev.floe.listener.watch;
 
+import dev.floe.contracts.model.Identifiers;
 import dev.floe.contracts.model.InitialPosition;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
@@ -17,11 +18,11 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 public record WatchRequest(
     @Schema(example = "demo.orders", required = true)
         @NotBlank
-        @Pattern(regexp = "[^.\\s/]+(\\.[^.\\s/]+)+", message = "must be <namespace>.<table>")
+        @Pattern(regexp = Identifiers.TABLE, message = Identifiers.TABLE_MESSAGE)
         String table,
     @Schema(example = "[\"main\"]") @Size(min = 1, max = 20)
         List<
-                @NotBlank @Pattern(regexp = "[A-Za-z0-9_.-]+", message = "must be a branch name")
-                String>
+                @NotBlank
+                @Pattern(regexp = Identifiers.BRANCH, message = Identifiers.BRANCH_MESSAGE) String>
             branches,
     @Schema(example = "earliest") InitialPosition initialPosition) {}

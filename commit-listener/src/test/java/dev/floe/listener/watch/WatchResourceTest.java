@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.hasItem;
 
 import dev.floe.contracts.event.SnapshotCommitted;
 import dev.floe.contracts.event.WatchDefined;
+import dev.floe.contracts.model.Identifiers;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
@@ -22,12 +23,15 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** /watches over HTTP, on a real broker and catalog. */
 @QuarkusTest
@@ -195,6 +199,39 @@ class WatchResourceTest {
         .body("detail", org.hamcrest.Matchers.containsString("floe.listener.watch.tables"));
   }
 
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "demo.orders'; DROP TABLE demo.orders; --",
+        "demo.orders\" OR \"1\"=\"1",
+        "../../etc.passwd",
+        "demo/../../secrets.orders",
+        "demo.orders\\..\\x",
+        "demo..orders",
+        "demo.orders%2F..%2Fx",
+        "demo.orders\u0000"
+      })
+  void tableNamesWithPathOrSqlTricksAreRefusedAndNothingIsWatched(String table) {
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("table", table, "branches", List.of("main")))
+        .post("/watches")
+        .then()
+        .statusCode(400)
+        .contentType("application/problem+json")
+        .body("errors.field", hasItem("table"));
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("table", "tricks.branch", "branches", List.of("../main")))
+        .post("/watches")
+        .then()
+        .statusCode(400)
+        .body("errors.field", hasItem(org.hamcrest.Matchers.startsWith("branches")));
+
+    List<String> watched = given().get("/watches").then().extract().jsonPath().getList("table");
+    assertThat(watched).doesNotContain(table, "tricks.branch");
+  }
+
   @Test
   void invalidRequestsAnswerProblemDetailsNamingTheField() {
     given()
@@ -205,7 +242,7 @@ class WatchResourceTest {
         .statusCode(400)
         .contentType("application/problem+json")
         .body("errors[0].field", equalTo("table"))
-        .body("errors[0].message", equalTo("must be <namespace>.<table>"));
+        .body("errors[0].message", equalTo(Identifiers.TABLE_MESSAGE));
     given()
         .contentType(ContentType.JSON)
         .body("{\"table\": \"a.b\", \"initialPosition\": \"tomorrow\"}")

@@ -1,6 +1,7 @@
 package dev.floe.trigger.definition;
 
 import dev.floe.contracts.model.ChangeKind;
+import dev.floe.contracts.model.Identifiers;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -61,8 +62,7 @@ public record TriggerRequest(
   public record Input(
       @Pattern(regexp = "[a-z0-9][a-z0-9_-]{0,99}", message = "must be a capture id")
           String capture,
-      @Pattern(regexp = "[^.\\s/]+(\\.[^.\\s/]+)+", message = "must be <namespace>.<table>")
-          String table) {}
+      @Pattern(regexp = Identifiers.TABLE, message = Identifiers.TABLE_MESSAGE) String table) {}
 
   /** Run only when a change's range of {@code field} overlaps {@code [from, to]}. */
   public record Range(@NotBlank String field, String from, String to) {}
