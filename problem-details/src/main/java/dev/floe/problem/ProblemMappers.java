@@ -72,11 +72,9 @@ public class ProblemMappers {
 
   @ServerExceptionMapper
   public Response mismatchedInput(MismatchedInputException e, UriInfo uri) {
-    String field = field(e);
     String message =
         e.getTargetType() == null ? "has the wrong type" : "must be " + describe(e.getTargetType());
-    return respond(
-        invalid(uri, List.of(new Problem.FieldError(field.isEmpty() ? "body" : field, message))));
+    return respond(invalid(uri, List.of(new Problem.FieldError(field(e), message))));
   }
 
   @ServerExceptionMapper
@@ -199,11 +197,14 @@ public class ProblemMappers {
     return field.isEmpty() ? "body" : field;
   }
 
+  /** The field a parsing error is about; {@code body} when it is the body as a whole. */
   static String field(JsonMappingException e) {
-    return e.getPath().stream()
-        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-        .collect(Collectors.joining("."))
-        .replace(".[", "[");
+    String field =
+        e.getPath().stream()
+            .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+            .collect(Collectors.joining("."))
+            .replace(".[", "[");
+    return field.isEmpty() ? "body" : field;
   }
 
   private static String describe(Class<?> type) {
