@@ -11,6 +11,7 @@ import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.icdc.IcdcStates;
 import dev.floe.stack.ServiceProcess;
+import dev.floe.stack.auth.DevAuth;
 import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;
 import dev.floe.stack.kafka.EmbeddedKafka;
@@ -79,6 +80,8 @@ class CaptureCrashIT {
       ServiceProcess capture = start(config, home);
       given()
           .baseUri(capture.url().toString())
+          .header(
+              "Authorization", "Bearer " + DevAuth.forTests().token("crash-it", List.of("admin")))
           .contentType(ContentType.JSON)
           .body(
               Map.of(
@@ -202,9 +205,10 @@ class CaptureCrashIT {
   }
 
   private static ServiceProcess start(Map<String, String> config, Path home) {
+    Map<String, String> all = new LinkedHashMap<>(config);
+    all.putAll(DevAuth.forTests().serviceConfig());
     ServiceProcess process =
-        ServiceProcess.start(
-            "change-capture-service", APP, freePort(), config, home.resolve("logs"));
+        ServiceProcess.start("change-capture-service", APP, freePort(), all, home.resolve("logs"));
     await()
         .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofMillis(250))

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.floe.contracts.event.SnapshotCommitted;
 import dev.floe.stack.ServiceProcess;
+import dev.floe.stack.auth.DevAuth;
 import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.kafka.KafkaBroker;
 import dev.floe.stack.test.EventTap;
@@ -40,7 +41,9 @@ final class ListenerProcesses {
   }
 
   static ServiceProcess start(Map<String, String> config, Path logs) {
-    return ServiceProcess.start("commit-listener", APP, freePort(), config, logs);
+    Map<String, String> all = new LinkedHashMap<>(config);
+    all.putAll(DevAuth.forTests().serviceConfig());
+    return ServiceProcess.start("commit-listener", APP, freePort(), all, logs);
   }
 
   static void awaitReady(ServiceProcess listener) {
@@ -53,7 +56,12 @@ final class ListenerProcesses {
   /** How many watched tables the instance polls, as its REST status says. */
   static int tablesPolledBy(ServiceProcess listener) {
     List<Boolean> here =
-        given().baseUri(listener.url().toString()).get("/watches").jsonPath().getList("polledHere");
+        given()
+            .baseUri(listener.url().toString())
+            .header("Authorization", "Bearer " + DevAuth.forTests().token("it", List.of("viewer")))
+            .get("/watches")
+            .jsonPath()
+            .getList("polledHere");
     return (int) here.stream().filter(Boolean::booleanValue).count();
   }
 

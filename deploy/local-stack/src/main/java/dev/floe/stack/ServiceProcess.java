@@ -2,17 +2,21 @@ package dev.floe.stack;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 /** One Floe service, run from its packaged Quarkus app as a separate process. */
@@ -30,7 +34,9 @@ public final class ServiceProcess implements AutoCloseable {
   }
 
   /**
-   * Starts {@code java -jar app/quarkus-run.jar} with {@code config} as system properties.
+   * Starts {@code java -jar app/quarkus-run.jar} with {@code config} in a properties file named by
+   * {@code QUARKUS_CONFIG_LOCATIONS}, as a container gets it: passwords and keys stay out of the
+   * process list, and the file is readable by its owner only.
    *
    * @param app the service's {@code target/quarkus-app} directory
    */
@@ -46,21 +52,43 @@ public final class ServiceProcess implements AutoCloseable {
     command.add("-XX:+UseSerialGC");
     command.add("-Dquarkus.http.host=127.0.0.1");
     command.add("-Dquarkus.http.port=" + port);
-    config.forEach((k, v) -> command.add("-D" + k + "=" + v));
     command.add("-jar");
     command.add(jar.toAbsolutePath().toString());
     try {
       Files.createDirectories(logDir);
       Path log = logDir.resolve(name + ".log");
-      Process process =
+      ProcessBuilder builder =
           new ProcessBuilder(command)
               .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .start();
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      builder
+          .environment()
+          .put(
+              "QUARKUS_CONFIG_LOCATIONS",
+              writeConfig(logDir.resolveSibling("config"), name, config).toString());
+      Process process = builder.start();
       return new ServiceProcess(name, port, log, process);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + name, e);
     }
+  }
+
+  /** {@code config} as {@code <dir>/<name>.properties}, outranking the app's own settings. */
+  private static Path writeConfig(Path dir, String name, Map<String, String> config)
+      throws IOException {
+    Files.createDirectories(dir);
+    Properties properties = new Properties();
+    properties.putAll(config);
+    // Above the app's application.properties (250), below environment variables (300).
+    properties.put("config_ordinal", "270");
+    Path file = dir.resolve(name + ".properties");
+    Files.deleteIfExists(file);
+    Files.createFile(
+        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      properties.store(out, name + ", written by the local stack");
+    }
+    return file.toAbsolutePath();
   }
 
   public String name() {

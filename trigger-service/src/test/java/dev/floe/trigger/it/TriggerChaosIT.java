@@ -17,6 +17,7 @@ import dev.floe.contracts.model.SnapshotRange;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.ServiceProcess;
+import dev.floe.stack.auth.DevAuth;
 import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;
 import dev.floe.stack.kafka.EmbeddedKafka;
@@ -65,6 +66,10 @@ class TriggerChaosIT {
       Path.of(System.getProperty("floe.trigger.app", "target/quarkus-app")).toAbsolutePath();
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  /** The services run with authentication on; this test is an admin and its job an operator. */
+  private static final String TOKEN = DevAuth.forTests().token("chaos-it", List.of("admin"));
+
   private static final int CHANGES = 500;
   private static final int TRIGGERS = 5;
   private static final int KILLS = 3;
@@ -254,6 +259,7 @@ class TriggerChaosIT {
 
   private static ServiceProcess start(String instance, Map<String, String> shared, Path home) {
     Map<String, String> config = new LinkedHashMap<>(shared);
+    config.putAll(DevAuth.forTests().serviceConfig());
     config.put("floe.trigger.instance-id", instance);
     config.put("floe.trigger.state-dir", home.resolve("state-" + instance).toString());
     ServiceProcess process =
@@ -270,6 +276,7 @@ class TriggerChaosIT {
       return HTTP.send(
               HttpRequest.newBuilder(uri)
                   .header("Content-Type", "application/json")
+                  .header("Authorization", "Bearer " + TOKEN)
                   .timeout(Duration.ofSeconds(10))
                   .POST(HttpRequest.BodyPublishers.ofString(body))
                   .build(),

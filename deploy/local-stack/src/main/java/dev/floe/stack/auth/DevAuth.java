@@ -69,6 +69,11 @@ public final class DevAuth {
     }
   }
 
+  /** The issuer of a module's tests, its keys in the module's build directory. */
+  public static DevAuth forTests() {
+    return open(Path.of("target", "dev-auth"));
+  }
+
   /** The PEM file of the public key, which the services verify tokens with. */
   public Path publicKey() {
     return publicKeyFile;

@@ -2,7 +2,6 @@ package dev.floe.stack.test;
 
 import dev.floe.stack.auth.DevAuth;
 import io.quarkus.test.junit.QuarkusTestProfile;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -14,7 +13,7 @@ import java.util.Map;
 public class AuthEnabledProfile implements QuarkusTestProfile {
   /** The development issuer the service trusts, its keys kept in the module's build directory. */
   public static DevAuth issuer() {
-    return DevAuth.open(Path.of("target", "dev-auth"));
+    return DevAuth.forTests();
   }
 
   @Override
