@@ -7,6 +7,7 @@ import io.smallrye.config.WithDefault;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /** The trigger-service's configuration: everything under {@code floe.}. */
@@ -92,5 +93,11 @@ public interface TriggerConfig {
     /** The wait before the second call; it doubles. */
     @WithDefault("1s")
     Duration backoff();
+
+    /**
+     * Secrets that launcher headers name as {@code ${secret:<name>}}, by name: kept in the
+     * service's configuration (a mounted file, a Kubernetes Secret), never in a definition.
+     */
+    Map<String, String> secrets();
   }
 }

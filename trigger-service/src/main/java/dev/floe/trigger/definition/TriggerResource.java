@@ -20,6 +20,7 @@ import dev.floe.contracts.model.TriggerInput;
 import dev.floe.problem.ProblemException;
 import dev.floe.trigger.decide.TriggerTopology;
 import dev.floe.trigger.engine.TriggerRuntime;
+import dev.floe.trigger.launch.LaunchSecrets;
 import dev.floe.trigger.launch.ParamsTemplate;
 import dev.floe.trigger.status.TriggerStatus;
 import jakarta.annotation.security.RolesAllowed;
@@ -41,6 +42,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.internals.Topic;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -215,7 +217,7 @@ public class TriggerResource {
         concurrency(body.concurrency()),
         retry(body.retry()),
         body.runTimeout() == null ? runtime.config().trigger().runTimeout() : body.runTimeout(),
-        launcher(body.launcher()),
+        launcher(body.launcher(), new LaunchSecrets(runtime.config().trigger().launch().secrets())),
         Boolean.TRUE.equals(body.paused()),
         "anonymous",
         Instant.now());
@@ -253,8 +255,21 @@ public class TriggerResource {
     return new RetryPolicy(attempts, backoff);
   }
 
-  private static Launcher launcher(TriggerRequest.LauncherRequest l) {
+  private static Launcher launcher(TriggerRequest.LauncherRequest l, LaunchSecrets secrets) {
     Launcher.Type type = parseWith("launcher.type", l.type(), Launcher.Type::fromWireName);
+    if (l.headers() != null) {
+      for (Map.Entry<String, String> h : l.headers().entrySet()) {
+        if (h.getKey() == null || h.getValue() == null) {
+          throw ProblemException.invalidField("launcher.headers", "must not hold null");
+        }
+        secrets
+            .problem(h.getKey(), h.getValue())
+            .ifPresent(
+                why -> {
+                  throw ProblemException.invalidField("launcher.headers." + h.getKey(), why);
+                });
+      }
+    }
     switch (type) {
       case WEBHOOK -> url(l.url());
       case MAESTRO -> {

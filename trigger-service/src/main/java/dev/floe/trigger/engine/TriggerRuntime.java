@@ -17,6 +17,7 @@ import dev.floe.trigger.decide.TriggerTopology;
 import dev.floe.trigger.definition.TriggerRegistry;
 import dev.floe.trigger.launch.JobLauncher;
 import dev.floe.trigger.launch.LaunchLoop;
+import dev.floe.trigger.launch.LaunchSecrets;
 import dev.floe.trigger.status.TriggerMetrics;
 import dev.floe.trigger.status.TriggerStatus;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -163,7 +164,8 @@ public class TriggerRuntime {
             new JobLauncher(
                 config.trigger().launch().timeout(),
                 config.trigger().launch().tries(),
-                config.trigger().launch().backoff()),
+                config.trigger().launch().backoff(),
+                new LaunchSecrets(config.trigger().launch().secrets())),
             metrics,
             Clock.systemUTC());
     Thread launcher = new Thread(launches, "floe-trigger-launcher");

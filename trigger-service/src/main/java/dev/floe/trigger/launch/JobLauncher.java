@@ -43,16 +43,19 @@ public final class JobLauncher {
   private final Duration timeout;
   private final int tries;
   private final Duration firstBackoff;
+  private final LaunchSecrets secrets;
 
   /**
    * @param tries attempts of one launch for transient failures, the first included
    * @param firstBackoff the wait before the second; it doubles
+   * @param secrets what the launchers' headers refer to
    */
-  public JobLauncher(Duration timeout, int tries, Duration firstBackoff) {
+  public JobLauncher(Duration timeout, int tries, Duration firstBackoff, LaunchSecrets secrets) {
     this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
     this.timeout = timeout;
     this.tries = tries;
     this.firstBackoff = firstBackoff;
+    this.secrets = secrets;
   }
 
   /**
@@ -77,7 +80,12 @@ public final class JobLauncher {
       commands.send(command);
       return new Started(null);
     }
-    HttpRequest request = request(launcher, run, params);
+    HttpRequest request;
+    try {
+      request = request(launcher, run, params);
+    } catch (IllegalArgumentException e) {
+      return new Failed(RunFailed.ErrorKind.PERMANENT, "launcher: " + e.getMessage());
+    }
     Duration wait = firstBackoff;
     Failed last = null;
     for (int attempt = 1; attempt <= tries; attempt++) {
@@ -167,7 +175,7 @@ public final class JobLauncher {
             .header("Floe-Trigger-Id", run.triggerId())
             .header("Floe-Attempt", Integer.toString(run.attempt()))
             .POST(HttpRequest.BodyPublishers.ofString(body));
-    launcher.headers().forEach(builder::header);
+    launcher.headers().forEach((name, value) -> builder.header(name, secrets.resolve(value)));
     return builder.build();
   }
 

@@ -69,7 +69,7 @@ class TriggerResourceTest {
                 "params",
                 "{\"run\": \"{run.runId}\"}",
                 "headers",
-                Map.of("Authorization", "Bearer secret")));
+                Map.of("Authorization", "${secret:job-token}")));
 
     try (EventTap triggers = new EventTap(stack.kafka().bootstrapServers(), Topics.TRIGGERS)) {
       given()
@@ -101,7 +101,13 @@ class TriggerResourceTest {
       assertThat(stored.condition()).isEqualTo(TriggerCondition.ALL);
       assertThat(stored.changeKinds()).doesNotContain(ChangeKind.REPLACE);
       assertThat(stored.concurrency()).isEqualTo(Concurrency.sequential());
-      assertThat(stored.launcher().headers()).containsEntry("Authorization", "Bearer secret");
+      // The definition holds the reference; the secret itself is in no event.
+      assertThat(stored.launcher().headers()).containsEntry("Authorization", "${secret:job-token}");
+      assertThat(triggers.raw())
+          .allSatisfy(
+              r ->
+                  assertThat(new String(r.value(), java.nio.charset.StandardCharsets.UTF_8))
+                      .doesNotContain("test-job-token"));
     }
 
     given().get("/triggers").then().statusCode(200).body("id", hasItem(id));
@@ -176,6 +182,12 @@ class TriggerResourceTest {
             + " \"launcher\": {\"type\": \"maestro\", \"url\": \"http://maestro:8080\"}}",
         "launcher.topic         | {\"id\": \"bad-topic\", \"inputs\": [{\"capture\": \"c\"}],"
             + " \"launcher\": {\"type\": \"kafka\", \"topic\": \"no/slashes\"}}",
+        "launcher.headers.Authorization | {\"id\": \"bad-literal\", \"inputs\": [{\"capture\": \"c\"}],"
+            + " \"launcher\": {\"type\": \"webhook\", \"url\": \"http://127.0.0.1:9/run\","
+            + " \"headers\": {\"Authorization\": \"Bearer s3cr3t\"}}}",
+        "launcher.headers.X-Api-Key | {\"id\": \"bad-unknown\", \"inputs\": [{\"capture\": \"c\"}],"
+            + " \"launcher\": {\"type\": \"webhook\", \"url\": \"http://127.0.0.1:9/run\","
+            + " \"headers\": {\"X-Api-Key\": \"${secret:nope}\"}}}",
         "launcher.params        | {\"id\": \"bad-params\", \"inputs\": [{\"capture\": \"c\"}],"
             + " \"launcher\": {\"type\": \"kafka\", \"topic\": \"t\","
             + " \"params\": \"{\\\"x\\\": \\\"{run.nope}\\\"}\"}}",

@@ -32,7 +32,11 @@ class JobLauncherTest {
   private final Queue<Call> calls = new ConcurrentLinkedQueue<>();
   private volatile int status = 200;
   private final JobLauncher launcher =
-      new JobLauncher(Duration.ofSeconds(5), 2, Duration.ofMillis(50));
+      new JobLauncher(
+          Duration.ofSeconds(5),
+          2,
+          Duration.ofMillis(50),
+          new LaunchSecrets(Map.of("airflow-token", "t0ken")));
 
   @BeforeEach
   void start() throws IOException {
@@ -94,7 +98,7 @@ class JobLauncherTest {
             "orders_dag",
             null,
             "{\"floe_run\": \"{run.runId}\", \"records\": {run.records}}",
-            Map.of("Authorization", "Bearer t0ken"));
+            Map.of("Authorization", "Bearer ${secret:airflow-token}"));
     JobLauncher.Outcome outcome = launcher.launch(airflow, run(1), null);
     assertThat(outcome).isEqualTo(new JobLauncher.Started("d-1"));
     Call call = calls.poll();
@@ -107,6 +111,27 @@ class JobLauncherTest {
     launcher.launch(airflow, run(2), null);
     assertThat(JSON.readTree(calls.poll().body()).get("dag_run_id").asText())
         .isEqualTo("daily-mhx1-7-attempt-2");
+  }
+
+  @Test
+  void aHeaderNamingASecretThatIsNotConfiguredFailsTheLaunchWithoutACall() {
+    Launcher hook =
+        new Launcher(
+            Launcher.Type.WEBHOOK,
+            base() + "/hook",
+            null,
+            null,
+            null,
+            null,
+            Map.of("Authorization", "Bearer ${secret:gone}"));
+
+    JobLauncher.Outcome outcome = launcher.launch(hook, run(1), null);
+
+    assertThat(outcome).isInstanceOf(JobLauncher.Failed.class);
+    assertThat(((JobLauncher.Failed) outcome).kind())
+        .isEqualTo(dev.floe.contracts.event.RunFailed.ErrorKind.PERMANENT);
+    assertThat(((JobLauncher.Failed) outcome).message()).contains("gone").doesNotContain("t0ken");
+    assertThat(calls).isEmpty();
   }
 
   @Test
