@@ -9,9 +9,8 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Trigger definitions as they are on {@code floe.triggers}: Floe events. A record that is not a
- * {@code TriggerDefined} reads as null, which deletes the trigger from the store: the REST API is
- * the only writer, and it never writes one.
+ * Trigger definitions in the decision core's global store, as Floe events. Only {@code
+ * TriggerDefined}s are put there: the loader checks each record of {@code floe.triggers} first.
  */
 final class DefinitionSerde implements Serde<TriggerDefined> {
   @Override

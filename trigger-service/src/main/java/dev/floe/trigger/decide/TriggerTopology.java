@@ -13,6 +13,7 @@ import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.RunSucceeded;
 import dev.floe.contracts.event.TriggerDefined;
+import io.micrometer.core.instrument.Metrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -90,7 +91,7 @@ public final class TriggerTopology {
             .withLoggingDisabled(),
         "definitions",
         Serdes.String().deserializer(),
-        new DefinitionSerde().deserializer(),
+        Serdes.ByteArray().deserializer(),
         topics.triggers(),
         "definitions-loader",
         DefinitionsLoader::new);
@@ -137,23 +138,57 @@ public final class TriggerTopology {
     return topology;
   }
 
-  /** Keeps the global store in step with {@code floe.triggers}. */
-  private static final class DefinitionsLoader
-      implements Processor<String, TriggerDefined, Void, Void> {
+  /**
+   * Keeps the global store in step with {@code floe.triggers}, at start-up (Kafka Streams replays
+   * the topic through this processor) and after. A tombstone deletes a trigger; a record that does
+   * not decode as a {@code TriggerDefined} (malformed, an unknown version, another type) is
+   * skipped, logged and counted, and the trigger keeps its last good definition: a poison record
+   * must not delete a trigger and drop the changes it was owed.
+   */
+  private static final class DefinitionsLoader implements Processor<String, byte[], Void, Void> {
+    private ProcessorContext<Void, Void> context;
     private KeyValueStore<String, TriggerDefined> store;
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
+      this.context = context;
       store = context.getStateStore(DEFINITIONS);
     }
 
     @Override
-    public void process(Record<String, TriggerDefined> record) {
+    public void process(Record<String, byte[]> record) {
+      if (record.key() == null) {
+        skip(record, "no key");
+        return;
+      }
       if (record.value() == null) {
         store.delete(record.key());
-      } else {
-        store.put(record.key(), record.value());
+        return;
       }
+      Payload payload;
+      try {
+        payload = EventCodec.decode(record.value()).payload();
+      } catch (EventDecodingException e) {
+        skip(record, e.reason().code() + ": " + e.getMessage());
+        return;
+      }
+      if (payload instanceof TriggerDefined defined && defined.triggerId().equals(record.key())) {
+        store.put(record.key(), defined);
+      } else {
+        skip(record, "not a TriggerDefined of trigger " + record.key());
+      }
+    }
+
+    private void skip(Record<String, byte[]> record, String why) {
+      String where =
+          context
+              .recordMetadata()
+              .map(m -> m.topic() + "-" + m.partition() + "@" + m.offset())
+              .orElse("floe.triggers");
+      LOG.warnf(
+          "trigger definition %s at %s skipped, the last good one stays: %s",
+          record.key(), where, why);
+      Metrics.counter("floe.trigger.invalid.definitions").increment();
     }
   }
 

@@ -283,6 +283,22 @@ class TriggerTopologyTest {
   }
 
   @Test
+  void aPoisonRecordOnTheTriggersTopicKeepsTheLastGoodDefinition() {
+    define("daily", Duration.ofSeconds(10));
+    String change = new String(encode(change("orders")), StandardCharsets.UTF_8);
+    String unknownVersion = change.replace("\"schemaVersion\":1", "\"schemaVersion\":99");
+    assertThat(unknownVersion).isNotEqualTo(change);
+
+    triggers.pipeInput("daily", "{not json".getBytes(StandardCharsets.UTF_8));
+    triggers.pipeInput("daily", unknownVersion.getBytes(StandardCharsets.UTF_8));
+    triggers.pipeInput("daily", change.getBytes(StandardCharsets.UTF_8));
+    changes.pipeInput("orders", encode(change("orders")));
+    driver.advanceWallClockTime(Duration.ofSeconds(11));
+
+    assertThat(requests()).extracting(RunRequested::triggerId).containsExactly("daily");
+  }
+
+  @Test
   void aDeletedTriggersStateIsDropped() {
     define("daily", Duration.ofMinutes(5));
     changes.pipeInput("orders", encode(change("orders")));
