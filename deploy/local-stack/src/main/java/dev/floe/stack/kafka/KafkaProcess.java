@@ -22,6 +22,30 @@ import org.apache.kafka.common.Uuid;
  * restarts of the process; readiness is a metadata call.
  */
 public final class KafkaProcess implements KafkaBroker {
+  /**
+   * A second client listener that requires SASL/PLAIN: one user and its password.
+   *
+   * @param port the listener's port on 127.0.0.1
+   */
+  public record SaslPlain(int port, String username, String password) {
+    /** The settings a Kafka client needs to connect through this listener. */
+    public Map<String, String> clientConfig() {
+      return Map.of(
+          "bootstrap.servers",
+          "127.0.0.1:" + port,
+          "security.protocol",
+          "SASL_PLAINTEXT",
+          "sasl.mechanism",
+          "PLAIN",
+          "sasl.jaas.config",
+          "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+              + username
+              + "\" password=\""
+              + password
+              + "\";");
+    }
+  }
+
   private final Path home;
   private final int port;
   private final Path config;
@@ -41,9 +65,17 @@ public final class KafkaProcess implements KafkaBroker {
    * @param controllerPort the KRaft controller port on 127.0.0.1
    */
   public static KafkaProcess start(Path home, int port, int controllerPort) {
+    return start(home, port, controllerPort, null);
+  }
+
+  /**
+   * As {@link #start(Path, int, int)}, with a second client listener that requires SASL/PLAIN when
+   * {@code sasl} is given. The plaintext listener stays, for the test's own tools.
+   */
+  public static KafkaProcess start(Path home, int port, int controllerPort, SaslPlain sasl) {
     try {
       Files.createDirectories(home);
-      Path config = writeConfig(home, port, controllerPort);
+      Path config = writeConfig(home, port, controllerPort, sasl);
       if (!Files.exists(home.resolve("data").resolve("meta.properties"))) {
         format(config);
       }
@@ -55,7 +87,8 @@ public final class KafkaProcess implements KafkaBroker {
     }
   }
 
-  private static Path writeConfig(Path home, int port, int controllerPort) throws IOException {
+  private static Path writeConfig(Path home, int port, int controllerPort, SaslPlain sasl)
+      throws IOException {
     Map<String, String> props = new LinkedHashMap<>();
     props.put("process.roles", "broker,controller");
     props.put("node.id", "1");
@@ -66,6 +99,29 @@ public final class KafkaProcess implements KafkaBroker {
     props.put("controller.listener.names", "CONTROLLER");
     props.put("inter.broker.listener.name", "PLAINTEXT");
     props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    if (sasl != null) {
+      String listener = "SASL_PLAINTEXT://127.0.0.1:" + sasl.port();
+      props.put(
+          "listeners",
+          "PLAINTEXT://127.0.0.1:"
+              + port
+              + ","
+              + listener
+              + ",CONTROLLER://127.0.0.1:"
+              + controllerPort);
+      props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + "," + listener);
+      props.put(
+          "listener.security.protocol.map",
+          "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
+      props.put("sasl.enabled.mechanisms", "PLAIN");
+      props.put(
+          "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+          "org.apache.kafka.common.security.plain.PlainLoginModule required user_"
+              + sasl.username()
+              + "=\""
+              + sasl.password()
+              + "\";");
+    }
     props.put("log.dirs", home.resolve("data").toAbsolutePath().toString());
     props.putAll(BrokerDefaults.PROPERTIES);
     Path config = home.resolve("server.properties");
