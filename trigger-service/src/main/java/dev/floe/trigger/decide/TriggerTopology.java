@@ -254,20 +254,29 @@ public final class TriggerTopology {
       context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::tick);
     }
 
+    /**
+     * A record without a key, or an event that does not decode, is dead-lettered whatever trigger
+     * it names; a sound event for a trigger that is not defined (deleted, or not yet read) is
+     * ignored.
+     */
     @Override
     public void process(Record<String, byte[]> record) {
       String triggerId = record.key();
-      if (triggerId == null || record.value() == null) {
+      if (triggerId == null) {
+        deadLetter(context, record, "missing-key", "a record without a trigger id as its key");
         return;
       }
       TriggerDefined trigger = definitions.get(triggerId);
-      if (trigger == null) {
-        return; // deleted, or not defined yet: its changes are not for a trigger any more
-      }
       Header command = record.headers().lastHeader(COMMAND);
       if (command != null && RUN_NOW.equals(new String(command.value(), StandardCharsets.UTF_8))) {
-        Instant now = now();
-        decide(trigger, stateOf(triggerId, now), now, states.get(triggerId) == null, true);
+        if (trigger != null) {
+          Instant now = now();
+          decide(trigger, stateOf(triggerId, now), now, states.get(triggerId) == null, true);
+        }
+        return;
+      }
+      if (record.value() == null) {
+        deadLetter(context, record, "missing-value", "a record without an event");
         return;
       }
       Event event;
@@ -276,6 +285,9 @@ public final class TriggerTopology {
       } catch (EventDecodingException e) {
         deadLetter(context, record, e.reason().code(), e.getMessage());
         return;
+      }
+      if (trigger == null) {
+        return; // deleted, or not defined yet: its changes are not for a trigger any more
       }
       Instant now = now();
       TriggerState state = stateOf(triggerId, now);

@@ -228,6 +228,30 @@ class TriggerTopologyTest {
   }
 
   @Test
+  void anUndecodableOrKeylessRunEventIsDeadLetteredWhicheverTriggerItNames() {
+    byte[] garbage = "{not json".getBytes(StandardCharsets.UTF_8);
+    String change = new String(encode(change("orders")), StandardCharsets.UTF_8);
+    byte[] unknownVersion =
+        change
+            .replace("\"schemaVersion\":1", "\"schemaVersion\":99")
+            .getBytes(StandardCharsets.UTF_8);
+
+    runs.pipeInput("never-defined", garbage);
+    runs.pipeInput("never-defined", unknownVersion);
+    runs.pipeInput((String) null, encode(change("orders")));
+
+    List<String> reasons =
+        deadLetters.readRecordsToList().stream()
+            .map(
+                r ->
+                    new String(
+                        r.headers().lastHeader(DeadLetterHeaders.REASON).value(),
+                        StandardCharsets.UTF_8))
+            .toList();
+    assertThat(reasons).containsExactly("malformed-json", "unsupported-version", "missing-key");
+  }
+
+  @Test
   void aRunNowCommandStartsPendingChangesDespiteTheQuietPeriodAndAChangeCannotForgeOne() {
     define("daily", Duration.ofHours(1));
     ChangeCaptured forged = change("orders");
