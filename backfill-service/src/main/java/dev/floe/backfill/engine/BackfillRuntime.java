@@ -125,9 +125,9 @@ public class BackfillRuntime {
             List.of(config.topics().captures(), config.topics().triggers()),
             (topic, key, payload) -> {
               if (topic.equals(config.topics().captures())) {
-                apply(captures, key, payload instanceof CaptureDefined c ? c : null);
+                apply(captures, CaptureDefined.class, topic, key, payload);
               } else {
-                apply(triggers, key, payload instanceof TriggerDefined t ? t : null);
+                apply(triggers, TriggerDefined.class, topic, key, payload);
               }
             },
             "floe-backfill-definitions");
@@ -168,14 +168,23 @@ public class BackfillRuntime {
     state = "running";
   }
 
-  private static <T> void apply(Map<String, T> registry, String key, T value) {
+  /**
+   * A tombstone removes a definition; an event of another type is skipped, never taken for a
+   * deletion, so that one stray record cannot make a trigger or capture unknown to backfills.
+   */
+  private static <T> void apply(
+      Map<String, T> registry, Class<T> type, String topic, String key, Object payload) {
     if (key == null) {
       return;
     }
-    if (value == null) {
+    if (payload == null) {
       registry.remove(key);
+    } else if (type.isInstance(payload)) {
+      registry.put(key, type.cast(payload));
     } else {
-      registry.put(key, value);
+      LOG.warnf(
+          "%s on %s is a %s, not a %s: skipped, the definition stays",
+          key, topic, payload.getClass().getSimpleName(), type.getSimpleName());
     }
   }
 

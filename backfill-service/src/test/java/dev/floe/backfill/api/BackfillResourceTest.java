@@ -116,6 +116,39 @@ class BackfillResourceTest {
   }
 
   @Test
+  void aStrayEventOnTheTriggersTopicIsNotTakenForADeletion() throws Exception {
+    send(Topics.TRIGGERS, TestTriggers.webhook("stray-target"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> dryRunNaming("stray-target") == 200);
+
+    // A decodable event of another type under the trigger's key: skipped, the trigger stays.
+    try (KafkaProducer<String, byte[]> producer = producer()) {
+      producer
+          .send(
+              new org.apache.kafka.clients.producer.ProducerRecord<>(
+                  Topics.TRIGGERS,
+                  "stray-target",
+                  dev.floe.contracts.codec.EventCodec.encode(
+                      Event.of(
+                          new RunSucceeded(
+                              "stray-target-x-1", "stray-target", 1, null, Instant.now(), 5),
+                          Event.sourceOf("test"),
+                          Instant.now()))))
+          .get();
+    }
+
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> dryRunNaming("stray-target") == 200);
+  }
+
+  private int dryRunNaming(String trigger) {
+    Map<String, Object> body = request("stray-" + suffix(), 1, 1, null, true);
+    body.put("trigger", trigger);
+    return given().contentType(ContentType.JSON).body(body).post("/backfills").statusCode();
+  }
+
+  @Test
   void aDryRunAnswersThePlanAndStartsNothing() {
     String id = "dry-" + suffix();
     given()
