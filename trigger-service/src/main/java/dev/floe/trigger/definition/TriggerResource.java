@@ -217,7 +217,7 @@ public class TriggerResource {
         concurrency(body.concurrency()),
         retry(body.retry()),
         body.runTimeout() == null ? runtime.config().trigger().runTimeout() : body.runTimeout(),
-        launcher(body.launcher(), new LaunchSecrets(runtime.config().trigger().launch().secrets())),
+        launcher(body.launcher(), runtime.launchSecrets()),
         Boolean.TRUE.equals(body.paused()),
         "anonymous",
         Instant.now());

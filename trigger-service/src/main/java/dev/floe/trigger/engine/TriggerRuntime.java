@@ -61,6 +61,7 @@ public class TriggerRuntime {
   public static final String SERVICE = "trigger-service";
   private static final Logger LOG = Logger.getLogger(TriggerRuntime.class);
 
+  private final LaunchSecrets launchSecrets;
   private final TriggerConfig config;
   private final KafkaClients kafka;
   private final CatalogHandle catalog;
@@ -90,6 +91,7 @@ public class TriggerRuntime {
     this.kafka = kafka;
     this.catalog = catalog;
     this.instanceId = config.trigger().instanceId().orElseGet(KafkaClients::hostName);
+    this.launchSecrets = new LaunchSecrets(config.trigger().launch().secrets());
   }
 
   void start(@Observes StartupEvent started) {
@@ -165,7 +167,7 @@ public class TriggerRuntime {
                 config.trigger().launch().timeout(),
                 config.trigger().launch().tries(),
                 config.trigger().launch().backoff(),
-                new LaunchSecrets(config.trigger().launch().secrets())),
+                launchSecrets),
             metrics,
             Clock.systemUTC());
     Thread launcher = new Thread(launches, "floe-trigger-launcher");
@@ -261,6 +263,11 @@ public class TriggerRuntime {
 
   public TriggerConfig config() {
     return config;
+  }
+
+  /** The secrets launcher headers name: the launcher resolves them, the REST API checks them. */
+  public LaunchSecrets launchSecrets() {
+    return launchSecrets;
   }
 
   public TriggerRegistry registry() {
