@@ -9,7 +9,6 @@ import com.sun.net.httpserver.HttpServer;
 import dev.floe.cli.Floe;
 import dev.floe.contracts.model.BackfillTag;
 import dev.floe.stack.LocalStack;
-import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
 import java.io.IOException;
@@ -20,7 +19,6 @@ import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
@@ -106,17 +104,7 @@ class BackfillIT {
 
   @BeforeAll
   void start() throws Exception {
-    Path repo = Path.of(System.getProperty("floe.repo", "../..")).toAbsolutePath().normalize();
-    stack =
-        LocalStack.start(
-            new LocalStack.Options(
-                repo,
-                FloeStack.workDir("backfill-it"),
-                Ports.freePort(),
-                Ports.freePort(),
-                Ports.freeRun(LocalStack.SERVICES.size()),
-                Duration.ofSeconds(5),
-                false));
+    stack = LocalStack.start(TestStacks.options("backfill-it"));
     catalog = stack.catalog().catalog();
     writer = new TableWriter(catalog);
     triggers = stack.service("trigger-service").url();

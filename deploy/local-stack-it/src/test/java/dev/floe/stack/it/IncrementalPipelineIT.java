@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.floe.stack.LocalStack;
-import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
 import java.io.IOException;
@@ -15,7 +14,6 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -87,16 +85,7 @@ class IncrementalPipelineIT {
   private static Outcome pipeline(
       String label, List<Integer> bursts, int failOneIn, Random random, String triggerSettings)
       throws Exception {
-    Path repo = Path.of(System.getProperty("floe.repo", "../..")).toAbsolutePath().normalize();
-    LocalStack.Options options =
-        new LocalStack.Options(
-            repo,
-            FloeStack.workDir(label),
-            Ports.freePort(),
-            Ports.freePort(),
-            Ports.freeRun(LocalStack.SERVICES.size()),
-            Duration.ofSeconds(5),
-            false);
+    LocalStack.Options options = TestStacks.options(label);
     Map<String, List<Long>> rowsByRun = new ConcurrentHashMap<>();
     List<String> failed = new CopyOnWriteArrayList<>();
     ExecutorService job = Executors.newSingleThreadExecutor();

@@ -64,13 +64,14 @@ class KafkaSaslIT {
   @Test
   void theServicesRunOverSaslPlainAndNoSecretReachesALogOrAnEvent() throws Exception {
     Path home = FloeStack.workDir("kafka-sasl");
-    Path repo = Path.of(System.getProperty("floe.repo", "../..")).toAbsolutePath().normalize();
+    Path repo = TestStacks.repo();
     String password = "sasl-" + UUID.randomUUID();
     String jdbcPassword = "jdbc-" + UUID.randomUUID();
     String jobToken = "job-" + UUID.randomUUID();
     KafkaProcess.SaslPlain sasl = new KafkaProcess.SaslPlain(Ports.freePort(), "floe", password);
     DevAuth auth = DevAuth.open(home.resolve("auth"));
-    String admin = auth.token("sasl-it", List.of("admin"));
+    String token = auth.token("sasl-it", List.of("admin"));
+    StackHttp admin = StackHttp.withToken(token);
     List<ServiceProcess> services = new ArrayList<>();
     // The job: records the credential each launch presents.
     List<String> presented = new CopyOnWriteArrayList<>();
@@ -121,15 +122,13 @@ class KafkaSaslIT {
       Table source =
           writer.createOrLoad(TableIdentifier.of("sasl", "orders"), Orders.SCHEMA, Orders.BY_DAY);
       assertThat(
-              post(
+              admin.post(
                   capture.resolve("/captures"),
-                  admin,
                   "{\"id\": \"sasl-orders\", \"table\": \"sasl.orders\"}"))
           .isEqualTo(201);
       assertThat(
-              post(
+              admin.post(
                   trigger.resolve("/triggers"),
-                  admin,
                   "{\"id\": \"sasl-job\", \"inputs\": [{\"capture\": \"sasl-orders\"}],"
                       + " \"launcher\": {\"type\": \"webhook\", \"url\": \"http://127.0.0.1:"
                       + job.getAddress().getPort()
@@ -186,7 +185,7 @@ class KafkaSaslIT {
         assertThat(intruder.readiness()).isEqualTo(503);
       }
 
-      List<String> secrets = List.of(password, jdbcPassword, jobToken, admin);
+      List<String> secrets = List.of(password, jdbcPassword, jobToken, token);
       assertNoSecretInLogs(home.resolve("logs"), secrets);
       assertNoSecretInRecords(kafka.bootstrapServers(), secrets);
     } finally {
@@ -284,17 +283,5 @@ class KafkaSaslIT {
       Thread.currentThread().interrupt();
       return "";
     }
-  }
-
-  private static int post(URI uri, String token, String body) throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(uri)
-                .header("Content-Type", "application/json")
-                .header("Authorization", "Bearer " + token)
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build(),
-            HttpResponse.BodyHandlers.discarding())
-        .statusCode();
   }
 }

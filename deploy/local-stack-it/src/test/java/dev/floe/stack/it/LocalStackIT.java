@@ -33,7 +33,7 @@ class LocalStackIT {
   @Test
   @Timeout(300)
   void runCommandBringsTheWholeStackUp() throws Exception {
-    Path repo = Path.of(System.getProperty("floe.repo", "../..")).toAbsolutePath().normalize();
+    Path repo = TestStacks.repo();
     int kafkaPort = Ports.freePort();
     LocalStack.Options options =
         new LocalStack.Options(

@@ -9,7 +9,6 @@ import com.sun.net.httpserver.HttpServer;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.LocalStack;
 import dev.floe.stack.prometheus.PrometheusProcess;
-import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
 import java.io.IOException;
@@ -74,8 +73,7 @@ class ObservabilityIT {
   private static final Pattern LABEL_VALUES =
       Pattern.compile("label_values\\(\\s*([a-zA-Z_:][a-zA-Z0-9_:]*)");
 
-  private final Path repo =
-      Path.of(System.getProperty("floe.repo", "../..")).toAbsolutePath().normalize();
+  private final Path repo = TestStacks.repo();
   private final String name = "obs_" + UUID.randomUUID().toString().substring(0, 6);
   private final String id = name.replace('_', '-');
   private final Map<String, List<Long>> rowsByRun = new ConcurrentHashMap<>();
@@ -95,14 +93,7 @@ class ObservabilityIT {
   void start() throws Exception {
     stack =
         LocalStack.start(
-            new LocalStack.Options(
-                    repo,
-                    FloeStack.workDir("observability"),
-                    Ports.freePort(),
-                    Ports.freePort(),
-                    Ports.freeRun(LocalStack.SERVICES.size()),
-                    Duration.ofSeconds(5),
-                    false)
+            TestStacks.options("observability")
                 .withS3()
                 .withPrometheus(Ports.freePort(), Duration.ofSeconds(1))
                 // Pins and their expiry are measured by the capture's maintenance pass.

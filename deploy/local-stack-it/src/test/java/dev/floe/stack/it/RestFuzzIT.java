@@ -6,13 +6,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.floe.stack.LocalStack;
-import dev.floe.stack.test.FloeStack;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,17 +40,7 @@ class RestFuzzIT {
 
   @BeforeContainer
   static void start() {
-    Path repo = Path.of(System.getProperty("floe.repo", "../..")).toAbsolutePath().normalize();
-    stack =
-        LocalStack.start(
-            new LocalStack.Options(
-                repo,
-                FloeStack.workDir("rest-fuzz"),
-                Ports.freePort(),
-                Ports.freePort(),
-                Ports.freeRun(LocalStack.SERVICES.size()),
-                Duration.ofSeconds(5),
-                false));
+    stack = LocalStack.start(TestStacks.options("rest-fuzz"));
     admin = StackHttp.as(stack, "admin");
   }
 

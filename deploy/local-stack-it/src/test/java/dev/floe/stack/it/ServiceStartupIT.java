@@ -23,8 +23,7 @@ import org.junit.jupiter.api.Timeout;
 /** How a packaged service behaves when its configuration or its broker is wrong. */
 @Timeout(180)
 class ServiceStartupIT {
-  private static final Path REPO =
-      Path.of(System.getProperty("floe.repo", "../..")).toAbsolutePath().normalize();
+  private static final Path REPO = TestStacks.repo();
   private static final Path APP = REPO.resolve("commit-listener/target/quarkus-app");
 
   @Test

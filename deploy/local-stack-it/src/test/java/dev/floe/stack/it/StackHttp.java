@@ -25,6 +25,11 @@ final class StackHttp {
     return new StackHttp(stack.token(role));
   }
 
+  /** A caller presenting {@code token}. */
+  static StackHttp withToken(String token) {
+    return new StackHttp(token);
+  }
+
   /** The status of a {@code POST} of {@code body}. */
   int post(URI uri, String body) {
     return send("POST", uri, body).statusCode();
