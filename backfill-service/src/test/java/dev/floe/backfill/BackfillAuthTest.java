@@ -26,6 +26,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeEach;
 
+/**
+ * Who may call the backfill-service's API. The tests, and their assertions, are {@link
+ * FloeAuthContract}'s (401 without a token, 403 below each endpoint's role, passage at and above
+ * it, forged and expired tokens refused, a refused call changing nothing); this class lists the
+ * service's endpoints with the least role each needs, and a state-changing call.
+ */
 @QuarkusTest
 @TestProfile(AuthEnabledProfile.class)
 @WithTestResource(FloeTestResource.class)

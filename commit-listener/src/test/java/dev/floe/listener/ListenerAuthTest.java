@@ -15,6 +15,12 @@ import org.apache.iceberg.catalog.TableIdentifier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+/**
+ * Who may call the commit-listener's API. The tests, and their assertions, are {@link
+ * FloeAuthContract}'s (401 without a token, 403 below each endpoint's role, passage at and above
+ * it, forged and expired tokens refused, a refused call changing nothing); this class lists the
+ * service's endpoints with the least role each needs, and a state-changing call.
+ */
 @QuarkusTest
 @TestProfile(AuthEnabledProfile.class)
 @WithTestResource(FloeTestResource.class)
