@@ -5,15 +5,25 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * How Floe's decision cores run Kafka Streams: {@code exactly_once_v2}, a 100 ms commit interval,
  * reading from the earliest offset, and static group membership with a 10 s session, so that a
  * restarted instance takes its tasks back without a rebalance and one gone for good hands them over
- * after the session timeout. Services that use it depend on {@code kafka-streams} themselves.
+ * after the session timeout.
+ *
+ * <p>Transactions may stay open for {@value #TRANSACTION_TIMEOUT_MS} ms instead of Streams' 10 s: a
+ * decision can commit to an Iceberg catalog (a run's union state) before its output is sent, and a
+ * transaction that outlives its timeout is aborted by the broker, which fences the thread and makes
+ * it process the same records again. A restarted instance aborts its own open transaction at once;
+ * only an instance gone for good holds read-committed readers back for that long. Services that use
+ * it depend on {@code kafka-streams} themselves.
  */
 public final class StreamsSettings {
+  public static final int TRANSACTION_TIMEOUT_MS = 60_000;
+
   private StreamsSettings() {}
 
   /**
@@ -38,6 +48,9 @@ public final class StreamsSettings {
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), clientName);
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
+    props.put(
+        StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+        TRANSACTION_TIMEOUT_MS);
     return props;
   }
 }

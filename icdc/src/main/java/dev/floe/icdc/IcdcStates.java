@@ -14,6 +14,7 @@ import org.apache.iceberg.DeleteFiles;
 import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.RowDelta;
 import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.SnapshotChanges;
 import org.apache.iceberg.SnapshotRef;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.Transaction;
@@ -67,12 +68,16 @@ public final class IcdcStates {
    */
   public static void commitSteps(
       Table icdc, String tag, List<Step> steps, Map<String, String> summary, Duration ttl) {
-    if (icdc.refs().containsKey(tag)) {
-      return;
-    }
-    Transaction txn = icdc.newTransaction();
-    commitState(txn, base(icdc), tag, steps, summary, ttl);
-    txn.commitTransaction();
+    RefCommits.retrying(
+        icdc,
+        () -> {
+          if (icdc.refs().containsKey(tag)) {
+            return;
+          }
+          Transaction txn = icdc.newTransaction();
+          commitState(txn, base(icdc), tag, steps, summary, ttl);
+          txn.commitTransaction();
+        });
   }
 
   /**
@@ -88,7 +93,7 @@ public final class IcdcStates {
       Duration ttl) {
     String branch = "floe-building-" + tag;
     txn.manageSnapshots().createBranch(branch, base).commit();
-    for (Step step : steps) {
+    for (Step step : coalesce(steps)) {
       if (!step.remove().isEmpty()) {
         DeleteFiles delete = txn.newDelete().toBranch(branch);
         step.remove().forEach(f -> delete.deleteFile(f.location()));
@@ -110,6 +115,29 @@ public final class IcdcStates {
         .setMaxRefAgeMs(tag, ttl.toMillis())
         .removeBranch(branch)
         .commit();
+  }
+
+  /**
+   * The same state in fewer commits: a step that only adds data files joins the step before it. Its
+   * rows keep being covered by exactly the equality deletes that covered them (those of later
+   * steps; deletes added in the step it joins never apply to data of their own commit), so a union
+   * of hundreds of appends is one commit instead of hundreds, while a step adding deletes or
+   * removing files stays a commit of its own.
+   */
+  static List<Step> coalesce(List<Step> steps) {
+    List<Step> merged = new ArrayList<>();
+    for (Step step : steps) {
+      boolean dataOnly = step.addDeletes().isEmpty() && step.remove().isEmpty();
+      if (dataOnly && !merged.isEmpty()) {
+        Step last = merged.remove(merged.size() - 1);
+        List<DataFile> data = new ArrayList<>(last.addData());
+        data.addAll(step.addData());
+        merged.add(new Step(data, last.addDeletes(), last.remove()));
+      } else {
+        merged.add(step);
+      }
+    }
+    return merged;
   }
 
   /** The empty snapshot every state starts from: the main branch's head, which never moves. */
@@ -134,9 +162,10 @@ public final class IcdcStates {
       List<DataFile> data = new ArrayList<>();
       List<DeleteFile> deletes = new ArrayList<>();
       List<ContentFile<?>> removed = new ArrayList<>();
-      snapshot.addedDataFiles(icdc.io()).forEach(f -> data.add(f.copy()));
-      snapshot.addedDeleteFiles(icdc.io()).forEach(f -> deletes.add(f.copy()));
-      snapshot.removedDataFiles(icdc.io()).forEach(f -> removed.add(f.copy()));
+      SnapshotChanges changes = SnapshotChanges.builderFor(icdc).snapshot(snapshot).build();
+      changes.addedDataFiles().forEach(f -> data.add(f.copy()));
+      changes.addedDeleteFiles().forEach(f -> deletes.add(f.copy()));
+      changes.removedDataFiles().forEach(f -> removed.add(f.copy()));
       steps.add(0, new Step(data, deletes, removed));
       snapshot = snapshot.parentId() == null ? null : icdc.snapshot(snapshot.parentId());
     }

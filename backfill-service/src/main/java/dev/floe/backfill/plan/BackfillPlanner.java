@@ -7,6 +7,7 @@ import dev.floe.contracts.model.IcdcRef;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.icdc.IcdcStates;
 import dev.floe.icdc.IcdcTables;
+import dev.floe.icdc.RefCommits;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -303,13 +304,17 @@ public final class BackfillPlanner {
     String tag = PIN_PREFIX + backfillId;
     try {
       source.refresh();
-      if (!source.refs().containsKey(tag)) {
-        source
-            .manageSnapshots()
-            .createTag(tag, snapshotId)
-            .setMaxRefAgeMs(tag, retention.toMillis())
-            .commit();
-      }
+      RefCommits.retrying(
+          source,
+          () -> {
+            if (!source.refs().containsKey(tag)) {
+              source
+                  .manageSnapshots()
+                  .createTag(tag, snapshotId)
+                  .setMaxRefAgeMs(tag, retention.toMillis())
+                  .commit();
+            }
+          });
     } catch (RuntimeException e) {
       // Not fatal: the chunks are planned; until the next expiry of the source nothing is lost.
       LOG.warnf(

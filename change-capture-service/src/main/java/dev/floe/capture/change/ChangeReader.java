@@ -16,6 +16,7 @@ import org.apache.iceberg.ManifestFile;
 import org.apache.iceberg.ManifestFiles;
 import org.apache.iceberg.ManifestReader;
 import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.SnapshotChanges;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.io.FileIO;
 
@@ -27,16 +28,16 @@ public final class ChangeReader {
   private ChangeReader() {}
 
   public static ChangeSet read(Table source, Snapshot snapshot) {
-    FileIO io = source.io();
+    SnapshotChanges changes = SnapshotChanges.builderFor(source).snapshot(snapshot).build();
     List<DataFile> addedData = new ArrayList<>();
     List<DeleteFile> addedDeletes = new ArrayList<>();
     List<DataFile> removedData = new ArrayList<>();
     List<DeleteFile> removedDeletes = new ArrayList<>();
-    snapshot.addedDataFiles(io).forEach(f -> addedData.add(f.copy()));
-    snapshot.addedDeleteFiles(io).forEach(f -> addedDeletes.add(f.copy()));
-    snapshot.removedDataFiles(io).forEach(f -> removedData.add(f.copy()));
+    changes.addedDataFiles().forEach(f -> addedData.add(f.copy()));
+    changes.addedDeleteFiles().forEach(f -> addedDeletes.add(f.copy()));
+    changes.removedDataFiles().forEach(f -> removedData.add(f.copy()));
     withStats(source, snapshot, removedData);
-    snapshot.removedDeleteFiles(io).forEach(f -> removedDeletes.add(f.copy()));
+    changes.removedDeleteFiles().forEach(f -> removedDeletes.add(f.copy()));
     return new ChangeSet(
         snapshot.snapshotId(),
         snapshot.parentId(),

@@ -2,6 +2,7 @@ package dev.floe.capture.icdc;
 
 import dev.floe.capture.change.ChangeSet;
 import dev.floe.icdc.IcdcStates;
+import dev.floe.icdc.RefCommits;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,31 +26,35 @@ public final class ChangeStates {
       String removedTag,
       Map<String, String> summary,
       Duration ttl) {
-    boolean needsAdded = change.adds() && !icdc.refs().containsKey(addedTag);
-    boolean needsRemoved = change.removesData() && !icdc.refs().containsKey(removedTag);
-    if (!needsAdded && !needsRemoved) {
-      return;
-    }
-    long base = IcdcStates.base(icdc);
-    Transaction txn = icdc.newTransaction();
-    if (needsAdded) {
-      IcdcStates.commitState(
-          txn,
-          base,
-          addedTag,
-          List.of(new IcdcStates.Step(change.addedData(), change.addedDeletes(), List.of())),
-          summary,
-          ttl);
-    }
-    if (needsRemoved) {
-      IcdcStates.commitState(
-          txn,
-          base,
-          removedTag,
-          List.of(new IcdcStates.Step(change.removedData(), List.of(), List.of())),
-          summary,
-          ttl);
-    }
-    txn.commitTransaction();
+    RefCommits.retrying(
+        icdc,
+        () -> {
+          boolean needsAdded = change.adds() && !icdc.refs().containsKey(addedTag);
+          boolean needsRemoved = change.removesData() && !icdc.refs().containsKey(removedTag);
+          if (!needsAdded && !needsRemoved) {
+            return; // both committed before, by an earlier attempt or this one
+          }
+          long base = IcdcStates.base(icdc);
+          Transaction txn = icdc.newTransaction();
+          if (needsAdded) {
+            IcdcStates.commitState(
+                txn,
+                base,
+                addedTag,
+                List.of(new IcdcStates.Step(change.addedData(), change.addedDeletes(), List.of())),
+                summary,
+                ttl);
+          }
+          if (needsRemoved) {
+            IcdcStates.commitState(
+                txn,
+                base,
+                removedTag,
+                List.of(new IcdcStates.Step(change.removedData(), List.of(), List.of())),
+                summary,
+                ttl);
+          }
+          txn.commitTransaction();
+        });
   }
 }

@@ -1,5 +1,6 @@
 package dev.floe.capture.pin;
 
+import dev.floe.icdc.RefCommits;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,37 +43,45 @@ public final class SourcePins {
    * each pin is a commit on a table that writers commit to as well, so Floe makes as few as it can.
    */
   public static void pin(Table source, List<Request> requests) {
-    ManageSnapshots update = source.manageSnapshots();
-    boolean changed = false;
-    for (Request request : requests) {
-      for (long id : request.snapshotIds()) {
-        String tag = tag(request.captureId(), id);
-        if (!source.refs().containsKey(tag) && source.snapshot(id) != null) {
-          update.createTag(tag, id).setMaxRefAgeMs(tag, request.ttl().toMillis());
-          changed = true;
-        }
-      }
-    }
-    if (changed) {
-      update.commit();
-    }
+    RefCommits.retrying(
+        source,
+        () -> {
+          ManageSnapshots update = source.manageSnapshots();
+          boolean changed = false;
+          for (Request request : requests) {
+            for (long id : request.snapshotIds()) {
+              String tag = tag(request.captureId(), id);
+              if (!source.refs().containsKey(tag) && source.snapshot(id) != null) {
+                update.createTag(tag, id).setMaxRefAgeMs(tag, request.ttl().toMillis());
+                changed = true;
+              }
+            }
+          }
+          if (changed) {
+            update.commit();
+          }
+        });
   }
 
   /** Releases the capture's pins of the snapshots {@code which} accepts; returns how many. */
   public static int release(Table source, String captureId, LongPredicate which) {
-    List<String> tags = new ArrayList<>();
-    for (Map.Entry<String, SnapshotRef> ref : source.refs().entrySet()) {
-      if (ref.getKey().startsWith(PREFIX + captureId + "-")
-          && which.test(ref.getValue().snapshotId())) {
-        tags.add(ref.getKey());
-      }
-    }
-    if (!tags.isEmpty()) {
-      ManageSnapshots update = source.manageSnapshots();
-      tags.forEach(update::removeTag);
-      update.commit();
-    }
-    return tags.size();
+    return RefCommits.retrying(
+        source,
+        () -> {
+          List<String> tags = new ArrayList<>();
+          for (Map.Entry<String, SnapshotRef> ref : source.refs().entrySet()) {
+            if (ref.getKey().startsWith(PREFIX + captureId + "-")
+                && which.test(ref.getValue().snapshotId())) {
+              tags.add(ref.getKey());
+            }
+          }
+          if (!tags.isEmpty()) {
+            ManageSnapshots update = source.manageSnapshots();
+            tags.forEach(update::removeTag);
+            update.commit();
+          }
+          return tags.size();
+        });
   }
 
   /** Releases the capture's pins whose max ref age has passed. */
