@@ -107,8 +107,20 @@ public final class IcdcTables {
     } else {
       icdc = register(catalog, id, owner, sourceName, source);
     }
+    ensureBase(icdc);
     follow(icdc, source, snapshot);
     return icdc;
+  }
+
+  /**
+   * Commits the empty base snapshot that every state starts from, unless the table has one. A table
+   * is registered and given its base in two catalog commits: a crash, or a catalog gone, between
+   * the two leaves a table without a base, which the next use completes.
+   */
+  private static void ensureBase(Table icdc) {
+    if (icdc.currentSnapshot() == null) {
+      icdc.newAppend().set("floe.icdc.base", "true").commit();
+    }
   }
 
   private static Table register(
@@ -138,14 +150,11 @@ public final class IcdcTables {
         TableMetadataParser.fromJson(
             metadataFile, derive(sourceMetadata, location, owner, sourceName));
     TableMetadataParser.write(metadata, io.newOutputFile(metadataFile));
-    Table icdc;
     try {
-      icdc = catalog.registerTable(id, metadataFile);
+      return catalog.registerTable(id, metadataFile);
     } catch (AlreadyExistsException raced) {
       return catalog.loadTable(id);
     }
-    icdc.newAppend().set("floe.icdc.base", "true").commit();
-    return icdc;
   }
 
   /** The source's metadata with its identity, location, history and properties replaced. */

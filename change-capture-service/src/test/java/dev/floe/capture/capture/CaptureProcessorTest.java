@@ -1,6 +1,7 @@
 package dev.floe.capture.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.floe.capture.IcdcOracle;
 import dev.floe.capture.pin.SourcePins;
@@ -14,11 +15,14 @@ import dev.floe.contracts.model.FieldRange;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.icdc.IcdcStates;
 import dev.floe.icdc.IcdcTables;
+import dev.floe.icdc.RefCommits;
 import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;
 import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,10 +34,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.iceberg.ChangelogOperation;
 import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.Transaction;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.expressions.Expressions;
@@ -407,5 +415,106 @@ class CaptureProcessorTest {
     assertThat(IcdcOracle.rows(icdc, icdc.refs().get("run-1").snapshotId()))
         .hasSize(5)
         .isEqualTo(union);
+  }
+
+  @Test
+  void anIcdcTableLeftWithoutItsBaseByACrashIsCompletedOnItsNextUse() {
+    Snapshot s = writer.append(source, orders(2, DAY1, "NEW"));
+    // A catalog whose caller dies right after registering the ICDC table, before its base commit.
+    Catalog real = fixture.catalog();
+    Catalog crashing =
+        (Catalog)
+            Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {Catalog.class, SupportsNamespaces.class},
+                (proxy, method, args) -> {
+                  Object result;
+                  try {
+                    result = method.invoke(real, args);
+                  } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                  if (method.getName().equals("registerTable")) {
+                    throw new IllegalStateException("crashed after registering");
+                  }
+                  return result;
+                });
+    CaptureProcessor crashed = new CaptureProcessor(() -> crashing, Clock.systemUTC());
+    assertThatThrownBy(() -> crashed.process(capture, committed(s)))
+        .hasStackTraceContaining("crashed after registering");
+    assertThat(icdc().currentSnapshot()).as("registered without a base").isNull();
+
+    ChangeCaptured event = capture(s);
+
+    assertThat(IcdcOracle.rows(icdc(), event.icdc().snapshotId()))
+        .isEqualTo(IcdcOracle.rows(source, s.snapshotId()))
+        .hasSize(2);
+  }
+
+  @Test
+  void aStateWhoseTransactionLostToAnotherWriterIsBuiltAgainOnTheNewTable() {
+    ChangeCaptured a = capture(writer.append(source, orders(2, DAY1, "NEW")));
+    Table icdc = icdc();
+    List<IcdcStates.Step> steps = IcdcStates.stepsOf(icdc, a.icdc().ref());
+    AtomicInteger attempts = new AtomicInteger();
+    List<ChangeCaptured> meanwhile = new ArrayList<>();
+
+    RefCommits.retrying(
+        icdc,
+        () -> {
+          Transaction txn = icdc.newTransaction();
+          IcdcStates.commitState(
+              txn, IcdcStates.base(icdc), "run-3", steps, Map.of(), Duration.ofDays(1));
+          if (attempts.incrementAndGet() == 1) {
+            // The capture commits the next change's state while the union is being built:
+            // Iceberg cannot replay the union's branch and tag updates on top of it.
+            meanwhile.add(capture(writer.append(source, orders(1, DAY1, "NEW"))));
+          }
+          txn.commitTransaction();
+        });
+
+    assertThat(attempts).hasValue(2);
+    icdc.refresh();
+    assertThat(icdc.refs()).containsKeys("run-3", meanwhile.get(0).icdc().ref());
+    assertThat(IcdcOracle.rows(icdc, icdc.refs().get("run-3").snapshotId()))
+        .hasSize(2)
+        .isEqualTo(IcdcOracle.rows(icdc, a.icdc().snapshotId()));
+  }
+
+  @Test
+  void aUnionCommitsAppendsTogetherAndKeepsEachEqualityDeleteOnTheRowsItDeleted() {
+    Snapshot first = writer.append(source, orders(2, DAY1, "NEW"));
+    Snapshot second = writer.append(source, orders(1, DAY1, "NEW"));
+    Snapshot delete = writer.deleteRowsByEquality(source, "order_id", List.of(1L));
+    // Order 1 again, after its delete: the delete must not apply to it.
+    Snapshot again =
+        writer.append(
+            source,
+            List.of(Orders.order(source, 1L, "eu-west", "NEW", BigDecimal.TEN, DAY1.plusDays(1))));
+    List<String> states = new ArrayList<>();
+    for (Snapshot s : List.of(first, second, delete, again)) {
+      states.add(capture(s).icdc().ref());
+    }
+    Table icdc = icdc();
+    List<IcdcStates.Step> steps = new ArrayList<>();
+    states.forEach(state -> steps.addAll(IcdcStates.stepsOf(icdc, state)));
+
+    IcdcStates.commitSteps(icdc, "run-2", steps, Map.of("floe.run", "2"), Duration.ofDays(1));
+
+    icdc.refresh();
+    long union = icdc.refs().get("run-2").snapshotId();
+    assertThat(IcdcOracle.rows(icdc, union))
+        .as("the union reads as the source after the four commits")
+        .isEqualTo(IcdcOracle.rows(source, again.snapshotId()))
+        .hasSize(3);
+    // Two commits: both appends, then the delete with the append after it.
+    long base = IcdcStates.base(icdc);
+    int commits = 0;
+    for (Snapshot s = icdc.snapshot(union);
+        s.snapshotId() != base;
+        s = icdc.snapshot(s.parentId())) {
+      commits++;
+    }
+    assertThat(commits).isEqualTo(2);
   }
 }
