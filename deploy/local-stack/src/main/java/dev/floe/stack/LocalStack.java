@@ -59,6 +59,7 @@ public final class LocalStack implements AutoCloseable {
    * @param serviceConfig settings of single services, over the stack's own
    * @param s3 true to keep the warehouse on an S3-compatible server (s3proxy) started with the
    *     stack, which the services reach through Iceberg's S3FileIO
+   * @param catalogKind the catalog the stack runs on: SQLite by default
    */
   public record Options(
       Path repo,
@@ -71,7 +72,8 @@ public final class LocalStack implements AutoCloseable {
       int prometheusPort,
       Duration scrapeInterval,
       Map<String, Map<String, String>> serviceConfig,
-      boolean s3) {
+      boolean s3,
+      CatalogKind catalogKind) {
 
     /** A stack without Prometheus. */
     public Options(
@@ -93,7 +95,8 @@ public final class LocalStack implements AutoCloseable {
           0,
           Duration.ofSeconds(5),
           Map.of(),
-          false);
+          false,
+          CatalogKind.SQLITE);
     }
 
     /** The command's defaults: Prometheus on 9090 when it is installed. */
@@ -116,7 +119,8 @@ public final class LocalStack implements AutoCloseable {
           port,
           interval,
           serviceConfig,
-          s3);
+          s3,
+          catalogKind);
     }
 
     /** With {@code settings} for {@code service}, over the stack's own. */
@@ -141,7 +145,8 @@ public final class LocalStack implements AutoCloseable {
           prometheusPort,
           scrapeInterval,
           Map.copyOf(all),
-          s3);
+          s3,
+          catalogKind);
     }
 
     /** With the warehouse on an S3-compatible server started with the stack. */
@@ -157,7 +162,25 @@ public final class LocalStack implements AutoCloseable {
           prometheusPort,
           scrapeInterval,
           serviceConfig,
-          true);
+          true,
+          catalogKind);
+    }
+
+    /** On a catalog of {@code kind}: a JDBC catalog on PostgreSQL, or Iceberg's REST server. */
+    public Options withCatalog(CatalogKind kind) {
+      return new Options(
+          repo,
+          home,
+          kafkaPort,
+          controllerPort,
+          firstHttpPort,
+          demoInterval,
+          demo,
+          prometheusPort,
+          scrapeInterval,
+          serviceConfig,
+          s3,
+          kind);
     }
   }
 
@@ -198,7 +221,7 @@ public final class LocalStack implements AutoCloseable {
       s3 = S3Store.start(home.resolve("s3"));
       started.add(s3);
     }
-    catalog = CatalogFixture.start(CatalogKind.SQLITE, home.resolve("catalog"), s3);
+    catalog = CatalogFixture.start(options.catalogKind(), home.resolve("catalog"), s3);
     started.add(catalog);
     // Authentication on, as in production, with tokens from a development issuer kept with the
     // stack: one token file per role, for curl and the CLI.

@@ -484,10 +484,7 @@ class BackfillIT {
   }
 
   private void report(String runId, String body) {
-    int status = operator.post(triggers.resolve("/runs/" + runId + "/status"), body);
-    if (status != 202) {
-      throw new IllegalStateException("status report of " + runId + " answered " + status);
-    }
+    operator.report(triggers, runId, body);
   }
 
   private List<Record> readState(JsonNode icdc) {

@@ -124,9 +124,7 @@ class IncrementalPipelineIT {
                     }
                     rowsByRun.put(runId, rows);
                   }
-                  operator.post(
-                      trigger.resolve("/runs/" + runId + "/status"),
-                      "{\"status\": \"succeeded\", \"durationMs\": 5}");
+                  operator.report(trigger, runId, "{\"status\": \"succeeded\", \"durationMs\": 5}");
                 });
           });
       receiver.start();

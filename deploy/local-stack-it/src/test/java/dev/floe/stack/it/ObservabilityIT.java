@@ -118,9 +118,7 @@ class ObservabilityIT {
           List<Long> rows = new ArrayList<>();
           run.get("inputs").forEach(input -> rows.addAll(read(input.get("icdc"))));
           rowsByRun.put(runId, rows);
-          operator.post(
-              trigger.resolve("/runs/" + runId + "/status"),
-              "{\"status\": \"succeeded\", \"durationMs\": 40}");
+          operator.report(trigger, runId, "{\"status\": \"succeeded\", \"durationMs\": 40}");
         });
     receiver.createContext(
         "/hold",

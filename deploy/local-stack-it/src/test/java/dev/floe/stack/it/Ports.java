@@ -1,31 +1,45 @@
 package dev.floe.stack.it;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Free local ports for the processes an end-to-end test starts. */
+/**
+ * Free local ports for the processes an end-to-end test starts, taken below the kernel's ephemeral
+ * range: a port from that range that is free when checked can be handed to any outgoing connection
+ * (a Kafka client, an HTTP call) before the process that was meant to listen on it starts.
+ */
 final class Ports {
+  private static final int LOWEST = 10_000;
+
   private Ports() {}
 
   static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return freeRun(1);
   }
 
   /** The first of {@code count} consecutive free ports: the services take one each, in order. */
   static int freeRun(int count) {
-    for (int attempt = 0; attempt < 100; attempt++) {
-      int first = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+    int highest = ephemeralLow() - count;
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int first = ThreadLocalRandom.current().nextInt(LOWEST, highest);
       if (allFree(first, count)) {
         return first;
       }
     }
     throw new IllegalStateException("no run of " + count + " free ports");
+  }
+
+  /** The lowest port the kernel hands to outgoing connections (32768 when it cannot be read). */
+  private static int ephemeralLow() {
+    try {
+      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      return Math.max(LOWEST + 1_000, Integer.parseInt(range.split("\\s+")[0]));
+    } catch (IOException | RuntimeException e) {
+      return 32_768;
+    }
   }
 
   private static boolean allFree(int first, int count) {

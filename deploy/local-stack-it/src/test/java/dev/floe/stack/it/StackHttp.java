@@ -1,5 +1,7 @@
 package dev.floe.stack.it;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.floe.stack.LocalStack;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,9 +32,27 @@ final class StackHttp {
     return new StackHttp(token);
   }
 
+  /** The bearer token this caller presents. */
+  String token() {
+    return token;
+  }
+
   /** The status of a {@code POST} of {@code body}. */
   int post(URI uri, String body) {
     return send("POST", uri, body).statusCode();
+  }
+
+  /**
+   * Reports a run's status as a job runner does: again until the trigger-service accepts it (202),
+   * for up to two minutes, since a busy service may time out or a restarting one refuse a call.
+   */
+  void report(URI triggers, String runId, String body) {
+    URI uri = triggers.resolve("/runs/" + runId + "/status");
+    await("status report of " + runId)
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(1))
+        .ignoreExceptions()
+        .until(() -> post(uri, body) == 202);
   }
 
   HttpResponse<String> get(URI uri) {

@@ -1,0 +1,620 @@
+package dev.floe.stack.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.floe.stack.LocalStack;
+import dev.floe.stack.ServiceProcess;
+import dev.floe.stack.catalog.CatalogKind;
+import dev.floe.stack.writer.Orders;
+import dev.floe.stack.writer.TableWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
+import org.apache.iceberg.AppendFiles;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.SnapshotChanges;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.relocated.com.google.common.collect.Iterables;
+import org.awaitility.core.ConditionTimeoutException;
+
+/**
+ * The whole pipeline from the four packaged services, run under a {@link Plan}: writers commit
+ * random appends (and now and then a compaction) to several source tables; each table has a capture
+ * and a trigger whose webhook job reads the run's ICDC state and appends its rows to a target
+ * table, then reports success; faults and expiry happen meanwhile. At the end every target must
+ * equal its source, no change may be read by two runs, and no source data file may be missing
+ * except those the test's own snapshot expiry deleted.
+ *
+ * <p>The job is idempotent by run id, the key every launcher passes: a run delivered again (after a
+ * trigger-service crash between a launch and its commit, or a retry) is acknowledged and not
+ * applied twice. Deliveries per run id are counted and reported.
+ */
+final class PipelineRun {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final OffsetDateTime DAY =
+      OffsetDateTime.of(2026, 11, 20, 0, 0, 0, 0, ZoneOffset.UTC);
+  private static final String RUN_ID = "floe-e2e.run-id";
+  private static final String JOB_SECRET = "job-" + UUID.randomUUID();
+
+  /**
+   * What to run.
+   *
+   * @param tables how many source tables, each with a capture, a trigger and a target
+   * @param commits at least this many commits (the writers go on until the faults are over)
+   * @param writers concurrent writer threads
+   * @param commitPause how long each writer waits between two of its commits
+   * @param compactEvery every n-th commit of a table is a compaction (0 for none)
+   * @param faults kill -9 each service, restart the broker, stop a REST catalog for 30 s
+   * @param slowOneIn one webhook call in this many answers after {@code slowAnswer} (0 for none)
+   * @param expireOlderThan the source tables' snapshots older than this are expired every 5 s, with
+   *     their files deleted as Iceberg's expiry does (null for no expiry)
+   */
+  record Plan(
+      CatalogKind catalog,
+      int tables,
+      int commits,
+      int writers,
+      Duration commitPause,
+      int compactEvery,
+      boolean faults,
+      int slowOneIn,
+      Duration slowAnswer,
+      Duration expireOlderThan,
+      Duration drainAtMost) {}
+
+  /** What a run did and reached. */
+  record Outcome(
+      int commits,
+      int rows,
+      int runs,
+      int deliveries,
+      int redeliveredRuns,
+      Duration writing,
+      Duration draining,
+      long p50Ms,
+      long p95Ms,
+      long maxMs,
+      int expiredFiles,
+      List<String> faults,
+      List<String> jobErrors) {
+
+    double commitsPerSecond() {
+      return commits * 1000.0 / Math.max(1, writing.toMillis());
+    }
+
+    @Override
+    public String toString() {
+      return String.format(
+          "%d commits in %.1f s (%.1f commits/s), %d rows, %d runs, %d deliveries (%d runs"
+              + " delivered more than once), drained %.1f s after the last commit; commit to"
+              + " target latency p50 %d ms, p95 %d ms, max %d ms; %d files deleted by expiry;"
+              + " faults %s; job errors %d %s",
+          commits,
+          writing.toMillis() / 1000.0,
+          commitsPerSecond(),
+          rows,
+          runs,
+          deliveries,
+          redeliveredRuns,
+          draining.toMillis() / 1000.0,
+          p50Ms,
+          p95Ms,
+          maxMs,
+          expiredFiles,
+          faults,
+          jobErrors.size(),
+          jobErrors.stream().limit(3).toList());
+    }
+  }
+
+  private final Plan plan;
+  private final Random random = new Random(42);
+  private final Map<String, Integer> deliveries = new ConcurrentHashMap<>();
+  private final Map<String, List<Long>> rowsByRun = new ConcurrentHashMap<>();
+  private final Map<Long, Long> committedAt = new ConcurrentHashMap<>();
+  private final ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<String> jobErrors = new ConcurrentLinkedQueue<>();
+  private final Set<String> sourceDataFiles = ConcurrentHashMap.newKeySet();
+  private final Set<String> deletedByExpiry = ConcurrentHashMap.newKeySet();
+  private final List<String> faults = Collections.synchronizedList(new ArrayList<>());
+  private final AtomicLong nextOrder = new AtomicLong(1);
+  private final AtomicInteger commits = new AtomicInteger();
+
+  /** Writers commit under the read lock; a catalog outage holds the write lock. */
+  private final ReadWriteLock catalogUp = new ReentrantReadWriteLock();
+
+  private PipelineRun(Plan plan) {
+    this.plan = plan;
+  }
+
+  /** Runs {@code plan} on a fresh stack under {@code target/floe-test/<label>}, and checks it. */
+  static Outcome run(String label, Plan plan) throws Exception {
+    return new PipelineRun(plan).go(label);
+  }
+
+  private Outcome go(String label) throws Exception {
+    LocalStack.Options options =
+        TestStacks.options(label)
+            .withCatalog(plan.catalog())
+            .withServiceConfig(
+                "trigger-service", Map.of("floe.trigger.launch.secrets.job", JOB_SECRET));
+    ExecutorService jobs = Executors.newFixedThreadPool(2);
+    ExecutorService answers = Executors.newFixedThreadPool(4);
+    ScheduledExecutorService expiry = Executors.newSingleThreadScheduledExecutor();
+    HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    try (LocalStack stack = LocalStack.start(options)) {
+      StackHttp admin = StackHttp.as(stack, "admin");
+      StackHttp operator = StackHttp.as(stack, "operator");
+      URI triggers = stack.service("trigger-service").url();
+      Catalog catalog = stack.catalog().catalog();
+      TableWriter writer = new TableWriter(catalog);
+
+      receiver.setExecutor(answers);
+      receiver.createContext(
+          "/job", exchange -> answer(exchange, catalog, jobs, operator, triggers));
+      receiver.start();
+
+      String suffix = UUID.randomUUID().toString().substring(0, 6);
+      List<Table> sources = new ArrayList<>();
+      for (int i = 0; i < plan.tables(); i++) {
+        String name = "src_" + suffix + "_" + i;
+        Table source =
+            writer.createOrLoad(TableIdentifier.of("demo", name), Orders.SCHEMA, Orders.BY_DAY);
+        source.updateProperties().set(TableProperties.COMMIT_NUM_RETRIES, "20").commit();
+        sources.add(source);
+        writer.createOrLoad(target(source), Orders.SCHEMA, Orders.BY_DAY);
+        String id = name.replace('_', '-');
+        assertThat(
+                admin.post(
+                    stack.service("change-capture-service").url().resolve("/captures"),
+                    "{\"id\": \"cap-%s\", \"table\": \"demo.%s\", \"trackedFields\": [\"order_ts\"]}"
+                        .formatted(id, name)))
+            .isEqualTo(201);
+        assertThat(
+                admin.post(
+                    triggers.resolve("/triggers"),
+                    ("{\"id\": \"job-%s\", \"inputs\": [{\"capture\": \"cap-%s\"}],"
+                            + " \"concurrency\": {\"policy\": \"parallel\", \"maxParallel\": 2},"
+                            + " \"retry\": {\"maxAttempts\": 20, \"backoff\": \"PT1S\"},"
+                            + " \"launcher\": {\"type\": \"webhook\", \"url\":"
+                            + " \"http://127.0.0.1:%d/job?table=%s\", \"headers\":"
+                            + " {\"Authorization\": \"${secret:job}\"}}}")
+                        .formatted(id, id, receiver.getAddress().getPort(), name)))
+            .isEqualTo(201);
+      }
+
+      if (plan.expireOlderThan() != null) {
+        expiry.scheduleWithFixedDelay(() -> expire(sources), 5, 5, TimeUnit.SECONDS);
+      }
+      Instant start = Instant.now();
+      AtomicInteger faultsDone = new AtomicInteger(plan.faults() ? 0 : 1);
+      Thread faulting =
+          new Thread(
+              () -> {
+                try {
+                  injectFaults(stack, start);
+                } finally {
+                  faultsDone.set(1);
+                }
+              },
+              "faults");
+      faulting.start();
+      List<Thread> writers = new ArrayList<>();
+      for (int w = 0; w < plan.writers(); w++) {
+        Thread t = new Thread(() -> write(writer, sources, faultsDone), "writer-" + w);
+        writers.add(t);
+        t.start();
+      }
+      for (Thread t : writers) {
+        t.join();
+      }
+      faulting.join();
+      Instant written = Instant.now();
+      expiry.shutdownNow();
+
+      try {
+        await("every target has its source's rows")
+            .atMost(plan.drainAtMost())
+            .pollInterval(Duration.ofSeconds(2))
+            .ignoreExceptions()
+            .until(
+                () ->
+                    sources.stream()
+                        .allMatch(s -> rows(catalog, target(s)).size() >= rows(s).size()));
+      } catch (ConditionTimeoutException e) {
+        // Where it stopped: each table's progress, and every service's threads in its log.
+        for (Table s : sources) {
+          System.out.printf(
+              "%s: %d snapshots, %d rows; target %d rows%n",
+              s.name(),
+              Iterables.size(s.snapshots()),
+              rows(s).size(),
+              rows(catalog, target(s)).size());
+        }
+        System.out.printf("job errors: %s%nfaults: %s%n", jobErrors, faults);
+        stack.services().forEach(ServiceProcess::dumpThreads);
+        throw e;
+      }
+      Instant drained = Instant.now();
+
+      for (Table source : sources) {
+        source.refresh();
+        assertThat(rows(catalog, target(source)))
+            .as("target of %s equals its source", source.name())
+            .isEqualTo(rows(source));
+      }
+      List<Long> read = rowsByRun.values().stream().flatMap(List::stream).sorted().toList();
+      assertThat(new HashSet<>(read)).as("no change read by two runs").hasSize(read.size());
+      List<String> missing =
+          sourceDataFiles.stream()
+              .filter(f -> !deletedByExpiry.contains(f))
+              .filter(f -> !Files.exists(Path.of(URI.create(f))))
+              .toList();
+      assertThat(missing).as("source data files deleted by anything but expiry").isEmpty();
+      assertNoSecretIn(stack, admin, operator);
+
+      List<Long> sorted = latencies.stream().sorted().toList();
+      return new Outcome(
+          commits.get(),
+          read.size(),
+          rowsByRun.size(),
+          deliveries.values().stream().mapToInt(Integer::intValue).sum(),
+          (int) deliveries.values().stream().filter(n -> n > 1).count(),
+          Duration.between(start, written),
+          Duration.between(written, drained),
+          percentile(sorted, 50),
+          percentile(sorted, 95),
+          sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1),
+          deletedByExpiry.size(),
+          List.copyOf(faults),
+          List.copyOf(jobErrors));
+    } finally {
+      expiry.shutdownNow();
+      receiver.stop(0);
+      jobs.shutdownNow();
+      answers.shutdownNow();
+    }
+  }
+
+  /** The webhook: checks the credential, answers (slowly now and then), then runs the job. */
+  private void answer(
+      HttpExchange exchange,
+      Catalog catalog,
+      ExecutorService jobs,
+      StackHttp operator,
+      URI triggers)
+      throws IOException {
+    JsonNode run = JSON.readTree(exchange.getRequestBody().readAllBytes());
+    if (!JOB_SECRET.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+      exchange.sendResponseHeaders(401, -1);
+      exchange.close();
+      jobErrors.add("call without the job's credential");
+      return;
+    }
+    boolean slow;
+    synchronized (random) {
+      slow = plan.slowOneIn() > 0 && random.nextInt(plan.slowOneIn()) == 0;
+    }
+    if (slow) {
+      pause(plan.slowAnswer()); // the fault: a receiver that is slow to answer
+    }
+    exchange.sendResponseHeaders(200, -1);
+    exchange.close();
+    String runId = run.get("runId").asText();
+    deliveries.merge(runId, 1, Integer::sum);
+    String table = exchange.getRequestURI().getQuery().substring("table=".length());
+    jobs.submit(() -> job(catalog, operator, triggers, run, runId, table));
+  }
+
+  /**
+   * Reads the run's ICDC states and appends their rows to the target, once per run id, then reports
+   * the outcome; a failure is reported as transient, so the trigger runs it again.
+   */
+  private void job(
+      Catalog catalog, StackHttp operator, URI triggers, JsonNode run, String runId, String table) {
+    int attempt = run.path("attempt").asInt(1);
+    try {
+      Table target = catalog.loadTable(TableIdentifier.of("targets", table));
+      synchronized (this) {
+        target.refresh();
+        if (!appliedRuns(target).contains(runId)) {
+          List<Record> records = new ArrayList<>();
+          for (JsonNode input : run.get("inputs")) {
+            JsonNode icdc = input.get("icdc");
+            if (icdc == null || icdc.isNull()) {
+              throw new IllegalStateException("input " + input.get("captureId") + " has no state");
+            }
+            records.addAll(read(catalog, icdc));
+          }
+          AppendFiles append = target.newAppend();
+          new TableWriter(catalog).writeDataFiles(target, records).forEach(append::appendFile);
+          append.set(RUN_ID, runId).commit();
+          long now = System.currentTimeMillis();
+          List<Long> ids = new ArrayList<>();
+          for (Record r : records) {
+            long id = (Long) r.getField("order_id");
+            ids.add(id);
+            Long at = committedAt.get(id);
+            if (at != null) {
+              latencies.add(now - at);
+            }
+          }
+          rowsByRun.put(runId, ids);
+        }
+      }
+      operator.report(
+          triggers, runId, "{\"status\": \"succeeded\", \"attempt\": %d}".formatted(attempt));
+    } catch (RuntimeException e) {
+      jobErrors.add(runId + " attempt " + attempt + ": " + e);
+      try {
+        operator.report(
+            triggers,
+            runId,
+            "{\"status\": \"failed\", \"attempt\": %d, \"errorKind\": \"transient\"}"
+                .formatted(attempt));
+      } catch (RuntimeException unreported) {
+        jobErrors.add(runId + ": its failure was not reported: " + unreported);
+      }
+    }
+  }
+
+  private static Set<String> appliedRuns(Table target) {
+    Set<String> runs = new HashSet<>();
+    for (Snapshot s : target.snapshots()) {
+      String runId = s.summary().get(RUN_ID);
+      if (runId != null) {
+        runs.add(runId);
+      }
+    }
+    return runs;
+  }
+
+  /** Commits until the plan's count is reached and the faults are over. */
+  private void write(TableWriter writer, List<Table> sources, AtomicInteger faultsDone) {
+    while (commits.get() < plan.commits() || faultsDone.get() == 0) {
+      Table source;
+      int rows;
+      int days;
+      synchronized (random) {
+        source = sources.get(random.nextInt(sources.size()));
+        rows = 1 + random.nextInt(4);
+        days = random.nextInt(5);
+      }
+      catalogUp.readLock().lock();
+      try {
+        int n = commits.incrementAndGet();
+        synchronized (source) {
+          source.refresh();
+          if (plan.compactEvery() > 0 && n % plan.compactEvery() == 0) {
+            record(source, writer.compact(source));
+            continue;
+          }
+          List<Record> batch = new ArrayList<>();
+          for (int i = 0; i < rows; i++) {
+            long id = nextOrder.getAndIncrement();
+            batch.add(
+                Orders.order(
+                    source,
+                    id,
+                    "eu-west",
+                    "NEW",
+                    BigDecimal.valueOf(id % 100),
+                    DAY.plusDays(days).plusMinutes(id % 1440)));
+          }
+          Snapshot s = writer.append(source, batch);
+          long at = System.currentTimeMillis();
+          batch.forEach(r -> committedAt.put((Long) r.getField("order_id"), at));
+          record(source, s);
+        }
+      } catch (RuntimeException e) {
+        // Not committed, or not known to be: the source table stays the truth to compare with.
+        jobErrors.add("writer: " + e);
+      } finally {
+        catalogUp.readLock().unlock();
+      }
+      pause(plan.commitPause()); // the writers' pace
+    }
+  }
+
+  private void record(Table source, Snapshot s) {
+    if (s != null) {
+      SnapshotChanges.builderFor(source)
+          .snapshot(s)
+          .build()
+          .addedDataFiles()
+          .forEach(f -> sourceDataFiles.add(f.location()));
+    }
+  }
+
+  /** Expires old snapshots of every source as a maintenance job would, files deleted included. */
+  private void expire(List<Table> sources) {
+    long olderThan = System.currentTimeMillis() - plan.expireOlderThan().toMillis();
+    for (Table source : sources) {
+      try {
+        synchronized (source) {
+          source.refresh();
+          source
+              .expireSnapshots()
+              .expireOlderThan(olderThan)
+              .retainLast(2)
+              .deleteWith(
+                  path -> {
+                    deletedByExpiry.add(path);
+                    source.io().deleteFile(path);
+                  })
+              .commit();
+        }
+      } catch (RuntimeException e) {
+        // the catalog is down, or a writer won: the next round expires it
+      }
+    }
+  }
+
+  /**
+   * kill -9 of each service at a random time, each restarted at once; a broker restart; with the
+   * REST catalog, its server stopped for 30 s (the writers wait, as any writer would).
+   */
+  private void injectFaults(LocalStack stack, Instant start) {
+    if (!plan.faults()) {
+      return;
+    }
+    Random faultTimes = new Random(7);
+    for (String service : LocalStack.SERVICES) {
+      pause(Duration.ofMillis(3_000 + faultTimes.nextInt(5_000)));
+      Instant at = Instant.now();
+      stack.service(service).kill();
+      stack.restart(service);
+      faults.add(fault("kill -9 " + service, start, at));
+    }
+    pause(Duration.ofMillis(3_000 + faultTimes.nextInt(5_000)));
+    Instant at = Instant.now();
+    stack.kafka().restart();
+    faults.add(fault("broker restart", start, at));
+    if (plan.catalog() == CatalogKind.REST) {
+      pause(Duration.ofMillis(3_000 + faultTimes.nextInt(5_000)));
+      catalogUp.writeLock().lock();
+      try {
+        at = Instant.now();
+        stack.catalog().restServer().stop();
+        pause(Duration.ofSeconds(30)); // the fault: the catalog is down this long
+        stack.catalog().restServer().start();
+        faults.add(fault("REST catalog stopped 30 s", start, at));
+      } finally {
+        catalogUp.writeLock().unlock();
+      }
+    }
+    pause(Duration.ofSeconds(5));
+  }
+
+  private static String fault(String what, Instant start, Instant at) {
+    return "%s at %ds (%.1f s)"
+        .formatted(
+            what,
+            Duration.between(start, at).toSeconds(),
+            Duration.between(at, Instant.now()).toMillis() / 1000.0);
+  }
+
+  /**
+   * How long a fault lasts: a receiver slow to answer, a catalog down, time between two faults. Not
+   * a wait for a condition; those use Awaitility.
+   */
+  private static void pause(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * No service log and no broker log holds a bearer token or the job's credential (which the
+   * trigger-service resolves from its configuration for each call).
+   */
+  private static void assertNoSecretIn(LocalStack stack, StackHttp... callers) throws IOException {
+    List<String> secrets = new ArrayList<>(List.of(JOB_SECRET));
+    for (StackHttp caller : callers) {
+      secrets.add(caller.token());
+    }
+    Path home = stack.service("commit-listener").log().getParent().getParent();
+    List<Path> logs;
+    try (Stream<Path> files = Files.walk(home)) {
+      logs = files.filter(f -> f.toString().endsWith(".log")).toList();
+    }
+    assertThat(logs).isNotEmpty();
+    for (Path log : logs) {
+      String text = Files.readString(log, StandardCharsets.ISO_8859_1);
+      for (String secret : secrets) {
+        assertThat(text.contains(secret)).as("%s holds a secret", log).isFalse();
+      }
+    }
+  }
+
+  private static TableIdentifier target(Table source) {
+    String name = source.name();
+    return TableIdentifier.of("targets", name.substring(name.lastIndexOf('.') + 1));
+  }
+
+  private static List<String> rows(Catalog catalog, TableIdentifier id) {
+    return rows(catalog.loadTable(id));
+  }
+
+  /** Every row of the table's current state, as sorted strings. */
+  private static List<String> rows(Table table) {
+    table.refresh();
+    List<String> rows = new ArrayList<>();
+    try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
+      records.forEach(r -> rows.add(r.toString()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Collections.sort(rows);
+    return rows;
+  }
+
+  /** The rows of an ICDC state. */
+  private static List<Record> read(Catalog catalog, JsonNode icdc) {
+    JsonNode table = icdc.get("table");
+    List<String> namespace = new ArrayList<>();
+    table.get("namespace").forEach(n -> namespace.add(n.asText()));
+    Table t =
+        catalog.loadTable(
+            TableIdentifier.of(
+                Namespace.of(namespace.toArray(String[]::new)), table.get("name").asText()));
+    List<Record> rows = new ArrayList<>();
+    try (CloseableIterable<Record> records =
+        IcebergGenerics.read(t).useSnapshot(icdc.get("snapshotId").asLong()).build()) {
+      records.forEach(r -> rows.add(r.copy()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return rows;
+  }
+
+  private static long percentile(List<Long> sorted, int p) {
+    if (sorted.isEmpty()) {
+      return 0;
+    }
+    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
+  }
+}
