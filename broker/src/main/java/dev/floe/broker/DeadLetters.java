@@ -5,6 +5,7 @@ import dev.floe.contracts.topic.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
@@ -21,6 +22,12 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * consumer or a Kafka Streams processor) sends the record.
  */
 public final class DeadLetters {
+  /** The longest value a dead-letter record copies whole: 768 KiB. */
+  public static final int MAX_VALUE_BYTES = 768 * 1024;
+
+  /** The longest cause kept in a header. */
+  static final int MAX_CAUSE_CHARS = 2_000;
+
   private DeadLetters() {}
 
   /**
@@ -29,12 +36,24 @@ public final class DeadLetters {
    */
   public static ProducerRecord<String, byte[]> of(
       ConsumerRecord<String, byte[]> record, String service, String reason, String cause) {
+    Headers headers =
+        headers(service, reason, cause, record.topic(), record.partition(), record.offset());
     return new ProducerRecord<>(
-        Topics.deadLetter(service),
-        null,
-        record.key(),
-        record.value(),
-        headers(service, reason, cause, record.topic(), record.partition(), record.offset()));
+        Topics.deadLetter(service), null, record.key(), fit(record.value(), headers), headers);
+  }
+
+  /**
+   * The value as a dead-letter record can carry it: whole up to {@link #MAX_VALUE_BYTES}, else its
+   * first bytes, with {@link DeadLetterHeaders#TRUNCATED_FROM} added to {@code headers}. A record
+   * the broker took may still be too long to copy with headers under the producer's 1 MiB request
+   * limit, and a dead letter that cannot be sent would stop the service at that record for good.
+   */
+  public static byte[] fit(byte[] value, Headers headers) {
+    if (value == null || value.length <= MAX_VALUE_BYTES) {
+      return value;
+    }
+    headers.add(header(DeadLetterHeaders.TRUNCATED_FROM, Integer.toString(value.length)));
+    return Arrays.copyOf(value, MAX_VALUE_BYTES);
   }
 
   /**
@@ -50,7 +69,11 @@ public final class DeadLetters {
         .increment();
     Headers headers = new RecordHeaders();
     headers.add(header(DeadLetterHeaders.REASON, reason));
-    headers.add(header(DeadLetterHeaders.CAUSE, String.valueOf(cause)));
+    String why = String.valueOf(cause);
+    headers.add(
+        header(
+            DeadLetterHeaders.CAUSE,
+            why.length() <= MAX_CAUSE_CHARS ? why : why.substring(0, MAX_CAUSE_CHARS) + "…"));
     if (topic != null) {
       headers.add(header(DeadLetterHeaders.TOPIC, topic));
       headers.add(header(DeadLetterHeaders.PARTITION, String.valueOf(partition)));

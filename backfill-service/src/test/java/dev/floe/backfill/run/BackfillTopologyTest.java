@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -122,10 +123,14 @@ class BackfillTopologyTest {
   void undecodableInboxRecordsGoToTheDeadLetterTopicWithTheirReason() {
     inbox.pipeInput("bf3", "{not json".getBytes(StandardCharsets.UTF_8));
     send(new BackfillPaused("nobody", 0, "ops", null, Instant.now()));
+    byte[] oversized = new byte[EventCodec.MAX_EVENT_BYTES + 1];
+    Arrays.fill(oversized, (byte) ' ');
+    inbox.pipeInput("bf3", oversized);
     List<TestRecord<String, byte[]>> dead = deadLetters.readRecordsToList();
-    assertThat(dead).hasSize(2);
+    assertThat(dead).hasSize(3);
     assertThat(reason(dead.get(0))).isEqualTo("malformed-json");
     assertThat(reason(dead.get(1))).isEqualTo("unknown-backfill");
+    assertThat(reason(dead.get(2))).isEqualTo("oversized");
     // and the service goes on
     send(plan("bf3", 1, 1));
     assertThat(requests()).hasSize(1);

@@ -207,7 +207,7 @@ class CaptureResourceTest {
   }
 
   @Test
-  void aMalformedSnapshotEventGoesToTheDeadLetterTopicAndCaptureGoesOn() {
+  void malformedUnknownVersionAndOversizedSnapshotEventsGoToTheDeadLetterTopicAndCaptureGoesOn() {
     String name = unique("dlq");
     Table table = table(name);
     String id = name.replace('_', '-');
@@ -219,6 +219,15 @@ class CaptureResourceTest {
         .statusCode(201);
     TableRef ref = new TableRef(stack.catalog().name(), List.of("api"), name);
     byte[] garbage = "{not an event".getBytes(StandardCharsets.UTF_8);
+    byte[] unknownVersion =
+        ("{\"id\": \"e1\", \"type\": \"SnapshotCommitted\", \"schemaVersion\": 99,"
+                + " \"source\": \"a-newer-listener\", \"payload\": {}}")
+            .getBytes(StandardCharsets.UTF_8);
+    // Under the broker's 1 MiB limit, over Floe's 512 KiB, and too long to copy whole.
+    byte[] oversized = new byte[900 * 1024];
+    Arrays.fill(oversized, (byte) ' ');
+    oversized[0] = '{';
+    oversized[oversized.length - 1] = '}';
 
     try (KafkaProducer<String, byte[]> producer =
             new KafkaProducer<>(
@@ -229,8 +238,10 @@ class CaptureResourceTest {
             new SnapshotFeed(stack.kafka().bootstrapServers(), stack.catalog().name());
         EventTap dlq = new EventTap(stack.kafka().bootstrapServers(), DEAD_LETTERS);
         EventTap changes = new EventTap(stack.kafka().bootstrapServers(), Topics.CHANGES)) {
-      // The poison record comes first on the table's partition, the good one after it.
-      producer.send(new ProducerRecord<>(Topics.SNAPSHOTS, Topics.tableKey(ref), garbage));
+      // The poison records come first on the table's partition, the good one after them.
+      for (byte[] poison : List.of(garbage, unknownVersion, oversized)) {
+        producer.send(new ProducerRecord<>(Topics.SNAPSHOTS, Topics.tableKey(ref), poison));
+      }
       producer.flush();
       Snapshot good = commit(table);
       feed.publish(ref, table, good);
@@ -244,7 +255,8 @@ class CaptureResourceTest {
           .until(
               () -> {
                 dlq.pollRaw(Duration.ofMillis(100));
-                return dlq.raw().stream().anyMatch(r -> Arrays.equals(r.value(), garbage));
+                return dlq.raw().stream().filter(r -> Topics.tableKey(ref).equals(r.key())).count()
+                    >= 3;
               });
       ConsumerRecord<String, byte[]> dead =
           dlq.raw().stream()
@@ -255,6 +267,24 @@ class CaptureResourceTest {
       assertThat(header(dead, DeadLetterHeaders.REASON)).isEqualTo("malformed-json");
       assertThat(header(dead, DeadLetterHeaders.TOPIC)).isEqualTo(Topics.SNAPSHOTS);
       assertThat(header(dead, DeadLetterHeaders.CAUSE)).isNotBlank();
+      ConsumerRecord<String, byte[]> newer =
+          dlq.raw().stream()
+              .filter(r -> Arrays.equals(r.value(), unknownVersion))
+              .findFirst()
+              .orElseThrow();
+      assertThat(header(newer, DeadLetterHeaders.REASON)).isEqualTo("unsupported-version");
+      assertThat(header(newer, DeadLetterHeaders.CAUSE)).contains("schemaVersion 99");
+      ConsumerRecord<String, byte[]> big =
+          dlq.raw().stream()
+              .filter(r -> r.headers().lastHeader(DeadLetterHeaders.TRUNCATED_FROM) != null)
+              .findFirst()
+              .orElseThrow();
+      assertThat(header(big, DeadLetterHeaders.REASON)).isEqualTo("oversized");
+      assertThat(header(big, DeadLetterHeaders.TRUNCATED_FROM))
+          .isEqualTo(Integer.toString(oversized.length));
+      assertThat(big.value()).isEqualTo(Arrays.copyOf(oversized, big.value().length));
+      assertThat(header(big, DeadLetterHeaders.OFFSET))
+          .isEqualTo(Long.toString(Long.parseLong(header(newer, DeadLetterHeaders.OFFSET)) + 1));
     }
     given().get("/q/health/ready").then().statusCode(200);
   }

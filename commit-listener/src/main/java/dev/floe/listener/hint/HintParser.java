@@ -18,6 +18,12 @@ public final class HintParser {
    *     <catalog>.<namespace>.<table>}
    * @param snapshotId the committed snapshot; null for reports other than commit reports
    */
+  /**
+   * The longest hint read, 64 KiB: an Iceberg commit report is a few KiB, and a hint only names a
+   * table and a snapshot.
+   */
+  public static final int MAX_BYTES = 64 * 1024;
+
   public record Hint(String tableName, Long snapshotId) {
     public boolean isCommit() {
       return snapshotId != null;
@@ -30,6 +36,10 @@ public final class HintParser {
   public static Hint parse(byte[] json) {
     if (json == null) {
       throw new IllegalArgumentException("a hint needs a body");
+    }
+    if (json.length > MAX_BYTES) {
+      throw new IllegalArgumentException(
+          "a hint of " + json.length + " bytes is over the limit of " + MAX_BYTES + " bytes");
     }
     return parse(new String(json, StandardCharsets.UTF_8));
   }

@@ -253,6 +253,18 @@ public final class ListenerEngine implements AutoCloseable {
       if (key == null) {
         throw new IllegalArgumentException("a hint must be keyed by its table");
       }
+      if (record.value() != null && record.value().length > HintParser.MAX_BYTES) {
+        metrics.hint("malformed");
+        deadLetter(
+            record,
+            "oversized-hint",
+            "a hint of "
+                + record.value().length
+                + " bytes is over the limit of "
+                + HintParser.MAX_BYTES
+                + " bytes");
+        return;
+      }
       HintParser.parse(record.value());
     } catch (RuntimeException e) {
       metrics.hint("malformed");

@@ -18,6 +18,7 @@ import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import org.apache.iceberg.metrics.ImmutableCommitMetricsResult;
 import org.apache.iceberg.metrics.ImmutableCommitReport;
@@ -157,6 +158,39 @@ class HintResourceTest {
       assertThat(header(dead, DeadLetterHeaders.REASON)).isEqualTo("malformed-hint");
       assertThat(header(dead, DeadLetterHeaders.TOPIC)).isEqualTo(Topics.HINTS);
       assertThat(header(dead, DeadLetterHeaders.CAUSE)).contains("ReportMetricsRequest");
+    }
+    given().get("/q/health/ready").then().statusCode(200);
+  }
+
+  @Test
+  void anOversizedHintOnKafkaGoesToTheDeadLetterTopicUnread() {
+    byte[] big = new byte[HintParser.MAX_BYTES + 1];
+    Arrays.fill(big, (byte) ' ');
+    try (KafkaProducer<String, byte[]> producer =
+            new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()),
+                new StringSerializer(),
+                new ByteArraySerializer());
+        EventTap dlq =
+            new EventTap(stack.kafka().bootstrapServers(), Topics.deadLetter("commit-listener"))) {
+      producer.send(new ProducerRecord<>(Topics.HINTS, "lake:hints.big", big));
+      producer.flush();
+
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                dlq.pollRaw(Duration.ofMillis(100));
+                return dlq.raw().stream().anyMatch(r -> "lake:hints.big".equals(r.key()));
+              });
+      ConsumerRecord<String, byte[]> dead =
+          dlq.raw().stream()
+              .filter(r -> "lake:hints.big".equals(r.key()))
+              .findFirst()
+              .orElseThrow();
+      assertThat(dead.value()).isEqualTo(big);
+      assertThat(header(dead, DeadLetterHeaders.REASON)).isEqualTo("oversized-hint");
+      assertThat(header(dead, DeadLetterHeaders.CAUSE)).contains("over the limit");
     }
     given().get("/q/health/ready").then().statusCode(200);
   }

@@ -44,6 +44,13 @@ public final class EventCodec {
   private EventCodec() {}
 
   /** A copy of the mapper events are written with, for code that embeds events in other JSON. */
+  /**
+   * The longest event Floe reads, 512 KiB: Floe's own events are a few KiB (a change set's ranges
+   * and file counts, never its file list), and a record this long still fits a dead-letter copy
+   * under Kafka's default 1 MiB request and message limits.
+   */
+  public static final int MAX_EVENT_BYTES = 512 * 1024;
+
   public static ObjectMapper mapper() {
     return MAPPER.copy();
   }
@@ -71,6 +78,15 @@ public final class EventCodec {
    *     version; its reason tells which
    */
   public static Event decode(byte[] json) {
+    if (json.length > MAX_EVENT_BYTES) {
+      throw new EventDecodingException(
+          Reason.OVERSIZED,
+          "an event of "
+              + json.length
+              + " bytes is over the limit of "
+              + MAX_EVENT_BYTES
+              + " bytes");
+    }
     JsonNode root;
     try {
       root = MAPPER.readTree(json);

@@ -8,6 +8,8 @@ public class EventDecodingException extends RuntimeException {
 
   /** Why decoding failed. Codes are stable: they appear in DLQ headers and metric tags. */
   public enum Reason {
+    /** Longer than {@link EventCodec#MAX_EVENT_BYTES}: not read at all. */
+    OVERSIZED("oversized"),
     /** Not a JSON object. */
     MALFORMED_JSON("malformed-json"),
     /** An envelope field is missing or of the wrong type. */

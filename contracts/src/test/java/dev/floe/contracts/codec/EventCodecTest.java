@@ -74,6 +74,17 @@ class EventCodecTest {
   }
 
   @Test
+  void shouldRejectAnEventOverTheSizeLimitBeforeReadingIt() {
+    ObjectNode event = sample(EventType.SNAPSHOT_COMMITTED);
+    ((ObjectNode) event.get("payload")).put("padding", "x".repeat(EventCodec.MAX_EVENT_BYTES));
+
+    EventDecodingException failure = decodeFailure(event.toString());
+
+    assertThat(failure.reason()).isEqualTo(Reason.OVERSIZED);
+    assertThat(failure.getMessage()).contains("over the limit of " + EventCodec.MAX_EVENT_BYTES);
+  }
+
+  @Test
   void shouldRejectAVersionItDoesNotKnow() {
     ObjectNode event = sample(EventType.SNAPSHOT_COMMITTED);
     event.put("schemaVersion", 2);

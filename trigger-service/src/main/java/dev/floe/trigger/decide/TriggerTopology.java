@@ -412,6 +412,8 @@ public final class TriggerTopology {
             from.map(RecordMetadata::offset).orElse(null));
     LOG.warnf("dead-lettered a record (%s): %s", reason, cause);
     context.forward(
-        new Record<>(record.key(), record.value(), record.timestamp(), headers), "dead-letters");
+        new Record<>(
+            record.key(), DeadLetters.fit(record.value(), headers), record.timestamp(), headers),
+        "dead-letters");
   }
 }

@@ -210,8 +210,24 @@ class TriggerTopologyTest {
   void anUndecodableChangeGoesToTheDeadLetterTopicWithItsReason() {
     define("daily", Duration.ZERO);
     byte[] garbage = "{not json".getBytes(StandardCharsets.UTF_8);
+    byte[] unknownVersion =
+        new String(encode(change("orders")), StandardCharsets.UTF_8)
+            .replace("\"schemaVersion\":1", "\"schemaVersion\":99")
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] oversized = new byte[EventCodec.MAX_EVENT_BYTES + 1];
+    Arrays.fill(oversized, (byte) ' ');
     changes.pipeInput("orders", garbage);
-    TestRecord<String, byte[]> dead = deadLetters.readRecord();
+    changes.pipeInput("orders", unknownVersion);
+    changes.pipeInput("orders", oversized);
+    List<TestRecord<String, byte[]>> all = deadLetters.readRecordsToList();
+    assertThat(all)
+        .extracting(
+            r ->
+                new String(
+                    r.headers().lastHeader(DeadLetterHeaders.REASON).value(),
+                    StandardCharsets.UTF_8))
+        .containsExactly("malformed-json", "unsupported-version", "oversized");
+    TestRecord<String, byte[]> dead = all.get(0);
     assertThat(dead.value()).isEqualTo(garbage);
     assertThat(
             new String(
@@ -236,9 +252,13 @@ class TriggerTopologyTest {
             .replace("\"schemaVersion\":1", "\"schemaVersion\":99")
             .getBytes(StandardCharsets.UTF_8);
 
+    byte[] oversized = new byte[EventCodec.MAX_EVENT_BYTES + 1];
+    Arrays.fill(oversized, (byte) ' ');
+
     runs.pipeInput("never-defined", garbage);
     runs.pipeInput("never-defined", unknownVersion);
     runs.pipeInput((String) null, encode(change("orders")));
+    runs.pipeInput("never-defined", oversized);
 
     List<String> reasons =
         deadLetters.readRecordsToList().stream()
@@ -248,7 +268,8 @@ class TriggerTopologyTest {
                         r.headers().lastHeader(DeadLetterHeaders.REASON).value(),
                         StandardCharsets.UTF_8))
             .toList();
-    assertThat(reasons).containsExactly("malformed-json", "unsupported-version", "missing-key");
+    assertThat(reasons)
+        .containsExactly("malformed-json", "unsupported-version", "missing-key", "oversized");
   }
 
   @Test
