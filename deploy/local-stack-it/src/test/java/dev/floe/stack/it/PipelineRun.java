@@ -108,7 +108,7 @@ final class PipelineRun {
       int rows,
       int runs,
       int deliveries,
-      int redeliveredRuns,
+      int redeliveredAttempts,
       Duration writing,
       Duration draining,
       long p50Ms,
@@ -125,7 +125,7 @@ final class PipelineRun {
     @Override
     public String toString() {
       return String.format(
-          "%d commits in %.1f s (%.1f commits/s), %d rows, %d runs, %d deliveries (%d runs"
+          "%d commits in %.1f s (%.1f commits/s), %d rows, %d runs, %d deliveries (%d attempts"
               + " delivered more than once), drained %.1f s after the last commit; commit to"
               + " target latency p50 %d ms, p95 %d ms, max %d ms; %d files deleted by expiry;"
               + " faults %s; job errors %d %s",
@@ -135,7 +135,7 @@ final class PipelineRun {
           rows,
           runs,
           deliveries,
-          redeliveredRuns,
+          redeliveredAttempts,
           draining.toMillis() / 1000.0,
           p50Ms,
           p95Ms,
@@ -149,7 +149,10 @@ final class PipelineRun {
 
   private final Plan plan;
   private final Random random = new Random(42);
+
+  /** Calls of the webhook, by run id and attempt. */
   private final Map<String, Integer> deliveries = new ConcurrentHashMap<>();
+
   private final Map<String, List<Long>> rowsByRun = new ConcurrentHashMap<>();
   private final Map<Long, Long> committedAt = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
@@ -341,7 +344,7 @@ final class PipelineRun {
     exchange.sendResponseHeaders(200, -1);
     exchange.close();
     String runId = run.get("runId").asText();
-    deliveries.merge(runId, 1, Integer::sum);
+    deliveries.merge(runId + " attempt " + run.path("attempt").asInt(1), 1, Integer::sum);
     String table = exchange.getRequestURI().getQuery().substring("table=".length());
     jobs.submit(() -> job(catalog, operator, triggers, run, runId, table));
   }
