@@ -40,7 +40,6 @@ import org.apache.iceberg.OverwriteFiles;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
@@ -447,7 +446,7 @@ class BackfillIT {
         return;
       }
       JsonNode icdc = run.path("inputs").get(0).path("icdc");
-      List<Record> rows = readState(icdc);
+      List<Record> rows = IcdcStateRows.read(catalog, icdc);
       Table target = catalog.loadTable(identifier(job.target));
       LocalDate day = LocalDate.parse(chunkId);
       // Idempotent: the chunk's days are replaced. The commit carries the run's backfill tag, so a
@@ -485,24 +484,6 @@ class BackfillIT {
 
   private void report(String runId, String body) {
     operator.report(triggers, runId, body);
-  }
-
-  private List<Record> readState(JsonNode icdc) {
-    JsonNode table = icdc.path("table");
-    List<String> namespace = new ArrayList<>();
-    table.path("namespace").forEach(n -> namespace.add(n.asText()));
-    Table t =
-        catalog.loadTable(
-            TableIdentifier.of(
-                Namespace.of(namespace.toArray(String[]::new)), table.path("name").asText()));
-    List<Record> rows = new ArrayList<>();
-    try (CloseableIterable<Record> it =
-        IcebergGenerics.read(t).useSnapshot(icdc.path("snapshotId").asLong()).build()) {
-      it.forEach(r -> rows.add(r.copy()));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return rows;
   }
 
   /** Every row of a table, as text, by order id. */

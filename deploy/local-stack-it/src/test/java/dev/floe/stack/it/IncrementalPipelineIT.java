@@ -9,8 +9,6 @@ import com.sun.net.httpserver.HttpServer;
 import dev.floe.stack.LocalStack;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -29,11 +27,8 @@ import java.util.concurrent.Executors;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -120,7 +115,7 @@ class IncrementalPipelineIT {
                   if (!rowsByRun.containsKey(runId)) {
                     List<Long> rows = new ArrayList<>();
                     for (JsonNode input : run.get("inputs")) {
-                      rows.addAll(read(catalog, input.get("icdc")));
+                      rows.addAll(IcdcStateRows.orderIds(catalog, input.get("icdc")));
                     }
                     rowsByRun.put(runId, rows);
                   }
@@ -200,23 +195,5 @@ class IncrementalPipelineIT {
       receiver.stop(0);
       job.shutdownNow();
     }
-  }
-
-  private static List<Long> read(Catalog catalog, JsonNode icdc) {
-    JsonNode table = icdc.get("table");
-    List<String> namespace = new ArrayList<>();
-    table.get("namespace").forEach(n -> namespace.add(n.asText()));
-    Table t =
-        catalog.loadTable(
-            TableIdentifier.of(
-                Namespace.of(namespace.toArray(String[]::new)), table.get("name").asText()));
-    List<Long> ids = new ArrayList<>();
-    try (CloseableIterable<Record> rows =
-        IcebergGenerics.read(t).useSnapshot(icdc.get("snapshotId").asLong()).build()) {
-      rows.forEach(r -> ids.add((Long) r.getField("order_id")));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return ids;
   }
 }

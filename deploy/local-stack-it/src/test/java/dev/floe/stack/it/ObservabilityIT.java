@@ -12,7 +12,6 @@ import dev.floe.stack.prometheus.PrometheusProcess;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -37,11 +36,8 @@ import java.util.stream.Stream;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.io.CloseableIterable;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -384,22 +380,8 @@ class ObservabilityIT {
   }
 
   private List<Long> read(JsonNode icdc) {
-    JsonNode table = icdc.get("table");
-    List<String> namespace = new ArrayList<>();
-    table.get("namespace").forEach(n -> namespace.add(n.asText()));
-    TableIdentifier identifier =
-        TableIdentifier.of(
-            Namespace.of(namespace.toArray(String[]::new)), table.get("name").asText());
-    icdcTables.add(identifier);
-    Table t = catalog.loadTable(identifier);
-    List<Long> ids = new ArrayList<>();
-    try (CloseableIterable<Record> rows =
-        IcebergGenerics.read(t).useSnapshot(icdc.get("snapshotId").asLong()).build()) {
-      rows.forEach(r -> ids.add((Long) r.getField("order_id")));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return ids;
+    icdcTables.add(IcdcStateRows.table(icdc));
+    return IcdcStateRows.orderIds(catalog, icdc);
   }
 
   private static String promtool(String... args) throws Exception {

@@ -49,7 +49,6 @@ import org.apache.iceberg.SnapshotChanges;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
@@ -367,7 +366,7 @@ final class PipelineRun {
             if (icdc == null || icdc.isNull()) {
               throw new IllegalStateException("input " + input.get("captureId") + " has no state");
             }
-            records.addAll(read(catalog, icdc));
+            records.addAll(IcdcStateRows.read(catalog, icdc));
           }
           AppendFiles append = target.newAppend();
           new TableWriter(catalog).writeDataFiles(target, records).forEach(append::appendFile);
@@ -592,25 +591,6 @@ final class PipelineRun {
       throw new UncheckedIOException(e);
     }
     Collections.sort(rows);
-    return rows;
-  }
-
-  /** The rows of an ICDC state. */
-  private static List<Record> read(Catalog catalog, JsonNode icdc) {
-    JsonNode table = icdc.get("table");
-    List<String> namespace = new ArrayList<>();
-    table.get("namespace").forEach(n -> namespace.add(n.asText()));
-    Table t =
-        catalog.loadTable(
-            TableIdentifier.of(
-                Namespace.of(namespace.toArray(String[]::new)), table.get("name").asText()));
-    List<Record> rows = new ArrayList<>();
-    try (CloseableIterable<Record> records =
-        IcebergGenerics.read(t).useSnapshot(icdc.get("snapshotId").asLong()).build()) {
-      records.forEach(r -> rows.add(r.copy()));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
     return rows;
   }
 
