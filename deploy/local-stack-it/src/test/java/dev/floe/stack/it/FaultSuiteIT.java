@@ -40,10 +40,11 @@ class FaultSuiteIT {
                 true,
                 4,
                 Duration.ofSeconds(3),
-                Duration.ofSeconds(120),
+                Duration.ofSeconds(20),
                 Duration.ofMinutes(6)));
     System.out.printf("fault suite on %s: %s%n", catalog, outcome);
     assertThat(outcome.faults()).hasSize(catalog == CatalogKind.REST ? 6 : 5);
     assertThat(outcome.runs()).isPositive();
+    assertThat(outcome.expiredFiles()).as("files deleted by the sources' expiry").isPositive();
   }
 }

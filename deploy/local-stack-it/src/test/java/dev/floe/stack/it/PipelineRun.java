@@ -7,9 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.LocalStack;
 import dev.floe.stack.ServiceProcess;
 import dev.floe.stack.catalog.CatalogKind;
+import dev.floe.stack.test.EventTap;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
 import java.io.IOException;
@@ -85,8 +88,8 @@ final class PipelineRun {
    * @param compactEvery every n-th commit of a table is a compaction (0 for none)
    * @param faults kill -9 each service, restart the broker, stop a REST catalog for 30 s
    * @param slowOneIn one webhook call in this many answers after {@code slowAnswer} (0 for none)
-   * @param expireOlderThan the source tables' snapshots older than this are expired every 5 s, with
-   *     their files deleted as Iceberg's expiry does (null for no expiry)
+   * @param expireOlderThan the source tables' snapshots older than this, once captured, are expired
+   *     every 5 s, with their files deleted as Iceberg's expiry does (null for no expiry)
    */
   record Plan(
       CatalogKind catalog,
@@ -184,7 +187,8 @@ final class PipelineRun {
     ExecutorService answers = Executors.newFixedThreadPool(4);
     ScheduledExecutorService expiry = Executors.newSingleThreadScheduledExecutor();
     HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    try (LocalStack stack = LocalStack.start(options)) {
+    try (LocalStack stack = LocalStack.start(options);
+        EventTap changes = new EventTap(stack.kafka().bootstrapServers(), Topics.CHANGES)) {
       StackHttp admin = StackHttp.as(stack, "admin");
       StackHttp operator = StackHttp.as(stack, "operator");
       URI triggers = stack.service("trigger-service").url();
@@ -226,7 +230,7 @@ final class PipelineRun {
       }
 
       if (plan.expireOlderThan() != null) {
-        expiry.scheduleWithFixedDelay(() -> expire(sources), 5, 5, TimeUnit.SECONDS);
+        expiry.scheduleWithFixedDelay(() -> expire(sources, changes), 5, 5, TimeUnit.SECONDS);
       }
       Instant start = Instant.now();
       AtomicInteger faultsDone = new AtomicInteger(plan.faults() ? 0 : 1);
@@ -253,6 +257,7 @@ final class PipelineRun {
       faulting.join();
       Instant written = Instant.now();
       expiry.shutdownNow();
+      expiry.awaitTermination(1, TimeUnit.MINUTES);
 
       try {
         await("every target has its source's rows")
@@ -468,13 +473,32 @@ final class PipelineRun {
     }
   }
 
-  /** Expires old snapshots of every source as a maintenance job would, files deleted included. */
-  private void expire(List<Table> sources) {
-    long olderThan = System.currentTimeMillis() - plan.expireOlderThan().toMillis();
+  /**
+   * Expires old snapshots of every source as a maintenance job would, files deleted included, but
+   * never one that is not captured yet: history expired before its capture is lost by design (the
+   * capture can only say so), while from its capture on a change is pinned, which is what this
+   * tests. Compactions make expiry delete data files that pending changes' ICDC states reference.
+   */
+  private void expire(List<Table> sources, EventTap changes) {
+    Set<Long> captured = new HashSet<>();
+    try {
+      changes.poll(Duration.ofMillis(500));
+    } catch (RuntimeException e) {
+      return; // the broker is restarting: the next round expires
+    }
+    changes.payloads(ChangeCaptured.class, c -> true).stream()
+        .map(c -> c.range().toSnapshotId())
+        .forEach(captured::add);
     for (Table source : sources) {
       try {
         synchronized (source) {
           source.refresh();
+          long olderThan = System.currentTimeMillis() - plan.expireOlderThan().toMillis();
+          for (Snapshot s : source.snapshots()) {
+            if (!captured.contains(s.snapshotId())) {
+              olderThan = Math.min(olderThan, s.timestampMillis());
+            }
+          }
           source
               .expireSnapshots()
               .expireOlderThan(olderThan)
