@@ -12,6 +12,7 @@ import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.LocalStack;
 import dev.floe.stack.ServiceProcess;
 import dev.floe.stack.catalog.CatalogKind;
+import dev.floe.stack.catalog.RestCatalogServer;
 import dev.floe.stack.test.EventTap;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
@@ -40,6 +41,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -168,6 +170,9 @@ final class PipelineRun {
   /** Writers commit under the read lock; a catalog outage holds the write lock. */
   private final ReadWriteLock catalogUp = new ReentrantReadWriteLock();
 
+  /** Late webhook answers, and the REST catalog's return. */
+  private final ScheduledExecutorService later = Executors.newScheduledThreadPool(2);
+
   private PipelineRun(Plan plan) {
     this.plan = plan;
   }
@@ -245,14 +250,21 @@ final class PipelineRun {
               },
               "faults");
       faulting.start();
-      List<Thread> writers = new ArrayList<>();
+      // Each writer commits, then waits commitPause before its next commit.
+      ScheduledExecutorService writers = Executors.newScheduledThreadPool(plan.writers());
+      long pace = Math.max(1, plan.commitPause().toMillis());
       for (int w = 0; w < plan.writers(); w++) {
-        Thread t = new Thread(() -> write(writer, sources, faultsDone), "writer-" + w);
-        writers.add(t);
-        t.start();
+        writers.scheduleWithFixedDelay(
+            () -> commit(writer, sources), 0, pace, TimeUnit.MILLISECONDS);
       }
-      for (Thread t : writers) {
-        t.join();
+      try {
+        await("the writers' commits, and the faults")
+            .atMost(plan.drainAtMost().multipliedBy(3))
+            .pollInterval(Duration.ofMillis(200))
+            .until(() -> commits.get() >= plan.commits() && faultsDone.get() == 1);
+      } finally {
+        writers.shutdown();
+        writers.awaitTermination(2, TimeUnit.MINUTES);
       }
       faulting.join();
       Instant written = Instant.now();
@@ -320,6 +332,7 @@ final class PipelineRun {
       receiver.stop(0);
       jobs.shutdownNow();
       answers.shutdownNow();
+      later.shutdownNow();
     }
   }
 
@@ -342,15 +355,26 @@ final class PipelineRun {
     synchronized (random) {
       slow = plan.slowOneIn() > 0 && random.nextInt(plan.slowOneIn()) == 0;
     }
+    Runnable accept =
+        () -> {
+          try {
+            exchange.sendResponseHeaders(200, -1);
+          } catch (IOException e) {
+            jobErrors.add("cannot answer a call: " + e);
+          } finally {
+            exchange.close();
+          }
+          String runId = run.get("runId").asText();
+          deliveries.merge(runId + " attempt " + run.path("attempt").asInt(1), 1, Integer::sum);
+          String table = exchange.getRequestURI().getQuery().substring("table=".length());
+          jobs.submit(() -> job(catalog, operator, triggers, run, runId, table));
+        };
     if (slow) {
-      pause(plan.slowAnswer()); // the fault: a receiver that is slow to answer
+      // The fault: a receiver that answers late. The call stays open meanwhile.
+      later.schedule(accept, plan.slowAnswer().toMillis(), TimeUnit.MILLISECONDS);
+    } else {
+      accept.run();
     }
-    exchange.sendResponseHeaders(200, -1);
-    exchange.close();
-    String runId = run.get("runId").asText();
-    deliveries.merge(runId + " attempt " + run.path("attempt").asInt(1), 1, Integer::sum);
-    String table = exchange.getRequestURI().getQuery().substring("table=".length());
-    jobs.submit(() -> job(catalog, operator, triggers, run, runId, table));
   }
 
   /**
@@ -416,9 +440,9 @@ final class PipelineRun {
     return runs;
   }
 
-  /** Commits until the plan's count is reached and the faults are over. */
-  private void write(TableWriter writer, List<Table> sources, AtomicInteger faultsDone) {
-    while (commits.get() < plan.commits() || faultsDone.get() == 0) {
+  /** One commit of a writer: an append to a random source, or every n-th a compaction. */
+  private void commit(TableWriter writer, List<Table> sources) {
+    {
       Table source;
       int rows;
       int days;
@@ -434,7 +458,7 @@ final class PipelineRun {
           source.refresh();
           if (plan.compactEvery() > 0 && n % plan.compactEvery() == 0) {
             record(source, writer.compact(source));
-            continue;
+            return;
           }
           List<Record> batch = new ArrayList<>();
           for (int i = 0; i < rows; i++) {
@@ -459,7 +483,6 @@ final class PipelineRun {
       } finally {
         catalogUp.readLock().unlock();
       }
-      pause(plan.commitPause()); // the writers' pace
     }
   }
 
@@ -526,30 +549,44 @@ final class PipelineRun {
     }
     Random faultTimes = new Random(7);
     for (String service : LocalStack.SERVICES) {
-      pause(Duration.ofMillis(3_000 + faultTimes.nextInt(5_000)));
+      afterCommits(8 + faultTimes.nextInt(12));
       Instant at = Instant.now();
       stack.service(service).kill();
       stack.restart(service);
       faults.add(fault("kill -9 " + service, start, at));
     }
-    pause(Duration.ofMillis(3_000 + faultTimes.nextInt(5_000)));
+    afterCommits(8 + faultTimes.nextInt(12));
     Instant at = Instant.now();
     stack.kafka().restart();
     faults.add(fault("broker restart", start, at));
     if (plan.catalog() == CatalogKind.REST) {
-      pause(Duration.ofMillis(3_000 + faultTimes.nextInt(5_000)));
+      afterCommits(8 + faultTimes.nextInt(12));
       catalogUp.writeLock().lock();
       try {
         at = Instant.now();
-        stack.catalog().restServer().stop();
-        pause(Duration.ofSeconds(30)); // the fault: the catalog is down this long
-        stack.catalog().restServer().start();
+        RestCatalogServer server = stack.catalog().restServer();
+        server.stop();
+        // The fault: the catalog is down for 30 s, then its server starts again.
+        ScheduledFuture<?> back = later.schedule((Runnable) server::start, 30, TimeUnit.SECONDS);
+        await("the REST catalog back after 30 s")
+            .atMost(Duration.ofSeconds(120))
+            .pollInterval(Duration.ofSeconds(1))
+            .until(() -> back.isDone() && server.isRunning());
         faults.add(fault("REST catalog stopped 30 s", start, at));
       } finally {
         catalogUp.writeLock().unlock();
       }
     }
-    pause(Duration.ofSeconds(5));
+    afterCommits(10); // the writers go on after the last fault
+  }
+
+  /** Waits until the writers have committed {@code n} more times: faults fall mid-stream. */
+  private void afterCommits(int n) {
+    int target = commits.get() + n;
+    await("%d more commits".formatted(n))
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> commits.get() >= target);
   }
 
   private static String fault(String what, Instant start, Instant at) {
@@ -558,19 +595,6 @@ final class PipelineRun {
             what,
             Duration.between(start, at).toSeconds(),
             Duration.between(at, Instant.now()).toMillis() / 1000.0);
-  }
-
-  /**
-   * How long a fault lasts: a receiver slow to answer, a catalog down, time between two faults. Not
-   * a wait for a condition; those use Awaitility.
-   */
-  private static void pause(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 
   /**
