@@ -11,34 +11,27 @@ import static org.hamcrest.Matchers.not;
 import dev.floe.capture.flow.SnapshotFeed;
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.model.TableRef;
-import dev.floe.contracts.topic.DeadLetterHeaders;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.test.FloeTestResource;
 import dev.floe.stack.test.InjectFloeStack;
+import dev.floe.stack.test.PoisonRecords;
 import dev.floe.stack.writer.Orders;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -218,31 +211,15 @@ class CaptureResourceTest {
         .then()
         .statusCode(201);
     TableRef ref = new TableRef(stack.catalog().name(), List.of("api"), name);
-    byte[] garbage = "{not an event".getBytes(StandardCharsets.UTF_8);
-    byte[] unknownVersion =
-        ("{\"id\": \"e1\", \"type\": \"SnapshotCommitted\", \"schemaVersion\": 99,"
-                + " \"source\": \"a-newer-listener\", \"payload\": {}}")
-            .getBytes(StandardCharsets.UTF_8);
-    // Under the broker's 1 MiB limit, over Floe's 512 KiB, and too long to copy whole.
-    byte[] oversized = new byte[900 * 1024];
-    Arrays.fill(oversized, (byte) ' ');
-    oversized[0] = '{';
-    oversized[oversized.length - 1] = '}';
+    String bootstrap = stack.kafka().bootstrapServers();
 
-    try (KafkaProducer<String, byte[]> producer =
-            new KafkaProducer<>(
-                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()),
-                new StringSerializer(),
-                new ByteArraySerializer());
-        SnapshotFeed feed =
-            new SnapshotFeed(stack.kafka().bootstrapServers(), stack.catalog().name());
-        EventTap dlq = new EventTap(stack.kafka().bootstrapServers(), DEAD_LETTERS);
-        EventTap changes = new EventTap(stack.kafka().bootstrapServers(), Topics.CHANGES)) {
+    try (SnapshotFeed feed = new SnapshotFeed(bootstrap, stack.catalog().name());
+        EventTap dlq = new EventTap(bootstrap, DEAD_LETTERS);
+        EventTap changes = new EventTap(bootstrap, Topics.CHANGES)) {
       // The poison records come first on the table's partition, the good one after them.
-      for (byte[] poison : List.of(garbage, unknownVersion, oversized)) {
-        producer.send(new ProducerRecord<>(Topics.SNAPSHOTS, Topics.tableKey(ref), poison));
-      }
-      producer.flush();
+      Map<PoisonRecords.Kind, RecordMetadata> poison =
+          PoisonRecords.send(
+              bootstrap, Topics.SNAPSHOTS, Topics.tableKey(ref), "SnapshotCommitted");
       Snapshot good = commit(table);
       feed.publish(ref, table, good);
 
@@ -250,46 +227,8 @@ class CaptureResourceTest {
           changes.await(
               ChangeCaptured.class, c -> c.captureId().equals(id), Duration.ofSeconds(60));
       assertThat(captured.range().toSnapshotId()).isEqualTo(good.snapshotId());
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(
-              () -> {
-                dlq.pollRaw(Duration.ofMillis(100));
-                return dlq.raw().stream().filter(r -> Topics.tableKey(ref).equals(r.key())).count()
-                    >= 3;
-              });
-      ConsumerRecord<String, byte[]> dead =
-          dlq.raw().stream()
-              .filter(r -> Arrays.equals(r.value(), garbage))
-              .findFirst()
-              .orElseThrow();
-      assertThat(dead.key()).isEqualTo(Topics.tableKey(ref));
-      assertThat(header(dead, DeadLetterHeaders.REASON)).isEqualTo("malformed-json");
-      assertThat(header(dead, DeadLetterHeaders.TOPIC)).isEqualTo(Topics.SNAPSHOTS);
-      assertThat(header(dead, DeadLetterHeaders.CAUSE)).isNotBlank();
-      ConsumerRecord<String, byte[]> newer =
-          dlq.raw().stream()
-              .filter(r -> Arrays.equals(r.value(), unknownVersion))
-              .findFirst()
-              .orElseThrow();
-      assertThat(header(newer, DeadLetterHeaders.REASON)).isEqualTo("unsupported-version");
-      assertThat(header(newer, DeadLetterHeaders.CAUSE)).contains("schemaVersion 99");
-      ConsumerRecord<String, byte[]> big =
-          dlq.raw().stream()
-              .filter(r -> r.headers().lastHeader(DeadLetterHeaders.TRUNCATED_FROM) != null)
-              .findFirst()
-              .orElseThrow();
-      assertThat(header(big, DeadLetterHeaders.REASON)).isEqualTo("oversized");
-      assertThat(header(big, DeadLetterHeaders.TRUNCATED_FROM))
-          .isEqualTo(Integer.toString(oversized.length));
-      assertThat(big.value()).isEqualTo(Arrays.copyOf(oversized, big.value().length));
-      assertThat(header(big, DeadLetterHeaders.OFFSET))
-          .isEqualTo(Long.toString(Long.parseLong(header(newer, DeadLetterHeaders.OFFSET)) + 1));
+      PoisonRecords.assertDeadLettered(dlq, "change-capture-service", Topics.SNAPSHOTS, poison);
     }
     given().get("/q/health/ready").then().statusCode(200);
-  }
-
-  private static String header(ConsumerRecord<String, byte[]> record, String name) {
-    return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
   }
 }

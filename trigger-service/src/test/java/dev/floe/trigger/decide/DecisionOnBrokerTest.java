@@ -19,6 +19,7 @@ import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.test.FloeTestResource;
 import dev.floe.stack.test.InjectFloeStack;
+import dev.floe.stack.test.PoisonRecords;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -30,6 +31,7 @@ import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -177,6 +179,78 @@ class DecisionOnBrokerTest {
           .get("/triggers/" + trigger)
           .then()
           .body("status.watermarks.'capture:" + capture + "'", org.hamcrest.Matchers.equalTo(3));
+    }
+  }
+
+  /**
+   * Bad records on both of the trigger-service's inputs, ahead of good ones on the same partitions:
+   * each is dead-lettered with its reason, and the changes behind them still become a run, whose
+   * success the service still reads.
+   */
+  @Test
+  void badRecordsOnChangesAndRunsAreDeadLetteredAndDecisionsGoOn() {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> given().get("/q/health/ready").statusCode() == 200);
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    String capture = "bad-" + suffix;
+    String trigger = "bad-trg-" + suffix;
+    given()
+        .contentType(ContentType.JSON)
+        .body(
+            Map.of(
+                "id",
+                trigger,
+                "inputs",
+                List.of(Map.of("capture", capture)),
+                "quietPeriod",
+                "PT1S",
+                "launcher",
+                Map.of("type", "kafka", "topic", "jobs")))
+        .post("/triggers")
+        .then()
+        .statusCode(201);
+    String bootstrap = stack.kafka().bootstrapServers();
+
+    try (KafkaProducer<String, byte[]> producer =
+            new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new StringSerializer(),
+                new ByteArraySerializer());
+        EventTap dlq = new EventTap(bootstrap, Topics.deadLetter("trigger-service"));
+        EventTap runs = new EventTap(bootstrap, Topics.RUNS)) {
+      Map<PoisonRecords.Kind, RecordMetadata> onChanges =
+          PoisonRecords.send(bootstrap, Topics.CHANGES, capture, "ChangeCaptured");
+      Map<PoisonRecords.Kind, RecordMetadata> onRuns =
+          PoisonRecords.send(bootstrap, Topics.RUNS, trigger, "RunSucceeded");
+
+      PoisonRecords.assertDeadLettered(dlq, "trigger-service", Topics.CHANGES, onChanges);
+      PoisonRecords.assertDeadLettered(dlq, "trigger-service", Topics.RUNS, onRuns);
+      given().get("/q/health/ready").then().statusCode(200);
+
+      Event event = Event.of(change(capture, 1), Event.sourceOf("test"), Instant.now());
+      producer.send(new ProducerRecord<>(Topics.CHANGES, capture, EventCodec.encode(event)));
+      producer.flush();
+      RunRequested run =
+          runs.await(
+              RunRequested.class, r -> r.triggerId().equals(trigger), Duration.ofSeconds(60));
+      Event done =
+          Event.of(
+              new RunSucceeded(run.runId(), trigger, 1, null, Instant.now(), 10),
+              Event.sourceOf("test"),
+              Instant.now());
+      producer.send(new ProducerRecord<>(Topics.RUNS, trigger, EventCodec.encode(done)));
+      producer.flush();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  given()
+                      .get("/triggers/" + trigger)
+                      .then()
+                      .body(
+                          "status.watermarks.'capture:" + capture + "'",
+                          org.hamcrest.Matchers.equalTo(1)));
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.floe.stack.test;
 
 import dev.floe.contracts.codec.EventCodec;
+import dev.floe.contracts.codec.EventDecodingException;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.Payload;
 import java.time.Duration;
@@ -32,6 +33,7 @@ public final class EventTap implements AutoCloseable {
   private final KafkaConsumer<String, byte[]> consumer;
   private final List<Received> received = new ArrayList<>();
   private final List<ConsumerRecord<String, byte[]>> raw = new ArrayList<>();
+  private final List<ConsumerRecord<String, byte[]>> undecodable = new ArrayList<>();
 
   public EventTap(String bootstrapServers, String topic) {
     consumer =
@@ -54,20 +56,35 @@ public final class EventTap implements AutoCloseable {
     consumer.subscribe(List.of(topic));
   }
 
-  /** Reads what is available now, within about {@code wait}, and returns everything read so far. */
+  /**
+   * Reads what is available now, within about {@code wait}, and returns every event read so far. A
+   * record that is not an event, such as a test's poison record on a shared topic, is kept in
+   * {@link #raw()} and {@link #undecodable()} only: a service's output that fails to decode shows
+   * as the event a test awaits never arriving.
+   */
   public List<Received> poll(Duration wait) {
     for (ConsumerRecord<String, byte[]> record : consumer.poll(wait)) {
       raw.add(record);
-      if (record.value() != null) {
+      if (record.value() == null) {
+        continue;
+      }
+      try {
         received.add(
             new Received(
                 EventCodec.decode(record.value()),
                 record.partition(),
                 record.offset(),
                 record.key()));
+      } catch (EventDecodingException e) {
+        undecodable.add(record);
       }
     }
     return List.copyOf(received);
+  }
+
+  /** The records read so far by {@link #poll} whose value is not an event. */
+  public List<ConsumerRecord<String, byte[]>> undecodable() {
+    return List.copyOf(undecodable);
   }
 
   /** Reads raw records only, for topics such as dead-letter topics whose values are not events. */
