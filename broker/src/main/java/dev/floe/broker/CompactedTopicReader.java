@@ -20,8 +20,8 @@ import org.jboss.logging.Logger;
 /**
  * Reads compacted topics in full, from the beginning and then as they grow, on its own thread:
  * every instance of a service keeps the same view of definitions and state. Malformed records are
- * skipped with an error and reported to {@link Handler#invalid}: every instance reads them, so
- * dead-lettering would copy them once per instance.
+ * skipped with an error and reported to {@link Handler#invalid}. Every instance reads them, at
+ * every start: the topic's owner dead-letters them through {@link DeadLetterOnce}, once for all.
  *
  * <p>Thread-safe.
  */

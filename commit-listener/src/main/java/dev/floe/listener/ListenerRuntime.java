@@ -1,5 +1,6 @@
 package dev.floe.listener;
 
+import dev.floe.broker.DeadLetterOnce;
 import dev.floe.broker.KafkaClients;
 import dev.floe.broker.TopicBootstrap;
 import dev.floe.broker.TopicSpec;
@@ -151,7 +152,8 @@ public class ListenerRuntime {
             config.topics().watches(),
             config.topics().checkpoints(),
             watches,
-            metrics);
+            metrics,
+            DeadLetterOnce.of(kafka, SERVICE));
     reader.start();
     if (discovery.enabled()) {
       long every = config.listener().discoveryInterval().toMillis();

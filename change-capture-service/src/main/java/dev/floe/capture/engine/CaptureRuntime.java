@@ -1,6 +1,7 @@
 package dev.floe.capture.engine;
 
 import dev.floe.broker.CompactedTopicReader;
+import dev.floe.broker.DeadLetterOnce;
 import dev.floe.broker.KafkaClients;
 import dev.floe.broker.Partitions;
 import dev.floe.broker.TopicBootstrap;
@@ -66,6 +67,7 @@ public class CaptureRuntime {
           });
   private volatile CaptureEngine engine;
   private volatile CompactedTopicReader definitions;
+  private volatile DeadLetterOnce badDefinitions;
   private volatile Producer<String, byte[]> writer;
   private volatile String state = "preparing Kafka topics";
   private volatile boolean stopping;
@@ -104,6 +106,8 @@ public class CaptureRuntime {
         kafka.producer(
             Map.of(
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true));
+    DeadLetterOnce bad = DeadLetterOnce.of(kafka, CaptureEngine.SERVICE);
+    badDefinitions = bad;
     definitions =
         new CompactedTopicReader(
             kafka.consumer(readerConfig()),
@@ -121,6 +125,7 @@ public class CaptureRuntime {
               @Override
               public void invalid(ConsumerRecord<String, byte[]> record, EventDecodingException e) {
                 metrics.invalidDefinition();
+                bad.deadLetter(record, e.reason().code(), e.getMessage());
               }
             },
             "floe-capture-definitions");
@@ -259,6 +264,9 @@ public class CaptureRuntime {
     }
     if (definitions != null) {
       definitions.close();
+    }
+    if (badDefinitions != null) {
+      badDefinitions.close();
     }
     if (writer != null) {
       writer.close(Duration.ofSeconds(5));

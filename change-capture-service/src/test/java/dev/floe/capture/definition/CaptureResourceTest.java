@@ -199,6 +199,33 @@ class CaptureResourceTest {
         .body("errors.field", hasItem("upToSnapshotId"));
   }
 
+  /**
+   * Every instance reads floe.captures in full, at every start: a bad record there is dead-lettered
+   * once ({@code DeadLetterOnceTest} shows two instances and a restart), and the captures after it
+   * are still read.
+   */
+  @Test
+  void badRecordsOnTheCapturesTopicAreDeadLetteredAndCapturesGoOn() {
+    String bootstrap = stack.kafka().bootstrapServers();
+    try (EventTap dlq = new EventTap(bootstrap, DEAD_LETTERS)) {
+      Map<PoisonRecords.Kind, RecordMetadata> poison =
+          PoisonRecords.send(bootstrap, Topics.CAPTURES, "poisoned", "CaptureDefined");
+
+      PoisonRecords.assertDeadLettered(dlq, "change-capture-service", Topics.CAPTURES, poison);
+    }
+    String name = unique("after_poison");
+    table(name);
+    String id = name.replace('_', '-');
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("id", id, "table", "api." + name))
+        .post("/captures")
+        .then()
+        .statusCode(201);
+    given().get("/captures/" + id).then().statusCode(200);
+    given().get("/q/health/ready").then().statusCode(200);
+  }
+
   @Test
   void malformedUnknownVersionAndOversizedSnapshotEventsGoToTheDeadLetterTopicAndCaptureGoesOn() {
     String name = unique("dlq");

@@ -1,6 +1,7 @@
 package dev.floe.listener.watch;
 
 import dev.floe.broker.CompactedTopicReader;
+import dev.floe.broker.DeadLetterOnce;
 import dev.floe.contracts.codec.EventDecodingException;
 import dev.floe.contracts.event.ListenerCheckpoint;
 import dev.floe.contracts.event.Payload;
@@ -28,13 +29,16 @@ public final class SharedStateReader implements AutoCloseable {
   private final ListenerMetrics metrics;
   private final Map<String, ListenerCheckpoint> checkpoints = new ConcurrentHashMap<>();
   private final CompactedTopicReader reader;
+  private final DeadLetterOnce deadLetters;
 
   public SharedStateReader(
       Consumer<String, byte[]> consumer,
       String watchesTopic,
       String checkpointsTopic,
       WatchRegistry registry,
-      ListenerMetrics metrics) {
+      ListenerMetrics metrics,
+      DeadLetterOnce deadLetters) {
+    this.deadLetters = deadLetters;
     this.watchesTopic = watchesTopic;
     this.registry = registry;
     this.metrics = metrics;
@@ -51,6 +55,8 @@ public final class SharedStateReader implements AutoCloseable {
               @Override
               public void invalid(ConsumerRecord<String, byte[]> record, EventDecodingException e) {
                 metrics.invalidRecord(record.topic());
+                // Every instance reads it: dead-lettered once for all of them.
+                deadLetters.deadLetter(record, e.reason().code(), e.getMessage());
               }
             },
             "floe-listener-state");
@@ -85,5 +91,6 @@ public final class SharedStateReader implements AutoCloseable {
   @Override
   public void close() {
     reader.close();
+    deadLetters.close();
   }
 }

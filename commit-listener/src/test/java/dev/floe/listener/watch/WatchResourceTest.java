@@ -14,6 +14,7 @@ import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.test.FloeTestResource;
 import dev.floe.stack.test.InjectFloeStack;
+import dev.floe.stack.test.PoisonRecords;
 import dev.floe.stack.writer.Orders;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -28,6 +29,7 @@ import java.util.UUID;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -60,6 +62,33 @@ class WatchResourceTest {
     await()
         .atMost(Duration.ofSeconds(60))
         .until(() -> given().get("/q/health/ready").statusCode() == 200);
+  }
+
+  /**
+   * Every instance reads floe.watches in full, at every start: a bad record there is dead-lettered
+   * once ({@code DeadLetterOnceTest} shows two instances and a restart), and the watches after it
+   * are still read.
+   */
+  @Test
+  void badRecordsOnTheWatchesTopicAreDeadLetteredAndWatchesGoOn() {
+    awaitListenerReady();
+    String bootstrap = stack.kafka().bootstrapServers();
+    try (EventTap dlq = new EventTap(bootstrap, Topics.deadLetter("commit-listener"))) {
+      Map<PoisonRecords.Kind, RecordMetadata> poison =
+          PoisonRecords.send(bootstrap, Topics.WATCHES, "lake:api.poisoned", "WatchDefined");
+
+      PoisonRecords.assertDeadLettered(dlq, "commit-listener", Topics.WATCHES, poison);
+    }
+    String name = uniqueTable("after_poison");
+    commit(name);
+    given()
+        .contentType(ContentType.JSON)
+        .body("{\"table\": \"" + name + "\"}")
+        .post("/watches")
+        .then()
+        .statusCode(201);
+    given().get("/watches").then().statusCode(200).body("table", hasItem(name));
+    given().get("/q/health/ready").then().statusCode(200);
   }
 
   @Test

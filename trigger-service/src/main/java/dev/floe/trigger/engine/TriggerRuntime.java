@@ -1,6 +1,7 @@
 package dev.floe.trigger.engine;
 
 import dev.floe.broker.CompactedTopicReader;
+import dev.floe.broker.DeadLetterOnce;
 import dev.floe.broker.KafkaClients;
 import dev.floe.broker.StreamsSettings;
 import dev.floe.broker.TopicBootstrap;
@@ -76,6 +77,7 @@ public class TriggerRuntime {
   private final TriggerRegistry registry = new TriggerRegistry();
   private final String instanceId;
   private volatile CompactedTopicReader definitions;
+  private volatile DeadLetterOnce badDefinitions;
   private volatile KafkaStreams streams;
   private volatile LaunchLoop launches;
   private volatile Producer<String, byte[]> writer;
@@ -117,6 +119,8 @@ public class TriggerRuntime {
         kafka.producer(
             Map.of(
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true));
+    DeadLetterOnce bad = DeadLetterOnce.of(kafka, SERVICE);
+    badDefinitions = bad;
     definitions =
         new CompactedTopicReader(
             kafka.consumer(readerConfig()),
@@ -133,7 +137,9 @@ public class TriggerRuntime {
 
               @Override
               public void invalid(ConsumerRecord<String, byte[]> record, EventDecodingException e) {
-                // logged by the reader; every instance reads it, so it is not dead-lettered
+                // Every instance reads it, and the decision core's copy of the definitions too:
+                // it is dead-lettered here, once for all of them.
+                bad.deadLetter(record, e.reason().code(), e.getMessage());
               }
             },
             "floe-trigger-definitions");
@@ -321,6 +327,9 @@ public class TriggerRuntime {
     }
     if (definitions != null) {
       definitions.close();
+    }
+    if (badDefinitions != null) {
+      badDefinitions.close();
     }
     if (writer != null) {
       writer.close(Duration.ofSeconds(5));

@@ -254,6 +254,41 @@ class DecisionOnBrokerTest {
     }
   }
 
+  /**
+   * Every instance reads floe.triggers in full, at every start: a bad record there is dead-lettered
+   * once ({@code DeadLetterOnceTest} shows two instances and a restart), and the triggers after it
+   * are still read, by the REST side and by the decision core.
+   */
+  @Test
+  void badRecordsOnTheTriggersTopicAreDeadLetteredAndTriggersGoOn() {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> given().get("/q/health/ready").statusCode() == 200);
+    String bootstrap = stack.kafka().bootstrapServers();
+    try (EventTap dlq = new EventTap(bootstrap, Topics.deadLetter("trigger-service"))) {
+      Map<PoisonRecords.Kind, RecordMetadata> poison =
+          PoisonRecords.send(bootstrap, Topics.TRIGGERS, "poisoned", "TriggerDefined");
+
+      PoisonRecords.assertDeadLettered(dlq, "trigger-service", Topics.TRIGGERS, poison);
+    }
+    String trigger = "after-poison-" + UUID.randomUUID().toString().substring(0, 6);
+    given()
+        .contentType(ContentType.JSON)
+        .body(
+            Map.of(
+                "id",
+                trigger,
+                "inputs",
+                List.of(Map.of("capture", "c-" + trigger)),
+                "launcher",
+                Map.of("type", "kafka", "topic", "jobs")))
+        .post("/triggers")
+        .then()
+        .statusCode(201);
+    given().get("/triggers/" + trigger).then().statusCode(200);
+    given().get("/q/health/ready").then().statusCode(200);
+  }
+
   @Test
   void anOperatorStartsARunByHandWhileTheQuietPeriodStillWaits() {
     await()
