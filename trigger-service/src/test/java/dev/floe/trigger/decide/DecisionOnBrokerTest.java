@@ -193,8 +193,8 @@ class DecisionOnBrokerTest {
         .atMost(Duration.ofSeconds(60))
         .until(() -> given().get("/q/health/ready").statusCode() == 200);
     String suffix = UUID.randomUUID().toString().substring(0, 6);
-    String capture = "bad-" + suffix;
-    String trigger = "bad-trg-" + suffix;
+    String capture = "poisoned-" + suffix;
+    String trigger = "poisoned-trg-" + suffix;
     given()
         .contentType(ContentType.JSON)
         .body(
