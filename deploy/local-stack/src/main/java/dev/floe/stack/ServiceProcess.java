@@ -107,6 +107,24 @@ public final class ServiceProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /**
+   * The process's resident set size, from {@code /proc/<pid>/status}: what the service holds in
+   * memory now, heap and everything else. -1 where that cannot be read (not Linux, or exited).
+   */
+  public long rssBytes() {
+    try {
+      for (String line :
+          Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
+  }
+
   /** Kills the process with SIGKILL, as a crash would: no shutdown hook runs. */
   public void kill() {
     process.destroyForcibly();

@@ -41,7 +41,9 @@ class FaultSuiteIT {
                 4,
                 Duration.ofSeconds(3),
                 Duration.ofSeconds(20),
-                Duration.ofMinutes(6)));
+                Duration.ofMinutes(6),
+                0,
+                false));
     System.out.printf("fault suite on %s: %s%n", catalog, outcome);
     assertThat(outcome.faults()).hasSize(catalog == CatalogKind.REST ? 6 : 5);
     assertThat(outcome.runs()).isPositive();

@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.topic.Topics;
+import dev.floe.reporter.FloeCommitReporter;
 import dev.floe.stack.LocalStack;
 import dev.floe.stack.ServiceProcess;
 import dev.floe.stack.catalog.CatalogKind;
@@ -31,6 +32,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -49,6 +51,7 @@ import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
 import org.apache.iceberg.AppendFiles;
+import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotChanges;
 import org.apache.iceberg.Table;
@@ -92,6 +95,10 @@ final class PipelineRun {
    * @param slowOneIn one webhook call in this many answers after {@code slowAnswer} (0 for none)
    * @param expireOlderThan the source tables' snapshots older than this, once captured, are expired
    *     every 5 s, with their files deleted as Iceberg's expiry does (null for no expiry)
+   * @param bareCommits before the pipeline's, the writers make this many commits the same way to as
+   *     many tables that nothing watches: the bare Iceberg commit rate (0 for none)
+   * @param hints the writers' catalog reports each commit to the listener ({@code
+   *     FloeCommitReporter}), as a writer with Floe's reporter does; else the listener polls
    */
   record Plan(
       CatalogKind catalog,
@@ -104,7 +111,9 @@ final class PipelineRun {
       int slowOneIn,
       Duration slowAnswer,
       Duration expireOlderThan,
-      Duration drainAtMost) {}
+      Duration drainAtMost,
+      int bareCommits,
+      boolean hints) {}
 
   /** What a run did and reached. */
   record Outcome(
@@ -120,19 +129,35 @@ final class PipelineRun {
       long maxMs,
       int expiredFiles,
       List<String> faults,
-      List<String> jobErrors) {
+      List<String> jobErrors,
+      double bareCommitsPerSecond,
+      Map<String, List<Long>> stageLatencies,
+      Map<String, Long> rssIdle,
+      Map<String, Long> rssPeak) {
 
     double commitsPerSecond() {
       return commits * 1000.0 / Math.max(1, writing.toMillis());
+    }
+
+    /** Commits per second through the whole pipeline: until the last one reached its target. */
+    double endToEndCommitsPerSecond() {
+      return commits * 1000.0 / Math.max(1, writing.plus(draining).toMillis());
+    }
+
+    /** The {@code p}-th percentile of the commit-to-{@code stage} latencies, in ms. */
+    long stage(String stage, int p) {
+      return percentile(stageLatencies.getOrDefault(stage, List.of()), p);
     }
 
     @Override
     public String toString() {
       return String.format(
           "%d commits in %.1f s (%.1f commits/s), %d rows, %d runs, %d deliveries (%d attempts"
-              + " delivered more than once), drained %.1f s after the last commit; commit to"
-              + " target latency p50 %d ms, p95 %d ms, max %d ms; %d files deleted by expiry;"
-              + " faults %s; job errors %d %s",
+              + " delivered more than once), drained %.1f s after the last commit (%.1f commits/s"
+              + " end to end; bare Iceberg commit rate %.1f/s); commit to target latency p50 %d"
+              + " ms, p95 %d ms, max %d ms; commit to SnapshotCommitted p50 %d / p99 %d ms, to"
+              + " ChangeCaptured p50 %d / p99 %d ms, to RunRequested p50 %d / p99 %d ms; RSS idle"
+              + " %s, peak %s; %d files deleted by expiry; faults %s; job errors %d %s",
           commits,
           writing.toMillis() / 1000.0,
           commitsPerSecond(),
@@ -141,9 +166,19 @@ final class PipelineRun {
           deliveries,
           redeliveredAttempts,
           draining.toMillis() / 1000.0,
+          endToEndCommitsPerSecond(),
+          bareCommitsPerSecond,
           p50Ms,
           p95Ms,
           maxMs,
+          stage("SnapshotCommitted", 50),
+          stage("SnapshotCommitted", 99),
+          stage("ChangeCaptured", 50),
+          stage("ChangeCaptured", 99),
+          stage("RunRequested", 50),
+          stage("RunRequested", 99),
+          mib(rssIdle),
+          mib(rssPeak),
           expiredFiles,
           faults,
           jobErrors.size(),
@@ -170,6 +205,9 @@ final class PipelineRun {
   /** Writers commit under the read lock; a catalog outage holds the write lock. */
   private final ReadWriteLock catalogUp = new ReentrantReadWriteLock();
 
+  /** Where commits' arrival at each stage is recorded; set once the stack runs. */
+  private volatile StageClock stages;
+
   /** Late webhook answers, and the REST catalog's return. */
   private final ScheduledExecutorService later = Executors.newScheduledThreadPool(2);
 
@@ -187,18 +225,22 @@ final class PipelineRun {
         TestStacks.options(label)
             .withCatalog(plan.catalog())
             .withServiceConfig(
-                "trigger-service", Map.of("floe.trigger.launch.secrets.job", JOB_SECRET));
+                "trigger-service", Map.of("floe.trigger.launch.secrets.job", JOB_SECRET))
+            // New source tables are found within seconds, not the default 30.
+            .withServiceConfig("commit-listener", Map.of("floe.listener.discovery-interval", "2s"));
     ExecutorService jobs = Executors.newFixedThreadPool(2);
     ExecutorService answers = Executors.newFixedThreadPool(4);
     ScheduledExecutorService expiry = Executors.newSingleThreadScheduledExecutor();
     HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     try (LocalStack stack = LocalStack.start(options);
         EventTap changes = new EventTap(stack.kafka().bootstrapServers(), Topics.CHANGES)) {
+      StageClock clock = new StageClock(stack);
+      stages = clock;
       StackHttp admin = StackHttp.as(stack, "admin");
       StackHttp operator = StackHttp.as(stack, "operator");
       URI triggers = stack.service("trigger-service").url();
       Catalog catalog = stack.catalog().catalog();
-      TableWriter writer = new TableWriter(catalog);
+      TableWriter writer = new TableWriter(plan.hints() ? reporting(stack) : catalog);
 
       receiver.setExecutor(answers);
       receiver.createContext(
@@ -207,8 +249,10 @@ final class PipelineRun {
 
       String suffix = UUID.randomUUID().toString().substring(0, 6);
       List<Table> sources = new ArrayList<>();
+      List<String> names = new ArrayList<>();
       for (int i = 0; i < plan.tables(); i++) {
         String name = "src_" + suffix + "_" + i;
+        names.add(name);
         Table source =
             writer.createOrLoad(TableIdentifier.of("demo", name), Orders.SCHEMA, Orders.BY_DAY);
         source.updateProperties().set(TableProperties.COMMIT_NUM_RETRIES, "20").commit();
@@ -234,6 +278,19 @@ final class PipelineRun {
             .isEqualTo(201);
       }
 
+      // Tables are found by listing their namespace: commits start once all are watched, as a
+      // source's are in production, or their first commits would wait for that listing.
+      URI watches = stack.service("commit-listener").url().resolve("/watches");
+      await("every source watched")
+          .atMost(Duration.ofMinutes(2))
+          .pollInterval(Duration.ofSeconds(1))
+          .until(
+              () -> {
+                String listed = admin.get(watches).body();
+                return names.stream().allMatch(n -> listed.contains("\"demo." + n + "\""));
+              });
+      Map<String, Long> rssIdle = clock.rss();
+      double bareRate = plan.bareCommits() > 0 ? bareRate(writer, suffix) : 0;
       if (plan.expireOlderThan() != null) {
         expiry.scheduleWithFixedDelay(() -> expire(sources, changes), 5, 5, TimeUnit.SECONDS);
       }
@@ -295,6 +352,7 @@ final class PipelineRun {
         throw e;
       }
       Instant drained = Instant.now();
+      clock.close();
 
       for (Table source : sources) {
         source.refresh();
@@ -326,8 +384,18 @@ final class PipelineRun {
           sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1),
           deletedByExpiry.size(),
           List.copyOf(faults),
-          List.copyOf(jobErrors));
+          List.copyOf(jobErrors),
+          bareRate,
+          StageClock.STAGES.stream()
+              .collect(
+                  java.util.stream.Collectors.toMap(
+                      stage -> stage, clock::latencies, (a, b) -> a, LinkedHashMap::new)),
+          rssIdle,
+          clock.peakRss());
     } finally {
+      if (stages != null) {
+        stages.close();
+      }
       expiry.shutdownNow();
       receiver.stop(0);
       jobs.shutdownNow();
@@ -440,6 +508,65 @@ final class PipelineRun {
     return runs;
   }
 
+  /**
+   * The bare Iceberg commit rate: the plan's writers, as fast as they can, append rows as the
+   * pipeline's writers do to as many tables in a namespace nothing watches, on the same catalog and
+   * machine, with the services idle.
+   */
+  private double bareRate(TableWriter writer, String suffix) throws InterruptedException {
+    List<Table> bare = new ArrayList<>();
+    for (int i = 0; i < plan.tables(); i++) {
+      Table t =
+          writer.createOrLoad(
+              TableIdentifier.of("bare", "b_" + suffix + "_" + i), Orders.SCHEMA, Orders.BY_DAY);
+      t.updateProperties().set(TableProperties.COMMIT_NUM_RETRIES, "20").commit();
+      bare.add(t);
+    }
+    AtomicInteger done = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(plan.writers());
+    long t0 = System.nanoTime();
+    for (int w = 0; w < plan.writers(); w++) {
+      pool.execute(
+          () -> {
+            Random own = new Random(Thread.currentThread().getId());
+            while (done.get() < plan.bareCommits()) {
+              Table t = bare.get(own.nextInt(bare.size()));
+              List<Record> batch = new ArrayList<>();
+              for (int i = 0, n = 1 + own.nextInt(4); i < n; i++) {
+                long id = own.nextLong();
+                batch.add(
+                    Orders.order(
+                        t,
+                        id,
+                        "eu-west",
+                        "NEW",
+                        BigDecimal.ONE,
+                        DAY.plusDays(own.nextInt(5)).plusMinutes(Math.floorMod(id, 1440))));
+              }
+              synchronized (t) {
+                t.refresh();
+                writer.append(t, batch);
+              }
+              done.incrementAndGet();
+            }
+          });
+    }
+    pool.shutdown();
+    pool.awaitTermination(30, TimeUnit.MINUTES);
+    return done.get() * 1e9 / (System.nanoTime() - t0);
+  }
+
+  /**
+   * The stack's catalog, as a writer with Floe's commit reporter pointed at the listener sees it.
+   */
+  private static Catalog reporting(LocalStack stack) {
+    Map<String, String> props = new java.util.HashMap<>(stack.catalog().properties());
+    props.put("metrics-reporter-impl", FloeCommitReporter.class.getName());
+    props.put(FloeCommitReporter.URL, stack.service("commit-listener").url().toString());
+    return CatalogUtil.buildIcebergCatalog(
+        stack.catalog().name(), props, new org.apache.hadoop.conf.Configuration());
+  }
+
   /** One commit of a writer: an append to a random source, or every n-th a compaction. */
   private void commit(TableWriter writer, List<Table> sources) {
     {
@@ -474,6 +601,10 @@ final class PipelineRun {
           }
           Snapshot s = writer.append(source, batch);
           long at = System.currentTimeMillis();
+          StageClock clock = stages;
+          if (clock != null && s != null) {
+            clock.committed(s.snapshotId(), s.timestampMillis());
+          }
           batch.forEach(r -> committedAt.put((Long) r.getField("order_id"), at));
           record(source, s);
         }
@@ -640,6 +771,12 @@ final class PipelineRun {
     }
     Collections.sort(rows);
     return rows;
+  }
+
+  private static Map<String, String> mib(Map<String, Long> bytes) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    bytes.forEach((k, v) -> out.put(k, (v >> 20) + " MiB"));
+    return out;
   }
 
   private static long percentile(List<Long> sorted, int p) {
