@@ -34,7 +34,6 @@ import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DataFiles;
 import org.apache.iceberg.FileFormat;
-import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.Metrics;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
@@ -77,20 +76,20 @@ public final class CaptureCostBenchmark {
       List<Long> bytes,
       List<Long> opened) {
     long medianMicros() {
-      return median(micros);
+      return Bench.median(micros);
     }
 
     long medianBytes() {
-      return median(bytes);
+      return Bench.median(bytes);
     }
 
     long medianOpened() {
-      return median(opened);
+      return Bench.median(opened);
     }
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> options = options(args);
+    Map<String, String> options = Bench.options(args);
     int[] sizes =
         Arrays.stream(options.getOrDefault("--sizes", "100,100000").split(","))
             .mapToInt(Integer::parseInt)
@@ -178,7 +177,7 @@ public final class CaptureCostBenchmark {
       boolean measured) {
     Table source = subject.source();
     Snapshot change = writer.append(source, changeRows(source, round));
-    SnapshotCommitted committed = committed(subject.ref(), source, change);
+    SnapshotCommitted committed = Bench.committed(subject.ref(), source, change);
     CountingFileIO.reset();
     long t0 = System.nanoTime();
     CaptureProcessor.Outcome outcome = processor.process(subject.capture(), committed);
@@ -250,25 +249,6 @@ public final class CaptureCostBenchmark {
     return rows;
   }
 
-  private static SnapshotCommitted committed(TableRef ref, Table table, Snapshot s) {
-    return new SnapshotCommitted(
-        ref,
-        table.uuid().toString(),
-        "main",
-        s.snapshotId(),
-        s.parentId(),
-        s.sequenceNumber(),
-        Instant.ofEpochMilli(s.timestampMillis()),
-        s.operation(),
-        s.summary(),
-        s.schemaId(),
-        table.spec().specId(),
-        s.manifestListLocation(),
-        ((HasTableOperations) table).operations().current().metadataFileLocation(),
-        Instant.now(),
-        0);
-  }
-
   private static String print(Map<Integer, Result> results, int rounds, int warmUp) {
     StringBuilder out = new StringBuilder();
     out.append(
@@ -327,19 +307,5 @@ public final class CaptureCostBenchmark {
     Files.createDirectories(file.getParent());
     Files.writeString(file, json.toString());
     System.out.println("written " + file);
-  }
-
-  private static long median(List<Long> values) {
-    List<Long> sorted = new ArrayList<>(values);
-    sorted.sort(Long::compare);
-    return sorted.get(sorted.size() / 2);
-  }
-
-  private static Map<String, String> options(String[] args) {
-    Map<String, String> options = new HashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      options.put(args[i], args[i + 1]);
-    }
-    return options;
   }
 }

@@ -47,7 +47,7 @@ public final class ListenerLatencyBenchmark {
   private ListenerLatencyBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> options = options(args);
+    Map<String, String> options = Bench.options(args);
     int commits = Integer.parseInt(options.getOrDefault("--commits", "200"));
     Duration pace = Duration.ofMillis(Long.parseLong(options.getOrDefault("--pace-ms", "250")));
     Duration pollInterval =
@@ -190,14 +190,6 @@ public final class ListenerLatencyBenchmark {
             System.out.printf(
                 "| %s | %d | %d ms | %d ms | %d ms | %d ms |%n",
                 mode, p.count(), p.p50(), p.p95(), p.p99(), p.max()));
-  }
-
-  private static Map<String, String> options(String[] args) {
-    Map<String, String> options = new HashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      options.put(args[i], args[i + 1]);
-    }
-    return options;
   }
 
   private static int freePort() throws IOException {

@@ -3,7 +3,6 @@ package dev.floe.bench;
 import dev.floe.capture.capture.CaptureProcessor;
 import dev.floe.contracts.event.CaptureDefined;
 import dev.floe.contracts.event.ChangeCaptured;
-import dev.floe.contracts.event.SnapshotCommitted;
 import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.IcdcRef;
 import dev.floe.contracts.model.TableRef;
@@ -32,7 +31,6 @@ import java.util.Random;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.iceberg.CatalogUtil;
-import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
@@ -87,7 +85,7 @@ public final class WorkAvoidedBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> options = options(args);
+    Map<String, String> options = Bench.options(args);
     int rowsPerDay = Integer.parseInt(options.getOrDefault("--rows-per-day", "100000"));
     int latePercent = Integer.parseInt(options.getOrDefault("--late-percent", "5"));
     int measuredDays = Integer.parseInt(options.getOrDefault("--days", "7"));
@@ -142,7 +140,7 @@ public final class WorkAvoidedBenchmark {
         CountingFileIO.reset();
         long t0 = System.nanoTime();
         CaptureProcessor.Outcome outcome =
-            processor.process(capture, committed(ref, source, snapshot));
+            processor.process(capture, Bench.committed(ref, source, snapshot));
         Cost captureCost =
             new Cost(0, CountingFileIO.bytesRead(), (System.nanoTime() - t0) / 1_000);
         ChangeCaptured change = outcome.event();
@@ -248,25 +246,6 @@ public final class WorkAvoidedBenchmark {
         Instant.now());
   }
 
-  private static SnapshotCommitted committed(TableRef ref, Table table, Snapshot s) {
-    return new SnapshotCommitted(
-        ref,
-        table.uuid().toString(),
-        "main",
-        s.snapshotId(),
-        s.parentId(),
-        s.sequenceNumber(),
-        Instant.ofEpochMilli(s.timestampMillis()),
-        s.operation(),
-        s.summary(),
-        s.schemaId(),
-        table.spec().specId(),
-        s.manifestListLocation(),
-        ((HasTableOperations) table).operations().current().metadataFileLocation(),
-        Instant.now(),
-        0);
-  }
-
   private static String print(List<Day> days, int rowsPerDay, int latePercent) {
     Cost look = medianCost(days.stream().map(Day::lookBack).toList());
     Cost inc = medianCost(days.stream().map(Day::incremental).toList());
@@ -306,15 +285,9 @@ public final class WorkAvoidedBenchmark {
 
   private static Cost medianCost(List<Cost> costs) {
     return new Cost(
-        median(costs.stream().map(Cost::rows).toList()),
-        median(costs.stream().map(Cost::bytes).toList()),
-        median(costs.stream().map(Cost::micros).toList()));
-  }
-
-  private static long median(List<Long> values) {
-    List<Long> sorted = new ArrayList<>(values);
-    sorted.sort(Long::compare);
-    return sorted.get(sorted.size() / 2);
+        Bench.median(costs.stream().map(Cost::rows).toList()),
+        Bench.median(costs.stream().map(Cost::bytes).toList()),
+        Bench.median(costs.stream().map(Cost::micros).toList()));
   }
 
   private static void writeJson(List<Day> days, int rowsPerDay, int latePercent, Path file)
@@ -343,13 +316,5 @@ public final class WorkAvoidedBenchmark {
   private static String json(Cost c) {
     return String.format(
         "{\"rows\":%d,\"bytes\":%d,\"micros\":%d}", c.rows(), c.bytes(), c.micros());
-  }
-
-  private static Map<String, String> options(String[] args) {
-    Map<String, String> options = new HashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      options.put(args[i], args[i + 1]);
-    }
-    return options;
   }
 }

@@ -1,0 +1,52 @@
+package dev.floe.bench;
+
+import dev.floe.contracts.event.SnapshotCommitted;
+import dev.floe.contracts.model.TableRef;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.iceberg.HasTableOperations;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+
+/** What the benchmarks share: their options, medians, and the event the listener would publish. */
+final class Bench {
+  private Bench() {}
+
+  /** {@code --name value} pairs. */
+  static Map<String, String> options(String[] args) {
+    Map<String, String> options = new HashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      options.put(args[i], args[i + 1]);
+    }
+    return options;
+  }
+
+  static long median(List<Long> values) {
+    List<Long> sorted = new ArrayList<>(values);
+    sorted.sort(Long::compare);
+    return sorted.get(sorted.size() / 2);
+  }
+
+  /** The {@code SnapshotCommitted} the commit-listener publishes for {@code s}. */
+  static SnapshotCommitted committed(TableRef ref, Table table, Snapshot s) {
+    return new SnapshotCommitted(
+        ref,
+        table.uuid().toString(),
+        "main",
+        s.snapshotId(),
+        s.parentId(),
+        s.sequenceNumber(),
+        Instant.ofEpochMilli(s.timestampMillis()),
+        s.operation(),
+        s.summary(),
+        s.schemaId(),
+        table.spec().specId(),
+        s.manifestListLocation(),
+        ((HasTableOperations) table).operations().current().metadataFileLocation(),
+        Instant.now(),
+        0);
+  }
+}
