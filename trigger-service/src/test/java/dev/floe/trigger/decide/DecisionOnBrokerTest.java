@@ -34,6 +34,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -67,12 +68,28 @@ class DecisionOnBrokerTest {
         null);
   }
 
-  @Test
-  void capturedChangesBecomeRunsExactlyOnceAndASucceededRunLetsTheNextOneGo() {
+  /** Ready means deciding: the decision core runs and the definitions are read. */
+  @BeforeEach
+  void awaitReady() {
     await()
         .atMost(Duration.ofSeconds(60))
         .until(() -> given().get("/q/health/ready").statusCode() == 200);
-    // Ready means deciding: the decision core runs and the definitions are read.
+  }
+
+  /** Defines over REST a trigger of one capture that launches on Kafka. */
+  private static void defineTrigger(String trigger, String capture, String quietPeriod) {
+    Map<String, Object> body = new java.util.LinkedHashMap<>();
+    body.put("id", trigger);
+    body.put("inputs", List.of(Map.of("capture", capture)));
+    if (quietPeriod != null) {
+      body.put("quietPeriod", quietPeriod);
+    }
+    body.put("launcher", Map.of("type", "kafka", "topic", "jobs"));
+    given().contentType(ContentType.JSON).body(body).post("/triggers").then().statusCode(201);
+  }
+
+  @Test
+  void capturedChangesBecomeRunsExactlyOnceAndASucceededRunLetsTheNextOneGo() {
     given()
         .get("/q/health/ready")
         .then()
@@ -85,21 +102,7 @@ class DecisionOnBrokerTest {
     String suffix = UUID.randomUUID().toString().substring(0, 6);
     String capture = "cap-" + suffix;
     String trigger = "trg-" + suffix;
-    given()
-        .contentType(ContentType.JSON)
-        .body(
-            Map.of(
-                "id",
-                trigger,
-                "inputs",
-                List.of(Map.of("capture", capture)),
-                "quietPeriod",
-                "PT2S",
-                "launcher",
-                Map.of("type", "kafka", "topic", "jobs")))
-        .post("/triggers")
-        .then()
-        .statusCode(201);
+    defineTrigger(trigger, capture, "PT2S");
 
     try (KafkaProducer<String, byte[]> producer =
             new KafkaProducer<>(
@@ -189,27 +192,10 @@ class DecisionOnBrokerTest {
    */
   @Test
   void badRecordsOnChangesAndRunsAreDeadLetteredAndDecisionsGoOn() {
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> given().get("/q/health/ready").statusCode() == 200);
     String suffix = UUID.randomUUID().toString().substring(0, 6);
     String capture = "poisoned-" + suffix;
     String trigger = "poisoned-trg-" + suffix;
-    given()
-        .contentType(ContentType.JSON)
-        .body(
-            Map.of(
-                "id",
-                trigger,
-                "inputs",
-                List.of(Map.of("capture", capture)),
-                "quietPeriod",
-                "PT1S",
-                "launcher",
-                Map.of("type", "kafka", "topic", "jobs")))
-        .post("/triggers")
-        .then()
-        .statusCode(201);
+    defineTrigger(trigger, capture, "PT1S");
     String bootstrap = stack.kafka().bootstrapServers();
 
     try (KafkaProducer<String, byte[]> producer =
@@ -261,9 +247,6 @@ class DecisionOnBrokerTest {
    */
   @Test
   void badRecordsOnTheTriggersTopicAreDeadLetteredAndTriggersGoOn() {
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> given().get("/q/health/ready").statusCode() == 200);
     String bootstrap = stack.kafka().bootstrapServers();
     try (EventTap dlq = new EventTap(bootstrap, Topics.deadLetter("trigger-service"))) {
       Map<PoisonRecords.Kind, RecordMetadata> poison =
@@ -272,46 +255,17 @@ class DecisionOnBrokerTest {
       PoisonRecords.assertDeadLettered(dlq, "trigger-service", Topics.TRIGGERS, poison);
     }
     String trigger = "after-poison-" + UUID.randomUUID().toString().substring(0, 6);
-    given()
-        .contentType(ContentType.JSON)
-        .body(
-            Map.of(
-                "id",
-                trigger,
-                "inputs",
-                List.of(Map.of("capture", "c-" + trigger)),
-                "launcher",
-                Map.of("type", "kafka", "topic", "jobs")))
-        .post("/triggers")
-        .then()
-        .statusCode(201);
+    defineTrigger(trigger, "c-" + trigger, null);
     given().get("/triggers/" + trigger).then().statusCode(200);
     given().get("/q/health/ready").then().statusCode(200);
   }
 
   @Test
   void anOperatorStartsARunByHandWhileTheQuietPeriodStillWaits() {
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> given().get("/q/health/ready").statusCode() == 200);
     String suffix = UUID.randomUUID().toString().substring(0, 6);
     String capture = "man-" + suffix;
     String trigger = "manual-" + suffix;
-    given()
-        .contentType(ContentType.JSON)
-        .body(
-            Map.of(
-                "id",
-                trigger,
-                "inputs",
-                List.of(Map.of("capture", capture)),
-                "quietPeriod",
-                "PT1H",
-                "launcher",
-                Map.of("type", "kafka", "topic", "jobs")))
-        .post("/triggers")
-        .then()
-        .statusCode(201);
+    defineTrigger(trigger, capture, "PT1H");
     try (KafkaProducer<String, byte[]> producer =
             new KafkaProducer<>(
                 Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()),
