@@ -72,6 +72,7 @@ public class BackfillRuntime {
             return t;
           });
   private volatile CompactedTopicReader definitions;
+  private volatile boolean storeServed;
   private volatile KafkaStreams streams;
   private volatile Producer<String, byte[]> writer;
   private volatile String state = "preparing Kafka topics";
@@ -158,6 +159,12 @@ public class BackfillRuntime {
                 machine,
                 metrics::published),
             streamsConfig());
+    streams.setStateListener(
+        (now, before) -> {
+          if (now == KafkaStreams.State.RUNNING) {
+            storeServed = true;
+          }
+        });
     streams.setUncaughtExceptionHandler(
         e -> {
           LOG.errorf(e, "the decision core failed; its thread is replaced");
@@ -263,6 +270,14 @@ public class BackfillRuntime {
   public KafkaStreams.State streamsState() {
     KafkaStreams s = streams;
     return s == null ? null : s.state();
+  }
+
+  /**
+   * Whether the decision core has run with its partitions at least once: before that, the store
+   * behind every backfill view cannot be read, and the API answers them 503.
+   */
+  public boolean storeServed() {
+    return storeServed;
   }
 
   public BackfillConfig config() {

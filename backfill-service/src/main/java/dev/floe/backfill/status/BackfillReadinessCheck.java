@@ -9,8 +9,10 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready while the service runs backfills: definitions are read, and the decision core runs or
- * rebalances. A decision core in error, or a definitions reader that stopped, is DOWN.
+ * Ready while the service runs backfills: definitions are read, and the decision core runs, or
+ * rebalances after it first ran. Before its first assignment the store behind the API cannot be
+ * read (views answer 503), so that is not ready; a later rebalance does not take the instance out
+ * of service. A decision core in error, or a definitions reader that stopped, is DOWN.
  */
 @Readiness
 @ApplicationScoped
@@ -26,13 +28,18 @@ public class BackfillReadinessCheck implements HealthCheck {
   public HealthCheckResponse call() {
     KafkaStreams.State streams = runtime.streamsState();
     boolean definitions = runtime.definitions() != null && runtime.definitions().alive();
-    boolean running =
-        streams == KafkaStreams.State.RUNNING || streams == KafkaStreams.State.REBALANCING;
+    boolean running = deciding(streams, runtime.storeServed());
     return HealthCheckResponse.named("backfill-decisions")
         .status("running".equals(runtime.state()) && definitions && running)
         .withData("state", runtime.state())
         .withData("decisionCore", String.valueOf(streams))
         .withData("definitionsReader", definitions ? "reading" : "stopped")
         .build();
+  }
+
+  /** Whether a decision core in {@code state} serves backfills, given whether it ever ran. */
+  static boolean deciding(KafkaStreams.State state, boolean storeServed) {
+    return state == KafkaStreams.State.RUNNING
+        || (state == KafkaStreams.State.REBALANCING && storeServed);
   }
 }
