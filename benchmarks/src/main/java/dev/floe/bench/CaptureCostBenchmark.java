@@ -28,9 +28,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.iceberg.AppendFiles;
-import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DataFiles;
 import org.apache.iceberg.FileFormat;
@@ -99,10 +97,7 @@ public final class CaptureCostBenchmark {
     Path home = FloeStack.workDir("bench-capture");
 
     try (CatalogFixture fixture = CatalogFixture.start(CatalogKind.SQLITE, home)) {
-      Map<String, String> props = new HashMap<>(fixture.properties());
-      props.put(CatalogUtil.ICEBERG_CATALOG_TYPE, CatalogUtil.ICEBERG_CATALOG_TYPE_JDBC);
-      props.put("io-impl", CountingFileIO.class.getName());
-      Catalog catalog = CatalogUtil.buildIcebergCatalog(fixture.name(), props, new Configuration());
+      Catalog catalog = Bench.countingCatalog(fixture);
       TableWriter writer = new TableWriter(catalog);
       CaptureProcessor processor = new CaptureProcessor(() -> catalog, Clock.systemUTC());
 

@@ -24,13 +24,11 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.iceberg.CatalogUtil;
+import java.util.function.Supplier;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
@@ -103,10 +101,7 @@ public final class WorkAvoidedBenchmark {
   static List<Day> run(int rowsPerDay, int latePercent, int measuredDays, Path home)
       throws Exception {
     try (CatalogFixture fixture = CatalogFixture.start(CatalogKind.SQLITE, home)) {
-      Map<String, String> props = new HashMap<>(fixture.properties());
-      props.put(CatalogUtil.ICEBERG_CATALOG_TYPE, CatalogUtil.ICEBERG_CATALOG_TYPE_JDBC);
-      props.put("io-impl", CountingFileIO.class.getName());
-      Catalog catalog = CatalogUtil.buildIcebergCatalog(fixture.name(), props, new Configuration());
+      Catalog catalog = Bench.countingCatalog(fixture);
       TableWriter writer = new TableWriter(catalog);
       CaptureProcessor processor = new CaptureProcessor(() -> catalog, Clock.systemUTC());
       Table source =
@@ -176,40 +171,40 @@ public final class WorkAvoidedBenchmark {
 
   /** The incremental job: the change's rows, added to the figures of the days they fall on. */
   private static Cost addChange(Catalog catalog, IcdcRef icdc, Map<LocalDate, Figures> figures) {
-    CountingFileIO.reset();
-    long t0 = System.nanoTime();
-    Table state =
-        catalog.loadTable(
-            TableIdentifier.of(
-                Namespace.of(icdc.table().namespace().toArray(String[]::new)),
-                icdc.table().name()));
-    long rows = 0;
-    try (CloseableIterable<Record> records =
-        IcebergGenerics.read(state).useSnapshot(icdc.snapshotId()).build()) {
-      for (Record r : records) {
-        add(figures, r);
-        rows++;
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return new Cost(rows, CountingFileIO.bytesRead(), (System.nanoTime() - t0) / 1_000);
+    return aggregate(
+        () -> {
+          Table state =
+              catalog.loadTable(
+                  TableIdentifier.of(
+                      Namespace.of(icdc.table().namespace().toArray(String[]::new)),
+                      icdc.table().name()));
+          return IcebergGenerics.read(state).useSnapshot(icdc.snapshotId()).build();
+        },
+        figures);
   }
 
   /** The look-back job: every row of the 14 days up to {@code day}, partition-pruned. */
   private static Cost lookBack(Table source, LocalDate day, Map<LocalDate, Figures> figures) {
-    CountingFileIO.reset();
-    long t0 = System.nanoTime();
     OffsetDateTime from = day.minusDays(WINDOW_DAYS - 1).atStartOfDay().atOffset(ZoneOffset.UTC);
     OffsetDateTime to = day.plusDays(1).atStartOfDay().atOffset(ZoneOffset.UTC);
+    return aggregate(
+        () ->
+            IcebergGenerics.read(source)
+                .where(
+                    Expressions.and(
+                        Expressions.greaterThanOrEqual("order_ts", micros(from)),
+                        Expressions.lessThan("order_ts", micros(to))))
+                .build(),
+        figures);
+  }
+
+  /** Adds every row {@code scan} opens and reads to {@code figures}, and what that cost. */
+  private static Cost aggregate(
+      Supplier<CloseableIterable<Record>> scan, Map<LocalDate, Figures> figures) {
+    CountingFileIO.reset();
+    long t0 = System.nanoTime();
     long rows = 0;
-    try (CloseableIterable<Record> records =
-        IcebergGenerics.read(source)
-            .where(
-                Expressions.and(
-                    Expressions.greaterThanOrEqual("order_ts", micros(from)),
-                    Expressions.lessThan("order_ts", micros(to))))
-            .build()) {
+    try (CloseableIterable<Record> records = scan.get()) {
       for (Record r : records) {
         add(figures, r);
         rows++;
