@@ -2,12 +2,13 @@ package dev.floe.stack.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.floe.stack.catalog.CatalogKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -56,41 +57,32 @@ class LoadIT {
     assertThat(outcome.rssPeak()).hasSize(4);
   }
 
-  private static String json(PipelineRun.Outcome o, int tables) {
-    String stages =
-        StageClock.STAGES.stream()
-            .map(
-                s ->
-                    "\"%s\":{\"count\":%d,\"p50Ms\":%d,\"p99Ms\":%d}"
-                        .formatted(
-                            s, o.stageLatencies().get(s).size(), o.stage(s, 50), o.stage(s, 99)))
-            .collect(Collectors.joining(","));
-    return ("{\"benchmark\":\"pipeline\",\"catalog\":\"POSTGRES\",\"tables\":%d,\"commits\":%d,"
-            + "\"writingSeconds\":%.1f,\"drainingSeconds\":%.1f,\"writerCommitsPerSecond\":%.2f,"
-            + "\"endToEndCommitsPerSecond\":%.2f,\"bareCommitsPerSecond\":%.2f,"
-            + "\"commitToTargetMs\":{\"p50\":%d,\"p95\":%d,\"max\":%d},\"stages\":{%s},"
-            + "\"rssIdleBytes\":%s,\"rssPeakBytes\":%s,\"rows\":%d,\"runs\":%d}%n")
-        .formatted(
-            tables,
-            o.commits(),
-            o.writing().toMillis() / 1000.0,
-            o.draining().toMillis() / 1000.0,
-            o.commitsPerSecond(),
-            o.endToEndCommitsPerSecond(),
-            o.bareCommitsPerSecond(),
-            o.p50Ms(),
-            o.p95Ms(),
-            o.maxMs(),
-            stages,
-            object(o.rssIdle()),
-            object(o.rssPeak()),
-            o.rows(),
-            o.runs());
-  }
-
-  private static String object(Map<String, Long> values) {
-    return values.entrySet().stream()
-        .map(e -> "\"%s\":%d".formatted(e.getKey(), e.getValue()))
-        .collect(Collectors.joining(",", "{", "}"));
+  private static String json(PipelineRun.Outcome o, int tables) throws Exception {
+    Map<String, Object> stages = new LinkedHashMap<>();
+    for (String s : StageClock.STAGES) {
+      stages.put(
+          s,
+          Map.of(
+              "count", o.stageLatencies().get(s).size(),
+              "p50Ms", o.stage(s, 50),
+              "p99Ms", o.stage(s, 99)));
+    }
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("benchmark", "pipeline");
+    json.put("catalog", "POSTGRES");
+    json.put("tables", tables);
+    json.put("commits", o.commits());
+    json.put("writingSeconds", o.writing().toMillis() / 1000.0);
+    json.put("drainingSeconds", o.draining().toMillis() / 1000.0);
+    json.put("writerCommitsPerSecond", o.commitsPerSecond());
+    json.put("endToEndCommitsPerSecond", o.endToEndCommitsPerSecond());
+    json.put("bareCommitsPerSecond", o.bareCommitsPerSecond());
+    json.put("commitToTargetMs", Map.of("p50", o.p50Ms(), "p95", o.p95Ms(), "max", o.maxMs()));
+    json.put("stages", stages);
+    json.put("rssIdleBytes", o.rssIdle());
+    json.put("rssPeakBytes", o.rssPeak());
+    json.put("rows", o.rows());
+    json.put("runs", o.runs());
+    return new ObjectMapper().writeValueAsString(json);
   }
 }
