@@ -1,5 +1,8 @@
 package dev.floe.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.floe.contracts.event.SnapshotCommitted;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.reporter.FloeCommitReporter;
@@ -14,6 +17,7 @@ import dev.floe.stack.writer.TableWriter;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +25,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +72,41 @@ public final class ListenerLatencyBenchmark {
           "polling only, every " + pollInterval.toMillis() + " ms",
           run(kafka, catalog, app, home, "polling", false, pollInterval, commits, pace));
       print(results, commits, pace);
+      writeJson(results, commits, pace, Path.of("benchmarks/target/listener-latency.json"));
+      Iterator<Percentiles> modes = results.values().iterator();
+      Percentiles hinted = modes.next();
+      Percentiles polled = modes.next();
+      // Latencies of single events on two shared cores: only a large move is a regression.
+      Figures.record(
+          "listener-latency",
+          List.of(
+              Figures.Figure.lower("listener-latency hints p50 ms", hinted.p50(), 0.5),
+              Figures.Figure.lower("listener-latency hints p99 ms", hinted.p99(), 1.0),
+              Figures.Figure.lower("listener-latency polling p50 ms", polled.p50(), 0.5)));
     }
+  }
+
+  private static void writeJson(
+      Map<String, Percentiles> results, int commits, Duration pace, Path file) throws IOException {
+    ObjectNode json = new ObjectMapper().createObjectNode();
+    json.put("benchmark", "listener-latency")
+        .put("commits", commits)
+        .put("warmUp", WARM_UP)
+        .put("paceMs", pace.toMillis());
+    ArrayNode modes = json.putArray("modes");
+    results.forEach(
+        (mode, p) ->
+            modes
+                .addObject()
+                .put("mode", mode)
+                .put("events", p.count())
+                .put("p50Ms", p.p50())
+                .put("p95Ms", p.p95())
+                .put("p99Ms", p.p99())
+                .put("maxMs", p.max()));
+    Files.createDirectories(file.getParent());
+    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(file.toFile(), json);
+    System.out.println("written " + file);
   }
 
   private static Percentiles run(

@@ -2,8 +2,10 @@ package dev.floe.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.floe.bench.Figures.Figure;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -82,5 +84,28 @@ public final class PipelineReport {
               rss.get("peak").path(service).asLong() >> 20));
     }
     System.out.println(out);
+
+    // Stage latencies of single events on two shared cores move by seconds between runs (README):
+    // only a doubling counts. The throughput ratio and memory are steadier.
+    List<Figure> figures = new ArrayList<>();
+    latency
+        .path("stages")
+        .fields()
+        .forEachRemaining(
+            e ->
+                figures.add(
+                    Figure.lower(
+                        "pipeline commit to " + e.getKey() + " p50 ms",
+                        e.getValue().path("p50Ms").asDouble(),
+                        1.0)));
+    figures.add(Figure.higher("pipeline throughput / bare commit rate", endToEnd / bare, 0.3));
+    for (String service : SERVICES) {
+      figures.add(
+          Figure.lower(
+              "pipeline RSS peak MiB, " + service,
+              rss.get("peak").path(service).asLong() >> 20,
+              0.25));
+    }
+    Figures.record("pipeline", figures);
   }
 }

@@ -76,9 +76,9 @@ public final class WorkAvoidedBenchmark {
   record Day(LocalDate day, Cost lookBack, Cost incremental, Cost capture) {}
 
   /** Order count and revenue (in cents) of one day. */
-  record Figures(long orders, long cents) {
-    Figures plus(long moreOrders, long moreCents) {
-      return new Figures(orders + moreOrders, cents + moreCents);
+  record Totals(long orders, long cents) {
+    Totals plus(long moreOrders, long moreCents) {
+      return new Totals(orders + moreOrders, cents + moreCents);
     }
   }
 
@@ -91,6 +91,29 @@ public final class WorkAvoidedBenchmark {
         run(rowsPerDay, latePercent, measuredDays, FloeStack.workDir("bench-work-avoided"));
     System.out.println(print(days, rowsPerDay, latePercent));
     writeJson(days, rowsPerDay, latePercent, Path.of("benchmarks/target/work-avoided.json"));
+    Figures.record("work-avoided", figures(days));
+  }
+
+  /**
+   * Incremental against look-back, as fractions. Rows and bytes depend only on the data, so they
+   * may not move by more than 5%; times vary with the machine.
+   */
+  private static List<Figures.Figure> figures(List<Day> days) {
+    Cost look = medianCost(days.stream().map(Day::lookBack).toList());
+    Cost inc = medianCost(days.stream().map(Day::incremental).toList());
+    Cost cap = medianCost(days.stream().map(Day::capture).toList());
+    return List.of(
+        Figures.Figure.lower("work-avoided rows ratio", (double) inc.rows() / look.rows(), 0.05),
+        Figures.Figure.lower("work-avoided bytes ratio", (double) inc.bytes() / look.bytes(), 0.05),
+        Figures.Figure.lower(
+            "work-avoided bytes ratio with capture",
+            (double) (inc.bytes() + cap.bytes()) / look.bytes(),
+            0.05),
+        Figures.Figure.lower("work-avoided time ratio", (double) inc.micros() / look.micros(), 0.5),
+        Figures.Figure.lower(
+            "work-avoided time ratio with capture",
+            (double) (inc.micros() + cap.micros()) / look.micros(),
+            0.5));
   }
 
   /**
@@ -109,7 +132,7 @@ public final class WorkAvoidedBenchmark {
       TableRef ref = new TableRef(fixture.name(), List.of("bench"), "orders");
       CaptureDefined capture = capture(fixture.name(), ref);
       Random random = new Random(7);
-      Map<LocalDate, Figures> incremental = new TreeMap<>();
+      Map<LocalDate, Totals> incremental = new TreeMap<>();
       List<Day> days = new ArrayList<>();
       long nextId = 1;
 
@@ -148,7 +171,7 @@ public final class WorkAvoidedBenchmark {
         if (d < WINDOW_DAYS) {
           continue;
         }
-        Map<LocalDate, Figures> recomputed = new TreeMap<>();
+        Map<LocalDate, Totals> recomputed = new TreeMap<>();
         Cost lookBackCost = lookBack(source, day, recomputed);
         if (!recomputed.equals(incremental)) {
           throw new IllegalStateException(
@@ -170,7 +193,7 @@ public final class WorkAvoidedBenchmark {
   }
 
   /** The incremental job: the change's rows, added to the figures of the days they fall on. */
-  private static Cost addChange(Catalog catalog, IcdcRef icdc, Map<LocalDate, Figures> figures) {
+  private static Cost addChange(Catalog catalog, IcdcRef icdc, Map<LocalDate, Totals> totals) {
     return aggregate(
         () -> {
           Table state =
@@ -180,11 +203,11 @@ public final class WorkAvoidedBenchmark {
                       icdc.table().name()));
           return IcebergGenerics.read(state).useSnapshot(icdc.snapshotId()).build();
         },
-        figures);
+        totals);
   }
 
   /** The look-back job: every row of the 14 days up to {@code day}, partition-pruned. */
-  private static Cost lookBack(Table source, LocalDate day, Map<LocalDate, Figures> figures) {
+  private static Cost lookBack(Table source, LocalDate day, Map<LocalDate, Totals> totals) {
     OffsetDateTime from = day.minusDays(WINDOW_DAYS - 1).atStartOfDay().atOffset(ZoneOffset.UTC);
     OffsetDateTime to = day.plusDays(1).atStartOfDay().atOffset(ZoneOffset.UTC);
     return aggregate(
@@ -195,18 +218,18 @@ public final class WorkAvoidedBenchmark {
                         Expressions.greaterThanOrEqual("order_ts", micros(from)),
                         Expressions.lessThan("order_ts", micros(to))))
                 .build(),
-        figures);
+        totals);
   }
 
-  /** Adds every row {@code scan} opens and reads to {@code figures}, and what that cost. */
+  /** Adds every row {@code scan} opens and reads to {@code totals}, and what that cost. */
   private static Cost aggregate(
-      Supplier<CloseableIterable<Record>> scan, Map<LocalDate, Figures> figures) {
+      Supplier<CloseableIterable<Record>> scan, Map<LocalDate, Totals> totals) {
     CountingFileIO.reset();
     long t0 = System.nanoTime();
     long rows = 0;
     try (CloseableIterable<Record> records = scan.get()) {
       for (Record r : records) {
-        add(figures, r);
+        add(totals, r);
         rows++;
       }
     } catch (IOException e) {
@@ -219,10 +242,10 @@ public final class WorkAvoidedBenchmark {
     return at.toEpochSecond() * 1_000_000L;
   }
 
-  private static void add(Map<LocalDate, Figures> figures, Record r) {
+  private static void add(Map<LocalDate, Totals> totals, Record r) {
     LocalDate day = ((OffsetDateTime) r.getField("order_ts")).toLocalDate();
     long cents = ((BigDecimal) r.getField("amount")).movePointRight(2).longValueExact();
-    figures.merge(day, new Figures(1, cents), (a, b) -> a.plus(b.orders(), b.cents()));
+    totals.merge(day, new Totals(1, cents), (a, b) -> a.plus(b.orders(), b.cents()));
   }
 
   private static CaptureDefined capture(String catalogName, TableRef ref) {
