@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,8 @@ import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.ExpireSnapshots;
+import org.apache.iceberg.FileContent;
+import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.MetricsConfig;
 import org.apache.iceberg.PartitionKey;
@@ -31,12 +34,14 @@ import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.BaseDeleteLoader;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.InternalRecordWrapper;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.data.parquet.GenericParquetReaders;
 import org.apache.iceberg.data.parquet.GenericParquetWriter;
+import org.apache.iceberg.deletes.BaseDVFileWriter;
 import org.apache.iceberg.deletes.EqualityDeleteWriter;
 import org.apache.iceberg.deletes.PositionDelete;
 import org.apache.iceberg.deletes.PositionDeleteWriter;
@@ -48,6 +53,7 @@ import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.DataWriter;
 import org.apache.iceberg.io.OutputFile;
+import org.apache.iceberg.io.OutputFileFactory;
 import org.apache.iceberg.parquet.Parquet;
 
 /**
@@ -161,6 +167,65 @@ public final class TableWriter {
     if (written == 0) {
       return table.currentSnapshot();
     }
+    delta.commit();
+    return table.currentSnapshot();
+  }
+
+  /**
+   * Deletes the rows matching {@code filter} with deletion vectors, as format version 3 requires:
+   * one vector per affected data file, merged with the vector it already had, which the commit
+   * replaces. A {@code delete} snapshot.
+   */
+  public Snapshot deleteRowsByVector(Table table, Expression filter) {
+    Map<String, List<DeleteFile>> previous = new HashMap<>();
+    List<DataFile> files = new ArrayList<>();
+    try (CloseableIterable<FileScanTask> tasks = table.newScan().filter(filter).planFiles()) {
+      for (FileScanTask task : tasks) {
+        files.add(task.file());
+        previous.put(
+            task.file().location(),
+            task.deletes().stream()
+                .filter(d -> d.content() == FileContent.POSITION_DELETES)
+                .toList());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    BaseDeleteLoader loader = new BaseDeleteLoader(d -> table.io().newInputFile(d));
+    OutputFileFactory outputs =
+        OutputFileFactory.builderFor(table, 1, System.nanoTime()).format(FileFormat.PUFFIN).build();
+    BaseDVFileWriter vectors =
+        new BaseDVFileWriter(
+            outputs,
+            path -> {
+              List<DeleteFile> had = previous.getOrDefault(path, List.of());
+              return had.isEmpty() ? null : loader.loadPositionDeletes(had, path);
+            });
+    Evaluator matches = new Evaluator(table.schema().asStruct(), filter);
+    InternalRecordWrapper wrapper = new InternalRecordWrapper(table.schema().asStruct());
+    int written = 0;
+    try (vectors) {
+      for (DataFile file : files) {
+        PartitionSpec spec = table.specs().get(file.specId());
+        long pos = 0;
+        for (Record row : readFile(table, file)) {
+          if (matches.eval(wrapper.wrap(row))) {
+            vectors.delete(file.location(), pos, spec, file.partition());
+            written++;
+          }
+          pos++;
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (written == 0) {
+      return table.currentSnapshot();
+    }
+    // From the snapshot the vectors were merged on: a vector added since would be lost.
+    RowDelta delta = table.newRowDelta().validateFromSnapshot(table.currentSnapshot().snapshotId());
+    vectors.result().deleteFiles().forEach(delta::addDeletes);
+    vectors.result().rewrittenDeleteFiles().forEach(delta::removeDeletes);
     delta.commit();
     return table.currentSnapshot();
   }
