@@ -141,6 +141,7 @@ public final class CaptureCostBenchmark {
             Duration.ofDays(7),
             Duration.ofDays(3),
             false,
+            false,
             "bench",
             Instant.now());
     return new Subject(

@@ -260,6 +260,7 @@ public final class WorkAvoidedBenchmark {
         Duration.ofDays(7),
         Duration.ofDays(3),
         false,
+        false,
         "bench",
         Instant.now());
   }

@@ -77,6 +77,14 @@ public interface CaptureConfig {
     @WithDefault("500ms")
     Duration batchBudget();
 
+    /**
+     * Partitions of the row-stream topics ({@code floe.rows.<namespace>.<table>} and {@code
+     * floe.transactions.<namespace>.<table>}) that the service creates when they are missing. One
+     * keeps every event of a table in commit order; with more, order holds per row key.
+     */
+    @WithDefault("1")
+    int rowPartitions();
+
     /** The Kafka transaction timeout. */
     @WithDefault("30s")
     Duration transactionTimeout();

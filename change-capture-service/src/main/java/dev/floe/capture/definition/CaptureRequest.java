@@ -23,6 +23,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * @param icdcTtl how long change sets stay readable
  * @param pinTtl how long unconsumed source snapshots stay pinned
  * @param exactRanges read the tracked columns of changed files for exact ranges
+ * @param rowStream publish each captured snapshot's row changes in Debezium's envelope; false when
+ *     absent
  * @param branch the source branch to capture, {@code main} when absent
  */
 public record CaptureRequest(
@@ -43,6 +45,7 @@ public record CaptureRequest(
     @Schema(example = "P7D") Duration icdcTtl,
     @Schema(example = "P3D") Duration pinTtl,
     Boolean exactRanges,
+    Boolean rowStream,
     @Pattern(regexp = Identifiers.BRANCH, message = Identifiers.BRANCH_MESSAGE) String branch) {
 
   /**

@@ -103,6 +103,7 @@ public class CaptureResource {
             body.icdcTtl() == null ? runtime.config().capture().icdcTtl() : body.icdcTtl(),
             body.pinTtl() == null ? runtime.config().capture().pinTtl() : body.pinTtl(),
             Boolean.TRUE.equals(body.exactRanges()),
+            Boolean.TRUE.equals(body.rowStream()),
             Callers.name(identity),
             Instant.now());
     write(
@@ -236,6 +237,7 @@ public class CaptureResource {
         c.icdcTtl(),
         c.pinTtl(),
         c.exactRanges(),
+        c.rowStream(),
         c.definedBy(),
         c.definedAt(),
         states,

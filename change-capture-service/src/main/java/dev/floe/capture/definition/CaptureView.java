@@ -24,6 +24,7 @@ public record CaptureView(
     Duration icdcTtl,
     Duration pinTtl,
     boolean exactRanges,
+    boolean rowStream,
     String definedBy,
     Instant definedAt,
     Integer states,

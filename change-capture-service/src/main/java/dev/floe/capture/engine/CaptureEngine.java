@@ -5,6 +5,8 @@ import dev.floe.broker.EventRecords;
 import dev.floe.capture.capture.CaptureProcessor;
 import dev.floe.capture.definition.CaptureRegistry;
 import dev.floe.capture.pin.SourcePins;
+import dev.floe.capture.rows.RowEvent;
+import dev.floe.capture.rows.RowPublisher;
 import dev.floe.capture.status.CaptureMetrics;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.codec.EventDecodingException;
@@ -73,6 +75,7 @@ public final class CaptureEngine {
   private final Clients clients;
   private final CaptureRegistry registry;
   private final CaptureProcessor processor;
+  private final RowPublisher rows;
   private final CaptureMetrics metrics;
   private final Clock clock;
   private final Map<TopicPartition, Backoff> paused = new HashMap<>();
@@ -80,6 +83,7 @@ public final class CaptureEngine {
   private volatile boolean running = true;
   private volatile String state = "starting";
   private Consumer<String, byte[]> consumer;
+  private long rowsInTransaction;
   private Producer<String, byte[]> producer;
 
   public CaptureEngine(
@@ -87,12 +91,14 @@ public final class CaptureEngine {
       Clients clients,
       CaptureRegistry registry,
       CaptureProcessor processor,
+      RowPublisher rows,
       CaptureMetrics metrics,
       Clock clock) {
     this.settings = settings;
     this.clients = clients;
     this.registry = registry;
     this.processor = processor;
+    this.rows = rows;
     this.metrics = metrics;
     this.clock = clock;
   }
@@ -154,6 +160,7 @@ public final class CaptureEngine {
     boolean spent = false;
     try {
       producer.beginTransaction();
+      rowsInTransaction = 0;
       for (TopicPartition tp : records.partitions()) {
         for (ConsumerRecord<String, byte[]> record : records.records(tp)) {
           if (spent) {
@@ -180,6 +187,7 @@ public final class CaptureEngine {
       producer.commitTransaction();
       Instant now = clock.instant();
       published.forEach(event -> metrics.captured(event, now));
+      metrics.rowsPublished(rowsInTransaction);
     } catch (ProducerFencedException e) {
       LOG.errorf(
           "the capture producer was fenced (%s): another instance uses this instance id",
@@ -260,6 +268,9 @@ public final class CaptureEngine {
                 settings.changesTopic(),
                 Event.of(outcome.event(), settings.source(), clock.instant())));
         events.add(outcome.event());
+        if (capture.rowStream()) {
+          out.addAll(rowEvents(record, capture, committed));
+        }
       } else {
         LOG.infof(
             "capture %s skipped snapshot %d: %s",
@@ -284,6 +295,34 @@ public final class CaptureEngine {
     }
     published.addAll(events);
     return out;
+  }
+
+  /**
+   * The snapshot's row changes, sent in the transaction of its {@code ChangeCaptured}. When they
+   * cannot be read for good (the parent expired, a file is gone), the change is still published and
+   * the snapshot record goes to the dead-letter topic with the reason, so the gap is seen.
+   */
+  private List<ProducerRecord<String, byte[]>> rowEvents(
+      ConsumerRecord<String, byte[]> record, CaptureDefined capture, SnapshotCommitted committed) {
+    try {
+      List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
+      for (RowEvent event : rows.events(capture, committed)) {
+        out.add(new ProducerRecord<>(event.destination(), event.key(), event.value()));
+      }
+      rowsInTransaction += out.size() - 2;
+      return out;
+    } catch (RuntimeException e) {
+      if (Failures.isTransient(e)) {
+        throw new TransientFailure(e);
+      }
+      LOG.errorf(
+          e,
+          "the row changes of snapshot %d for capture %s cannot be read",
+          committed.snapshotId(),
+          capture.captureId());
+      return List.of(
+          deadLetter(record, "rows-unreadable", capture.captureId() + ": " + Failures.describe(e)));
+    }
   }
 
   private ProducerRecord<String, byte[]> deadLetter(

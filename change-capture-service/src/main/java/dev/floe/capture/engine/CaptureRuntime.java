@@ -11,6 +11,8 @@ import dev.floe.capture.capture.CaptureProcessor;
 import dev.floe.capture.definition.CaptureRegistry;
 import dev.floe.capture.icdc.IcdcMaintenance;
 import dev.floe.capture.pin.SourcePins;
+import dev.floe.capture.rows.RowPublisher;
+import dev.floe.capture.rows.RowStream;
 import dev.floe.capture.status.CaptureMetrics;
 import dev.floe.catalog.CatalogHandle;
 import dev.floe.contracts.codec.EventDecodingException;
@@ -184,6 +186,19 @@ public class CaptureRuntime {
             },
             registry,
             new CaptureProcessor(catalog::get, Clock.systemUTC()),
+            new RowPublisher(
+                catalog::get,
+                new RowStream(Clock.systemUTC()),
+                names -> {
+                  try (Admin admin = kafka.admin()) {
+                    TopicBootstrap.ensure(
+                        admin,
+                        names.stream()
+                            .map(n -> TopicSpec.stream(n, config.capture().rowPartitions()))
+                            .toList(),
+                        Duration.ofSeconds(10));
+                  }
+                }),
             metrics,
             Clock.systemUTC());
     state = "running";

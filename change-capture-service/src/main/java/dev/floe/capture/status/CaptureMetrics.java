@@ -111,6 +111,16 @@ public final class CaptureMetrics {
     f.capturedAt = now.toEpochMilli() / 1000.0;
   }
 
+  /** Row change events committed to row streams. */
+  public void rowsPublished(long events) {
+    if (events > 0) {
+      Counter.builder("floe.capture.row.events")
+          .description("Row change events committed to floe.rows.* topics")
+          .register(registry)
+          .increment(events);
+    }
+  }
+
   public void skipped(String reason) {
     Counter.builder("floe.capture.skipped")
         .description("Snapshots not captured, by reason")

@@ -96,6 +96,7 @@ class CaptureProcessorTest {
         Duration.ofDays(7),
         Duration.ofDays(3),
         exact,
+        false,
         "test",
         Instant.now());
   }

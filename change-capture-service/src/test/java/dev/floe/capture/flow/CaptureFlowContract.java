@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.floe.capture.IcdcOracle;
+import dev.floe.capture.rows.SourceRows;
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.Exactness;
@@ -39,7 +40,6 @@ import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.data.parquet.GenericParquetReaders;
 import org.apache.iceberg.expressions.Expressions;
@@ -337,27 +337,16 @@ abstract class CaptureFlowContract {
   /** The rows a row-level delete removed: the parent's rows less the snapshot's. */
   private static List<Record> deletedRows(Table source, Snapshot s) {
     Map<String, List<Record>> before = new LinkedHashMap<>();
-    for (Record row : read(source, s.parentId())) {
+    for (Record row : SourceRows.at(source, s.parentId())) {
       before.computeIfAbsent(row.toString(), k -> new ArrayList<>()).add(row);
     }
-    for (Record row : read(source, s.snapshotId())) {
+    for (Record row : SourceRows.at(source, s.snapshotId())) {
       List<Record> same = before.get(row.toString());
       if (same != null && !same.isEmpty()) {
         same.remove(same.size() - 1);
       }
     }
     return before.values().stream().flatMap(List::stream).toList();
-  }
-
-  private static List<Record> read(Table table, long snapshotId) {
-    List<Record> rows = new ArrayList<>();
-    try (CloseableIterable<Record> records =
-        IcebergGenerics.read(table).useSnapshot(snapshotId).build()) {
-      records.forEach(r -> rows.add(r.copy()));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return rows;
   }
 
   /**

@@ -68,6 +68,7 @@ class IcdcSafetyTest {
               Duration.ofSeconds(1),
               Duration.ofSeconds(1),
               true,
+              false,
               "test",
               Instant.now());
       CaptureProcessor processor = new CaptureProcessor(fixture::catalog, Clock.systemUTC());

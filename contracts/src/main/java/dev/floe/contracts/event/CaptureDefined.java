@@ -24,6 +24,8 @@ import java.util.List;
  * @param icdcTtl how long a change set's ICDC state stays readable
  * @param pinTtl how long a source snapshot stays pinned when its change is not consumed
  * @param exactRanges read the tracked columns of the changed files for exact ranges
+ * @param rowStream publish each captured snapshot's row changes, in Debezium's envelope, to {@code
+ *     floe.rows.<namespace>.<table>}; added in version 1 as an optional field, false when absent
  */
 public record CaptureDefined(
     @JsonProperty(required = true) String captureId,
@@ -36,6 +38,7 @@ public record CaptureDefined(
     @JsonProperty(required = true) Duration icdcTtl,
     @JsonProperty(required = true) Duration pinTtl,
     boolean exactRanges,
+    boolean rowStream,
     String definedBy,
     @JsonProperty(required = true) Instant definedAt)
     implements CaptureEvent {

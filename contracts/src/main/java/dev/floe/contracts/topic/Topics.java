@@ -21,6 +21,7 @@ import java.util.Set;
  *   <tr><td>{@value #HINTS}</td><td>commit hints: Iceberg REST {@code ReportMetricsRequest} JSON</td><td>table</td><td>delete</td></tr>
  *   <tr><td>{@code floe.dlq.<service>}</td><td>input a service could not process</td><td>as received</td><td>delete</td></tr>
  *   <tr><td>{@code floe.rows.<namespace>.<table>}</td><td>row changes, Debezium envelope</td><td>row key</td><td>delete</td></tr>
+ *   <tr><td>{@code floe.transactions.<namespace>.<table>}</td><td>BEGIN and END of each snapshot's row changes</td><td>transaction id</td><td>delete</td></tr>
  * </table>
  */
 public final class Topics {
@@ -52,6 +53,7 @@ public final class Topics {
 
   public static final String DLQ_PREFIX = "floe.dlq.";
   public static final String ROWS_PREFIX = "floe.rows.";
+  public static final String TRANSACTIONS_PREFIX = "floe.transactions.";
 
   private Topics() {}
 
@@ -63,6 +65,15 @@ public final class Topics {
   /** The row-level change topic of a table, such as {@code floe.rows.demo.orders}. */
   public static String rows(TableRef table) {
     return ROWS_PREFIX + table.qualifiedName();
+  }
+
+  /**
+   * The transaction-metadata topic of a table's row changes, such as {@code
+   * floe.transactions.demo.orders}: a BEGIN and an END event for each snapshot, as Debezium's
+   * {@code <prefix>.transaction} topic carries them.
+   */
+  public static String rowTransactions(TableRef table) {
+    return TRANSACTIONS_PREFIX + table.qualifiedName();
   }
 
   /** The key of every record about a table: {@code <catalog>:<namespace>.<table>}. */

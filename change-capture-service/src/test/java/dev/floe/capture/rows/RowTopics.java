@@ -1,0 +1,164 @@
+package dev.floe.capture.rows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.floe.contracts.model.TableRef;
+import dev.floe.contracts.topic.Topics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Reads a table's row stream from the broker as any consumer would: a plain read-committed Kafka
+ * consumer on {@code floe.rows.<namespace>.<table>} and {@code
+ * floe.transactions.<namespace>.<table>}, from the beginning. Groups row events into their
+ * snapshots' transactions, in END order.
+ */
+public final class RowTopics implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** One snapshot's events: its BEGIN, its row events in order, its END. */
+  public record Transaction(
+      String id,
+      long eventCount,
+      List<ConsumerRecord<String, byte[]>> markers,
+      List<ConsumerRecord<String, byte[]>> rows) {
+    public long snapshotId() {
+      return Long.parseLong(id.substring(id.lastIndexOf(':') + 1));
+    }
+  }
+
+  private final KafkaConsumer<String, byte[]> consumer;
+  private final String rowsTopic;
+  private final String transactionsTopic;
+  private final Map<String, List<ConsumerRecord<String, byte[]>>> markers = new LinkedHashMap<>();
+  private final Map<String, List<ConsumerRecord<String, byte[]>>> rows = new HashMap<>();
+  private final List<String> ended = new ArrayList<>();
+  private final Map<String, Long> counts = new HashMap<>();
+  private boolean assigned;
+
+  public RowTopics(String bootstrapServers, TableRef table) {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    props.put(
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    this.consumer = new KafkaConsumer<>(props);
+    this.rowsTopic = Topics.rows(table);
+    this.transactionsTopic = Topics.rowTransactions(table);
+  }
+
+  /** Reads what is there; the topics are created with the first events. */
+  public void poll(Duration timeout) {
+    if (!assigned) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (String topic : List.of(rowsTopic, transactionsTopic)) {
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+        if (infos == null || infos.isEmpty()) {
+          return;
+        }
+        infos.forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+      }
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      assigned = true;
+    }
+    for (ConsumerRecord<String, byte[]> record : consumer.poll(timeout)) {
+      JsonNode payload = payload(record.value());
+      if (record.topic().equals(transactionsTopic)) {
+        String id = payload.path("id").asText();
+        markers.computeIfAbsent(id, k -> new ArrayList<>()).add(record);
+        if (payload.path("status").asText().equals("END")) {
+          ended.add(id);
+          counts.put(id, payload.path("event_count").asLong());
+        }
+      } else {
+        String id = payload.path("transaction").path("id").asText();
+        rows.computeIfAbsent(id, k -> new ArrayList<>()).add(record);
+      }
+    }
+  }
+
+  /**
+   * Reads up to the last stable offset of every partition, as it is now: after it, nothing that was
+   * committed before the call is left unread, so a duplicate would show.
+   */
+  public void drain(Duration timeout) {
+    poll(Duration.ofMillis(100));
+    if (!assigned) {
+      return;
+    }
+    Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the row topics were not read to " + end + " in " + timeout);
+      }
+      poll(Duration.ofMillis(100));
+    }
+  }
+
+  /** How many END events were read; a snapshot ended twice counts twice. */
+  public int ends() {
+    return ended.size();
+  }
+
+  /** Whether every ended transaction's row events have all been read. */
+  public boolean complete() {
+    return ended.stream().allMatch(id -> rows.getOrDefault(id, List.of()).size() >= counts.get(id));
+  }
+
+  /** The transactions in the order their END events were read, each with its events. */
+  public List<Transaction> transactions() {
+    List<Transaction> out = new ArrayList<>();
+    for (String id : ended) {
+      List<ConsumerRecord<String, byte[]>> events =
+          new ArrayList<>(rows.getOrDefault(id, List.of()));
+      events.sort(
+          (a, b) ->
+              Long.compare(
+                  payload(a.value()).path("transaction").path("total_order").asLong(),
+                  payload(b.value()).path("transaction").path("total_order").asLong()));
+      out.add(new Transaction(id, counts.get(id), markers.get(id), events));
+    }
+    return out;
+  }
+
+  /** Applies a transaction's BEGIN, rows and END to {@code replay}. */
+  public static void replay(Transaction transaction, RowStreamReplay replay) {
+    List<ConsumerRecord<String, byte[]>> ordered = new ArrayList<>();
+    ordered.add(transaction.markers().get(0));
+    ordered.addAll(transaction.rows());
+    ordered.add(transaction.markers().get(transaction.markers().size() - 1));
+    for (ConsumerRecord<String, byte[]> record : ordered) {
+      replay.apply(record.topic(), record.key(), record.value());
+    }
+  }
+
+  private static JsonNode payload(byte[] value) {
+    try {
+      return JSON.readTree(value).path("payload");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    consumer.close(Duration.ofSeconds(5));
+  }
+}
