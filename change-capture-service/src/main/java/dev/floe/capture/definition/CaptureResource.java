@@ -10,6 +10,7 @@ import dev.floe.contracts.event.CaptureDefined;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.TableRef;
+import dev.floe.contracts.topic.Topics;
 import dev.floe.icdc.IcdcStates;
 import dev.floe.icdc.IcdcTables;
 import dev.floe.problem.Problem;
@@ -88,6 +89,9 @@ public class CaptureResource {
     positive("icdcTtl", body.icdcTtl());
     positive("pinTtl", body.pinTtl());
     checkFields(table, body.trackedFields());
+    if (Boolean.TRUE.equals(body.rowStream())) {
+      checkOneRowStream(table, body.id());
+    }
     boolean existed = runtime.registry().get(body.id()).isPresent();
     CaptureDefined definition =
         new CaptureDefined(
@@ -242,6 +246,31 @@ public class CaptureResource {
         c.definedAt(),
         states,
         pinned);
+  }
+
+  /**
+   * A table's row stream is one topic: a second capture streaming it would publish every row twice.
+   */
+  private void checkOneRowStream(TableRef table, String id) {
+    runtime.registry().forTable(Topics.tableKey(table)).stream()
+        .filter(c -> c.rowStream() && !c.captureId().equals(id))
+        .findFirst()
+        .ifPresent(
+            other -> {
+              String message =
+                  "capture "
+                      + other.captureId()
+                      + " already streams the rows of "
+                      + table.qualifiedName()
+                      + " to "
+                      + Topics.rows(table);
+              throw new ProblemException(
+                  409,
+                  "conflict",
+                  "Conflict",
+                  "rowStream: " + message,
+                  List.of(new Problem.FieldError("rowStream", message)));
+            });
   }
 
   private CaptureDefined capture(String id) {

@@ -244,7 +244,16 @@ public final class CaptureEngine {
     List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
     List<dev.floe.contracts.event.ChangeCaptured> events = new ArrayList<>();
     List<SourcePins.Request> pins = new ArrayList<>();
-    for (CaptureDefined capture : registry.forTable(Topics.tableKey(committed.table()))) {
+    List<CaptureDefined> captures = registry.forTable(Topics.tableKey(committed.table()));
+    // One row stream per table (the REST API refuses a second); should two definitions race past
+    // that check, the first capture id streams, so no row goes out twice.
+    String rowStreamer =
+        captures.stream()
+            .filter(CaptureDefined::rowStream)
+            .map(CaptureDefined::captureId)
+            .min(String::compareTo)
+            .orElse(null);
+    for (CaptureDefined capture : captures) {
       CaptureProcessor.Outcome outcome;
       try {
         outcome = processor.capture(capture, committed);
@@ -268,7 +277,7 @@ public final class CaptureEngine {
                 settings.changesTopic(),
                 Event.of(outcome.event(), settings.source(), clock.instant())));
         events.add(outcome.event());
-        if (capture.rowStream()) {
+        if (capture.captureId().equals(rowStreamer)) {
           out.addAll(rowEvents(record, capture, committed));
         }
       } else {

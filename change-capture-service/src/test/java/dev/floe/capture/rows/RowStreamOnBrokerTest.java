@@ -3,6 +3,7 @@ package dev.floe.capture.rows;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
 
 import dev.floe.capture.flow.SnapshotFeed;
 import dev.floe.contracts.model.TableRef;
@@ -68,6 +69,15 @@ class RowStreamOnBrokerTest {
         .statusCode(201);
     assertThat(given().get("/captures/" + id).then().extract().path("rowStream").toString())
         .isEqualTo("true");
+    // A table has one row stream: a second capture streaming it would publish every row twice.
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("id", id + "-2", "table", "rowsapi." + name, "rowStream", true))
+        .post("/captures")
+        .then()
+        .statusCode(409)
+        .contentType("application/problem+json")
+        .body("errors[0].field", equalTo("rowStream"));
 
     // Each kind of change once: append, copy-on-write update, merge-on-read deletes, compaction.
     List<Snapshot> snapshots = new ArrayList<>();
