@@ -142,6 +142,7 @@ public final class CaptureCostBenchmark {
             Duration.ofDays(3),
             false,
             false,
+            false,
             "bench",
             Instant.now());
     return new Subject(

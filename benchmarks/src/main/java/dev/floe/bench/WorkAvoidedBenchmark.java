@@ -261,6 +261,7 @@ public final class WorkAvoidedBenchmark {
         Duration.ofDays(3),
         false,
         false,
+        false,
         "bench",
         Instant.now());
   }

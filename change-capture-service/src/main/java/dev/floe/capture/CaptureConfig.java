@@ -85,6 +85,14 @@ public interface CaptureConfig {
     @WithDefault("1")
     int rowPartitions();
 
+    /**
+     * The most rows a row stream's initial snapshot ({@code rowStreamSnapshot}) publishes: they go
+     * in one Kafka transaction, which must end within the transaction timeout. A larger table's
+     * stream begins without one, and the log says so.
+     */
+    @WithDefault("1000000")
+    long rowSnapshotMaxRows();
+
     /** The Kafka transaction timeout. */
     @WithDefault("30s")
     Duration transactionTimeout();

@@ -25,6 +25,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * @param exactRanges read the tracked columns of changed files for exact ranges
  * @param rowStream publish each captured snapshot's row changes in Debezium's envelope; false when
  *     absent
+ * @param rowStreamSnapshot first publish the table's existing rows as {@code r} events; false when
+ *     absent, and only with {@code rowStream}
  * @param branch the source branch to capture, {@code main} when absent
  */
 public record CaptureRequest(
@@ -46,6 +48,7 @@ public record CaptureRequest(
     @Schema(example = "P3D") Duration pinTtl,
     Boolean exactRanges,
     Boolean rowStream,
+    Boolean rowStreamSnapshot,
     @Pattern(regexp = Identifiers.BRANCH, message = Identifiers.BRANCH_MESSAGE) String branch) {
 
   /**

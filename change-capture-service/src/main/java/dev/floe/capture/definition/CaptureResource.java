@@ -89,6 +89,9 @@ public class CaptureResource {
     positive("icdcTtl", body.icdcTtl());
     positive("pinTtl", body.pinTtl());
     checkFields(table, body.trackedFields());
+    if (Boolean.TRUE.equals(body.rowStreamSnapshot()) && !Boolean.TRUE.equals(body.rowStream())) {
+      throw ProblemException.invalidField("rowStreamSnapshot", "needs rowStream: true");
+    }
     if (Boolean.TRUE.equals(body.rowStream())) {
       checkOneRowStream(table, body.id());
     }
@@ -108,6 +111,7 @@ public class CaptureResource {
             body.pinTtl() == null ? runtime.config().capture().pinTtl() : body.pinTtl(),
             Boolean.TRUE.equals(body.exactRanges()),
             Boolean.TRUE.equals(body.rowStream()),
+            Boolean.TRUE.equals(body.rowStreamSnapshot()),
             Callers.name(identity),
             Instant.now());
     write(
@@ -242,6 +246,7 @@ public class CaptureResource {
         c.pinTtl(),
         c.exactRanges(),
         c.rowStream(),
+        c.rowStreamSnapshot(),
         c.definedBy(),
         c.definedAt(),
         states,

@@ -25,6 +25,7 @@ public record CaptureView(
     Duration pinTtl,
     boolean exactRanges,
     boolean rowStream,
+    boolean rowStreamSnapshot,
     String definedBy,
     Instant definedAt,
     Integer states,

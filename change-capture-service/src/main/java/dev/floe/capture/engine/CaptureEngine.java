@@ -186,18 +186,21 @@ public final class CaptureEngine {
       }
       producer.commitTransaction();
       Instant now = clock.instant();
+      rows.committed();
       published.forEach(event -> metrics.captured(event, now));
       metrics.rowsPublished(rowsInTransaction);
     } catch (ProducerFencedException e) {
       LOG.errorf(
           "the capture producer was fenced (%s): another instance uses this instance id",
           e.getMessage());
+      rows.aborted();
       rewind(firstOffsets);
       producer.close(Duration.ZERO);
       producer = clients.transactionalProducer();
       producer.initTransactions();
     } catch (KafkaException e) {
       LOG.warnf("capture transaction aborted, the batch is captured again: %s", e.toString());
+      rows.aborted();
       try {
         producer.abortTransaction();
       } catch (KafkaException abortFailed) {

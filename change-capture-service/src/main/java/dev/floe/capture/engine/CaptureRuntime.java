@@ -43,6 +43,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
 /**
@@ -198,7 +199,9 @@ public class CaptureRuntime {
                             .toList(),
                         Duration.ofSeconds(10));
                   }
-                }),
+                },
+                this::hasCommittedEvents,
+                config.capture().rowSnapshotMaxRows()),
             metrics,
             Clock.systemUTC());
     state = "running";
@@ -257,6 +260,37 @@ public class CaptureRuntime {
         TopicSpec.stream(config.topics().changes(), partitions),
         TopicSpec.compacted(config.topics().captures(), Math.min(partitions, 3)),
         TopicSpec.stream(Topics.deadLetter(CaptureEngine.SERVICE), 1));
+  }
+
+  /**
+   * Whether a row-stream transactions topic holds a committed event, or held one that retention has
+   * deleted since: whether the stream has begun.
+   */
+  private boolean hasCommittedEvents(String topic) {
+    try (var reader = kafka.consumer(readerConfig())) {
+      List<TopicPartition> partitions =
+          reader.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
+      reader.assign(partitions);
+      if (reader.beginningOffsets(partitions).values().stream().anyMatch(o -> o > 0)) {
+        return true;
+      }
+      // Read committed, the end offsets are the last stable offsets.
+      Map<TopicPartition, Long> end = reader.endOffsets(partitions);
+      reader.seekToBeginning(partitions);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (partitions.stream().anyMatch(p -> reader.position(p) < end.get(p))) {
+        if (!reader.poll(Duration.ofMillis(200)).isEmpty()) {
+          return true;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new org.apache.kafka.common.errors.TimeoutException(
+              "reading " + topic + " to its end took over 30 s");
+        }
+      }
+      return false;
+    }
   }
 
   private Map<String, Object> readerConfig() {

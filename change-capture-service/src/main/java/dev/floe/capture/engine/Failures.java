@@ -12,6 +12,7 @@ import org.apache.iceberg.exceptions.RESTException;
 import org.apache.iceberg.exceptions.RuntimeIOException;
 import org.apache.iceberg.exceptions.ServiceFailureException;
 import org.apache.iceberg.exceptions.ServiceUnavailableException;
+import org.apache.kafka.common.KafkaException;
 
 /**
  * Classifies failures: transient ones (the catalog or storage is down or busy, a concurrent commit
@@ -34,6 +35,7 @@ public final class Failures {
           || t instanceof IOException
           || t instanceof ConnectException
           || t instanceof TimeoutException
+          || t instanceof KafkaException
           || t instanceof SQLException) {
         return true;
       }

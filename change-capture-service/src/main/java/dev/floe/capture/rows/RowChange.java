@@ -17,7 +17,9 @@ public record RowChange(Op op, Record before, Record after) {
     /** A deleted row and an inserted row with the same identifier fields. */
     UPDATE("u"),
     /** A row the snapshot deleted. */
-    DELETE("d");
+    DELETE("d"),
+    /** A row of the table as it was when the row stream began: its initial snapshot. */
+    READ("r");
 
     private final String code;
 
@@ -36,6 +38,10 @@ public record RowChange(Op op, Record before, Record after) {
 
   static RowChange update(Record before, Record after) {
     return new RowChange(Op.UPDATE, before, after);
+  }
+
+  static RowChange read(Record row) {
+    return new RowChange(Op.READ, null, row);
   }
 
   static RowChange delete(Record before) {

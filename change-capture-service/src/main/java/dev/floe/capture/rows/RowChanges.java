@@ -109,6 +109,20 @@ public final class RowChanges {
     return diff(table, schema, before, after);
   }
 
+  /** Every row of snapshot {@code snapshotId}, as the reads of an initial snapshot. */
+  public static List<RowChange> read(Table table, long snapshotId) {
+    Snapshot snapshot = table.snapshot(snapshotId);
+    if (snapshot == null) {
+      throw new IllegalStateException("snapshot " + snapshotId + " no longer exists");
+    }
+    Schema schema = schemaOf(table, snapshot);
+    List<Record> rows = new ArrayList<>();
+    for (FileScanTask task : plan(table, snapshotId)) {
+      readInto(table, task, schema, rows);
+    }
+    return rows.stream().map(RowChange::read).toList();
+  }
+
   private static List<RowChange> diff(
       Table table, Schema schema, Map<List<Object>, Deque<Record>> before, List<Record> after) {
     List<Record> inserted = new ArrayList<>();

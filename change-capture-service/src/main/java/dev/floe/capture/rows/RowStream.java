@@ -103,7 +103,8 @@ public final class RowStream {
   }
 
   /**
-   * The events of one snapshot: BEGIN, its row changes in order, END.
+   * The events of one snapshot: BEGIN, its row changes in order, END. For an initial snapshot, the
+   * changes are {@link RowChange.Op#READ} rows of {@code snapshot}.
    *
    * @param captureId named in every {@code source} block
    * @param ref the source table, naming the topics
@@ -132,7 +133,9 @@ public final class RowStream {
     Schema keySchema =
         keyNames.isEmpty() ? null : ConnectRows.schema(keyType, rowsTopic + ".Key", false);
 
-    Struct source = source(captureId, ref, table, snapshot);
+    boolean initial = !changes.isEmpty() && changes.get(0).op() == RowChange.Op.READ;
+    Struct source = source(captureId, ref, table, snapshot, initial ? "true" : "false");
+    Struct lastSource = initial ? source(captureId, ref, table, snapshot, "last") : source;
     long now = clock.millis();
     List<RowEvent> events = new ArrayList<>(changes.size() + 2);
     events.add(transactionEvent(transactionsTopic, "BEGIN", transaction, null, collection, now));
@@ -146,7 +149,7 @@ public final class RowStream {
       if (change.after() != null) {
         value.put("after", ConnectRows.struct(change.after(), rowType, valueSchema));
       }
-      value.put("source", source);
+      value.put("source", order == changes.size() ? lastSource : source);
       value.put(
           "transaction",
           new Struct(TRANSACTION_BLOCK)
@@ -167,13 +170,18 @@ public final class RowStream {
     return events;
   }
 
-  private Struct source(String captureId, TableRef ref, Table table, Snapshot snapshot) {
+  /**
+   * @param marker Debezium's {@code snapshot} field: {@code true} for the rows of an initial
+   *     snapshot, {@code last} for its last row, {@code false} for changes
+   */
+  private Struct source(
+      String captureId, TableRef ref, Table table, Snapshot snapshot, String marker) {
     return new Struct(SOURCE)
         .put("version", version)
         .put("connector", CONNECTOR)
         .put("name", captureId)
         .put("ts_ms", snapshot.timestampMillis())
-        .put("snapshot", "false")
+        .put("snapshot", marker)
         .put("db", ref.catalog())
         .put("schema", String.join(".", ref.namespace()))
         .put("table", ref.name())

@@ -97,6 +97,7 @@ class CaptureProcessorTest {
         Duration.ofDays(3),
         exact,
         false,
+        false,
         "test",
         Instant.now());
   }

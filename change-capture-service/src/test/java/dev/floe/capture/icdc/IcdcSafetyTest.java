@@ -69,6 +69,7 @@ class IcdcSafetyTest {
               Duration.ofSeconds(1),
               true,
               false,
+              false,
               "test",
               Instant.now());
       CaptureProcessor processor = new CaptureProcessor(fixture::catalog, Clock.systemUTC());

@@ -51,7 +51,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The packaged capture service is killed with SIGKILL at random points while it captures a stream
  * of snapshots, and restarted. Every snapshot is still captured exactly once: one {@code
  * ChangeCaptured} for a read-committed consumer, and one ICDC commit per state, never two. The
- * capture has a row stream: each snapshot's row changes are there once, none missing.
+ * capture has a row stream with an initial snapshot: the rows from before it and each snapshot's
+ * row changes are there once, none missing.
  */
 class CaptureCrashIT {
   static final Path APP =
@@ -76,6 +77,9 @@ class CaptureCrashIT {
       Table source =
           writer.createOrLoad(TableIdentifier.of("crash", "orders"), Orders.SCHEMA, Orders.BY_DAY);
       TableRef ref = new TableRef(catalog.name(), List.of("crash"), "orders");
+      // Rows from before the capture, never fed: only the row stream's initial snapshot tells them.
+      Snapshot existing =
+          writer.append(source, List.of(order(source, -1, 0), order(source, -2, 1)));
 
       Map<String, String> config = new LinkedHashMap<>(catalog.floeConfig());
       config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
@@ -97,6 +101,8 @@ class CaptureCrashIT {
                   "trackedFields",
                   List.of("order_ts"),
                   "rowStream",
+                  true,
+                  "rowStreamSnapshot",
                   true))
           .post("/captures")
           .then()
@@ -196,7 +202,10 @@ class CaptureCrashIT {
             assertThat(icdc.refs()).containsKey(IcdcStates.removedTag(e.getKey()));
           }
         }
-        assertRowStreamExactlyOnce(kafka, ref, source, expected.keySet());
+        List<Long> transactions = new ArrayList<>();
+        transactions.add(existing.snapshotId());
+        transactions.addAll(expected.keySet());
+        assertRowStreamExactlyOnce(kafka, ref, source, transactions);
       } finally {
         capture.close();
       }

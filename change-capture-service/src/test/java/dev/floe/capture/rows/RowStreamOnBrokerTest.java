@@ -133,6 +133,78 @@ class RowStreamOnBrokerTest {
     }
   }
 
+  @Test
+  void aStreamWithAnInitialSnapshotBeginsWithTheTableRowsAsReads() {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> given().get("/q/health/ready").statusCode() == 200);
+    String name = "rows_" + UUID.randomUUID().toString().substring(0, 6);
+    TableWriter writer = stack.writer();
+    Table source =
+        writer.createOrLoad(TableIdentifier.of("rowsapi", name), Orders.SCHEMA, Orders.BY_DAY);
+    TableRef ref = new TableRef(stack.catalog().name(), List.of("rowsapi"), name);
+    // The table's rows before the capture exists: never fed, so only the snapshot can tell them.
+    writer.append(source, List.of(order(source, 1, 0, "NEW"), order(source, 2, 1, "NEW")));
+    Snapshot before =
+        writer.append(source, List.of(order(source, 3, 0, "NEW"), order(source, 3, 0, "NEW")));
+    String id = name.replace('_', '-');
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("id", id, "table", "rowsapi." + name, "rowStreamSnapshot", true))
+        .post("/captures")
+        .then()
+        .statusCode(400)
+        .contentType("application/problem+json")
+        .body("errors[0].field", equalTo("rowStreamSnapshot"));
+    given()
+        .contentType(ContentType.JSON)
+        .body(
+            Map.of(
+                "id", id, "table", "rowsapi." + name, "rowStream", true, "rowStreamSnapshot", true))
+        .post("/captures")
+        .then()
+        .statusCode(201);
+
+    List<Snapshot> changes = new ArrayList<>();
+    changes.add(writer.append(source, List.of(order(source, 4, 1, "NEW"))));
+    changes.add(writer.deleteRowsByPosition(source, Expressions.equal("order_id", 1L)));
+    try (SnapshotFeed feed = new SnapshotFeed(stack.kafka().bootstrapServers(), ref.catalog());
+        RowTopics topics = new RowTopics(stack.kafka().bootstrapServers(), ref)) {
+      changes.forEach(s -> feed.publish(ref, source, s));
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () -> {
+                topics.poll(Duration.ofMillis(200));
+                return topics.ends() >= 3 && topics.complete();
+              });
+      topics.drain(Duration.ofSeconds(30));
+
+      List<RowTopics.Transaction> transactions = topics.transactions();
+      assertThat(transactions.stream().map(RowTopics.Transaction::snapshotId))
+          .as("the initial snapshot at the first change's parent, then each change once")
+          .containsExactly(
+              before.snapshotId(), changes.get(0).snapshotId(), changes.get(1).snapshotId());
+      RowStreamReplay replay = new RowStreamReplay(source.schema());
+      List<String> markers = new ArrayList<>();
+      for (RowTopics.Transaction transaction : transactions) {
+        for (var record : transaction.rows()) {
+          markers.add(
+              replay.source(record.topic(), record.value()).getString("snapshot")
+                  + "/"
+                  + replay.op(record.topic(), record.value()));
+        }
+        RowTopics.replay(transaction, replay);
+        assertThat(SourceRows.multiset(replay.rows()))
+            .as("the replayed rows at snapshot %d", transaction.snapshotId())
+            .isEqualTo(SourceRows.multiset(SourceRows.at(source, transaction.snapshotId())));
+      }
+      assertThat(markers)
+          .containsExactly("true/r", "true/r", "true/r", "last/r", "false/c", "false/d");
+    }
+  }
+
   private static Expression day(int day) {
     return Expressions.and(
         Expressions.greaterThanOrEqual("order_ts", micros(DAY.plusDays(day))),

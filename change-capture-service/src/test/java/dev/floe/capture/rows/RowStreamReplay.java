@@ -81,6 +81,16 @@ public final class RowStreamReplay {
     return new Change(op, before, after, envelope.getStruct("source"), transaction, keyStruct);
   }
 
+  /** The {@code source} block of a row event, without applying it. */
+  public Struct source(String topic, byte[] value) {
+    return ((Struct) values.toConnectData(topic, value).value()).getStruct("source");
+  }
+
+  /** The {@code op} of a row event, without applying it. */
+  public String op(String topic, byte[] value) {
+    return ((Struct) values.toConnectData(topic, value).value()).getString("op");
+  }
+
   private void transaction(Struct event) {
     String status = event.getString("status");
     String id = event.getString("id");

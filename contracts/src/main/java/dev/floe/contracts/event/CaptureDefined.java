@@ -26,6 +26,8 @@ import java.util.List;
  * @param exactRanges read the tracked columns of the changed files for exact ranges
  * @param rowStream publish each captured snapshot's row changes, in Debezium's envelope, to {@code
  *     floe.rows.<namespace>.<table>}; added in version 1 as an optional field, false when absent
+ * @param rowStreamSnapshot before the first change the row stream publishes, publish the table's
+ *     rows at that change's parent as {@code r} (read) events; optional, false when absent
  */
 public record CaptureDefined(
     @JsonProperty(required = true) String captureId,
@@ -39,6 +41,7 @@ public record CaptureDefined(
     @JsonProperty(required = true) Duration pinTtl,
     boolean exactRanges,
     boolean rowStream,
+    boolean rowStreamSnapshot,
     String definedBy,
     @JsonProperty(required = true) Instant definedAt)
     implements CaptureEvent {
