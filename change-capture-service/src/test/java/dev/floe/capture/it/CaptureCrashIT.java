@@ -219,16 +219,8 @@ class CaptureCrashIT {
   private static void assertRowStreamExactlyOnce(
       EmbeddedKafka kafka, TableRef ref, Table source, Collection<Long> snapshots) {
     try (RowTopics rows = new RowTopics(kafka.bootstrapServers(), ref)) {
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .pollInterval(Duration.ofMillis(100))
-          .until(
-              () -> {
-                rows.poll(Duration.ofMillis(200));
-                return rows.ends() >= snapshots.size() && rows.complete();
-              });
-      rows.drain(Duration.ofSeconds(30));
-      List<RowTopics.Transaction> transactions = rows.transactions();
+      List<RowTopics.Transaction> transactions =
+          rows.awaitTransactions(snapshots.size(), Duration.ofSeconds(60));
       assertThat(transactions.stream().map(RowTopics.Transaction::snapshotId))
           .as("one row-stream transaction per snapshot, in order, none twice")
           .containsExactlyElementsOf(snapshots);

@@ -103,16 +103,8 @@ class RowStreamOnBrokerTest {
     try (SnapshotFeed feed = new SnapshotFeed(stack.kafka().bootstrapServers(), ref.catalog());
         RowTopics topics = new RowTopics(stack.kafka().bootstrapServers(), ref)) {
       snapshots.forEach(s -> feed.publish(ref, source, s));
-      await()
-          .atMost(Duration.ofSeconds(90))
-          .pollInterval(Duration.ofMillis(200))
-          .until(
-              () -> {
-                topics.poll(Duration.ofMillis(200));
-                return topics.ends() >= snapshots.size() && topics.complete();
-              });
-
-      List<RowTopics.Transaction> transactions = topics.transactions();
+      List<RowTopics.Transaction> transactions =
+          topics.awaitTransactions(snapshots.size(), Duration.ofSeconds(90));
       assertThat(transactions.stream().map(RowTopics.Transaction::snapshotId))
           .as("one transaction per snapshot, in commit order")
           .containsExactlyElementsOf(snapshots.stream().map(Snapshot::snapshotId).toList());
@@ -171,17 +163,8 @@ class RowStreamOnBrokerTest {
     try (SnapshotFeed feed = new SnapshotFeed(stack.kafka().bootstrapServers(), ref.catalog());
         RowTopics topics = new RowTopics(stack.kafka().bootstrapServers(), ref)) {
       changes.forEach(s -> feed.publish(ref, source, s));
-      await()
-          .atMost(Duration.ofSeconds(90))
-          .pollInterval(Duration.ofMillis(200))
-          .until(
-              () -> {
-                topics.poll(Duration.ofMillis(200));
-                return topics.ends() >= 3 && topics.complete();
-              });
-      topics.drain(Duration.ofSeconds(30));
-
-      List<RowTopics.Transaction> transactions = topics.transactions();
+      List<RowTopics.Transaction> transactions =
+          topics.awaitTransactions(3, Duration.ofSeconds(90));
       assertThat(transactions.stream().map(RowTopics.Transaction::snapshotId))
           .as("the initial snapshot at the first change's parent, then each change once")
           .containsExactly(

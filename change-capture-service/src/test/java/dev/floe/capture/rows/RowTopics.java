@@ -112,6 +112,23 @@ public final class RowTopics implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until {@code count} transactions have ended with all their events, then reads the rest,
+   * so that a transaction published twice would show.
+   */
+  public List<Transaction> awaitTransactions(int count, Duration timeout) {
+    org.awaitility.Awaitility.await()
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              poll(Duration.ofMillis(200));
+              return ends() >= count && complete();
+            });
+    drain(Duration.ofSeconds(30));
+    return transactions();
+  }
+
   /** How many END events were read; a snapshot ended twice counts twice. */
   public int ends() {
     return ended.size();
