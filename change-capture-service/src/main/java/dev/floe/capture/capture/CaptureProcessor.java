@@ -70,15 +70,28 @@ public final class CaptureProcessor {
    *
    * @param pins the source snapshots the change's states depend on, to pin before the event is
    *     published; empty when nothing needs pinning
+   * @param lost the snapshot was gone from the table's metadata: its change can never be captured
    */
   public record Outcome(
-      ChangeCaptured event, ChangeSet change, String skipped, SourcePins.Request pins) {
+      ChangeCaptured event,
+      ChangeSet change,
+      String skipped,
+      SourcePins.Request pins,
+      boolean lost) {
     Outcome(ChangeCaptured event, ChangeSet change, String skipped) {
-      this(event, change, skipped, null);
+      this(event, change, skipped, null, false);
+    }
+
+    Outcome(ChangeCaptured event, ChangeSet change, String skipped, SourcePins.Request pins) {
+      this(event, change, skipped, pins, false);
     }
 
     static Outcome skipped(String why) {
       return new Outcome(null, null, why);
+    }
+
+    static Outcome lost(String why) {
+      return new Outcome(null, null, why, null, true);
     }
 
     public boolean published() {
@@ -144,8 +157,7 @@ public final class CaptureProcessor {
     }
     Snapshot snapshot = source.snapshot(committed.snapshotId());
     if (snapshot == null) {
-      return Outcome.skipped(
-          "snapshot " + committed.snapshotId() + " expired before it was captured");
+      return Outcome.lost("snapshot " + committed.snapshotId() + " expired before it was captured");
     }
     ChangeSet change = ChangeReader.read(source, snapshot);
     if (!capture.changeKinds().contains(change.kind())) {

@@ -11,6 +11,7 @@ import dev.floe.capture.status.CaptureMetrics;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.codec.EventDecodingException;
 import dev.floe.contracts.event.CaptureDefined;
+import dev.floe.contracts.event.ChangeLost;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.event.SnapshotCommitted;
@@ -283,6 +284,28 @@ public final class CaptureEngine {
         if (capture.captureId().equals(rowStreamer)) {
           out.addAll(rowEvents(record, capture, committed));
         }
+      } else if (outcome.lost()) {
+        // Not silent: downstream learns which change will never come.
+        LOG.errorf(
+            "capture %s lost snapshot %d: %s",
+            capture.captureId(), committed.snapshotId(), outcome.skipped());
+        out.add(
+            EventRecords.of(
+                settings.changesTopic(),
+                Event.of(
+                    new ChangeLost(
+                        capture.captureId(),
+                        committed.table(),
+                        committed.tableUuid(),
+                        committed.branch(),
+                        committed.snapshotId(),
+                        committed.parentSnapshotId(),
+                        committed.committedAt(),
+                        "expired",
+                        clock.instant()),
+                    settings.source(),
+                    clock.instant())));
+        metrics.skipped("expired");
       } else {
         LOG.infof(
             "capture %s skipped snapshot %d: %s",

@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.not;
 
 import dev.floe.capture.flow.SnapshotFeed;
 import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.event.ChangeLost;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.test.EventTap;
@@ -68,6 +69,18 @@ class CaptureResourceTest {
         .append(
             table,
             List.of(Orders.order(table, System.nanoTime(), "eu-west", "NEW", BigDecimal.ONE, TS)));
+  }
+
+  /** A capture of {@code api.<name>} with the defaults; its id. */
+  private static String defineCapture(String name) {
+    String id = name.replace('_', '-');
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("id", id, "table", "api." + name))
+        .post("/captures")
+        .then()
+        .statusCode(201);
+    return id;
   }
 
   private static String unique(String prefix) {
@@ -182,13 +195,7 @@ class CaptureResourceTest {
 
     String name = unique("pins");
     table(name);
-    String id = name.replace('_', '-');
-    given()
-        .contentType(ContentType.JSON)
-        .body(Map.of("id", id, "table", "api." + name))
-        .post("/captures")
-        .then()
-        .statusCode(201);
+    String id = defineCapture(name);
     given()
         .contentType(ContentType.JSON)
         .body(Map.of("upToSnapshotId", 42))
@@ -215,28 +222,45 @@ class CaptureResourceTest {
     }
     String name = unique("after_poison");
     table(name);
-    String id = name.replace('_', '-');
-    given()
-        .contentType(ContentType.JSON)
-        .body(Map.of("id", id, "table", "api." + name))
-        .post("/captures")
-        .then()
-        .statusCode(201);
+    String id = defineCapture(name);
     given().get("/captures/" + id).then().statusCode(200);
     given().get("/q/health/ready").then().statusCode(200);
+  }
+
+  @Test
+  void aSnapshotExpiredBeforeItsCaptureIsPublishedAsALostChange() {
+    String name = unique("lost");
+    Table table = table(name);
+    String id = defineCapture(name);
+    TableRef ref = new TableRef(stack.catalog().name(), List.of("api"), name);
+    Snapshot lost = commit(table);
+    Snapshot kept = commit(table);
+    // Expired between its publication and its capture; the next snapshot keeps every data file.
+    table.expireSnapshots().expireSnapshotId(lost.snapshotId()).cleanExpiredFiles(false).commit();
+    String bootstrap = stack.kafka().bootstrapServers();
+
+    try (SnapshotFeed feed = new SnapshotFeed(bootstrap, stack.catalog().name());
+        EventTap changes = new EventTap(bootstrap, Topics.CHANGES)) {
+      feed.publish(ref, table, lost);
+      feed.publish(ref, table, kept);
+
+      ChangeLost gone =
+          changes.await(ChangeLost.class, c -> c.captureId().equals(id), Duration.ofSeconds(60));
+      assertThat(gone.snapshotId()).isEqualTo(lost.snapshotId());
+      assertThat(gone.parentSnapshotId()).isEqualTo(lost.parentId());
+      assertThat(gone.reason()).isEqualTo("expired");
+      ChangeCaptured next =
+          changes.await(
+              ChangeCaptured.class, c -> c.captureId().equals(id), Duration.ofSeconds(60));
+      assertThat(next.range().toSnapshotId()).isEqualTo(kept.snapshotId());
+    }
   }
 
   @Test
   void malformedUnknownVersionAndOversizedSnapshotEventsGoToTheDeadLetterTopicAndCaptureGoesOn() {
     String name = unique("dlq");
     Table table = table(name);
-    String id = name.replace('_', '-');
-    given()
-        .contentType(ContentType.JSON)
-        .body(Map.of("id", id, "table", "api." + name))
-        .post("/captures")
-        .then()
-        .statusCode(201);
+    String id = defineCapture(name);
     TableRef ref = new TableRef(stack.catalog().name(), List.of("api"), name);
     String bootstrap = stack.kafka().bootstrapServers();
 

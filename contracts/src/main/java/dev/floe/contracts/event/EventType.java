@@ -19,6 +19,7 @@ public enum EventType {
   TABLE_RECREATED("TableRecreated", 1, TableRecreated.class),
   SNAPSHOT_HISTORY_GAP("SnapshotHistoryGap", 1, SnapshotHistoryGap.class),
   CHANGE_CAPTURED("ChangeCaptured", 1, ChangeCaptured.class),
+  CHANGE_LOST("ChangeLost", 1, ChangeLost.class),
   RUN_REQUESTED("RunRequested", 1, RunRequested.class),
   RUN_STARTED("RunStarted", 1, RunStarted.class),
   RUN_SUCCEEDED("RunSucceeded", 1, RunSucceeded.class),
