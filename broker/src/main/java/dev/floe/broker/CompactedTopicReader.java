@@ -33,8 +33,16 @@ public final class CompactedTopicReader implements AutoCloseable {
     /** A decoded record, or a tombstone ({@code payload} null). */
     void apply(String topic, String key, Payload payload);
 
-    /** A record that is not a Floe event. */
+    /**
+     * A record that is not a Floe event, or ({@link EventDecodingException.Reason#UNEXPECTED_TYPE})
+     * one that {@link #accepts} refused. It is not applied.
+     */
     default void invalid(ConsumerRecord<String, byte[]> record, EventDecodingException error) {}
+
+    /** Whether an event of this type belongs on {@code topic}; those that do not are invalid. */
+    default boolean accepts(String topic, Payload payload) {
+      return true;
+    }
   }
 
   private final Consumer<String, byte[]> consumer;
@@ -106,7 +114,13 @@ public final class CompactedTopicReader implements AutoCloseable {
       return;
     }
     try {
-      handler.apply(record.topic(), record.key(), EventCodec.decode(record.value()).payload());
+      Payload payload = EventCodec.decode(record.value()).payload();
+      if (!handler.accepts(record.topic(), payload)) {
+        throw new EventDecodingException(
+            EventDecodingException.Reason.UNEXPECTED_TYPE,
+            payload.getClass().getSimpleName() + " does not belong on " + record.topic());
+      }
+      handler.apply(record.topic(), record.key(), payload);
     } catch (EventDecodingException e) {
       LOG.errorf(
           "skipping %s-%d@%d (%s): %s",

@@ -2,7 +2,10 @@ package dev.floe.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.floe.contracts.codec.EventDecodingException;
 import dev.floe.contracts.event.Event;
+import dev.floe.contracts.event.ListenerCheckpoint;
+import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.event.WatchDefined;
 import dev.floe.contracts.model.InitialPosition;
 import dev.floe.contracts.model.TableRef;
@@ -12,9 +15,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -38,11 +43,7 @@ class CompactedTopicReaderTest {
         TopicBootstrap.ensure(
             admin, List.of(TopicSpec.compacted(topic, 3)), Duration.ofSeconds(30));
       }
-      try (KafkaProducer<String, byte[]> producer =
-          new KafkaProducer<>(
-              Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
-              new StringSerializer(),
-              new ByteArraySerializer())) {
+      try (KafkaProducer<String, byte[]> producer = producer(kafka)) {
         for (int i = 0; i < 300; i++) {
           WatchDefined watch =
               new WatchDefined(
@@ -56,12 +57,7 @@ class CompactedTopicReaderTest {
         }
         producer.flush();
       }
-      Map<String, Object> config =
-          Map.of(
-              ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-              kafka.bootstrapServers(),
-              ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-              "read_committed");
+      Map<String, Object> config = readCommitted(kafka);
       Map<String, Boolean> applied = new ConcurrentHashMap<>();
       CompactedTopicReader reader =
           new CompactedTopicReader(
@@ -78,5 +74,87 @@ class CompactedTopicReaderTest {
         assertThat(applied).hasSize(300);
       }
     }
+  }
+
+  @Test
+  @Timeout(120)
+  void anEventOfAnotherTypeIsHandedOverAsInvalidAndNeverApplied() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      String topic = "watches";
+      TableRef table = new TableRef("c", List.of("ns"), "t");
+      try (KafkaProducer<String, byte[]> producer = producer(kafka)) {
+        // A checkpoint where watches belong, then a watch of the same key.
+        producer.send(
+            EventRecords.of(
+                topic,
+                Event.of(
+                    new ListenerCheckpoint(table, "u", Map.of(), null, false, null, Instant.now()),
+                    Event.sourceOf("test"),
+                    Instant.now())));
+        producer.send(
+            EventRecords.of(
+                topic,
+                Event.of(
+                    new WatchDefined(
+                        table, List.of("main"), InitialPosition.EARLIEST, "test", Instant.now()),
+                    Event.sourceOf("test"),
+                    Instant.now())));
+        producer.flush();
+      }
+      Map<String, Object> config = readCommitted(kafka);
+      List<Payload> applied = new CopyOnWriteArrayList<>();
+      List<EventDecodingException> invalid = new CopyOnWriteArrayList<>();
+      CompactedTopicReader reader =
+          new CompactedTopicReader(
+              new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer()),
+              List.of(topic),
+              new CompactedTopicReader.Handler() {
+                @Override
+                public void apply(String t, String key, Payload payload) {
+                  applied.add(payload);
+                }
+
+                @Override
+                public void invalid(
+                    ConsumerRecord<String, byte[]> record, EventDecodingException error) {
+                  invalid.add(error);
+                }
+
+                @Override
+                public boolean accepts(String t, Payload payload) {
+                  return payload instanceof WatchDefined;
+                }
+              },
+              "test-reader");
+      try (reader;
+          KafkaConsumer<String, byte[]> probe =
+              new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+        reader.start();
+        assertThat(reader.awaitCaughtUp(probe, Duration.ofSeconds(30))).isTrue();
+        assertThat(applied).singleElement().isInstanceOf(WatchDefined.class);
+        assertThat(invalid)
+            .singleElement()
+            .satisfies(
+                e -> {
+                  assertThat(e.reason()).isEqualTo(EventDecodingException.Reason.UNEXPECTED_TYPE);
+                  assertThat(e.getMessage()).contains("ListenerCheckpoint", topic);
+                });
+      }
+    }
+  }
+
+  private static KafkaProducer<String, byte[]> producer(EmbeddedKafka kafka) {
+    return new KafkaProducer<>(
+        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+        new StringSerializer(),
+        new ByteArraySerializer());
+  }
+
+  private static Map<String, Object> readCommitted(EmbeddedKafka kafka) {
+    return Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        kafka.bootstrapServers(),
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+        "read_committed");
   }
 }

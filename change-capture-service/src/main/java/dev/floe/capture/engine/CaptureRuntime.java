@@ -117,12 +117,13 @@ public class CaptureRuntime {
             List.of(config.topics().captures()),
             new CompactedTopicReader.Handler() {
               @Override
+              public boolean accepts(String topic, Payload payload) {
+                return payload instanceof CaptureDefined;
+              }
+
+              @Override
               public void apply(String topic, String key, Payload payload) {
-                if (payload == null || payload instanceof CaptureDefined) {
-                  registry.apply(key, (CaptureDefined) payload);
-                } else {
-                  metrics.invalidDefinition();
-                }
+                registry.apply(key, (CaptureDefined) payload);
               }
 
               @Override

@@ -9,9 +9,14 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 
 import dev.floe.capture.flow.SnapshotFeed;
+import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.event.ChangeLost;
+import dev.floe.contracts.event.Event;
+import dev.floe.contracts.event.WatchDefined;
+import dev.floe.contracts.model.InitialPosition;
 import dev.floe.contracts.model.TableRef;
+import dev.floe.contracts.topic.DeadLetterHeaders;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
@@ -24,6 +29,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -32,7 +38,12 @@ import java.util.UUID;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -219,6 +230,51 @@ class CaptureResourceTest {
           PoisonRecords.send(bootstrap, Topics.CAPTURES, "poisoned", "CaptureDefined");
 
       PoisonRecords.assertDeadLettered(dlq, "change-capture-service", Topics.CAPTURES, poison);
+
+      // A well-formed event that does not belong there is dead-lettered too, not applied.
+      RecordMetadata stray;
+      try (KafkaProducer<String, byte[]> producer =
+          new KafkaProducer<>(
+              Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+              new StringSerializer(),
+              new ByteArraySerializer())) {
+        stray =
+            producer
+                .send(
+                    new ProducerRecord<>(
+                        Topics.CAPTURES,
+                        "stray",
+                        EventCodec.encode(
+                            Event.of(
+                                new WatchDefined(
+                                    new TableRef(stack.catalog().name(), List.of("api"), "stray"),
+                                    List.of("main"),
+                                    InitialPosition.EARLIEST,
+                                    "test",
+                                    Instant.now()),
+                                Event.sourceOf("test"),
+                                Instant.now()))))
+                .get();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () -> {
+                dlq.pollRaw(Duration.ofMillis(200));
+                assertThat(dlq.raw())
+                    .anySatisfy(
+                        r -> {
+                          assertThat(PoisonRecords.header(r, DeadLetterHeaders.OFFSET))
+                              .isEqualTo(Long.toString(stray.offset()));
+                          assertThat(PoisonRecords.header(r, DeadLetterHeaders.TOPIC))
+                              .isEqualTo(Topics.CAPTURES);
+                          assertThat(PoisonRecords.header(r, DeadLetterHeaders.REASON))
+                              .isEqualTo("unexpected-type");
+                        });
+              });
+      given().get("/captures/stray").then().statusCode(404);
     }
     String name = unique("after_poison");
     table(name);

@@ -48,6 +48,13 @@ public final class SharedStateReader implements AutoCloseable {
             List.of(watchesTopic, checkpointsTopic),
             new CompactedTopicReader.Handler() {
               @Override
+              public boolean accepts(String topic, Payload payload) {
+                return topic.equals(watchesTopic)
+                    ? payload instanceof WatchDefined
+                    : payload instanceof ListenerCheckpoint;
+              }
+
+              @Override
               public void apply(String topic, String key, Payload payload) {
                 SharedStateReader.this.apply(topic, key, payload);
               }
@@ -66,16 +73,14 @@ public final class SharedStateReader implements AutoCloseable {
     reader.start();
   }
 
+  /** A definition, checkpoint or tombstone; events of other types were dead-lettered instead. */
   private void apply(String topic, String key, Payload payload) {
-    boolean watches = topic.equals(watchesTopic);
-    if (watches && (payload == null || payload instanceof WatchDefined)) {
+    if (topic.equals(watchesTopic)) {
       registry.apply(key, (WatchDefined) payload);
-    } else if (!watches && payload == null) {
+    } else if (payload == null) {
       checkpoints.remove(key);
-    } else if (!watches && payload instanceof ListenerCheckpoint checkpoint) {
-      checkpoints.put(key, checkpoint);
     } else {
-      metrics.invalidRecord(topic);
+      checkpoints.put(key, (ListenerCheckpoint) payload);
     }
   }
 

@@ -19,7 +19,9 @@ public class EventDecodingException extends RuntimeException {
     /** The type is known but this schema version is not. */
     UNSUPPORTED_VERSION("unsupported-version"),
     /** The payload is missing a required field or holds a value of the wrong type. */
-    INVALID_PAYLOAD("invalid-payload");
+    INVALID_PAYLOAD("invalid-payload"),
+    /** A well-formed event of a type that does not belong on the topic it was read from. */
+    UNEXPECTED_TYPE("unexpected-type");
 
     private final String code;
 

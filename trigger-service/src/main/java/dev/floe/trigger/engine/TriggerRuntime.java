@@ -127,12 +127,13 @@ public class TriggerRuntime {
             List.of(config.topics().triggers()),
             new CompactedTopicReader.Handler() {
               @Override
+              public boolean accepts(String topic, Payload payload) {
+                return payload instanceof TriggerDefined;
+              }
+
+              @Override
               public void apply(String topic, String key, Payload payload) {
-                if (payload == null || payload instanceof TriggerDefined) {
-                  registry.apply(key, (TriggerDefined) payload);
-                } else {
-                  LOG.errorf("skipping a %s on %s", payload.getClass().getSimpleName(), topic);
-                }
+                registry.apply(key, (TriggerDefined) payload);
               }
 
               @Override
