@@ -140,12 +140,11 @@ public final class RowChanges {
     List<RowChange> deletes = new ArrayList<>();
     List<RowChange> updates = new ArrayList<>();
     List<RowChange> creates = new ArrayList<>();
-    Set<Integer> identifiers = schema.identifierFieldIds();
-    if (identifiers.isEmpty()) {
+    List<String> key = keyNames(schema);
+    if (key.isEmpty()) {
       deleted.forEach(row -> deletes.add(RowChange.delete(row)));
       inserted.forEach(row -> creates.add(RowChange.create(row)));
     } else {
-      List<String> key = keyNames(schema);
       Map<List<Object>, Deque<Record>> deletedByKey = new HashMap<>();
       for (Record row : deleted) {
         deletedByKey.computeIfAbsent(key(row, key), k -> new ArrayDeque<>()).add(row);
@@ -176,7 +175,11 @@ public final class RowChanges {
     return schema == null ? table.schema() : schema;
   }
 
-  /** The identifier field names, top-level, in schema order. */
+  /**
+   * The identifier field names in schema order; none when the table has no identifier fields, or
+   * when one is nested in a struct, which the row key does not carry: such a table's changes are
+   * keyless and never paired into updates.
+   */
   static List<String> keyNames(Schema schema) {
     List<String> names = new ArrayList<>();
     for (Types.NestedField field : schema.columns()) {
@@ -184,7 +187,7 @@ public final class RowChanges {
         names.add(field.name());
       }
     }
-    return names;
+    return names.size() == schema.identifierFieldIds().size() ? names : List.of();
   }
 
   private static List<Object> key(Record row, List<String> names) {
