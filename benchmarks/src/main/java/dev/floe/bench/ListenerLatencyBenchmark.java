@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.floe.contracts.event.SnapshotCommitted;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.reporter.FloeCommitReporter;
+import dev.floe.stack.Ports;
 import dev.floe.stack.ServiceProcess;
 import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;
@@ -16,7 +17,6 @@ import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -232,8 +232,6 @@ public final class ListenerLatencyBenchmark {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+    return Ports.freePort();
   }
 }

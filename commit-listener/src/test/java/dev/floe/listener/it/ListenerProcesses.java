@@ -4,14 +4,12 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 
 import dev.floe.contracts.event.SnapshotCommitted;
+import dev.floe.stack.Ports;
 import dev.floe.stack.ServiceProcess;
 import dev.floe.stack.auth.DevAuth;
 import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.kafka.KafkaBroker;
 import dev.floe.stack.test.EventTap;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -72,10 +70,6 @@ final class ListenerProcesses {
   }
 
   static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return Ports.freePort();
   }
 }

@@ -152,6 +152,19 @@ public final class ServiceProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * The last {@code lines} lines of the log, for an error message: a service that fails to start
+   * says why there, and a test run on CI keeps its messages, not its files.
+   */
+  public String logTail(int lines) {
+    try {
+      List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException | RuntimeException e) {
+      return "(the log cannot be read: " + e.getMessage() + ")";
+    }
+  }
+
   /** Waits for the process to end by itself and returns its exit code. */
   public int awaitExit(Duration timeout) {
     try {
@@ -189,7 +202,13 @@ public final class ServiceProcess implements AutoCloseable {
     while (Instant.now().isBefore(deadline)) {
       if (!process.isAlive()) {
         throw new IllegalStateException(
-            name + " exited with " + process.exitValue() + "; see " + log);
+            name
+                + " exited with "
+                + process.exitValue()
+                + "; see "
+                + log
+                + ", which ends:\n"
+                + logTail(20));
       }
       if (readiness() == 200) {
         return;

@@ -16,6 +16,7 @@ import dev.floe.contracts.model.IcdcRef;
 import dev.floe.contracts.model.SnapshotRange;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
+import dev.floe.stack.Ports;
 import dev.floe.stack.ServiceProcess;
 import dev.floe.stack.auth.DevAuth;
 import dev.floe.stack.catalog.CatalogFixture;
@@ -24,9 +25,7 @@ import dev.floe.stack.kafka.EmbeddedKafka;
 import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -291,10 +290,6 @@ class TriggerChaosIT {
   }
 
   private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return Ports.freePort();
   }
 }

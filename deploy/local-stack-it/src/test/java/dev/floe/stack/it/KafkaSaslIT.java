@@ -8,6 +8,7 @@ import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.SnapshotCommitted;
 import dev.floe.contracts.topic.Topics;
+import dev.floe.stack.Ports;
 import dev.floe.stack.ServiceProcess;
 import dev.floe.stack.auth.DevAuth;
 import dev.floe.stack.catalog.CatalogFixture;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.floe.contracts.event.SnapshotCommitted;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.LocalStack;
+import dev.floe.stack.Ports;
 import dev.floe.stack.ServiceProcess;
 import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;

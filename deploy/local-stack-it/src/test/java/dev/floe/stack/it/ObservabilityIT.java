@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.LocalStack;
+import dev.floe.stack.Ports;
 import dev.floe.stack.prometheus.PrometheusProcess;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;

@@ -1,8 +1,8 @@
 package dev.floe.stack.catalog;
 
+import dev.floe.stack.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,7 +35,7 @@ public final class RestCatalogServer implements AutoCloseable {
 
   /** Starts a server on a free port whose warehouse and backend live under {@code home}. */
   public static RestCatalogServer start(Path home) {
-    RestCatalogServer server = new RestCatalogServer(home, freePort());
+    RestCatalogServer server = new RestCatalogServer(home, Ports.freePort());
     server.start();
     return server;
   }
@@ -130,14 +130,5 @@ public final class RestCatalogServer implements AutoCloseable {
     stop();
     throw new IllegalStateException(
         "the REST catalog server did not answer within " + timeout + "; see " + home);
-  }
-
-  static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

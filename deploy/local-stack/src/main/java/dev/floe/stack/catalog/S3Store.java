@@ -1,5 +1,6 @@
 package dev.floe.stack.catalog;
 
+import dev.floe.stack.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -76,7 +77,7 @@ public final class S3Store implements AutoCloseable {
    *     requests within a minute
    */
   public static S3Store start(Path home, String bucket) {
-    S3Store store = new S3Store(home, RestCatalogServer.freePort(), bucket);
+    S3Store store = new S3Store(home, Ports.freePort(), bucket);
     store.start();
     return store;
   }

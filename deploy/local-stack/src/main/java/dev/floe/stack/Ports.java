@@ -1,31 +1,44 @@
-package dev.floe.stack.it;
+package dev.floe.stack;
 
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Free local ports for the processes an end-to-end test starts, taken below the kernel's ephemeral
- * range: a port from that range that is free when checked can be handed to any outgoing connection
- * (a Kafka client, an HTTP call) before the process that was meant to listen on it starts.
+ * Free local ports for the processes a stack or a test starts.
+ *
+ * <ul>
+ *   <li>They are taken below the kernel's ephemeral range: a port from that range that is free when
+ *       checked can be handed to any outgoing connection (a Kafka client, an HTTP call) before the
+ *       process that was meant to listen on it starts.
+ *   <li>A port is handed out once per JVM. A port is only checked, not held, until its process
+ *       binds it, so without this a stack's broker port, chosen first, could fall inside the run of
+ *       service ports chosen next, and the service started second would fail to bind it.
+ * </ul>
  */
-final class Ports {
+public final class Ports {
   private static final int LOWEST = 10_000;
+  private static final Set<Integer> HANDED_OUT = new HashSet<>();
 
   private Ports() {}
 
-  static int freePort() {
+  public static int freePort() {
     return freeRun(1);
   }
 
   /** The first of {@code count} consecutive free ports: the services take one each, in order. */
-  static int freeRun(int count) {
+  public static synchronized int freeRun(int count) {
     int highest = ephemeralLow() - count;
-    for (int attempt = 0; attempt < 200; attempt++) {
+    for (int attempt = 0; attempt < 1_000; attempt++) {
       int first = ThreadLocalRandom.current().nextInt(LOWEST, highest);
       if (allFree(first, count)) {
+        for (int port = first; port < first + count; port++) {
+          HANDED_OUT.add(port);
+        }
         return first;
       }
     }
@@ -44,6 +57,9 @@ final class Ports {
 
   private static boolean allFree(int first, int count) {
     for (int port = first; port < first + count; port++) {
+      if (HANDED_OUT.contains(port)) {
+        return false;
+      }
       try (ServerSocket ignored = new ServerSocket(port)) {
         // free
       } catch (IOException e) {
