@@ -11,12 +11,12 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Nothing lost or doubled under faults, on each catalog: the four packaged services on a broker
- * process, four source tables written by two writers with random appends and compactions, a webhook
- * job that writes each run into a target table, and meanwhile a kill -9 of each service, a broker
- * restart, the REST catalog stopped for 30 s, a slow receiver and aggressive expiry of the sources'
- * snapshots. {@link PipelineRun} checks the invariant: each target equals its source, no change
- * read by two runs, no source data file missing but those the expiry deleted, and no secret in any
- * log.
+ * process, four source tables written by two writers with random appends, copy-on-write overwrites,
+ * position deletes, equality deletes and compactions, a webhook job that writes each run into a
+ * target table, and meanwhile a kill -9 of each service, a broker restart, the REST catalog stopped
+ * for 30 s, a slow receiver and aggressive expiry of the sources' snapshots. {@link PipelineRun}
+ * checks the invariant: each target equals its source, no change read by two runs, no source data
+ * file missing but those the expiry deleted, and no secret in any log.
  */
 class FaultSuiteIT {
 
@@ -37,6 +37,7 @@ class FaultSuiteIT {
                 2,
                 Duration.ofMillis(400),
                 12,
+                5,
                 true,
                 4,
                 Duration.ofSeconds(3),
@@ -47,6 +48,7 @@ class FaultSuiteIT {
     System.out.printf("fault suite on %s: %s%n", catalog, outcome);
     assertThat(outcome.faults()).hasSize(catalog == CatalogKind.REST ? 6 : 5);
     assertThat(outcome.runs()).isPositive();
+    assertThat(outcome.recomputingRuns()).as("runs over overwrites and deletes").isPositive();
     assertThat(outcome.expiredFiles()).as("files deleted by the sources' expiry").isPositive();
   }
 }

@@ -83,6 +83,7 @@ class IncrementalPipelineIT {
     LocalStack.Options options = TestStacks.options(label);
     Map<String, List<Long>> rowsByRun = new ConcurrentHashMap<>();
     List<String> failed = new CopyOnWriteArrayList<>();
+    Map<String, Integer> accepted = new ConcurrentHashMap<>();
     ExecutorService job = Executors.newSingleThreadExecutor();
     HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     try (LocalStack stack = LocalStack.start(options)) {
@@ -110,6 +111,7 @@ class IncrementalPipelineIT {
               failed.add(runId);
               return;
             }
+            accepted.merge(runId + " attempt " + run.path("attempt").asInt(1), 1, Integer::sum);
             job.submit(
                 () -> {
                   if (!rowsByRun.containsKey(runId)) {
@@ -190,6 +192,12 @@ class IncrementalPipelineIT {
 
       List<Long> read = rowsByRun.values().stream().flatMap(List::stream).sorted().toList();
       assertThat(read).as("every new row read exactly once").containsExactlyElementsOf(written);
+      // Without a crash nothing is launched twice: the receiver accepts each attempt once (a call
+      // it answered 500 is retried, and the retry is not a second delivery).
+      assertThat(accepted)
+          .as("accepted calls by run and attempt")
+          .isNotEmpty()
+          .allSatisfy((attempt, calls) -> assertThat(calls).as(attempt).isEqualTo(1));
       return new Outcome(written.size(), rowsByRun.size(), failed.size());
     } finally {
       receiver.stop(0);

@@ -43,6 +43,7 @@ class LoadIT {
                 Integer.getInteger("floe.load.writers", 4),
                 Duration.ofMillis(Long.getLong("floe.load.pause-ms", 0)),
                 0,
+                0,
                 false,
                 0,
                 Duration.ZERO,

@@ -31,6 +31,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +41,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -52,29 +54,49 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
 import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.CatalogUtil;
+import org.apache.iceberg.DataOperations;
+import org.apache.iceberg.OverwriteFiles;
+import org.apache.iceberg.Schema;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotChanges;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.InternalRecordWrapper;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.expressions.Evaluator;
+import org.apache.iceberg.expressions.Expression;
+import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.relocated.com.google.common.collect.Iterables;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * The whole pipeline from the four packaged services, run under a {@link Plan}: writers commit
- * random appends (and now and then a compaction) to several source tables; each table has a capture
- * and a trigger whose webhook job reads the run's ICDC state and appends its rows to a target
- * table, then reports success; faults and expiry happen meanwhile. At the end every target must
- * equal its source, no change may be read by two runs, and no source data file may be missing
- * except those the test's own snapshot expiry deleted.
+ * random appends (and now and then a compaction, an overwrite or row-level deletes) to several
+ * source tables; each table has a capture and a trigger whose webhook job reports success after it
+ * brought the run's change into a target table: a run of appends by appending its ICDC state's
+ * rows, a run that changed or deleted rows by recomputing the days in its change range from the
+ * source at the run's last snapshot. Faults and expiry happen meanwhile. At the end every target
+ * must equal its source, no appended row may be read by two runs, and no source data file may be
+ * missing except those the test's own snapshot expiry deleted.
  *
- * <p>The job is idempotent by run id, the key every launcher passes: a run delivered again (after a
- * trigger-service crash between a launch and its commit, or a retry) is acknowledged and not
- * applied twice. Deliveries per run id are counted and reported.
+ * <p>A launch is at-least-once, with the run id as its idempotency key (README, trigger-service):
+ * the job is idempotent by run id, as a job system honouring the key is, so a run delivered again
+ * is acknowledged and not applied twice. What is checked of the deliveries themselves:
+ *
+ * <ul>
+ *   <li>every call carries {@code Idempotency-Key} = the run id and {@code Floe-Attempt} = its
+ *       attempt;
+ *   <li>without faults, the receiver accepts each attempt of each run exactly once;
+ *   <li>with faults, an attempt is only delivered again after a fault that can lose a launch's
+ *       outcome (a kill of the trigger-service or a broker restart, between the first call and the
+ *       repeat), and the repeat is the identical request: a receiver that drops it by its key loses
+ *       nothing.
+ * </ul>
  */
 final class PipelineRun {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -91,6 +113,10 @@ final class PipelineRun {
    * @param writers concurrent writer threads
    * @param commitPause how long each writer waits between two of its commits
    * @param compactEvery every n-th commit of a table is a compaction (0 for none)
+   * @param rewriteEvery every n-th commit (unless a compaction) changes or deletes rows already
+   *     there, in turn: a copy-on-write overwrite of a day, position deletes, equality deletes (0
+   *     for none). The triggers then run one at a time, in order, each run taking every change that
+   *     arrived meanwhile ({@code latest-only}): a job that recomputes days must see runs in order
    * @param faults kill -9 each service, restart the broker, stop a REST catalog for 30 s
    * @param slowOneIn one webhook call in this many answers after {@code slowAnswer} (0 for none)
    * @param expireOlderThan the source tables' snapshots older than this, once captured, are expired
@@ -107,6 +133,7 @@ final class PipelineRun {
       int writers,
       Duration commitPause,
       int compactEvery,
+      int rewriteEvery,
       boolean faults,
       int slowOneIn,
       Duration slowAnswer,
@@ -120,6 +147,7 @@ final class PipelineRun {
       int commits,
       int rows,
       int runs,
+      int recomputingRuns,
       int deliveries,
       int redeliveredAttempts,
       Duration writing,
@@ -152,7 +180,8 @@ final class PipelineRun {
     @Override
     public String toString() {
       return String.format(
-          "%d commits in %.1f s (%.1f commits/s), %d rows, %d runs, %d deliveries (%d attempts"
+          "%d commits in %.1f s (%.1f commits/s), %d rows, %d runs (%d recomputing days), %d deliveries"
+              + " (%d attempts"
               + " delivered more than once), drained %.1f s after the last commit (%.1f commits/s"
               + " end to end; bare Iceberg commit rate %.1f/s); commit to target latency p50 %d"
               + " ms, p95 %d ms, max %d ms; commit to SnapshotCommitted p50 %d / p99 %d ms, to"
@@ -163,6 +192,7 @@ final class PipelineRun {
           commitsPerSecond(),
           rows,
           runs,
+          recomputingRuns,
           deliveries,
           redeliveredAttempts,
           draining.toMillis() / 1000.0,
@@ -189,10 +219,22 @@ final class PipelineRun {
   private final Plan plan;
   private final Random random = new Random(42);
 
-  /** Calls of the webhook, by run id and attempt. */
-  private final Map<String, Integer> deliveries = new ConcurrentHashMap<>();
+  /** Accepted calls of the webhook, by run id and attempt. */
+  private final Map<String, List<Delivery>> deliveries = new ConcurrentHashMap<>();
+
+  /** When each fault that can lose a launch's outcome began and ended. */
+  private final List<Window> relaunchFaults = new CopyOnWriteArrayList<>();
+
+  private record Window(Instant from, Instant to) {}
+
+  /** One accepted call of the webhook: when it arrived, its idempotency key, and its request. */
+  private record Delivery(Instant at, String key, String attempt, JsonNode run) {}
 
   private final Map<String, List<Long>> rowsByRun = new ConcurrentHashMap<>();
+
+  /** The runs whose job recomputed days of the target, rather than appending the ICDC state. */
+  private final Set<String> recomputed = ConcurrentHashMap.newKeySet();
+
   private final Map<Long, Long> committedAt = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<String> jobErrors = new ConcurrentLinkedQueue<>();
@@ -269,12 +311,19 @@ final class PipelineRun {
                 admin.post(
                     triggers.resolve("/triggers"),
                     ("{\"id\": \"job-%s\", \"inputs\": [{\"capture\": \"cap-%s\"}],"
-                            + " \"concurrency\": {\"policy\": \"parallel\", \"maxParallel\": 2},"
+                            + " \"concurrency\": %s,"
                             + " \"retry\": {\"maxAttempts\": 20, \"backoff\": \"PT1S\"},"
                             + " \"launcher\": {\"type\": \"webhook\", \"url\":"
                             + " \"http://127.0.0.1:%d/job?table=%s\", \"headers\":"
                             + " {\"Authorization\": \"${secret:job}\"}}}")
-                        .formatted(id, id, receiver.getAddress().getPort(), name)))
+                        .formatted(
+                            id,
+                            id,
+                            plan.rewriteEvery() > 0
+                                ? "{\"policy\": \"latest-only\"}"
+                                : "{\"policy\": \"parallel\", \"maxParallel\": 2}",
+                            receiver.getAddress().getPort(),
+                            name)))
             .isEqualTo(201);
       }
 
@@ -369,14 +418,18 @@ final class PipelineRun {
               .toList();
       assertThat(missing).as("source data files deleted by anything but expiry").isEmpty();
       assertNoSecretIn(stack, admin, operator);
+      assertThat(unexplainedRedeliveries())
+          .as("deliveries that break the launch contract")
+          .isEmpty();
 
       List<Long> sorted = latencies.stream().sorted().toList();
       return new Outcome(
           commits.get(),
           read.size(),
-          rowsByRun.size(),
-          deliveries.values().stream().mapToInt(Integer::intValue).sum(),
-          (int) deliveries.values().stream().filter(n -> n > 1).count(),
+          rowsByRun.size() + recomputed.size(),
+          recomputed.size(),
+          deliveries.values().stream().mapToInt(List::size).sum(),
+          (int) deliveries.values().stream().filter(d -> d.size() > 1).count(),
           Duration.between(start, written),
           Duration.between(written, drained),
           percentile(sorted, 50),
@@ -419,6 +472,12 @@ final class PipelineRun {
       jobErrors.add("call without the job's credential");
       return;
     }
+    Delivery delivery =
+        new Delivery(
+            Instant.now(),
+            exchange.getRequestHeaders().getFirst("Idempotency-Key"),
+            exchange.getRequestHeaders().getFirst("Floe-Attempt"),
+            run);
     boolean slow;
     synchronized (random) {
       slow = plan.slowOneIn() > 0 && random.nextInt(plan.slowOneIn()) == 0;
@@ -433,7 +492,11 @@ final class PipelineRun {
             exchange.close();
           }
           String runId = run.get("runId").asText();
-          deliveries.merge(runId + " attempt " + run.path("attempt").asInt(1), 1, Integer::sum);
+          deliveries
+              .computeIfAbsent(
+                  runId + " attempt " + run.path("attempt").asInt(1),
+                  k -> new CopyOnWriteArrayList<>())
+              .add(delivery);
           String table = exchange.getRequestURI().getQuery().substring("table=".length());
           jobs.submit(() -> job(catalog, operator, triggers, run, runId, table));
         };
@@ -456,7 +519,10 @@ final class PipelineRun {
       Table target = catalog.loadTable(TableIdentifier.of("targets", table));
       synchronized (this) {
         target.refresh();
-        if (!appliedRuns(target).contains(runId)) {
+        Table source = catalog.loadTable(TableIdentifier.of("demo", table));
+        if (!appliedRuns(target).contains(runId) && !onlyAddsRows(source, run)) {
+          recompute(catalog, source, target, run.get("inputs").get(0), runId);
+        } else if (!appliedRuns(target).contains(runId)) {
           List<Record> records = new ArrayList<>();
           for (JsonNode input : run.get("inputs")) {
             JsonNode icdc = input.get("icdc");
@@ -495,6 +561,110 @@ final class PipelineRun {
         jobErrors.add(runId + ": its failure was not reported: " + unreported);
       }
     }
+  }
+
+  /**
+   * The deliveries that break the launch contract (see the class comment), each with why: a wrong
+   * key, a repeat without a fault that explains it, or a repeat that differs from the first call.
+   */
+  private List<String> unexplainedRedeliveries() {
+    List<String> broken = new ArrayList<>();
+    deliveries.forEach(
+        (attempt, accepted) -> {
+          List<Delivery> calls =
+              accepted.stream().sorted(Comparator.comparing(Delivery::at)).toList();
+          Delivery first = calls.get(0);
+          String runId = first.run().get("runId").asText();
+          for (Delivery call : calls) {
+            if (!runId.equals(call.key())
+                || !String.valueOf(call.run().path("attempt").asInt(1)).equals(call.attempt())) {
+              broken.add(attempt + ": key " + call.key() + ", Floe-Attempt " + call.attempt());
+            }
+          }
+          for (Delivery repeat : calls.subList(1, calls.size())) {
+            if (!repeat.run().equals(first.run())) {
+              broken.add(attempt + ": delivered again with another request");
+            }
+            // The fault overlapped the time the first call's outcome was not yet committed: it
+            // ended after the launcher took the run (allowing 5 s before the call arrived) and
+            // began before the repeat.
+            boolean explained =
+                relaunchFaults.stream()
+                    .anyMatch(
+                        f ->
+                            !f.to().isBefore(first.at().minusSeconds(5))
+                                && !f.from().isAfter(repeat.at()));
+            if (!explained) {
+              broken.add(
+                  attempt
+                      + ": delivered again at "
+                      + repeat.at()
+                      + " without a fault since "
+                      + first.at());
+            }
+          }
+        });
+    return broken;
+  }
+
+  /**
+   * Whether every source snapshot of the run only added rows ({@code append}) or changed none
+   * ({@code replace}): then the ICDC state's rows are the change. A snapshot that is gone counts as
+   * one that rewrote rows.
+   */
+  private static boolean onlyAddsRows(Table source, JsonNode run) {
+    for (JsonNode input : run.get("inputs")) {
+      for (JsonNode range : input.get("snapshotRanges")) {
+        for (JsonNode id : range.get("snapshotIds")) {
+          Snapshot s = source.snapshot(id.asLong());
+          if (s == null
+              || !(DataOperations.APPEND.equals(s.operation())
+                  || DataOperations.REPLACE.equals(s.operation()))) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The job for a run that changed or deleted rows, as an incremental job does with Floe's change
+   * ranges: the target's days within the run's range of {@code order_ts} (every day when the range
+   * is unknown) are replaced by the source's rows of those days at the run's last snapshot, which
+   * the capture pinned.
+   */
+  private void recompute(
+      Catalog catalog, Table source, Table target, JsonNode input, String runId) {
+    JsonNode snapshots = input.get("snapshotRanges");
+    long to = snapshots.get(snapshots.size() - 1).get("toSnapshotId").asLong();
+    Expression scope = Expressions.alwaysTrue();
+    for (JsonNode range : input.path("ranges")) {
+      if (range.get("field").asText().equals("order_ts")
+          && !range.get("exactness").asText().equals("unknown")) {
+        scope =
+            days(
+                dayOf(OffsetDateTime.parse(range.get("min").asText())),
+                dayOf(OffsetDateTime.parse(range.get("max").asText())));
+      }
+    }
+    Evaluator inScope = new Evaluator(source.schema().asStruct(), scope);
+    InternalRecordWrapper wrapper = new InternalRecordWrapper(source.schema().asStruct());
+    List<Record> fresh = new ArrayList<>();
+    try (CloseableIterable<Record> records =
+        IcebergGenerics.read(source).useSnapshot(to).where(scope).build()) {
+      for (Record r : records) {
+        if (inScope.eval(wrapper.wrap(r))) {
+          fresh.add(plain(source.schema(), r).copy());
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    OverwriteFiles overwrite = target.newOverwrite().overwriteByRowFilter(scope);
+    new TableWriter(catalog).writeDataFiles(target, fresh).forEach(overwrite::addFile);
+    overwrite.set(RUN_ID, runId).commit();
+    recomputed.add(runId);
   }
 
   private static Set<String> appliedRuns(Table target) {
@@ -587,6 +757,10 @@ final class PipelineRun {
             record(source, writer.compact(source));
             return;
           }
+          if (plan.rewriteEvery() > 0 && n % plan.rewriteEvery() == 0) {
+            record(source, rewrite(writer, source, n / plan.rewriteEvery()));
+            return;
+          }
           List<Record> batch = new ArrayList<>();
           for (int i = 0; i < rows; i++) {
             long id = nextOrder.getAndIncrement();
@@ -615,6 +789,68 @@ final class PipelineRun {
         catalogUp.readLock().unlock();
       }
     }
+  }
+
+  /**
+   * The {@code k}-th commit that changes rows already there, in turn: a copy-on-write overwrite of
+   * one row's day, which drops that row and updates the status of the others; position deletes of
+   * that row; equality deletes of it. Null when the table has no row yet.
+   */
+  private Snapshot rewrite(TableWriter writer, Table source, int k) {
+    List<Record> rows = new ArrayList<>();
+    try (CloseableIterable<Record> records = IcebergGenerics.read(source).build()) {
+      records.forEach(r -> rows.add(plain(source.schema(), r).copy()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (rows.isEmpty()) {
+      return null;
+    }
+    Record victim;
+    synchronized (random) {
+      victim = rows.get(random.nextInt(rows.size()));
+    }
+    Object id = victim.getField("order_id");
+    return switch (k % 3) {
+      case 0 -> {
+        long day = dayOf((OffsetDateTime) victim.getField("order_ts"));
+        List<Record> kept = new ArrayList<>();
+        for (Record row : rows) {
+          if (dayOf((OffsetDateTime) row.getField("order_ts")) == day && !row.equals(victim)) {
+            row.setField("status", "PAID");
+            kept.add(row);
+          }
+        }
+        yield writer.overwrite(source, days(day, day), kept);
+      }
+      case 1 -> writer.deleteRowsByPosition(source, Expressions.equal("order_id", id));
+      default -> writer.deleteRowsByEquality(source, "order_id", List.of(id));
+    };
+  }
+
+  /**
+   * The row with the table's columns only: Iceberg's generic scan of a file with position deletes
+   * also returns the {@code _pos} column its delete filter needed.
+   */
+  private static Record plain(Schema schema, Record row) {
+    if (row.struct().fields().size() == schema.columns().size()) {
+      return row;
+    }
+    GenericRecord out = GenericRecord.create(schema);
+    schema.columns().forEach(c -> out.setField(c.name(), row.getField(c.name())));
+    return out;
+  }
+
+  /** Days since the epoch, in UTC. */
+  private static long dayOf(OffsetDateTime ts) {
+    return ts.toInstant().getEpochSecond() / 86_400;
+  }
+
+  /** The rows of days {@code first} to {@code last}, by {@code order_ts}. */
+  private static Expression days(long first, long last) {
+    return Expressions.and(
+        Expressions.greaterThanOrEqual("order_ts", first * 86_400_000_000L),
+        Expressions.lessThan("order_ts", (last + 1) * 86_400_000_000L));
   }
 
   private void record(Table source, Snapshot s) {
@@ -684,11 +920,15 @@ final class PipelineRun {
       Instant at = Instant.now();
       stack.service(service).kill();
       stack.restart(service);
+      if (service.equals("trigger-service")) {
+        relaunchFaults.add(new Window(at, Instant.now()));
+      }
       faults.add(fault("kill -9 " + service, start, at));
     }
     afterCommits(8 + faultTimes.nextInt(12));
     Instant at = Instant.now();
     stack.kafka().restart();
+    relaunchFaults.add(new Window(at, Instant.now()));
     faults.add(fault("broker restart", start, at));
     if (plan.catalog() == CatalogKind.REST) {
       afterCommits(8 + faultTimes.nextInt(12));
@@ -765,7 +1005,7 @@ final class PipelineRun {
     table.refresh();
     List<String> rows = new ArrayList<>();
     try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
-      records.forEach(r -> rows.add(r.toString()));
+      records.forEach(r -> rows.add(plain(table.schema(), r).toString()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
