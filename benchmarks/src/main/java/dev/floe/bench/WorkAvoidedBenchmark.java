@@ -6,6 +6,7 @@ import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.IcdcRef;
 import dev.floe.contracts.model.TableRef;
+import dev.floe.icdc.TableRefs;
 import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;
 import dev.floe.stack.test.FloeStack;
@@ -32,7 +33,6 @@ import java.util.function.Supplier;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
@@ -196,11 +196,7 @@ public final class WorkAvoidedBenchmark {
   private static Cost addChange(Catalog catalog, IcdcRef icdc, Map<LocalDate, Totals> totals) {
     return aggregate(
         () -> {
-          Table state =
-              catalog.loadTable(
-                  TableIdentifier.of(
-                      Namespace.of(icdc.table().namespace().toArray(String[]::new)),
-                      icdc.table().name()));
+          Table state = catalog.loadTable(TableRefs.identifier(icdc.table()));
           return IcebergGenerics.read(state).useSnapshot(icdc.snapshotId()).build();
         },
         totals);

@@ -20,7 +20,6 @@ import org.apache.iceberg.TableOperations;
 import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.Transaction;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.exceptions.AlreadyExistsException;
@@ -63,9 +62,7 @@ public final class IcdcTables {
   }
 
   public static TableIdentifier identifier(CaptureDefined capture) {
-    return TableIdentifier.of(
-        Namespace.of(capture.icdcTable().namespace().toArray(String[]::new)),
-        capture.icdcTable().name());
+    return TableRefs.identifier(capture.icdcTable());
   }
 
   /**

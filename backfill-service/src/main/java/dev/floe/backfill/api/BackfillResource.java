@@ -22,6 +22,7 @@ import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.model.BackfillSpec;
 import dev.floe.contracts.model.TableRef;
+import dev.floe.icdc.TableRefs;
 import dev.floe.problem.Problem;
 import dev.floe.problem.ProblemException;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -419,7 +420,7 @@ public class BackfillResource {
     }
     TableRef target = table("validation.target", v.target());
     Catalog catalog = runtime.catalog().get();
-    if (!catalog.tableExists(BackfillPlanner.identifier(target))) {
+    if (!catalog.tableExists(TableRefs.identifier(target))) {
       throw notFound("validation.target", "table " + target);
     }
     return new BackfillSpec.Validation(v.method(), target, tolerance);

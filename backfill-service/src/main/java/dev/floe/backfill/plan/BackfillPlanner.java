@@ -8,6 +8,7 @@ import dev.floe.contracts.model.TableRef;
 import dev.floe.icdc.IcdcStates;
 import dev.floe.icdc.IcdcTables;
 import dev.floe.icdc.RefCommits;
+import dev.floe.icdc.TableRefs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -25,8 +26,6 @@ import org.apache.iceberg.PartitionField;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.Transaction;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.Namespace;
-import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.types.Types;
 import org.jboss.logging.Logger;
@@ -71,7 +70,7 @@ public final class BackfillPlanner {
   public Plan plan(
       String backfillId, BackfillSpec spec, List<String> trackedFields, boolean dryRun) {
     Catalog c = catalog.get();
-    Table source = c.loadTable(identifier(spec.table()));
+    Table source = c.loadTable(TableRefs.identifier(spec.table()));
     Selection selection = Selection.of(source, spec.range());
     List<FileScanTask> tasks = scan(source, selection);
     if (tasks.isEmpty()) {
@@ -218,7 +217,7 @@ public final class BackfillPlanner {
     Table icdc =
         IcdcTables.createOrLoad(
             c,
-            identifier(icdcName),
+            TableRefs.identifier(icdcName),
             IcdcTables.Owner.backfills(spec.table()),
             spec.table(),
             source,
@@ -333,9 +332,5 @@ public final class BackfillPlanner {
         source.catalog(),
         List.of(icdcNamespace),
         String.join("_", source.namespace()) + "__" + source.name() + "__backfills");
-  }
-
-  public static TableIdentifier identifier(TableRef table) {
-    return TableIdentifier.of(Namespace.of(table.namespace().toArray(String[]::new)), table.name());
   }
 }

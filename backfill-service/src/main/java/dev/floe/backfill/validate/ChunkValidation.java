@@ -3,7 +3,6 @@ package dev.floe.backfill.validate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.floe.backfill.plan.BackfillPlanner;
 import dev.floe.backfill.run.BackfillState;
 import dev.floe.backfill.run.ChunkValidator;
 import dev.floe.contracts.codec.EventCodec;
@@ -12,6 +11,7 @@ import dev.floe.contracts.model.ChunkState;
 import dev.floe.contracts.model.Exactness;
 import dev.floe.contracts.model.FieldRange;
 import dev.floe.icdc.Bounds;
+import dev.floe.icdc.TableRefs;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -68,7 +68,7 @@ public final class ChunkValidation implements ChunkValidator {
 
   private BackfillState.Validation recordCount(
       BackfillState backfill, BackfillState.Chunk chunk, BackfillSpec.Validation v) {
-    Table target = catalog.get().loadTable(BackfillPlanner.identifier(v.target()));
+    Table target = catalog.get().loadTable(TableRefs.identifier(v.target()));
     if (target.currentSnapshot() == null) {
       return result(v, chunk.plan.records(), 0, "the target " + v.target() + " has no snapshot");
     }

@@ -7,6 +7,7 @@ import dev.floe.contracts.model.BackfillSpec;
 import dev.floe.contracts.model.ChunkPlan;
 import dev.floe.contracts.model.FieldRange;
 import dev.floe.contracts.model.TableRef;
+import dev.floe.icdc.TableRefs;
 import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;
 import dev.floe.stack.test.FloeStack;
@@ -134,7 +135,7 @@ class BackfillPlannerTest {
             spec(dayChunks(), "2026-10-01T00:00:00Z", "2026-10-31T00:00:00Z"),
             List.of(),
             false);
-    Table icdc = fixture.catalog().loadTable(BackfillPlanner.identifier(planner.icdcTable(source)));
+    Table icdc = fixture.catalog().loadTable(TableRefs.identifier(planner.icdcTable(source)));
     Table table = fixture.catalog().loadTable(TableIdentifier.of("demo", "orders30"));
     Set<String> sourceFiles = new HashSet<>();
     try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {

@@ -19,6 +19,7 @@ import dev.floe.icdc.Bounds;
 import dev.floe.icdc.IcdcStates;
 import dev.floe.icdc.IcdcTables;
 import dev.floe.icdc.PartitionRefs;
+import dev.floe.icdc.TableRefs;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,8 +38,6 @@ import org.apache.iceberg.DataFile;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.Namespace;
-import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.exceptions.NoSuchTableException;
 import org.apache.iceberg.types.Comparators;
 import org.apache.iceberg.types.Type;
@@ -130,7 +129,7 @@ public final class CaptureProcessor {
     }
     Table source;
     try {
-      source = catalogs.get().loadTable(identifier(committed));
+      source = catalogs.get().loadTable(TableRefs.identifier(committed.table()));
     } catch (NoSuchTableException e) {
       return; // dropped since: nothing left to pin
     }
@@ -148,7 +147,7 @@ public final class CaptureProcessor {
     Catalog catalog = catalogs.get();
     Table source;
     try {
-      source = catalog.loadTable(identifier(committed));
+      source = catalog.loadTable(TableRefs.identifier(committed.table()));
     } catch (NoSuchTableException e) {
       return Outcome.skipped("the source table no longer exists");
     }
@@ -350,12 +349,6 @@ public final class CaptureProcessor {
   @SuppressWarnings("unchecked")
   private static Comparator<Object> order(Type.PrimitiveType type) {
     return (Comparator<Object>) Comparators.forType(type);
-  }
-
-  private static TableIdentifier identifier(SnapshotCommitted committed) {
-    return TableIdentifier.of(
-        Namespace.of(committed.table().namespace().toArray(String[]::new)),
-        committed.table().name());
   }
 
   /** Every snapshot the capture pins on {@code source}, for metrics. */

@@ -13,6 +13,7 @@ import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.icdc.IcdcStates;
 import dev.floe.icdc.IcdcTables;
+import dev.floe.icdc.TableRefs;
 import dev.floe.problem.Problem;
 import dev.floe.problem.ProblemException;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -39,7 +40,6 @@ import java.util.Map;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.exceptions.NoSuchTableException;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -171,7 +171,7 @@ public class CaptureResource {
     }
     Schema schema;
     try {
-      schema = catalog().loadTable(identifier(table)).schema();
+      schema = catalog().loadTable(TableRefs.identifier(table)).schema();
     } catch (NoSuchTableException e) {
       return; // a table captured before it exists: fields are checked as changes arrive
     }
@@ -283,7 +283,7 @@ public class CaptureResource {
   }
 
   private Table sourceTable(CaptureDefined capture) {
-    return catalog().loadTable(identifier(capture.table()));
+    return catalog().loadTable(TableRefs.identifier(capture.table()));
   }
 
   private Catalog catalog() {
@@ -297,10 +297,6 @@ public class CaptureResource {
           e.getMessage(),
           List.<Problem.FieldError>of());
     }
-  }
-
-  private static TableIdentifier identifier(TableRef table) {
-    return TableIdentifier.of(Namespace.of(table.namespace().toArray(String[]::new)), table.name());
   }
 
   private void write(String key, byte[] value) {

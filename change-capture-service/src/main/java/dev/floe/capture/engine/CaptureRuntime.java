@@ -21,6 +21,7 @@ import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.icdc.IcdcTables;
+import dev.floe.icdc.TableRefs;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -36,7 +37,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -225,7 +225,7 @@ public class CaptureRuntime {
           IcdcMaintenance.cleanMetadata(icdc, java.time.Instant.now(), IcdcMaintenance.GRACE);
           metrics.expired(capture.captureId(), expired);
         }
-        Table source = cat.loadTable(sourceId(capture));
+        Table source = cat.loadTable(TableRefs.identifier(capture.table()));
         SourcePins.releaseExpired(source, capture.captureId(), System.currentTimeMillis());
         pinned.put(
             capture.captureId(),
@@ -247,11 +247,6 @@ public class CaptureRuntime {
     return e != null
         && e.owns(
             Partitions.forKey(Topics.tableKey(capture.table()), config.topics().partitions()));
-  }
-
-  static TableIdentifier sourceId(CaptureDefined capture) {
-    return TableIdentifier.of(
-        Namespace.of(capture.table().namespace().toArray(String[]::new)), capture.table().name());
   }
 
   private List<TopicSpec> topics() {

@@ -1,5 +1,6 @@
 package dev.floe.capture.range;
 
+import dev.floe.capture.read.GenericReaders;
 import dev.floe.icdc.Bounds;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,17 +10,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.iceberg.DataFile;
-import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.avro.Avro;
 import org.apache.iceberg.data.InternalRecordWrapper;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.data.avro.PlannedDataReader;
-import org.apache.iceberg.data.parquet.GenericParquetReaders;
 import org.apache.iceberg.io.CloseableIterable;
-import org.apache.iceberg.io.InputFile;
-import org.apache.iceberg.parquet.Parquet;
 import org.apache.iceberg.types.Comparators;
 import org.apache.iceberg.types.Types;
 
@@ -88,19 +83,9 @@ public final class ExactRanges {
   }
 
   private static CloseableIterable<Record> open(Table source, DataFile file, Schema projection) {
-    InputFile input = source.io().newInputFile(file.location());
-    if (file.format() == FileFormat.PARQUET) {
-      return Parquet.read(input)
-          .project(projection)
-          .createReaderFunc(fileSchema -> GenericParquetReaders.buildReader(projection, fileSchema))
-          .build();
+    if (!GenericReaders.reads(file.format())) {
+      return null;
     }
-    if (file.format() == FileFormat.AVRO) {
-      return Avro.read(input)
-          .project(projection)
-          .createResolvingReader(PlannedDataReader::create)
-          .build();
-    }
-    return null;
+    return GenericReaders.open(source.io(), file, projection, Map.of(), 0, file.fileSizeInBytes());
   }
 }

@@ -1,21 +1,16 @@
 package dev.floe.capture.rows;
 
+import dev.floe.capture.read.GenericReaders;
 import java.util.Map;
-import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.avro.Avro;
 import org.apache.iceberg.data.DeleteFilter;
 import org.apache.iceberg.data.GenericDeleteFilter;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.IdentityPartitionConverters;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.data.avro.PlannedDataReader;
-import org.apache.iceberg.data.parquet.GenericParquetReaders;
 import org.apache.iceberg.io.CloseableIterable;
-import org.apache.iceberg.io.InputFile;
-import org.apache.iceberg.parquet.Parquet;
 import org.apache.iceberg.types.Types;
 import org.apache.iceberg.util.PartitionUtil;
 
@@ -36,30 +31,9 @@ final class FileRows {
     Schema required = deletes.requiredSchema();
     Map<Integer, ?> constants =
         PartitionUtil.constantsMap(task, IdentityPartitionConverters::convertConstant);
-    InputFile input = table.io().newInputFile(task.file());
-    CloseableIterable<Record> records;
-    if (task.file().format() == FileFormat.PARQUET) {
-      records =
-          Parquet.read(input)
-              .project(required)
-              .split(task.start(), task.length())
-              .createReaderFunc(
-                  fileSchema -> GenericParquetReaders.buildReader(required, fileSchema, constants))
-              .build();
-    } else if (task.file().format() == FileFormat.AVRO) {
-      records =
-          Avro.read(input)
-              .project(required)
-              .split(task.start(), task.length())
-              .createResolvingReader(s -> PlannedDataReader.create(s, constants))
-              .build();
-    } else {
-      throw new UnsupportedOperationException(
-          "the row stream cannot read "
-              + task.file().format()
-              + " data file "
-              + task.file().location());
-    }
+    CloseableIterable<Record> records =
+        GenericReaders.open(
+            table.io(), task.file(), required, constants, task.start(), task.length());
     return CloseableIterable.transform(deletes.filter(records), r -> project(r, schema));
   }
 

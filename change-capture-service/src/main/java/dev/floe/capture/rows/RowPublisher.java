@@ -4,6 +4,7 @@ import dev.floe.contracts.event.CaptureDefined;
 import dev.floe.contracts.event.SnapshotCommitted;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
+import dev.floe.icdc.TableRefs;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -15,8 +16,6 @@ import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotSummary;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.Namespace;
-import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.kafka.common.KafkaException;
 import org.jboss.logging.Logger;
 
@@ -81,12 +80,7 @@ public final class RowPublisher {
       }
       ready.add(rowsTopic);
     }
-    Table table =
-        catalogs
-            .get()
-            .loadTable(
-                TableIdentifier.of(
-                    Namespace.of(ref.namespace().toArray(String[]::new)), ref.name()));
+    Table table = catalogs.get().loadTable(TableRefs.identifier(ref));
     Snapshot snapshot = table.snapshot(committed.snapshotId());
     if (snapshot == null) {
       throw new IllegalStateException(

@@ -5,6 +5,7 @@ import dev.floe.contracts.model.IcdcRef;
 import dev.floe.contracts.model.RunInput;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.icdc.IcdcStates;
+import dev.floe.icdc.TableRefs;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,8 +16,6 @@ import java.util.function.Supplier;
 import org.apache.iceberg.SnapshotRef;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.Namespace;
-import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.exceptions.NoSuchTableException;
 import org.jboss.logging.Logger;
 
@@ -81,12 +80,7 @@ public final class IcdcUnions implements Unions {
     }
     Table icdc;
     try {
-      icdc =
-          catalogs
-              .get()
-              .loadTable(
-                  TableIdentifier.of(
-                      Namespace.of(name.namespace().toArray(String[]::new)), name.name()));
+      icdc = catalogs.get().loadTable(TableRefs.identifier(name));
     } catch (NoSuchTableException e) {
       LOG.warnf(
           "run %s: ICDC table %s does not exist, the input carries change ids only", runId, name);
