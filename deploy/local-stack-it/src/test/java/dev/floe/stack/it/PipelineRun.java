@@ -31,7 +31,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -220,15 +219,10 @@ final class PipelineRun {
   private final Random random = new Random(42);
 
   /** Accepted calls of the webhook, by run id and attempt. */
-  private final Map<String, List<Delivery>> deliveries = new ConcurrentHashMap<>();
+  private final Map<String, List<LaunchContract.Delivery>> deliveries = new ConcurrentHashMap<>();
 
   /** When each fault that can lose a launch's outcome began and ended. */
-  private final List<Window> relaunchFaults = new CopyOnWriteArrayList<>();
-
-  private record Window(Instant from, Instant to) {}
-
-  /** One accepted call of the webhook: when it arrived, its idempotency key, and its request. */
-  private record Delivery(Instant at, String key, String attempt, JsonNode run) {}
+  private final List<LaunchContract.Fault> relaunchFaults = new CopyOnWriteArrayList<>();
 
   private final Map<String, List<Long>> rowsByRun = new ConcurrentHashMap<>();
 
@@ -418,7 +412,7 @@ final class PipelineRun {
               .toList();
       assertThat(missing).as("source data files deleted by anything but expiry").isEmpty();
       assertNoSecretIn(stack, admin, operator);
-      assertThat(unexplainedRedeliveries())
+      assertThat(LaunchContract.broken(deliveries, relaunchFaults))
           .as("deliveries that break the launch contract")
           .isEmpty();
 
@@ -472,8 +466,8 @@ final class PipelineRun {
       jobErrors.add("call without the job's credential");
       return;
     }
-    Delivery delivery =
-        new Delivery(
+    LaunchContract.Delivery delivery =
+        new LaunchContract.Delivery(
             Instant.now(),
             exchange.getRequestHeaders().getFirst("Idempotency-Key"),
             exchange.getRequestHeaders().getFirst("Floe-Attempt"),
@@ -561,50 +555,6 @@ final class PipelineRun {
         jobErrors.add(runId + ": its failure was not reported: " + unreported);
       }
     }
-  }
-
-  /**
-   * The deliveries that break the launch contract (see the class comment), each with why: a wrong
-   * key, a repeat without a fault that explains it, or a repeat that differs from the first call.
-   */
-  private List<String> unexplainedRedeliveries() {
-    List<String> broken = new ArrayList<>();
-    deliveries.forEach(
-        (attempt, accepted) -> {
-          List<Delivery> calls =
-              accepted.stream().sorted(Comparator.comparing(Delivery::at)).toList();
-          Delivery first = calls.get(0);
-          String runId = first.run().get("runId").asText();
-          for (Delivery call : calls) {
-            if (!runId.equals(call.key())
-                || !String.valueOf(call.run().path("attempt").asInt(1)).equals(call.attempt())) {
-              broken.add(attempt + ": key " + call.key() + ", Floe-Attempt " + call.attempt());
-            }
-          }
-          for (Delivery repeat : calls.subList(1, calls.size())) {
-            if (!repeat.run().equals(first.run())) {
-              broken.add(attempt + ": delivered again with another request");
-            }
-            // The fault overlapped the time the first call's outcome was not yet committed: it
-            // ended after the launcher took the run (allowing 5 s before the call arrived) and
-            // began before the repeat.
-            boolean explained =
-                relaunchFaults.stream()
-                    .anyMatch(
-                        f ->
-                            !f.to().isBefore(first.at().minusSeconds(5))
-                                && !f.from().isAfter(repeat.at()));
-            if (!explained) {
-              broken.add(
-                  attempt
-                      + ": delivered again at "
-                      + repeat.at()
-                      + " without a fault since "
-                      + first.at());
-            }
-          }
-        });
-    return broken;
   }
 
   /**
@@ -921,14 +871,14 @@ final class PipelineRun {
       stack.service(service).kill();
       stack.restart(service);
       if (service.equals("trigger-service")) {
-        relaunchFaults.add(new Window(at, Instant.now()));
+        relaunchFaults.add(new LaunchContract.Fault(at, Instant.now()));
       }
       faults.add(fault("kill -9 " + service, start, at));
     }
     afterCommits(8 + faultTimes.nextInt(12));
     Instant at = Instant.now();
     stack.kafka().restart();
-    relaunchFaults.add(new Window(at, Instant.now()));
+    relaunchFaults.add(new LaunchContract.Fault(at, Instant.now()));
     faults.add(fault("broker restart", start, at));
     if (plan.catalog() == CatalogKind.REST) {
       afterCommits(8 + faultTimes.nextInt(12));
