@@ -514,9 +514,12 @@ final class PipelineRun {
       synchronized (this) {
         target.refresh();
         Table source = catalog.loadTable(TableIdentifier.of("demo", table));
-        if (!appliedRuns(target).contains(runId) && !onlyAddsRows(source, run)) {
+        if (appliedRuns(target).contains(runId)) {
+          // delivered again: acknowledged, not applied twice
+        } else if (!onlyAddsRows(source, run)) {
+          // Each trigger here has one input, its table's capture.
           recompute(catalog, source, target, run.get("inputs").get(0), runId);
-        } else if (!appliedRuns(target).contains(runId)) {
+        } else {
           List<Record> records = new ArrayList<>();
           for (JsonNode input : run.get("inputs")) {
             JsonNode icdc = input.get("icdc");
