@@ -516,7 +516,7 @@ final class PipelineRun {
         Table source = catalog.loadTable(TableIdentifier.of("demo", table));
         if (appliedRuns(target).contains(runId)) {
           // delivered again: acknowledged, not applied twice
-        } else if (!onlyAddsRows(source, run)) {
+        } else if (plan.rewriteEvery() > 0 && !onlyAddsRows(source, run)) {
           // Each trigger here has one input, its table's capture.
           recompute(catalog, source, target, run.get("inputs").get(0), runId);
         } else {
