@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.event.ChangeLost;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.reporter.FloeCommitReporter;
 import dev.floe.stack.LocalStack;
@@ -29,12 +30,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
@@ -46,6 +49,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -229,6 +233,15 @@ final class PipelineRun {
   /** The runs whose job recomputed days of the target, rather than appending the ICDC state. */
   private final Set<String> recomputed = ConcurrentHashMap.newKeySet();
 
+  /** Source snapshots that changed rows, committed by the writers, by table name. */
+  private final Map<String, Set<Long>> written = new ConcurrentHashMap<>();
+
+  /** Source snapshots a job applied: the target holds their change. */
+  private final Set<Long> applied = ConcurrentHashMap.newKeySet();
+
+  /** What each job did, in order, by table name: read when a target differs from its source. */
+  private final Map<String, Queue<String>> jobLog = new ConcurrentHashMap<>();
+
   private final Map<Long, Long> committedAt = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<String> jobErrors = new ConcurrentLinkedQueue<>();
@@ -371,24 +384,38 @@ final class PipelineRun {
       expiry.shutdownNow();
       expiry.awaitTermination(1, TimeUnit.MINUTES);
 
+      AtomicBoolean countsMatchedEarly = new AtomicBoolean();
       try {
-        await("every target has its source's rows")
+        // Drained once a job applied every source snapshot that changed rows. A row count would
+        // not do: a target that still holds rows its source deleted has as many rows or more.
+        await("every source change applied to its target")
             .atMost(plan.drainAtMost())
             .pollInterval(Duration.ofSeconds(2))
             .ignoreExceptions()
             .until(
-                () ->
-                    sources.stream()
-                        .allMatch(s -> rows(catalog, target(s)).size() >= rows(s).size()));
+                () -> {
+                  int unapplied = sources.stream().mapToInt(s -> unapplied(s).size()).sum();
+                  if (unapplied > 0
+                      && !countsMatchedEarly.get()
+                      && sources.stream()
+                          .allMatch(s -> rows(catalog, target(s)).size() >= rows(s).size())) {
+                    // When the row-count check this replaced would have compared, too early.
+                    countsMatchedEarly.set(true);
+                    System.out.printf(
+                        "row counts match with %d source snapshots not applied yet%n", unapplied);
+                  }
+                  return unapplied == 0;
+                });
       } catch (ConditionTimeoutException e) {
         // Where it stopped: each table's progress, and every service's threads in its log.
         for (Table s : sources) {
           System.out.printf(
-              "%s: %d snapshots, %d rows; target %d rows%n",
+              "%s: %d snapshots, %d rows; target %d rows; snapshots not applied %s%n",
               s.name(),
               Iterables.size(s.snapshots()),
               rows(s).size(),
-              rows(catalog, target(s)).size());
+              rows(catalog, target(s)).size(),
+              unapplied(s));
         }
         System.out.printf("job errors: %s%nfaults: %s%n", jobErrors, faults);
         stack.services().forEach(ServiceProcess::dumpThreads);
@@ -397,8 +424,18 @@ final class PipelineRun {
       Instant drained = Instant.now();
       clock.close();
 
+      changes.drain();
+      assertThat(changes.payloads(ChangeLost.class, lost -> true))
+          .as("changes the capture lost: the suite's expiry spares what is not captured yet")
+          .isEmpty();
       for (Table source : sources) {
         source.refresh();
+        if (!rows(catalog, target(source)).equals(rows(source))) {
+          System.out.printf(
+              "%s differs from its target; its jobs:%n  %s%n",
+              source.name(),
+              String.join("\n  ", jobLog.getOrDefault(source.name(), new ArrayDeque<>())));
+        }
         assertThat(rows(catalog, target(source)))
             .as("target of %s equals its source", source.name())
             .isEqualTo(rows(source));
@@ -514,11 +551,13 @@ final class PipelineRun {
       synchronized (this) {
         target.refresh();
         Table source = catalog.loadTable(TableIdentifier.of("demo", table));
+        String how;
         if (appliedRuns(target).contains(runId)) {
           // delivered again: acknowledged, not applied twice
+          how = "applied already";
         } else if (plan.rewriteEvery() > 0 && !onlyAddsRows(source, run)) {
           // Each trigger here has one input, its table's capture.
-          recompute(catalog, source, target, run.get("inputs").get(0), runId);
+          how = recompute(catalog, source, target, run.get("inputs").get(0), runId);
         } else {
           List<Record> records = new ArrayList<>();
           for (JsonNode input : run.get("inputs")) {
@@ -542,7 +581,13 @@ final class PipelineRun {
             }
           }
           rowsByRun.put(runId, ids);
+          how = "appended " + ids;
         }
+        List<Long> snapshots = snapshotIds(run);
+        applied.addAll(snapshots);
+        jobLog
+            .computeIfAbsent(table, k -> new ConcurrentLinkedQueue<>())
+            .add("%s attempt %d, snapshots %s: %s".formatted(runId, attempt, snapshots, how));
       }
       operator.report(
           triggers, runId, "{\"status\": \"succeeded\", \"attempt\": %d}".formatted(attempt));
@@ -566,19 +611,42 @@ final class PipelineRun {
    * one that rewrote rows.
    */
   private static boolean onlyAddsRows(Table source, JsonNode run) {
-    for (JsonNode input : run.get("inputs")) {
-      for (JsonNode range : input.get("snapshotRanges")) {
-        for (JsonNode id : range.get("snapshotIds")) {
-          Snapshot s = source.snapshot(id.asLong());
-          if (s == null
-              || !(DataOperations.APPEND.equals(s.operation())
-                  || DataOperations.REPLACE.equals(s.operation()))) {
-            return false;
-          }
-        }
+    for (long id : snapshotIds(run)) {
+      Snapshot s = source.snapshot(id);
+      if (s == null
+          || !(DataOperations.APPEND.equals(s.operation())
+              || DataOperations.REPLACE.equals(s.operation()))) {
+        return false;
       }
     }
     return true;
+  }
+
+  /** The source snapshots a run covers, in order. */
+  private static List<Long> snapshotIds(JsonNode run) {
+    List<Long> ids = new ArrayList<>();
+    for (JsonNode input : run.get("inputs")) {
+      for (JsonNode range : input.get("snapshotRanges")) {
+        range.get("snapshotIds").forEach(id -> ids.add(id.asLong()));
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * The source's snapshots that changed rows and no job applied yet: those its writers committed,
+   * and those it still has, which include any whose commit failed on the writer's side only.
+   */
+  private Set<Long> unapplied(Table source) {
+    source.refresh();
+    Set<Long> changed = new HashSet<>(written.getOrDefault(source.name(), Set.of()));
+    for (Snapshot s : source.snapshots()) {
+      if (!DataOperations.REPLACE.equals(s.operation())) {
+        changed.add(s.snapshotId());
+      }
+    }
+    changed.removeAll(applied);
+    return changed;
   }
 
   /**
@@ -587,7 +655,7 @@ final class PipelineRun {
    * is unknown) are replaced by the source's rows of those days at the run's last snapshot, which
    * the capture pinned.
    */
-  private void recompute(
+  private String recompute(
       Catalog catalog, Table source, Table target, JsonNode input, String runId) {
     JsonNode snapshots = input.get("snapshotRanges");
     long to = snapshots.get(snapshots.size() - 1).get("toSnapshotId").asLong();
@@ -618,6 +686,7 @@ final class PipelineRun {
     new TableWriter(catalog).writeDataFiles(target, fresh).forEach(overwrite::addFile);
     overwrite.set(RUN_ID, runId).commit();
     recomputed.add(runId);
+    return "recomputed %s at snapshot %d: %d rows".formatted(scope, to, fresh.size());
   }
 
   private static Set<String> appliedRuns(Table target) {
@@ -807,6 +876,11 @@ final class PipelineRun {
   }
 
   private void record(Table source, Snapshot s) {
+    if (s != null && !DataOperations.REPLACE.equals(s.operation())) {
+      written
+          .computeIfAbsent(source.name(), k -> ConcurrentHashMap.newKeySet())
+          .add(s.snapshotId());
+    }
     if (s != null) {
       SnapshotChanges.builderFor(source)
           .snapshot(s)
