@@ -85,7 +85,8 @@ public final class PipelineReport {
     }
     System.out.println(out);
 
-    // Stage latencies of single events on two shared cores move by seconds between runs (README):
+    // Stage latencies of single events on two shared cores move by seconds between runs
+    // (docs/performance.md):
     // only a doubling counts. The throughput ratio and memory are steadier.
     List<Figure> figures = new ArrayList<>();
     latency

@@ -23,7 +23,7 @@ import java.util.TreeMap;
  * </pre>
  *
  * With {@code --update true} it writes the figures of the last runs into the baseline instead, as
- * is done when the README's figures are refreshed.
+ * is done when the figures in docs/performance.md are refreshed.
  */
 public final class RegressionCheck {
   private static final ObjectMapper JSON =

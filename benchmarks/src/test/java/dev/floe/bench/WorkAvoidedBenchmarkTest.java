@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.floe.stack.test.FloeStack;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Timeout;
  * capture commits, must give the look-back's figures every day (the run fails otherwise), while
  * reading only the day's rows.
  */
+@Tag("unit")
 class WorkAvoidedBenchmarkTest {
   @Test
   @Timeout(120)

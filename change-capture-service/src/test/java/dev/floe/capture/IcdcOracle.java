@@ -40,6 +40,48 @@ public final class IcdcOracle {
     return rows;
   }
 
+  /**
+   * The rows of a table state, deletes applied, projected onto {@code schema}: a column added since
+   * reads as null, as a reader of the later state sees it.
+   */
+  public static List<String> rows(Table table, long snapshotId, Schema schema) {
+    List<String> rows = new ArrayList<>();
+    try (CloseableIterable<Record> records =
+        IcebergGenerics.read(table).useSnapshot(snapshotId).project(schema).build()) {
+      records.forEach(r -> rows.add(r.toString()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    rows.sort(String::compareTo);
+    return rows;
+  }
+
+  /**
+   * What is wrong with a change's states, or null: they must satisfy {@code rows(snapshot) =
+   * rows(parent) − removed + added} as multisets, with {@code removed ⊆ rows(parent)}.
+   */
+  public static String invariantProblem(
+      Table source, Long parent, long snapshot, Table icdc, Long removed, Long added) {
+    Schema schema = schemaOf(source, snapshot);
+    List<String> expected =
+        new ArrayList<>(parent == null ? List.of() : rows(source, parent, schema));
+    if (removed != null) {
+      for (String row : rows(icdc, removed, schema)) {
+        if (!expected.remove(row)) {
+          return "removed a row the parent did not hold: " + row;
+        }
+      }
+    }
+    if (added != null) {
+      expected.addAll(rows(icdc, added, schema));
+    }
+    expected.sort(String::compareTo);
+    List<String> actual = rows(source, snapshot, schema);
+    return expected.equals(actual)
+        ? null
+        : "rows(parent) - removed + added " + expected + " but the snapshot holds " + actual;
+  }
+
   /** The rows {@code IncrementalAppendScan} says the snapshot appended. */
   public static List<String> appended(Table source, Long parent, long snapshot) {
     var scan = source.newIncrementalAppendScan().toSnapshot(snapshot);

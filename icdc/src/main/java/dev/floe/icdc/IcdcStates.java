@@ -91,9 +91,20 @@ public final class IcdcStates {
       List<Step> steps,
       Map<String, String> summary,
       Duration ttl) {
+    build(txn, base, tag, coalesce(steps), summary, ttl);
+  }
+
+  /** The commits of {@code steps} on a branch from {@code base}, in order, then tag {@code tag}. */
+  private static void build(
+      Transaction txn,
+      long base,
+      String tag,
+      List<Step> steps,
+      Map<String, String> summary,
+      Duration ttl) {
     String branch = "floe-building-" + tag;
     txn.manageSnapshots().createBranch(branch, base).commit();
-    for (Step step : coalesce(steps)) {
+    for (Step step : steps) {
       if (!step.remove().isEmpty()) {
         DeleteFiles delete = txn.newDelete().toBranch(branch);
         step.remove().forEach(f -> delete.deleteFile(f.location()));
@@ -115,6 +126,75 @@ public final class IcdcStates {
         .setMaxRefAgeMs(tag, ttl.toMillis())
         .removeBranch(branch)
         .commit();
+  }
+
+  /**
+   * Adds to {@code txn} the commits of a state holding {@code end}'s files, ending in tag {@code
+   * tag}, unless {@code end} is empty. The files keep the order of their data sequence numbers in
+   * the source, so that every delete file applies to the same data files of the state as it did
+   * there: files of one source sequence number share a commit, as they shared one in the source,
+   * and consecutive sequence numbers share one where no delete of the later could then apply to
+   * data of the earlier, or the other way round (a position delete applies to data of its own
+   * commit, an equality delete does not). A change of appends and deletion vectors takes one or two
+   * commits; files of many commits interleaved with equality deletes take more.
+   *
+   * @return true when a state was added
+   */
+  public static boolean commitEnd(
+      Transaction txn,
+      long base,
+      String tag,
+      RangeStates.End end,
+      Map<String, String> summary,
+      Duration ttl) {
+    if (end.isEmpty()) {
+      return false;
+    }
+    List<Step> steps = new ArrayList<>();
+    blocks(end).forEach(b -> steps.add(new Step(b.data, b.deletes, List.of())));
+    build(txn, base, tag, steps, summary, ttl);
+    return true;
+  }
+
+  /** The files of one commit of a state. */
+  private static final class Block {
+    final List<DataFile> data = new ArrayList<>();
+    final List<DeleteFile> deletes = new ArrayList<>();
+    boolean positionDeletes;
+    boolean equalityDeletes;
+  }
+
+  static List<Block> blocks(RangeStates.End end) {
+    java.util.TreeMap<Long, Block> bySequence = new java.util.TreeMap<>();
+    for (DataFile file : end.data()) {
+      bySequence.computeIfAbsent(file.dataSequenceNumber(), k -> new Block()).data.add(file);
+    }
+    for (DeleteFile file : end.deletes()) {
+      Block group = bySequence.computeIfAbsent(file.dataSequenceNumber(), k -> new Block());
+      group.deletes.add(file);
+      if (file.content() == org.apache.iceberg.FileContent.EQUALITY_DELETES) {
+        group.equalityDeletes = true;
+      } else {
+        group.positionDeletes = true;
+      }
+    }
+    List<Block> blocks = new ArrayList<>();
+    Block current = null;
+    for (Block group : bySequence.values()) {
+      boolean split =
+          current != null
+              && ((!group.data.isEmpty() && current.positionDeletes)
+                  || (group.equalityDeletes && !current.data.isEmpty()));
+      if (current == null || split) {
+        current = new Block();
+        blocks.add(current);
+      }
+      current.data.addAll(group.data);
+      current.deletes.addAll(group.deletes);
+      current.positionDeletes |= group.positionDeletes;
+      current.equalityDeletes |= group.equalityDeletes;
+    }
+    return blocks;
   }
 
   /**

@@ -19,6 +19,7 @@ import dev.floe.icdc.Bounds;
 import dev.floe.icdc.IcdcStates;
 import dev.floe.icdc.IcdcTables;
 import dev.floe.icdc.PartitionRefs;
+import dev.floe.icdc.RangeStates;
 import dev.floe.icdc.TableRefs;
 import java.time.Clock;
 import java.time.Instant;
@@ -182,20 +183,27 @@ public final class CaptureProcessor {
       marks.put(id, mark == null || order.compare(b.max(), mark) > 0 ? b.max() : mark);
     }
 
-    SourcePins.Request pins = null;
     String addedTag = IcdcStates.changeTag(snapshot.snapshotId());
     String removedTag = IcdcStates.removedTag(snapshot.snapshotId());
+    SourcePins.Request pins = null;
+    // A compaction changes no row: rows(S) = rows(parent) with both states empty, and none is
+    // committed. A run over it reads its files from the source (RangeStates).
     if (change.kind() != ChangeKind.REPLACE) {
-      ChangeStates.commitChange(
-          icdc,
-          change,
-          addedTag,
-          removedTag,
-          summary(capture, source, snapshot, change, bounds, marks, late),
-          capture.icdcTtl());
+      RangeStates.States states =
+          ChangeStates.commitChange(
+              icdc,
+              source,
+              change,
+              addedTag,
+              removedTag,
+              summary(capture, source, snapshot, change, bounds, marks, late),
+              capture.icdcTtl());
       Set<Long> ids = new LinkedHashSet<>();
       ids.add(snapshot.snapshotId());
-      if (change.removesData() && snapshot.parentId() != null) {
+      if (snapshot.parentId() != null) {
+        // The removed state reads data and delete files as the parent did, and a run starting at
+        // this change forms its states over (parent, ...]. The parent is usually pinned already,
+        // as the change before: then it costs no commit.
         ids.add(snapshot.parentId());
       }
       pins = new SourcePins.Request(capture.captureId(), ids, capture.pinTtl());

@@ -1,17 +1,6 @@
 package dev.floe.capture.engine;
 
-import dev.floe.catalog.CatalogUnavailableException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ConnectException;
-import java.sql.SQLException;
-import java.util.concurrent.TimeoutException;
-import org.apache.iceberg.exceptions.CommitFailedException;
-import org.apache.iceberg.exceptions.CommitStateUnknownException;
-import org.apache.iceberg.exceptions.RESTException;
-import org.apache.iceberg.exceptions.RuntimeIOException;
-import org.apache.iceberg.exceptions.ServiceFailureException;
-import org.apache.iceberg.exceptions.ServiceUnavailableException;
+import dev.floe.catalog.CatalogFailures;
 import org.apache.kafka.common.KafkaException;
 
 /**
@@ -23,20 +12,11 @@ public final class Failures {
   private Failures() {}
 
   public static boolean isTransient(Throwable error) {
+    if (CatalogFailures.isTransient(error)) {
+      return true;
+    }
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof CatalogUnavailableException
-          || t instanceof CommitFailedException
-          || t instanceof CommitStateUnknownException
-          || t instanceof ServiceUnavailableException
-          || t instanceof ServiceFailureException
-          || t instanceof RESTException
-          || t instanceof RuntimeIOException
-          || t instanceof UncheckedIOException
-          || t instanceof IOException
-          || t instanceof ConnectException
-          || t instanceof TimeoutException
-          || t instanceof KafkaException
-          || t instanceof SQLException) {
+      if (t instanceof KafkaException) {
         return true;
       }
     }

@@ -2,59 +2,78 @@ package dev.floe.capture.icdc;
 
 import dev.floe.capture.change.ChangeSet;
 import dev.floe.icdc.IcdcStates;
+import dev.floe.icdc.RangeStates;
 import dev.floe.icdc.RefCommits;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.Transaction;
+import org.jboss.logging.Logger;
 
-/** The ICDC states of one captured change: what it added, and what it removed. */
+/**
+ * The ICDC states of one captured change: what it removed, as its parent read it, and what it
+ * added, as it reads itself ({@link RangeStates}). A merge-on-read change is in both: the data
+ * files whose deletes it changed, with the deletes of each end.
+ */
 public final class ChangeStates {
+  private static final Logger LOG = Logger.getLogger(ChangeStates.class);
+
   private ChangeStates() {}
 
   /**
-   * Commits, in one catalog commit, the state of what {@code change} added (data and delete files)
-   * and, when it removed data files, the state of those. States already committed are kept.
+   * Commits, in one catalog commit, the states of {@code change} that are not empty and not
+   * committed yet. When the change's parent has expired, what the parent read is unknown: the
+   * states are then the change's own files, data and deletes added, data removed, as before
+   * merge-on-read changes were read whole, and a warning says so.
    *
    * @param summary recorded on every snapshot committed: capture id, source range, high-water marks
+   * @return the states, to pin the snapshots they read
    */
-  public static void commitChange(
+  public static RangeStates.States commitChange(
       Table icdc,
+      Table source,
       ChangeSet change,
       String addedTag,
       String removedTag,
       Map<String, String> summary,
       Duration ttl) {
+    RangeStates.States states = statesOf(source, change);
     RefCommits.retrying(
         icdc,
         () -> {
-          boolean needsAdded = change.adds() && !icdc.refs().containsKey(addedTag);
-          boolean needsRemoved = change.removesData() && !icdc.refs().containsKey(removedTag);
+          boolean needsAdded = !states.added().isEmpty() && !icdc.refs().containsKey(addedTag);
+          boolean needsRemoved =
+              !states.removed().isEmpty() && !icdc.refs().containsKey(removedTag);
           if (!needsAdded && !needsRemoved) {
             return; // both committed before, by an earlier attempt or this one
           }
           long base = IcdcStates.base(icdc);
           Transaction txn = icdc.newTransaction();
           if (needsAdded) {
-            IcdcStates.commitState(
-                txn,
-                base,
-                addedTag,
-                List.of(new IcdcStates.Step(change.addedData(), change.addedDeletes(), List.of())),
-                summary,
-                ttl);
+            IcdcStates.commitEnd(txn, base, addedTag, states.added(), summary, ttl);
           }
           if (needsRemoved) {
-            IcdcStates.commitState(
-                txn,
-                base,
-                removedTag,
-                List.of(new IcdcStates.Step(change.removedData(), List.of(), List.of())),
-                summary,
-                ttl);
+            IcdcStates.commitEnd(txn, base, removedTag, states.removed(), summary, ttl);
           }
           txn.commitTransaction();
         });
+    return states;
+  }
+
+  private static RangeStates.States statesOf(Table source, ChangeSet change) {
+    try {
+      return RangeStates.between(source, change.parentSnapshotId(), change.snapshotId());
+    } catch (RangeStates.HistoryGone e) {
+      LOG.warnf(
+          "%s: %s; the states of snapshot %d hold only its own files",
+          source.name(), e.getMessage(), change.snapshotId());
+      return new RangeStates.States(
+          new RangeStates.End(change.removedData(), List.of()),
+          new RangeStates.End(change.addedData(), change.addedDeletes()),
+          0,
+          0,
+          false);
+    }
   }
 }

@@ -18,8 +18,10 @@ import java.time.Instant;
 import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class EventCodecTest {
   private static final TableRef ORDERS = new TableRef("lake", java.util.List.of("demo"), "orders");
   private static final Instant NOW = Instant.parse("2026-11-26T08:00:00Z");

@@ -9,11 +9,13 @@ import dev.floe.contracts.ContractResources;
 import dev.floe.contracts.codec.EventCodec;
 import java.util.Set;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Every stored sample decodes, re-encodes to itself, and tolerates fields it does not know. */
+@Tag("unit")
 class EventSamplesTest {
 
   @Test

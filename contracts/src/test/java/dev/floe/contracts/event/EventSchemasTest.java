@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The published JSON Schemas and the Java records describe the same documents: samples validate,
  * the Java side emits no undeclared property, and every declared property is exercised.
  */
+@Tag("unit")
 class EventSchemasTest {
 
   @ParameterizedTest

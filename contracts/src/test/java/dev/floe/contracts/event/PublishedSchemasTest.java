@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * published-schemas.sha256}. When it is not, bump the type's schemaVersion in {@link EventType},
  * add a new schema file and a new sample, and keep the old ones.
  */
+@Tag("unit")
 class PublishedSchemasTest {
 
   @Test

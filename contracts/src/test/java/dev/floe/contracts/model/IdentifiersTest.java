@@ -3,9 +3,11 @@ package dev.floe.contracts.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+@Tag("unit")
 class IdentifiersTest {
   private static final Pattern TABLE = Pattern.compile(Identifiers.TABLE);
   private static final Pattern BRANCH = Pattern.compile(Identifiers.BRANCH);

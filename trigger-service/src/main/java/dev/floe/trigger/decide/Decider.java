@@ -69,7 +69,9 @@ public final class Decider {
             change.stats().addedRecords() + change.stats().removedRecords(),
             change.ranges(),
             change.lateData(),
-            now));
+            now,
+            change.removedIcdc(),
+            null));
     return next.build();
   }
 
@@ -229,6 +231,36 @@ public final class Decider {
   }
 
   /**
+   * The run's states for the changes of {@code captureId} (of every capture when null) were refused
+   * for good: the run is given up at once and its changes fold into the next run, where those
+   * changes carry {@code why} and go without states (change ids only) instead of being refused
+   * again.
+   */
+  public static TriggerState statesRefused(
+      TriggerDefined trigger,
+      TriggerState state,
+      String runId,
+      int attempt,
+      String captureId,
+      Instant now,
+      String why) {
+    java.util.Set<String> refused = new java.util.HashSet<>();
+    state.runs().stream()
+        .filter(r -> r.runId().equals(runId))
+        .flatMap(r -> r.changes().stream())
+        .filter(c -> captureId == null || c.captureId().equals(captureId))
+        .forEach(c -> refused.add(c.changeId()));
+    TriggerState failed = failed(trigger, state, runId, attempt, now, "permanent: " + why, false);
+    TriggerState.Builder next = failed.edit();
+    next.pending.replaceAll(
+        c ->
+            refused.contains(c.changeId()) && c.statesRefused() == null
+                ? c.withStatesRefused(why)
+                : c);
+    return next.build();
+  }
+
+  /**
    * An attempt failed: it is retried after a doubling back-off while attempts remain; after the
    * last, the run is given up and its changes fold into the next run, so none is dropped. A report
    * about another attempt than the current one is stale and ignored.
@@ -343,7 +375,9 @@ public final class Decider {
               changes.stream().map(PendingChange::changeId).toList(),
               changes.stream().mapToLong(PendingChange::records).sum(),
               merge(changes),
-              changes.stream().anyMatch(PendingChange::lateData)));
+              changes.stream().anyMatch(PendingChange::lateData),
+              changes.size() == 1 ? first.removedIcdc() : null,
+              null));
     }
     return new RunRequested(
         slot.runId(),

@@ -1,39 +1,74 @@
 package dev.floe.trigger.decide;
 
+import dev.floe.catalog.CatalogFailures;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.model.IcdcRef;
 import dev.floe.contracts.model.RunInput;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.icdc.IcdcStates;
+import dev.floe.icdc.RangeStates;
+import dev.floe.icdc.RefCommits;
 import dev.floe.icdc.TableRefs;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DataOperations;
+import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotRef;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.Transaction;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.exceptions.NoSuchTableException;
+import org.apache.iceberg.exceptions.NotFoundException;
+import org.apache.iceberg.exceptions.ValidationException;
 import org.jboss.logging.Logger;
 
 /**
- * Commits the union state of a run's change sets in their capture's ICDC table, under the tag
- * {@code run-<run id>}: their commits replayed in order, so equality deletes keep applying to the
- * rows they applied to in the source. Zero-copy and idempotent: a run formed again finds its tag.
- * When the ICDC table or one of the change states is gone (expired), the input carries only its
- * change ids, and a warning says why.
+ * Commits the two states of a run's input of several change sets in their capture's ICDC table:
+ * over the source snapshots the changes cover, (S0, Sn], the rows removed (read as S0 saw them)
+ * under {@code run-<run id>-removed} and the rows added (read as Sn sees them) under {@code
+ * run-<run id>}, built from the source's metadata by {@link RangeStates}, so that {@code rows(Sn) =
+ * rows(S0) − removed + added} for every kind of change between, compactions included. Zero-copy and
+ * idempotent: a run formed again finds its tags.
+ *
+ * <p>When the ICDC table is gone (expired), the input carries only its change ids, and a warning
+ * says why. A state that cannot be formed for good (a snapshot of the range expired, Iceberg
+ * refuses the commit) is refused ({@link Unions.Refused}); a catalog that cannot be reached, or
+ * commits lost to other writers, leave the run to be formed again ({@link Unions.Unavailable}).
  */
 public final class IcdcUnions implements Unions {
   private static final Logger LOG = Logger.getLogger(IcdcUnions.class);
   public static final String RUN_PREFIX = "run-";
+  public static final String REMOVED_SUFFIX = "-removed";
+
+  /** The summary key naming the digest of the change ids a run's states were formed from. */
+  public static final String CHANGES_DIGEST = IcdcStates.SUMMARY_PREFIX + "run-changes";
 
   private final Supplier<Catalog> catalogs;
 
   public IcdcUnions(Supplier<Catalog> catalogs) {
     this.catalogs = catalogs;
+  }
+
+  /** The tag of a run's added state. */
+  public static String addedTag(String runId) {
+    return RUN_PREFIX + runId;
+  }
+
+  /** The tag of a run's removed state. */
+  public static String removedTag(String runId) {
+    return RUN_PREFIX + runId + REMOVED_SUFFIX;
   }
 
   @Override
@@ -45,21 +80,11 @@ public final class IcdcUnions implements Unions {
     List<RunInput> inputs = new ArrayList<>();
     for (RunInput input : request.inputs()) {
       List<PendingChange> mine = byCapture.getOrDefault(input.captureId(), List.of());
-      if (input.icdc() != null || mine.size() < 2) {
+      if (input.icdc() != null || input.removedIcdc() != null || mine.size() < 2) {
         inputs.add(input);
         continue;
       }
-      IcdcRef union = union(request.runId(), mine);
-      inputs.add(
-          new RunInput(
-              input.captureId(),
-              input.table(),
-              union,
-              input.snapshotRanges(),
-              input.changeIds(),
-              input.records(),
-              input.ranges(),
-              input.lateData()));
+      inputs.add(states(request.runId(), input, mine));
     }
     return new RunRequested(
         request.runId(),
@@ -72,51 +97,267 @@ public final class IcdcUnions implements Unions {
         request.attempt());
   }
 
-  private IcdcRef union(String runId, List<PendingChange> changes) {
-    TableRef name = changes.get(0).icdc() == null ? null : changes.get(0).icdc().table();
-    if (name == null || changes.stream().anyMatch(c -> c.icdc() == null)) {
-      LOG.warnf("run %s: a change set has no ICDC state, the input carries change ids only", runId);
-      return null;
+  private RunInput states(String runId, RunInput input, List<PendingChange> changes) {
+    Optional<String> refused =
+        changes.stream().map(PendingChange::statesRefused).filter(Objects::nonNull).findFirst();
+    if (refused.isPresent()) {
+      return input.withoutStates("states refused for an earlier run: " + refused.get());
     }
-    Table icdc;
-    try {
-      icdc = catalogs.get().loadTable(TableRefs.identifier(name));
-    } catch (NoSuchTableException e) {
+    TableRef name =
+        changes.stream()
+            .map(c -> c.icdc() != null ? c.icdc() : c.removedIcdc())
+            .filter(Objects::nonNull)
+            .map(IcdcRef::table)
+            .findFirst()
+            .orElse(null);
+    if (name == null) {
       LOG.warnf(
-          "run %s: ICDC table %s does not exist, the input carries change ids only", runId, name);
-      return null;
+          "run %s: no change set has an ICDC state, the input carries change ids only", runId);
+      return input.withoutStates("no change set has an ICDC state");
+    }
+    Catalog catalog = catalogs.get();
+    Table icdc;
+    Table source;
+    try {
+      icdc = catalog.loadTable(TableRefs.identifier(name));
+      source = catalog.loadTable(TableRefs.identifier(input.table()));
+    } catch (NoSuchTableException e) {
+      LOG.warnf("run %s: %s; the input carries change ids only", runId, e.getMessage());
+      return input.withoutStates(e.getMessage());
     } catch (RuntimeException e) {
       throw new Unavailable("cannot load " + name + ": " + e.getMessage(), e);
     }
-    String tag = RUN_PREFIX + runId;
-    Optional<IcdcRef> done = IcdcStates.find(icdc, name, tag);
+    // A failed run's changes fold in front of later ones: back in the source's order.
+    List<PendingChange> ordered = new ArrayList<>(changes);
+    ordered.sort(
+        Comparator.comparingLong(
+            c -> {
+              Snapshot s = source.snapshot(c.range().toSnapshotId());
+              return s == null ? Long.MAX_VALUE : s.sequenceNumber();
+            }));
+    changes = ordered;
+    String added = addedTag(runId);
+    String removed = removedTag(runId);
+    String digest = digest(changes);
+    Optional<RunInput> done = committed(icdc, name, input, added, removed, digest);
     if (done.isPresent()) {
       return done.get();
     }
-    List<IcdcStates.Step> steps = new ArrayList<>();
-    long ttl = 0;
+    Long from = changes.get(0).range().fromSnapshotIdExclusive();
+    long to = changes.get(changes.size() - 1).range().toSnapshotId();
+    try {
+      RangeStates.States states = statesOf(source, changes);
+      if (states == null) {
+        String why = gap(source, changes);
+        LOG.warnf("run %s: %s; the input carries change ids only", runId, why);
+        return input.withoutStates(why);
+      }
+      Map<String, String> summary =
+          Map.of(IcdcStates.SUMMARY_PREFIX + "run-id", runId, CHANGES_DIGEST, digest);
+      Duration ttl = ttl(icdc, changes);
+      RefCommits.retrying(
+          icdc,
+          () -> {
+            if (matches(icdc, added, digest) || matches(icdc, removed, digest)) {
+              return; // committed by an earlier attempt
+            }
+            long base = IcdcStates.base(icdc);
+            Transaction txn = icdc.newTransaction();
+            // States of this run id over other changes: a decision dropped after they were
+            // committed, and taken again with other changes. They are replaced.
+            for (String stale : List.of(added, removed)) {
+              if (icdc.refs().containsKey(stale)) {
+                txn.manageSnapshots().removeTag(stale).commit();
+              }
+            }
+            boolean any = IcdcStates.commitEnd(txn, base, added, states.added(), summary, ttl);
+            any |= IcdcStates.commitEnd(txn, base, removed, states.removed(), summary, ttl);
+            if (any) {
+              txn.commitTransaction();
+            }
+          });
+      icdc.refresh();
+      LOG.debugf(
+          "run %s: states over (%s, %d] of %s: %d data files removed, %d added; %d manifests read,"
+              + " %d skipped",
+          runId,
+          from,
+          to,
+          input.table(),
+          states.removed().data().size(),
+          states.added().data().size(),
+          states.manifestsRead(),
+          states.manifestsSkipped());
+    } catch (RangeStates.HistoryGone
+        | ValidationException
+        | IllegalArgumentException
+        | NotFoundException e) {
+      // A snapshot of the range expired, Iceberg refused the state (a validation, or a
+      // precondition of its API), or a file it must read is gone: no retry can win.
+      throw new Refused(
+          input.captureId(),
+          "the states of "
+              + input.table()
+              + " over ("
+              + from
+              + ", "
+              + to
+              + "] cannot be formed: "
+              + e.getMessage(),
+          e);
+    } catch (RuntimeException e) {
+      if (CatalogFailures.isTransient(e)) {
+        throw new Unavailable("cannot form the states of run " + runId + ": " + e.getMessage(), e);
+      }
+      // Not an outage: an error that the same inputs give again.
+      throw new Refused(
+          input.captureId(), "the states of " + input.table() + " cannot be formed: " + e, e);
+    }
+    return committed(icdc, name, input, added, removed, digest)
+        .orElse(input.withStates(null, null));
+  }
+
+  /**
+   * The states of the changes: over their range when they are one range of the source; when they
+   * are several, the sum of the ranges' states if every range only appended (each added file is
+   * then a row set of its own, whatever lies between); else null.
+   */
+  private static RangeStates.States statesOf(Table source, List<PendingChange> changes) {
+    List<List<PendingChange>> segments = new ArrayList<>();
+    List<PendingChange> current = new ArrayList<>();
     for (PendingChange change : changes) {
-      SnapshotRef state = icdc.refs().get(change.icdc().ref());
-      if (state == null) {
-        LOG.warnf(
-            "run %s: state %s of %s has expired, the input carries change ids only",
-            runId, change.icdc().ref(), name);
+      if (!current.isEmpty() && !follows(source, current.get(current.size() - 1), change)) {
+        segments.add(current);
+        current = new ArrayList<>();
+      }
+      current.add(change);
+    }
+    segments.add(current);
+    List<RangeStates.States> each = new ArrayList<>();
+    for (List<PendingChange> segment : segments) {
+      RangeStates.States states;
+      try {
+        states =
+            RangeStates.between(
+                source,
+                segment.get(0).range().fromSnapshotIdExclusive(),
+                segment.get(segment.size() - 1).range().toSnapshotId());
+      } catch (RangeStates.HistoryGone e) {
+        if (segments.size() == 1) {
+          throw e;
+        }
+        return null; // several ranges, and this one unreadable: no states, saying why
+      }
+      if (segments.size() > 1 && !states.appendsOnly()) {
         return null;
       }
-      steps.addAll(IcdcStates.stepsOf(icdc, change.icdc().ref()));
-      ttl = Math.max(ttl, state.maxRefAgeMs() == null ? 0 : state.maxRefAgeMs());
+      each.add(states);
     }
+    if (each.size() == 1) {
+      return each.get(0);
+    }
+    List<DataFile> appended = new ArrayList<>();
+    each.forEach(st -> appended.addAll(st.added().data()));
+    return new RangeStates.States(
+        new RangeStates.End(List.of(), List.of()),
+        new RangeStates.End(appended, List.of()),
+        0,
+        0,
+        true);
+  }
+
+  /** Whether {@code next} starts where {@code previous} ends, compactions between aside. */
+  private static boolean follows(Table source, PendingChange previous, PendingChange next) {
+    return gapBetween(source, previous, next) == null;
+  }
+
+  /**
+   * Why the changes are not one range of the source, or null: between two of them, every snapshot
+   * must be a compaction ({@code replace}), which changes no row. Another change between (one a
+   * later run holds after a failed run folded back, a backfill commit the trigger suppresses, a
+   * change its filters leave out) would otherwise be read into this run's states.
+   */
+  private static String gap(Table source, List<PendingChange> changes) {
+    for (int i = 1; i < changes.size(); i++) {
+      String gap = gapBetween(source, changes.get(i - 1), changes.get(i));
+      if (gap != null) {
+        return gap;
+      }
+    }
+    return null;
+  }
+
+  private static String gapBetween(Table source, PendingChange previous, PendingChange next) {
+    long end = previous.range().toSnapshotId();
+    Long start = next.range().fromSnapshotIdExclusive();
+    Long at = start;
+    while (at != null && at != end) {
+      Snapshot between = source.snapshot(at);
+      if (between == null) {
+        return "snapshot " + at + " of " + source.name() + ", between the run's changes, expired";
+      }
+      if (!DataOperations.REPLACE.equals(between.operation())) {
+        return "the changes are not one range of "
+            + source.name()
+            + ": snapshot "
+            + at
+            + " ("
+            + between.operation()
+            + ") between them is not in this run";
+      }
+      at = between.parentId();
+    }
+    return at == null
+        ? "snapshot " + end + " is not an ancestor of " + start + " in " + source.name()
+        : null;
+  }
+
+  /** The input with the run's states, when at least one was committed. */
+  private static Optional<RunInput> committed(
+      Table icdc, TableRef name, RunInput input, String added, String removed, String digest) {
+    if (!matches(icdc, added, digest) && !matches(icdc, removed, digest)) {
+      return Optional.empty();
+    }
+    Optional<IcdcRef> a = IcdcStates.find(icdc, name, added);
+    Optional<IcdcRef> r = IcdcStates.find(icdc, name, removed);
+    return Optional.of(input.withStates(a.orElse(null), r.orElse(null)));
+  }
+
+  /**
+   * Whether {@code tag} holds states of exactly these changes: its summary names their digest, or,
+   * committed before states recorded one, names none.
+   */
+  private static boolean matches(Table icdc, String tag, String digest) {
+    return IcdcStates.summary(icdc, tag)
+        .map(summary -> digest.equals(summary.getOrDefault(CHANGES_DIGEST, digest)))
+        .orElse(false);
+  }
+
+  /** A digest of the change ids, in order: what a run's states were formed from. */
+  static String digest(List<PendingChange> changes) {
     try {
-      IcdcStates.commitSteps(
-          icdc,
-          tag,
-          steps,
-          Map.of(IcdcStates.SUMMARY_PREFIX + "run-id", runId),
-          Duration.ofMillis(ttl > 0 ? ttl : Duration.ofDays(7).toMillis()));
-      icdc.refresh();
-    } catch (RuntimeException e) {
-      throw new Unavailable("cannot commit " + tag + " in " + name + ": " + e.getMessage(), e);
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      for (PendingChange change : changes) {
+        sha.update(change.changeId().getBytes(StandardCharsets.UTF_8));
+        sha.update((byte) '\n');
+      }
+      return HexFormat.of().formatHex(sha.digest(), 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
-    return IcdcStates.find(icdc, name, tag).orElseThrow();
+  }
+
+  /** The longest time-to-live of the change states, so the run's lives as long as they do. */
+  private static Duration ttl(Table icdc, List<PendingChange> changes) {
+    long ttl = 0;
+    for (PendingChange change : changes) {
+      for (IcdcRef state : new IcdcRef[] {change.icdc(), change.removedIcdc()}) {
+        SnapshotRef ref = state == null ? null : icdc.refs().get(state.ref());
+        if (ref != null && ref.maxRefAgeMs() != null) {
+          ttl = Math.max(ttl, ref.maxRefAgeMs());
+        }
+      }
+    }
+    return ttl > 0 ? Duration.ofMillis(ttl) : Duration.ofDays(7);
   }
 }

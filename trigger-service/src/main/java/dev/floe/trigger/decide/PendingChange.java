@@ -13,6 +13,10 @@ import java.util.List;
  * @param changeId the {@code ChangeCaptured} event's id
  * @param input the key of the trigger input it feeds
  * @param receivedAt when the trigger saw it, for the quiet period and the maximum delay
+ * @param removedIcdc the change's removed state; null when it removed nothing, or when it was
+ *     stored before changes had one
+ * @param statesRefused why a run's states including this change were refused for good, or null: its
+ *     next run then carries it without states
  */
 public record PendingChange(
     String changeId,
@@ -24,9 +28,27 @@ public record PendingChange(
     long records,
     List<FieldRange> ranges,
     boolean lateData,
-    Instant receivedAt) {
+    Instant receivedAt,
+    IcdcRef removedIcdc,
+    String statesRefused) {
 
   public PendingChange {
     ranges = ranges == null ? List.of() : List.copyOf(ranges);
+  }
+
+  PendingChange withStatesRefused(String why) {
+    return new PendingChange(
+        changeId,
+        input,
+        captureId,
+        table,
+        icdc,
+        range,
+        records,
+        ranges,
+        lateData,
+        receivedAt,
+        removedIcdc,
+        why);
   }
 }

@@ -18,7 +18,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -235,8 +237,13 @@ public final class TriggerTopology {
 
   /** Applies the rules to one partition's triggers. */
   private static final class Decide implements Processor<String, byte[], String, byte[]> {
+    /** How long a run's states may stay unreachable before the run is failed as refused. */
+    static final Duration UNAVAILABLE_LIMIT = Duration.ofMinutes(10);
+
     private final Duration tick;
     private final Unions unions;
+    // When each run's states were first unreachable; on this instance, since its start.
+    private final Map<String, Instant> unavailableSince = new HashMap<>();
     private ProcessorContext<String, byte[]> context;
     private KeyValueStore<String, TriggerDefined> definitions;
     private KeyValueStore<String, TriggerState> states;
@@ -316,6 +323,12 @@ public final class TriggerTopology {
 
     private void tick(long wallClockMs) {
       Instant now = Instant.ofEpochMilli(wallClockMs);
+      // Runs no longer formed (paused, deleted, decided elsewhere) leave no entry behind.
+      unavailableSince
+          .values()
+          .removeIf(
+              since ->
+                  Duration.between(since, now).compareTo(UNAVAILABLE_LIMIT.multipliedBy(2)) > 0);
       List<KeyValue<String, TriggerState>> all = new ArrayList<>();
       try (KeyValueIterator<String, TriggerState> it = states.all()) {
         it.forEachRemaining(all::add);
@@ -335,22 +348,40 @@ public final class TriggerTopology {
         TriggerDefined trigger, TriggerState state, Instant now, boolean changed, boolean manual) {
       Decider.Decision decision = Decider.decide(trigger, state, now, manual);
       List<RunRequested> requests = new ArrayList<>();
-      try {
-        for (RunRequested request : decision.requests()) {
+      List<RunFailed> refused = new ArrayList<>();
+      TriggerState decided = decision.state();
+      for (RunRequested request : decision.requests()) {
+        try {
           requests.add(unions.complete(request, changesOf(decision.state(), request.runId())));
+          unavailableSince.remove(request.runId());
+        } catch (Unions.Unavailable e) {
+          Instant since = unavailableSince.computeIfAbsent(request.runId(), k -> now);
+          if (Duration.between(since, now).compareTo(UNAVAILABLE_LIMIT) < 0) {
+            // Nothing is decided: the same decision is taken again at the next tick.
+            LOG.warnf(
+                "trigger %s: %s; its runs are formed again shortly",
+                trigger.triggerId(), e.getMessage());
+            if (changed) {
+              states.put(trigger.triggerId(), state);
+            }
+            return;
+          }
+          // Unavailable for too long to be an outage: given up as refused.
+          unavailableSince.remove(request.runId());
+          decided = refuse(trigger, decided, request, null, e.getMessage(), now, refused);
+        } catch (Unions.Refused e) {
+          decided = refuse(trigger, decided, request, e.captureId(), e.getMessage(), now, refused);
         }
-      } catch (Unions.Unavailable e) {
-        // Nothing is decided: the same decision is taken again at the next tick.
-        LOG.warnf(
-            "trigger %s: %s; its runs are formed again shortly",
-            trigger.triggerId(), e.getMessage());
-        if (changed) {
-          states.put(trigger.triggerId(), state);
-        }
-        return;
       }
-      if (changed || !decision.state().equals(state)) {
-        states.put(trigger.triggerId(), decision.state());
+      if (changed || !decided.equals(state)) {
+        states.put(trigger.triggerId(), decided);
+      }
+      for (RunFailed failed : refused) {
+        Metrics.counter("floe.trigger.runs.refused", "trigger", trigger.triggerId()).increment();
+        LOG.errorf(
+            "trigger %s: run %s attempt %d failed, its states cannot be formed: %s",
+            trigger.triggerId(), failed.runId(), failed.attempt(), failed.message());
+        emit(failed.triggerId(), failed, now);
       }
       for (RunFailed timeout : decision.timedOut()) {
         emit(timeout.triggerId(), timeout, now);
@@ -366,6 +397,33 @@ public final class TriggerTopology {
             request.reason(),
             request.inputs().stream().mapToInt(i -> i.snapshotRanges().size()).sum());
       }
+    }
+
+    /**
+     * A run whose states cannot be formed fails now, visibly, and its changes fold into the next
+     * run after the back-off, where the refused input's changes go without states instead of
+     * failing again; the trigger's other runs go on.
+     */
+    private static TriggerState refuse(
+        TriggerDefined trigger,
+        TriggerState state,
+        RunRequested request,
+        String captureId,
+        String why,
+        Instant now,
+        List<RunFailed> refused) {
+      refused.add(
+          new RunFailed(
+              request.runId(),
+              trigger.triggerId(),
+              request.attempt(),
+              RunFailed.ErrorKind.PERMANENT,
+              why,
+              false,
+              null,
+              now));
+      return Decider.statesRefused(
+          trigger, state, request.runId(), request.attempt(), captureId, now, why);
     }
 
     private void emit(String triggerId, Payload payload, Instant now) {

@@ -17,8 +17,27 @@ public interface Unions {
    *
    * @param changes the run's change sets, in order
    * @throws Unavailable when the catalog cannot be reached: the run is formed again later
+   * @throws Refused when an input's states cannot be formed, whatever the retries: the run fails
    */
   RunRequested complete(RunRequested request, List<PendingChange> changes);
+
+  /**
+   * A state that cannot be formed for good: a snapshot it reads has expired, or Iceberg refuses its
+   * commit (a validation error, which no retry can win). The run fails, visibly.
+   */
+  final class Refused extends RuntimeException {
+    private final String captureId;
+
+    public Refused(String captureId, String message, Throwable cause) {
+      super(message, cause);
+      this.captureId = captureId;
+    }
+
+    /** The capture of the input whose states were refused. */
+    public String captureId() {
+      return captureId;
+    }
+  }
 
   /** The catalog could not be reached; nothing was decided. */
   final class Unavailable extends RuntimeException {

@@ -24,9 +24,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Each trigger rule, on the pure decision core: every test fails if its rule breaks. */
+@Tag("unit")
 class DeciderTest {
   private static final Instant T0 = Instant.parse("2026-11-26T10:00:00Z");
   private static final TableRef ORDERS = new TableRef("lake", List.of("demo"), "orders");

@@ -36,9 +36,11 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The decision core's topology, record by record, with a driven wall clock. */
+@Tag("unit")
 class TriggerTopologyTest {
   private static final Instant T0 = Instant.parse("2026-11-26T10:00:00Z");
   private static final TableRef ORDERS = new TableRef("lake", List.of("demo"), "orders");
@@ -204,6 +206,85 @@ class TriggerTopologyTest {
     assertThat(next.get(0).runId()).isNotEqualTo(run.runId());
     assertThat(next.get(0).attempt()).isEqualTo(1);
     assertThat(next.get(0).inputs().get(0).snapshotRanges()).containsExactly(first.range());
+  }
+
+  /**
+   * Iceberg refuses the states of every run of trigger "a" that still tries to form them: the run
+   * fails at once with the reason instead of being formed again every tick, trigger "b" on the same
+   * capture gets its run meanwhile, and a's change is not lost: after the hold it forms a's next
+   * run, which carries it without states, saying why, instead of failing again.
+   */
+  @Test
+  void aRunWhoseStatesAreRefusedFailsOnceVisiblyAndItsChangesGoOnWithoutStates() throws Exception {
+    driver.close();
+    List<String> refusedRuns = new java.util.ArrayList<>();
+    Unions unions =
+        (request, pending) -> {
+          if (!request.triggerId().equals("a")) {
+            return request;
+          }
+          if (pending.stream().anyMatch(c -> c.statesRefused() != null)) {
+            // As IcdcUnions does: changes whose states were refused go without states.
+            return new RunRequested(
+                request.runId(),
+                request.triggerId(),
+                request.inputs().stream()
+                    .map(i -> i.withoutStates(pending.get(0).statesRefused()))
+                    .toList(),
+                request.records(),
+                request.lateData(),
+                request.reason(),
+                request.backfill(),
+                request.attempt());
+          }
+          refusedRuns.add(request.runId());
+          throw new Unions.Refused(
+              "orders", "Found concurrently added DV for file:/data/f1.parquet", null);
+        };
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "floe-trigger-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
+    props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("streams").toString());
+    driver = new TopologyTestDriver(TriggerTopology.build(TOPICS, unions), props, T0);
+    var strings = Serdes.String();
+    var bytes = Serdes.ByteArray();
+    triggers = driver.createInputTopic("floe.triggers", strings.serializer(), bytes.serializer());
+    changes = driver.createInputTopic("floe.changes", strings.serializer(), bytes.serializer());
+    runsOut = driver.createOutputTopic("floe.runs", strings.deserializer(), bytes.deserializer());
+    define("a", Duration.ZERO);
+    define("b", Duration.ZERO);
+
+    ChangeCaptured c = change("orders");
+    changes.pipeInput("orders", encode(c));
+    List<Payload> out =
+        runsOut.readValuesToList().stream().map(v -> EventCodec.decode(v).payload()).toList();
+    assertThat(out)
+        .filteredOn(RunRequested.class::isInstance)
+        .extracting(p -> ((RunRequested) p).triggerId())
+        .containsExactly("b");
+    assertThat(out)
+        .filteredOn(RunFailed.class::isInstance)
+        .singleElement()
+        .satisfies(
+            p -> {
+              RunFailed failed = (RunFailed) p;
+              assertThat(failed.runId()).isEqualTo(refusedRuns.get(0));
+              assertThat(failed.errorKind()).isEqualTo(RunFailed.ErrorKind.PERMANENT);
+              assertThat(failed.willRetry()).isFalse();
+              assertThat(failed.message()).contains("Found concurrently added DV");
+            });
+
+    // Not formed again at every tick: the change waits out the hold, then forms a's next run,
+    // without states and saying why; the refusal is not repeated.
+    driver.advanceWallClockTime(Duration.ofSeconds(5));
+    assertThat(requests()).isEmpty();
+    driver.advanceWallClockTime(Duration.ofSeconds(16));
+    List<RunRequested> next = requests();
+    assertThat(next).extracting(RunRequested::triggerId).containsExactly("a");
+    assertThat(next.get(0).runId()).isNotEqualTo(refusedRuns.get(0));
+    assertThat(next.get(0).inputs().get(0).snapshotRanges()).containsExactly(c.range());
+    assertThat(next.get(0).inputs().get(0).statesOmitted()).contains("Found concurrently added DV");
+    assertThat(refusedRuns).hasSize(1);
   }
 
   @Test

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DeleteFile;
@@ -17,6 +18,8 @@ import org.apache.iceberg.ExpireSnapshots;
 import org.apache.iceberg.FileContent;
 import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.HasTableOperations;
+import org.apache.iceberg.MetadataColumns;
 import org.apache.iceberg.MetricsConfig;
 import org.apache.iceberg.PartitionKey;
 import org.apache.iceberg.PartitionSpec;
@@ -35,6 +38,7 @@ import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.BaseDeleteLoader;
+import org.apache.iceberg.data.GenericDeleteFilter;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.InternalRecordWrapper;
@@ -55,6 +59,7 @@ import org.apache.iceberg.io.DataWriter;
 import org.apache.iceberg.io.OutputFile;
 import org.apache.iceberg.io.OutputFileFactory;
 import org.apache.iceberg.parquet.Parquet;
+import org.apache.iceberg.types.TypeUtil;
 
 /**
  * Commits real changes to real Iceberg tables, as Spark or Flink would: Parquet data files with
@@ -191,16 +196,7 @@ public final class TableWriter {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    BaseDeleteLoader loader = new BaseDeleteLoader(d -> table.io().newInputFile(d));
-    OutputFileFactory outputs =
-        OutputFileFactory.builderFor(table, 1, System.nanoTime()).format(FileFormat.PUFFIN).build();
-    BaseDVFileWriter vectors =
-        new BaseDVFileWriter(
-            outputs,
-            path -> {
-              List<DeleteFile> had = previous.getOrDefault(path, List.of());
-              return had.isEmpty() ? null : loader.loadPositionDeletes(had, path);
-            });
+    BaseDVFileWriter vectors = vectorWriter(table, previous);
     Evaluator matches = new Evaluator(table.schema().asStruct(), filter);
     InternalRecordWrapper wrapper = new InternalRecordWrapper(table.schema().asStruct());
     int written = 0;
@@ -231,10 +227,42 @@ public final class TableWriter {
   }
 
   /**
+   * A writer of deletion vectors, each merged with the position deletes its data file had ({@code
+   * previous}, by data file path), which the commit then replaces.
+   */
+  private static BaseDVFileWriter vectorWriter(
+      Table table, Map<String, List<DeleteFile>> previous) {
+    BaseDeleteLoader loader = new BaseDeleteLoader(d -> table.io().newInputFile(d));
+    OutputFileFactory outputs =
+        OutputFileFactory.builderFor(table, 1, System.nanoTime()).format(FileFormat.PUFFIN).build();
+    return new BaseDVFileWriter(
+        outputs,
+        path -> {
+          List<DeleteFile> had = previous.getOrDefault(path, List.of());
+          return had.isEmpty() ? null : loader.loadPositionDeletes(had, path);
+        });
+  }
+
+  /**
    * Deletes every row whose {@code column} equals one of {@code values} with equality delete files
    * (merge-on-read), one per partition that holds such a row: a {@code delete} snapshot.
    */
   public Snapshot deleteRowsByEquality(Table table, String column, Collection<?> values) {
+    List<DeleteFile> deletes = equalityDeletes(table, column, values);
+    if (deletes.isEmpty()) {
+      return table.currentSnapshot();
+    }
+    RowDelta delta = table.newRowDelta();
+    deletes.forEach(delta::addDeletes);
+    delta.commit();
+    return table.currentSnapshot();
+  }
+
+  /** Equality deletes of {@code values}, one per partition holding a live row of one of them. */
+  private List<DeleteFile> equalityDeletes(Table table, String column, Collection<?> values) {
+    if (values.isEmpty() || table.currentSnapshot() == null) {
+      return List.of();
+    }
     Expression filter = Expressions.in(column, values.toArray());
     Schema keySchema = table.schema().select(column);
     int fieldId = table.schema().findField(column).fieldId();
@@ -253,13 +281,115 @@ public final class TableWriter {
         }
       }
     }
-    if (keysByPartition.isEmpty()) {
+    List<DeleteFile> deletes = new ArrayList<>();
+    keysByPartition.forEach(
+        (slot, keys) -> deletes.add(writeEqualityDeletes(table, slot, keySchema, fieldId, keys)));
+    return deletes;
+  }
+
+  /**
+   * Replaces every live row matching {@code filter} by {@code update} of it, merge-on-read as
+   * Spark's {@code UPDATE} writes it: the old rows are deleted by position (format version 2) or by
+   * deletion vectors merged with the vector each file had (version 3), and the new versions are
+   * written to new data files, in one {@code overwrite} snapshot.
+   */
+  public Snapshot updateRows(Table table, Expression filter, UnaryOperator<Record> update) {
+    if (table.currentSnapshot() == null) {
+      return null;
+    }
+    Schema schema = table.schema();
+    Map<String, List<Long>> positions = new LinkedHashMap<>();
+    List<Record> updated = new ArrayList<>();
+    try (CloseableIterable<FileScanTask> tasks = table.newScan().filter(filter).planFiles()) {
+      for (FileScanTask task : tasks) {
+        // The live rows of the file with their positions, as a reader applies its deletes.
+        GenericDeleteFilter deletes = new GenericDeleteFilter(table.io(), task, schema, schema);
+        Schema read =
+            deletes.requiredSchema().findField(MetadataColumns.ROW_POSITION.fieldId()) == null
+                ? TypeUtil.join(deletes.requiredSchema(), new Schema(MetadataColumns.ROW_POSITION))
+                : deletes.requiredSchema();
+        Evaluator matches = new Evaluator(read.asStruct(), filter);
+        InternalRecordWrapper wrapper = new InternalRecordWrapper(read.asStruct());
+        try (CloseableIterable<Record> rows =
+            deletes.filter(
+                Parquet.read(table.io().newInputFile(task.file().location()))
+                    .project(read)
+                    .createReaderFunc(
+                        fileSchema -> GenericParquetReaders.buildReader(read, fileSchema))
+                    .build())) {
+          for (Record row : rows) {
+            if (!matches.eval(wrapper.wrap(row))) {
+              continue;
+            }
+            positions
+                .computeIfAbsent(task.file().location(), k -> new ArrayList<>())
+                .add((Long) row.getField(MetadataColumns.ROW_POSITION.name()));
+            GenericRecord copy = GenericRecord.create(schema);
+            schema.columns().forEach(c -> copy.setField(c.name(), row.getField(c.name())));
+            updated.add(update.apply(copy));
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (updated.isEmpty()) {
       return table.currentSnapshot();
     }
+    Map<String, DataFile> files = new HashMap<>();
+    Map<String, List<DeleteFile>> previous = new HashMap<>();
+    try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+      for (FileScanTask task : tasks) {
+        if (positions.containsKey(task.file().location())) {
+          files.put(task.file().location(), task.file());
+          previous.put(
+              task.file().location(),
+              task.deletes().stream()
+                  .filter(d -> d.content() == FileContent.POSITION_DELETES)
+                  .toList());
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    RowDelta delta = table.newRowDelta().validateFromSnapshot(table.currentSnapshot().snapshotId());
+    if (((HasTableOperations) table).operations().current().formatVersion() >= 3) {
+      BaseDVFileWriter vectors = vectorWriter(table, previous);
+      try (vectors) {
+        positions.forEach(
+            (path, at) -> {
+              DataFile file = files.get(path);
+              at.forEach(
+                  pos ->
+                      vectors.delete(
+                          path, pos, table.specs().get(file.specId()), file.partition()));
+            });
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      vectors.result().deleteFiles().forEach(delta::addDeletes);
+      vectors.result().rewrittenDeleteFiles().forEach(delta::removeDeletes);
+    } else {
+      positions.forEach(
+          (path, at) -> delta.addDeletes(writePositionDeletes(table, files.get(path), at)));
+    }
+    writeDataFiles(table, updated).forEach(delta::addRows);
+    delta.commit();
+    return table.currentSnapshot();
+  }
+
+  /**
+   * Upserts {@code rows} by {@code column} as a Flink upsert writes them: one snapshot with the new
+   * rows' data files and, in each partition holding a live row of one of their keys, an equality
+   * delete of those keys. The deletes share the new files' sequence number, so they delete only the
+   * older rows.
+   */
+  public Snapshot upsert(Table table, String column, Collection<Record> rows) {
+    List<Object> keys = new ArrayList<>();
+    rows.forEach(r -> keys.add(r.getField(column)));
     RowDelta delta = table.newRowDelta();
-    keysByPartition.forEach(
-        (slot, keys) ->
-            delta.addDeletes(writeEqualityDeletes(table, slot, keySchema, fieldId, keys)));
+    equalityDeletes(table, column, keys).forEach(delta::addDeletes);
+    writeDataFiles(table, rows).forEach(delta::addRows);
     delta.commit();
     return table.currentSnapshot();
   }
