@@ -3,8 +3,10 @@ package dev.floe.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class RolesTest {
   @Test
   void shouldGiveAnAdminEveryRole() {

@@ -2,8 +2,10 @@ package dev.floe.broker;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -32,17 +34,43 @@ import org.jboss.logging.Logger;
  * transactional id, so an instance that starts a dead letter fences any other one's, and first
  * waits for that one's transaction to end: two instances meeting the same bad record write it once.
  *
+ * <p>Being fenced means another instance is writing, so it does not count as a failed attempt. The
+ * fenced instance backs off for a random, growing while, then reads the committed offset again
+ * (waiting for the other's transaction to end) before it fences in turn: if the other one wrote
+ * this record, it is passed over. Without the back-off, two instances on different partitions fence
+ * each other's every transaction until both give up, and the records then written again are
+ * duplicates.
+ *
  * <p>A dead letter that cannot be written (the broker is away) holds its partition's offset back:
  * the record is tried again when the topic is next read from its start, and the bad records after
  * it on that partition are then written again. Those repeats carry the same source topic, partition
  * and offset headers.
  *
- * <p>Thread-safe; calls block while the broker answers, up to about 30 s for one that is away.
+ * <p>Thread-safe. A call blocks while the broker answers. It starts no new try after 30 s of a
+ * broker that is away or of other instances that keep fencing it; the try under way then is bounded
+ * by the broker timeouts, so a call returns within about a minute. After {@link #close()}, a call
+ * stops at its next back-off and a new one does nothing.
  */
 public final class DeadLetterOnce implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(DeadLetterOnce.class);
   private static final int ATTEMPTS = 3;
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+
+  /** After this long, a call starts no further try. */
+  private static final Duration GIVE_UP_AFTER = Duration.ofSeconds(30);
+
+  private static final long FIRST_BACK_OFF_MS = 20;
+  private static final long LAST_BACK_OFF_MS = 1_000;
+
+  /**
+   * How long a look before fencing waits for another instance's transaction to end. Ours take
+   * milliseconds; one still open after this was left by an instance that died, and only fencing
+   * ends it before the broker's transaction timeout.
+   */
+  private static final Duration LOOK_PATIENCE = Duration.ofSeconds(2);
+
+  /** The committed offset while a transaction holds it, once the wait for it is over. */
+  private static final long UNSTABLE = Long.MIN_VALUE;
 
   private final String service;
   private final String group;
@@ -57,6 +85,8 @@ public final class DeadLetterOnce implements AutoCloseable {
   private final Map<TopicPartition, Long> failed = new HashMap<>();
 
   private Producer<String, byte[]> producer;
+
+  private volatile boolean closing;
 
   /**
    * @param producers makes a producer with {@link #transactionalId(String)} as its transactional
@@ -108,12 +138,16 @@ public final class DeadLetterOnce implements AutoCloseable {
    */
   public synchronized boolean deadLetter(
       ConsumerRecord<String, byte[]> record, String reason, String cause) {
+    if (closing) {
+      return false;
+    }
+    long giveUpAt = System.nanoTime() + GIVE_UP_AFTER.toNanos();
     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
     if (record.offset() < done.getOrDefault(tp, -1L)) {
       return false;
     }
     try {
-      if (record.offset() < committed(tp)) {
+      if (record.offset() < committed(tp, LOOK_PATIENCE)) {
         return false;
       }
     } catch (KafkaException | ExecutionException | TimeoutException e) {
@@ -123,17 +157,35 @@ public final class DeadLetterOnce implements AutoCloseable {
       return false;
     }
     ProducerRecord<String, byte[]> letter = DeadLetters.of(record, service, reason, cause);
-    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    int attempt = 1;
+    int fenced = 0;
+    boolean lookFirst = false;
+    while (attempt <= ATTEMPTS && !closing) {
+      if (System.nanoTime() - giveUpAt > 0) {
+        LOG.warnf(
+            "gave up on %s@%d after %s (fenced %d times)",
+            tp, record.offset(), GIVE_UP_AFTER, fenced);
+        break;
+      }
       try {
+        // Look before fencing back: the instance that fenced this one may have written this record.
+        if (lookFirst && record.offset() < committed(tp, LOOK_PATIENCE)) {
+          return false;
+        }
         return write(tp, record.offset(), letter);
       } catch (ProducerFencedException | InvalidProducerEpochException e) {
         // Another instance is writing one: take over once its transaction has ended.
         discardProducer();
+        if (!backOff(fenced++, giveUpAt)) {
+          break;
+        }
+        lookFirst = true;
       } catch (KafkaException | ExecutionException | TimeoutException e) {
         LOG.warnf(
             "attempt %d of %d to dead-letter %s@%d failed: %s",
             attempt, ATTEMPTS, tp, record.offset(), e.toString());
         discardProducer();
+        attempt++;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
@@ -153,7 +205,13 @@ public final class DeadLetterOnce implements AutoCloseable {
       // Ends any transaction another instance left open, so its offsets are now committed or not.
       producer.initTransactions();
     }
-    if (offset < committed(tp)) {
+    // With this producer's epoch no other transaction is open: what is committed now decides.
+    long committed = committed(tp, CALL_TIMEOUT);
+    if (committed == UNSTABLE) {
+      throw new TimeoutException(
+          "the committed offset of " + group + " on " + tp + " stayed unstable");
+    }
+    if (offset < committed) {
       return false;
     }
     producer.beginTransaction();
@@ -179,25 +237,64 @@ public final class DeadLetterOnce implements AutoCloseable {
     }
   }
 
-  /** The committed offset of the group on {@code tp}, stable: no transaction is pending on it. */
-  private long committed(TopicPartition tp)
+  /**
+   * The committed offset of the group on {@code tp} (-1 for none), once no transaction is pending
+   * on it, or {@link #UNSTABLE} if one still is after {@code patience}. The broker answers a
+   * pending one with {@code UNSTABLE_OFFSET_COMMIT}, for which the admin client leaves the
+   * partition out of its answer (as it does for any error on it); it is asked again, at growing
+   * intervals.
+   */
+  private long committed(TopicPartition tp, Duration patience)
       throws ExecutionException, InterruptedException, TimeoutException {
     if (admin == null) {
       admin = admins.get();
     }
-    OffsetAndMetadata at =
-        admin
-            .listConsumerGroupOffsets(
-                Map.of(
-                    group,
-                    new ListConsumerGroupOffsetsSpec().topicPartitions(java.util.List.of(tp))),
-                new ListConsumerGroupOffsetsOptions().requireStable(true))
-            .partitionsToOffsetAndMetadata(group)
-            .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-            .get(tp);
-    long offset = at == null ? -1L : at.offset();
-    done.merge(tp, offset, Math::max);
-    return offset;
+    long deadline = System.nanoTime() + patience.toNanos();
+    long pause = 20;
+    while (true) {
+      Map<TopicPartition, OffsetAndMetadata> answer =
+          admin
+              .listConsumerGroupOffsets(
+                  Map.of(group, new ListConsumerGroupOffsetsSpec().topicPartitions(List.of(tp))),
+                  new ListConsumerGroupOffsetsOptions().requireStable(true))
+              .partitionsToOffsetAndMetadata(group)
+              .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      if (answer.containsKey(tp)) {
+        // A null value: nothing committed yet.
+        OffsetAndMetadata at = answer.get(tp);
+        long offset = at == null ? -1L : at.offset();
+        done.merge(tp, offset, Math::max);
+        return offset;
+      }
+      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      if (closing || left <= 0) {
+        return UNSTABLE;
+      }
+      TimeUnit.MILLISECONDS.sleep(Math.min(pause, left));
+      pause = Math.min(pause * 2, 500);
+    }
+  }
+
+  /**
+   * Waits a random while that doubles with each fence in a row, so two instances that fence each
+   * other fall out of step and one finishes its transaction.
+   *
+   * @return false when interrupted, closing, or at {@code giveUpAt}
+   */
+  private boolean backOff(int fencesInARow, long giveUpAt) {
+    long ceiling = Math.min(LAST_BACK_OFF_MS, FIRST_BACK_OFF_MS << Math.min(fencesInARow, 10));
+    long wait = ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1);
+    long left = TimeUnit.NANOSECONDS.toMillis(giveUpAt - System.nanoTime());
+    if (closing || left <= 0) {
+      return false;
+    }
+    try {
+      TimeUnit.MILLISECONDS.sleep(Math.min(wait, left));
+      return !closing;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   private void discardProducer() {
@@ -212,7 +309,14 @@ public final class DeadLetterOnce implements AutoCloseable {
   }
 
   @Override
-  public synchronized void close() {
+  public void close() {
+    closing = true;
+    synchronized (this) {
+      closeClients();
+    }
+  }
+
+  private void closeClients() {
     discardProducer();
     if (admin != null) {
       admin.close(Duration.ofSeconds(2));

@@ -2,7 +2,8 @@ package dev.floe.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.floe.stack.kafka.EmbeddedKafka;
+import dev.floe.stack.kafka.KafkaBroker;
+import dev.floe.stack.kafka.SharedKafka;
 import java.net.ServerSocket;
 import java.util.Map;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -15,18 +16,17 @@ class BrokerReadinessCheckTest {
   @Test
   @Timeout(60)
   void shouldBeUpWhileARealBrokerAnswers() {
-    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-      BrokerReadinessCheck check =
-          new BrokerReadinessCheck(
-              BrokerReadinessCheck.adminConfig(
-                  Map.of("bootstrap.servers", kafka.bootstrapServers())));
+    KafkaBroker kafka = SharedKafka.broker();
+    BrokerReadinessCheck check =
+        new BrokerReadinessCheck(
+            BrokerReadinessCheck.adminConfig(
+                Map.of("bootstrap.servers", kafka.bootstrapServers())));
 
-      HealthCheckResponse response = check.call();
+    HealthCheckResponse response = check.call();
 
-      assertThat(response.getStatus()).isEqualTo(HealthCheckResponse.Status.UP);
-      assertThat(response.getData().orElseThrow()).containsEntry("nodes", 1L);
-      check.close();
-    }
+    assertThat(response.getStatus()).isEqualTo(HealthCheckResponse.Status.UP);
+    assertThat(response.getData().orElseThrow()).containsEntry("nodes", 1L);
+    check.close();
   }
 
   @Test

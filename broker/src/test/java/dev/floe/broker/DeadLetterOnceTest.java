@@ -1,6 +1,7 @@
 package dev.floe.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.codec.EventDecodingException;
@@ -10,7 +11,8 @@ import dev.floe.contracts.model.InitialPosition;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.DeadLetterHeaders;
 import dev.floe.contracts.topic.Topics;
-import dev.floe.stack.kafka.EmbeddedKafka;
+import dev.floe.stack.kafka.KafkaBroker;
+import dev.floe.stack.kafka.SharedKafka;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,11 +24,15 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -43,17 +49,18 @@ import org.junit.jupiter.api.Timeout;
  * instances reading at once, then a restarted one, write each bad record once.
  */
 class DeadLetterOnceTest {
-  private static final String SERVICE = "once-test";
-  private static final String TOPIC = "defs";
+  // Per test instance: a second run in this JVM must not find the first one's dead letters.
+  private final String service = SharedKafka.unique("once-test");
+  private final String topic = SharedKafka.unique("defs");
 
   @Test
   @Timeout(180)
   void twoInstancesAndARestartDeadLetterEachBadRecordOnce() throws Exception {
-    try (EmbeddedKafka kafka = EmbeddedKafka.start();
-        Admin admin = admin(kafka)) {
+    KafkaBroker kafka = SharedKafka.broker();
+    try (Admin admin = admin(kafka)) {
       TopicBootstrap.ensure(
           admin,
-          List.of(TopicSpec.compacted(TOPIC, 3), TopicSpec.stream(Topics.deadLetter(SERVICE), 1)),
+          List.of(TopicSpec.compacted(topic, 3), TopicSpec.stream(Topics.deadLetter(service), 1)),
           Duration.ofSeconds(30));
       Set<String> bad = new TreeSet<>();
       try (KafkaProducer<String, byte[]> producer =
@@ -64,7 +71,7 @@ class DeadLetterOnceTest {
         for (int i = 0; i < 60; i++) {
           String key = "t" + i;
           byte[] value = i % 5 == 0 ? ("{bad " + i).getBytes(StandardCharsets.UTF_8) : watch(key);
-          var at = producer.send(new ProducerRecord<>(TOPIC, key, value)).get();
+          var at = producer.send(new ProducerRecord<>(topic, key, value)).get();
           if (i % 5 == 0) {
             bad.add(at.partition() + "@" + at.offset());
           }
@@ -110,19 +117,70 @@ class DeadLetterOnceTest {
           .allSatisfy(
               r -> {
                 assertThat(header(r, DeadLetterHeaders.REASON)).isEqualTo("malformed-json");
-                assertThat(header(r, DeadLetterHeaders.TOPIC)).isEqualTo(TOPIC);
+                assertThat(header(r, DeadLetterHeaders.TOPIC)).isEqualTo(topic);
                 assertThat(new String(r.value(), StandardCharsets.UTF_8)).startsWith("{bad ");
               });
     }
   }
 
+  /**
+   * An instance that died inside a dead letter's transaction leaves the group's offset pending
+   * until the broker's transaction timeout. The next instance must end that transaction by fencing
+   * it, not wait on it and give up.
+   */
+  @Test
+  @Timeout(120)
+  void aTransactionLeftOpenByADeadInstanceIsFencedNotWaitedFor() throws Exception {
+    KafkaBroker kafka = SharedKafka.broker();
+    TopicPartition tp = new TopicPartition(topic, 0);
+    try (Admin admin = admin(kafka);
+        KafkaProducer<String, byte[]> dead = deadLetterProducer(kafka)) {
+      TopicBootstrap.ensure(
+          admin,
+          List.of(TopicSpec.compacted(topic, 1), TopicSpec.stream(Topics.deadLetter(service), 1)),
+          Duration.ofSeconds(30));
+      try (KafkaProducer<String, byte[]> producer =
+          new KafkaProducer<>(
+              Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+              new StringSerializer(),
+              new ByteArraySerializer())) {
+        producer.send(new ProducerRecord<>(topic, "t0", "{bad".getBytes(StandardCharsets.UTF_8)));
+      }
+      // The dead instance got as far as the offset, then stopped: its transaction stays open.
+      dead.initTransactions();
+      dead.beginTransaction();
+      dead.sendOffsetsToTransaction(
+          Map.of(tp, new OffsetAndMetadata(1)),
+          new ConsumerGroupMetadata(DeadLetterOnce.group(service)));
+      await().atMost(Duration.ofSeconds(30)).until(() -> !stableOffsets(admin).containsKey(tp));
+
+      Map<String, Integer> written = new ConcurrentHashMap<>();
+      try (DeadLetterOnce once = once(kafka)) {
+        readAll(kafka, once, "next", written);
+      }
+
+      assertThat(written).containsEntry("next", 1);
+      assertThat(deadLetters(kafka)).hasSize(1);
+      assertThat(stableOffsets(admin).get(tp).offset()).isEqualTo(1);
+    }
+  }
+
+  private Map<TopicPartition, OffsetAndMetadata> stableOffsets(Admin admin) throws Exception {
+    return admin
+        .listConsumerGroupOffsets(
+            DeadLetterOnce.group(service),
+            new ListConsumerGroupOffsetsOptions().requireStable(true))
+        .partitionsToOffsetAndMetadata()
+        .get(10, TimeUnit.SECONDS);
+  }
+
   /** Reads the topic from its start to its end, as a service's definitions reader does. */
-  private static void readAll(
-      EmbeddedKafka kafka, DeadLetterOnce once, String instance, Map<String, Integer> written) {
+  private void readAll(
+      KafkaBroker kafka, DeadLetterOnce once, String instance, Map<String, Integer> written) {
     try (KafkaConsumer<String, byte[]> consumer = consumer(kafka, "read_committed")) {
       List<TopicPartition> partitions =
-          consumer.partitionsFor(TOPIC).stream()
-              .map(p -> new TopicPartition(TOPIC, p.partition()))
+          consumer.partitionsFor(topic).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
               .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
@@ -141,9 +199,9 @@ class DeadLetterOnceTest {
     }
   }
 
-  private static List<ConsumerRecord<String, byte[]>> deadLetters(EmbeddedKafka kafka) {
+  private List<ConsumerRecord<String, byte[]>> deadLetters(KafkaBroker kafka) {
     try (KafkaConsumer<String, byte[]> consumer = consumer(kafka, "read_committed")) {
-      TopicPartition tp = new TopicPartition(Topics.deadLetter(SERVICE), 0);
+      TopicPartition tp = new TopicPartition(Topics.deadLetter(service), 0);
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
       long end = consumer.endOffsets(List.of(tp)).get(tp);
@@ -155,27 +213,28 @@ class DeadLetterOnceTest {
     }
   }
 
-  private static DeadLetterOnce once(EmbeddedKafka kafka) {
-    return new DeadLetterOnce(
-        SERVICE,
-        () ->
-            new KafkaProducer<>(
-                Map.of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    kafka.bootstrapServers(),
-                    ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-                    DeadLetterOnce.transactionalId(SERVICE)),
-                new StringSerializer(),
-                new ByteArraySerializer()),
-        () -> admin(kafka));
+  private DeadLetterOnce once(KafkaBroker kafka) {
+    return new DeadLetterOnce(service, () -> deadLetterProducer(kafka), () -> admin(kafka));
   }
 
-  private static Admin admin(EmbeddedKafka kafka) {
+  /** A producer under the transactional id every instance of the service writes with. */
+  private KafkaProducer<String, byte[]> deadLetterProducer(KafkaBroker kafka) {
+    return new KafkaProducer<>(
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            kafka.bootstrapServers(),
+            ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+            DeadLetterOnce.transactionalId(service)),
+        new StringSerializer(),
+        new ByteArraySerializer());
+  }
+
+  private static Admin admin(KafkaBroker kafka) {
     return Admin.create(
         Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
   }
 
-  private static KafkaConsumer<String, byte[]> consumer(EmbeddedKafka kafka, String isolation) {
+  private static KafkaConsumer<String, byte[]> consumer(KafkaBroker kafka, String isolation) {
     return new KafkaConsumer<>(
         Map.of(
             ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class ProgressBarTest {
   private static final String HALF =
       "{\"id\": \"bf\", \"state\": \"running\", \"progress\": 50.0, \"remaining\": \"PT1M30S\","

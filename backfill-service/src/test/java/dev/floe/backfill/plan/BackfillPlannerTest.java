@@ -39,12 +39,14 @@ import org.apache.iceberg.exceptions.NoSuchTableException;
 import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Planning on a real catalog (JdbcCatalog on SQLite) and real Parquet files: 30 days of orders in a
  * table partitioned by day.
  */
+@Tag("unit")
 class BackfillPlannerTest {
   private static final OffsetDateTime OCT_1 =
       OffsetDateTime.of(2026, 10, 1, 0, 0, 0, 0, ZoneOffset.UTC);

@@ -24,8 +24,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class BackfillMachineTest {
   private static final Instant T0 = Instant.parse("2026-11-26T10:00:00Z");
   private static final TableRef TABLE = new TableRef("c", List.of("demo"), "orders");

@@ -3,9 +3,11 @@ package dev.floe.backfill.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.apache.kafka.streams.KafkaStreams.State;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** When the decision core counts as serving backfills, for readiness. */
+@Tag("unit")
 class BackfillReadinessCheckTest {
   @Test
   void aRebalanceCountsOnlyAfterTheFirstAssignment() {

@@ -49,9 +49,11 @@ import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Capture of single snapshots on real tables of a real catalog, against Iceberg's own scans. */
+@Tag("unit")
 class CaptureProcessorTest {
   private static final OffsetDateTime DAY1 =
       OffsetDateTime.of(2026, 11, 20, 0, 0, 0, 0, ZoneOffset.UTC);

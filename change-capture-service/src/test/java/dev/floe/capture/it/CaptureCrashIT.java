@@ -21,6 +21,7 @@ import dev.floe.stack.catalog.CatalogKind;
 import dev.floe.stack.kafka.EmbeddedKafka;
 import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
+import dev.floe.stack.test.TestTier;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
 import io.restassured.http.ContentType;
@@ -37,13 +38,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.expressions.Expressions;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The packaged capture service is killed with SIGKILL at random points while it captures a stream
@@ -61,8 +63,13 @@ class CaptureCrashIT {
   private static final OffsetDateTime DAY =
       OffsetDateTime.of(2026, 11, 20, 0, 0, 0, 0, ZoneOffset.UTC);
 
+  /** Recovery happens on Kafka's side: one catalog in the gate, all three in the soak. */
+  static Stream<CatalogKind> catalogs() {
+    return TestTier.recoveryCatalogs(CatalogKind.SQLITE);
+  }
+
   @ParameterizedTest
-  @EnumSource(CatalogKind.class)
+  @MethodSource("catalogs")
   @Timeout(300)
   void killedAndRestartedCaptureCapturesEverySnapshotExactlyOnce(CatalogKind kind)
       throws Exception {
@@ -70,7 +77,8 @@ class CaptureCrashIT {
     try (EmbeddedKafka kafka = EmbeddedKafka.start();
         CatalogFixture catalog = CatalogFixture.start(kind, home);
         EventTap changes = new EventTap(kafka.bootstrapServers(), Topics.CHANGES);
-        SnapshotFeed feed = new SnapshotFeed(kafka.bootstrapServers(), catalog.name())) {
+        SnapshotFeed feed = new SnapshotFeed(kafka.bootstrapServers(), catalog.name());
+        Instances instances = new Instances()) {
       TableWriter writer = new TableWriter(catalog.catalog());
       Table source =
           writer.createOrLoad(TableIdentifier.of("crash", "orders"), Orders.SCHEMA, Orders.BY_DAY);
@@ -84,7 +92,8 @@ class CaptureCrashIT {
       config.put("floe.capture.instance-id", "crash");
       config.put("floe.capture.max-backoff", "2s");
       config.put("floe.topics.partitions", "4");
-      ServiceProcess capture = start(config, home);
+      ServiceProcess capture = instances.start(config, home);
+      Duration coldStart = capture.awaitColdStart();
       given()
           .baseUri(capture.url().toString())
           .header(
@@ -141,72 +150,69 @@ class CaptureCrashIT {
         if (captured(changes).size() < COMMITS) {
           killedWhileCapturing++;
         }
-        capture = start(config, home);
+        capture = instances.start(config, home);
+        capture.awaitRestart(coldStart);
       }
       assertThat(killedWhileCapturing)
           .as("kills while snapshots were being captured")
           .isEqualTo(KILLS);
 
       try {
-        try {
-          await()
-              .atMost(Duration.ofSeconds(90))
-              .pollInterval(Duration.ofMillis(250))
-              .until(
-                  () -> {
-                    changes.poll(Duration.ofMillis(100));
-                    return captured(changes).size() >= COMMITS;
-                  });
-        } catch (org.awaitility.core.ConditionTimeoutException stuck) {
-          capture.dumpThreads();
-          throw new AssertionError(
-              "captured "
-                  + captured(changes).size()
-                  + " of "
-                  + COMMITS
-                  + "; threads in "
-                  + capture.log(),
-              stuck);
-        }
-        changes.drain();
-        List<ChangeCaptured> events = captured(changes);
-        assertThat(events).as("one event per snapshot").hasSize(COMMITS);
-        assertThat(events.stream().map(c -> c.range().toSnapshotId()))
-            .containsExactlyElementsOf(expected.keySet());
-        assertThat(
-                events.stream()
-                    .collect(Collectors.toMap(c -> c.range().toSnapshotId(), ChangeCaptured::kind)))
-            .isEqualTo(expected);
-
-        Table icdc =
-            catalog
-                .catalog()
-                .loadTable(TableIdentifier.of("floe_icdc", "crash__orders__crash_orders"));
-        Map<Long, Integer> commitsPerSnapshot = new HashMap<>();
-        for (Snapshot s : icdc.snapshots()) {
-          String from = s.summary().get(IcdcStates.SUMMARY_PREFIX + "source-snapshot-id");
-          if (from != null) {
-            commitsPerSnapshot.merge(Long.parseLong(from), 1, Integer::sum);
-          }
-        }
-        Map<Long, Integer> states = new HashMap<>();
-        expected.forEach((id, kind1) -> states.put(id, kind1 == ChangeKind.OVERWRITE ? 2 : 1));
-        assertThat(commitsPerSnapshot)
-            .as("ICDC commits per source snapshot: one per state, never two")
-            .isEqualTo(states);
-        for (Map.Entry<Long, Integer> e : states.entrySet()) {
-          assertThat(icdc.refs()).containsKey(IcdcStates.changeTag(e.getKey()));
-          if (e.getValue() == 2) {
-            assertThat(icdc.refs()).containsKey(IcdcStates.removedTag(e.getKey()));
-          }
-        }
-        List<Long> transactions = new ArrayList<>();
-        transactions.add(existing.snapshotId());
-        transactions.addAll(expected.keySet());
-        assertRowStreamExactlyOnce(kafka, ref, source, transactions);
-      } finally {
-        capture.close();
+        await()
+            .atMost(Duration.ofSeconds(90))
+            .pollInterval(Duration.ofMillis(250))
+            .until(
+                () -> {
+                  changes.poll(Duration.ofMillis(100));
+                  return captured(changes).size() >= COMMITS;
+                });
+      } catch (org.awaitility.core.ConditionTimeoutException stuck) {
+        capture.dumpThreads();
+        throw new AssertionError(
+            "captured "
+                + captured(changes).size()
+                + " of "
+                + COMMITS
+                + "; threads in "
+                + capture.log(),
+            stuck);
       }
+      changes.drain();
+      List<ChangeCaptured> events = captured(changes);
+      assertThat(events).as("one event per snapshot").hasSize(COMMITS);
+      assertThat(events.stream().map(c -> c.range().toSnapshotId()))
+          .containsExactlyElementsOf(expected.keySet());
+      assertThat(
+              events.stream()
+                  .collect(Collectors.toMap(c -> c.range().toSnapshotId(), ChangeCaptured::kind)))
+          .isEqualTo(expected);
+
+      Table icdc =
+          catalog
+              .catalog()
+              .loadTable(TableIdentifier.of("floe_icdc", "crash__orders__crash_orders"));
+      Map<Long, Integer> commitsPerSnapshot = new HashMap<>();
+      for (Snapshot s : icdc.snapshots()) {
+        String from = s.summary().get(IcdcStates.SUMMARY_PREFIX + "source-snapshot-id");
+        if (from != null) {
+          commitsPerSnapshot.merge(Long.parseLong(from), 1, Integer::sum);
+        }
+      }
+      Map<Long, Integer> states = new HashMap<>();
+      expected.forEach((id, kind1) -> states.put(id, kind1 == ChangeKind.OVERWRITE ? 2 : 1));
+      assertThat(commitsPerSnapshot)
+          .as("ICDC commits per source snapshot: one per state, never two")
+          .isEqualTo(states);
+      for (Map.Entry<Long, Integer> e : states.entrySet()) {
+        assertThat(icdc.refs()).containsKey(IcdcStates.changeTag(e.getKey()));
+        if (e.getValue() == 2) {
+          assertThat(icdc.refs()).containsKey(IcdcStates.removedTag(e.getKey()));
+        }
+      }
+      List<Long> transactions = new ArrayList<>();
+      transactions.add(existing.snapshotId());
+      transactions.addAll(expected.keySet());
+      assertRowStreamExactlyOnce(kafka, ref, source, transactions);
     }
   }
 
@@ -245,16 +251,27 @@ class CaptureCrashIT {
         table, i, "eu-west", "NEW", BigDecimal.valueOf(i), DAY.plusDays(day).plusMinutes(i));
   }
 
-  private static ServiceProcess start(Map<String, String> config, Path home) {
-    Map<String, String> all = new LinkedHashMap<>(config);
-    all.putAll(DevAuth.forTests().serviceConfig());
-    ServiceProcess process =
-        ServiceProcess.start("change-capture-service", APP, freePort(), all, home.resolve("logs"));
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> process.readiness() == 200);
-    return process;
+  /**
+   * Every instance of the service a test starts, closed together when the test ends, whatever
+   * failed in between: a restart that never got ready, an await that timed out. Not thread-safe.
+   */
+  private static final class Instances implements AutoCloseable {
+    private final List<ServiceProcess> started = new ArrayList<>();
+
+    ServiceProcess start(Map<String, String> config, Path home) {
+      Map<String, String> all = new LinkedHashMap<>(config);
+      all.putAll(DevAuth.forTests().serviceConfig());
+      ServiceProcess process =
+          ServiceProcess.start(
+              "change-capture-service", APP, freePort(), all, home.resolve("logs"));
+      started.add(process);
+      return process;
+    }
+
+    @Override
+    public void close() {
+      started.forEach(ServiceProcess::close);
+    }
   }
 
   private static int freePort() {

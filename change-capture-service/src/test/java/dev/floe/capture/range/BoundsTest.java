@@ -9,11 +9,13 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.iceberg.types.Type;
 import org.apache.iceberg.types.Types;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+@Tag("unit")
 class BoundsTest {
   static Stream<Arguments> values() {
     return Stream.of(

@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Set;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.types.Types;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class RowChangesKeyTest {
   private static final List<Types.NestedField> COLUMNS =
       List.of(

@@ -33,6 +33,7 @@ import org.apache.iceberg.expressions.Expressions;
 import org.apache.kafka.connect.data.Struct;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -43,6 +44,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * publishes them, read back with Kafka Connect's {@code JsonConverter}, and replayed into a fresh
  * table, which must then hold exactly the source's rows at that snapshot.
  */
+@Tag("unit")
 class RowStreamDifferentialTest {
   private static final OffsetDateTime DAY1 =
       OffsetDateTime.of(2026, 11, 1, 0, 0, 0, 0, ZoneOffset.UTC);

@@ -60,7 +60,7 @@ class HintPathIT {
       Snapshot first = plain.append(table, List.of(row(table, 1)));
 
       try (ServiceProcess listener = ListenerProcesses.start(config, home.resolve("logs"))) {
-        ListenerProcesses.awaitReady(listener);
+        listener.awaitColdStart();
         awaitPublished(tap, first, Duration.ofSeconds(60));
 
         Catalog reporting = reportingCatalog(catalog, listener);

@@ -1,7 +1,6 @@
 package dev.floe.listener.it;
 
 import static io.restassured.RestAssured.given;
-import static org.awaitility.Awaitility.await;
 
 import dev.floe.contracts.event.SnapshotCommitted;
 import dev.floe.stack.Ports;
@@ -11,7 +10,7 @@ import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.kafka.KafkaBroker;
 import dev.floe.stack.test.EventTap;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,11 +43,23 @@ final class ListenerProcesses {
     return ServiceProcess.start("commit-listener", APP, freePort(), all, logs);
   }
 
-  static void awaitReady(ServiceProcess listener) {
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> listener.readiness() == 200);
+  /**
+   * Every listener a test starts, closed together when the test ends, whatever failed in between: a
+   * restart that never got ready, an await that timed out. Not thread-safe.
+   */
+  static final class Instances implements AutoCloseable {
+    private final List<ServiceProcess> started = new ArrayList<>();
+
+    ServiceProcess start(Map<String, String> config, Path logs) {
+      ServiceProcess listener = ListenerProcesses.start(config, logs);
+      started.add(listener);
+      return listener;
+    }
+
+    @Override
+    public void close() {
+      started.forEach(ServiceProcess::close);
+    }
   }
 
   /** How many watched tables the instance polls, as its REST status says. */

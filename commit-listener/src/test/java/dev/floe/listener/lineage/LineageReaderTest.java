@@ -31,9 +31,11 @@ import org.apache.iceberg.data.Record;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The lineage rules, on real tables of a real (SQLite) catalog, without Kafka. */
+@Tag("unit")
 class LineageReaderTest {
   private static final OffsetDateTime TS =
       OffsetDateTime.of(2026, 11, 20, 8, 0, 0, 0, ZoneOffset.UTC);

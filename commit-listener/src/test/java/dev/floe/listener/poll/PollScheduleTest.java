@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.time.Instant;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class PollScheduleTest {
   private static final Instant T0 = Instant.parse("2026-11-26T00:00:00Z");
   private final PollSchedule schedule =

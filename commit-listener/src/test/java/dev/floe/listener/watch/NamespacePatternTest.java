@@ -3,8 +3,10 @@ package dev.floe.listener.watch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.apache.iceberg.catalog.Namespace;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class NamespacePatternTest {
 
   @Test

@@ -13,9 +13,11 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** {@code deploy/compose/docker-compose.yml} and the shared config file it mounts. */
+@Tag("unit")
 class ComposeFileTest {
   private static final String SHARED_CONFIG = "./floe.properties";
 

@@ -14,9 +14,11 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The Kubernetes manifests under {@code deploy/k8s}. */
+@Tag("unit")
 class KubernetesManifestsTest {
   private static final String COMMON_CONFIG = "floe-common";
   private static final String CONFIG_FILE = "application.properties";

@@ -22,7 +22,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.catalog.Catalog;
@@ -184,10 +188,20 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
+  /** Stops services side by side; daemon threads, so they never hold a JVM open. */
+  private static final Executor STOPPER =
+      command -> {
+        Thread thread = new Thread(command, "floe-stack-stop");
+        thread.setDaemon(true);
+        thread.start();
+      };
+
   private final Options options;
-  private final List<AutoCloseable> started = new ArrayList<>();
-  private final List<ServiceProcess> services = new ArrayList<>();
+  // Copy-on-write: a fault test restarts several services at once from threads of its own.
+  private final List<AutoCloseable> started = new CopyOnWriteArrayList<>();
+  private final List<ServiceProcess> services = new CopyOnWriteArrayList<>();
   private final Map<String, Map<String, String>> configs = new LinkedHashMap<>();
+  private final Map<String, Duration> coldStarts = new ConcurrentHashMap<>();
   private KafkaProcess kafka;
   private PrometheusProcess prometheus;
   private CatalogFixture catalog;
@@ -254,6 +268,7 @@ public final class LocalStack implements AutoCloseable {
     }
     for (ServiceProcess service : services) {
       service.awaitReady(Duration.ofMinutes(2));
+      coldStarts.put(service.name(), service.startedIn());
     }
     if (options.prometheusPort() > 0) {
       Map<String, URI> targets = new LinkedHashMap<>();
@@ -365,8 +380,21 @@ public final class LocalStack implements AutoCloseable {
             options.home().toAbsolutePath().resolve("logs"));
     services.set(services.indexOf(old), process);
     started.set(started.indexOf(old), process);
-    process.awaitReady(Duration.ofMinutes(2));
+    process.awaitRestart(coldStart(name));
     return process;
+  }
+
+  /**
+   * How long a restart of {@code name} may take before it counts as broken: {@link
+   * ServiceProcess#restartBudget} of its cold start in this stack, when all four started at once on
+   * the same cores.
+   */
+  public Duration restartBudget(String name) {
+    return ServiceProcess.restartBudget(coldStart(name));
+  }
+
+  private Duration coldStart(String name) {
+    return coldStarts.getOrDefault(name, Duration.ofSeconds(30));
   }
 
   /** What a newcomer needs to know, with every URL. */
@@ -419,16 +447,33 @@ public final class LocalStack implements AutoCloseable {
     return out.toString();
   }
 
+  /**
+   * Stops everything in the reverse order of its start; the four services, which started side by
+   * side, stop side by side, each taking its own graceful shutdown time at once.
+   */
   @Override
   public void close() {
+    List<CompletableFuture<Void>> servicesStopping = new ArrayList<>();
     for (int i = started.size() - 1; i >= 0; i--) {
-      try {
-        started.get(i).close();
-      } catch (Exception e) {
-        System.err.println("while stopping: " + e);
+      AutoCloseable part = started.get(i);
+      if (part instanceof ServiceProcess) {
+        servicesStopping.add(CompletableFuture.runAsync(() -> stop(part), STOPPER));
+        continue;
       }
+      servicesStopping.forEach(CompletableFuture::join);
+      servicesStopping.clear();
+      stop(part);
     }
+    servicesStopping.forEach(CompletableFuture::join);
     started.clear();
+  }
+
+  private static void stop(AutoCloseable part) {
+    try {
+      part.close();
+    } catch (Exception e) {
+      System.err.println("while stopping: " + e);
+    }
   }
 
   public static void main(String[] args) throws Exception {

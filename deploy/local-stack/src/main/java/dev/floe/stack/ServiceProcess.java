@@ -21,16 +21,37 @@ import java.util.concurrent.TimeUnit;
 
 /** One Floe service, run from its packaged Quarkus app as a separate process. */
 public final class ServiceProcess implements AutoCloseable {
+  /** How long a first start may take: a cold JVM on two busy cores. */
+  public static final Duration COLD_START_LIMIT = Duration.ofSeconds(90);
+
+  /** A restart may take this many times the service's cold start. */
+  public static final int RESTART_FACTOR = 4;
+
+  /**
+   * The least a restart is given, since it may overlap a rebalance, a broker restart or a catalog
+   * outage, during which a service is rightly not ready.
+   */
+  public static final Duration MIN_RESTART_BUDGET = Duration.ofSeconds(60);
+
   private final String name;
   private final int port;
   private final Path log;
   private final Process process;
+  private final Instant started = Instant.now();
+  private volatile Duration startedIn;
 
   private ServiceProcess(String name, int port, Path log, Process process) {
     this.name = name;
     this.port = port;
     this.log = log;
     this.process = process;
+  }
+
+  /**
+   * From the process's start to the first ready answer {@link #awaitReady} saw; null before that.
+   */
+  public Duration startedIn() {
+    return startedIn;
   }
 
   /**
@@ -66,7 +87,7 @@ public final class ServiceProcess implements AutoCloseable {
           .put(
               "QUARKUS_CONFIG_LOCATIONS",
               writeConfig(logDir.resolveSibling("config"), name, config).toString());
-      Process process = builder.start();
+      Process process = ChildProcesses.register(builder.start());
       return new ServiceProcess(name, port, log, process);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + name, e);
@@ -196,6 +217,41 @@ public final class ServiceProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * How long a restart of a service whose cold start took {@code coldStart} may take before it
+   * counts as broken: {@value #RESTART_FACTOR} times the cold start, and at least {@link
+   * #MIN_RESTART_BUDGET}. A restart that takes far longer is a bug to see, not to wait out.
+   */
+  public static Duration restartBudget(Duration coldStart) {
+    Duration budget = coldStart.multipliedBy(RESTART_FACTOR);
+    return budget.compareTo(MIN_RESTART_BUDGET) < 0 ? MIN_RESTART_BUDGET : budget;
+  }
+
+  /**
+   * Waits for the first start, within {@link #COLD_START_LIMIT}, and returns the cold start: the
+   * yardstick of {@link #restartBudget}.
+   */
+  public Duration awaitColdStart() {
+    awaitReady(COLD_START_LIMIT);
+    return startedIn;
+  }
+
+  /**
+   * Waits for this restarted service within {@link #restartBudget}{@code (coldStart)}; a slower
+   * restart fails, naming the budget, with a thread dump in the service's log.
+   */
+  public void awaitRestart(Duration coldStart) {
+    Duration budget = restartBudget(coldStart);
+    try {
+      awaitReady(budget);
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(
+          "%s did not restart within %s (%d times its cold start of %s, at least %s)"
+              .formatted(name, budget, RESTART_FACTOR, coldStart, MIN_RESTART_BUDGET),
+          e);
+    }
+  }
+
   /** Waits until {@code /q/health/ready} answers 200 (UP). */
   public void awaitReady(Duration timeout) {
     Instant deadline = Instant.now().plus(timeout);
@@ -211,6 +267,9 @@ public final class ServiceProcess implements AutoCloseable {
                 + logTail(20));
       }
       if (readiness() == 200) {
+        if (startedIn == null) {
+          startedIn = Duration.between(started, Instant.now());
+        }
         return;
       }
       try {
@@ -220,7 +279,15 @@ public final class ServiceProcess implements AutoCloseable {
         throw new IllegalStateException("interrupted while waiting for " + name, e);
       }
     }
-    throw new IllegalStateException(name + " was not ready within " + timeout + "; see " + log);
+    dumpThreads();
+    throw new IllegalStateException(
+        name
+            + " was not ready within "
+            + timeout
+            + " (a thread dump is in its log); see "
+            + log
+            + ", which ends:\n"
+            + logTail(20));
   }
 
   @Override

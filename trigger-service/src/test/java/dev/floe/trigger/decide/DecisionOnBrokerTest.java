@@ -5,21 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.floe.contracts.codec.EventCodec;
-import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.RunSucceeded;
-import dev.floe.contracts.model.ChangeKind;
-import dev.floe.contracts.model.ChangeStats;
-import dev.floe.contracts.model.IcdcRef;
 import dev.floe.contracts.model.SnapshotRange;
-import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.test.FloeTestResource;
 import dev.floe.stack.test.InjectFloeStack;
 import dev.floe.stack.test.PoisonRecords;
+import dev.floe.trigger.TestChanges;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -44,29 +40,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(180)
 class DecisionOnBrokerTest {
   @InjectFloeStack FloeStack stack;
-
-  private static ChangeCaptured change(String capture, long snapshot) {
-    TableRef table = new TableRef("lake", List.of("demo"), "orders");
-    return new ChangeCaptured(
-        capture,
-        table,
-        "uuid",
-        new SnapshotRange(snapshot - 1, snapshot, List.of(snapshot)),
-        ChangeKind.APPEND,
-        new ChangeStats(1, 0, 0, 0, 10, 0, 0, 0, 1000, 0),
-        new IcdcRef(
-            new TableRef("lake", List.of("floe_icdc"), "demo__orders__" + capture),
-            "change-" + snapshot,
-            snapshot * 10,
-            null),
-        null,
-        List.of(),
-        List.of(),
-        false,
-        Instant.now(),
-        Instant.now(),
-        null);
-  }
 
   /** Ready means deciding: the decision core runs and the definitions are read. */
   @BeforeEach
@@ -112,7 +85,8 @@ class DecisionOnBrokerTest {
         EventTap runs = new EventTap(stack.kafka().bootstrapServers(), Topics.RUNS)) {
       // Three changes within the quiet period: one run that carries all three.
       for (long s = 1; s <= 3; s++) {
-        Event event = Event.of(change(capture, s), Event.sourceOf("test"), Instant.now());
+        Event event =
+            Event.of(TestChanges.appended(capture, s), Event.sourceOf("test"), Instant.now());
         producer.send(new ProducerRecord<>(Topics.CHANGES, capture, EventCodec.encode(event)));
       }
       producer.flush();
@@ -127,7 +101,8 @@ class DecisionOnBrokerTest {
 
       // A fourth change waits while the first run is in flight (sequential): well past its quiet
       // period, nothing more is requested.
-      Event fourth = Event.of(change(capture, 4), Event.sourceOf("test"), Instant.now());
+      Event fourth =
+          Event.of(TestChanges.appended(capture, 4), Event.sourceOf("test"), Instant.now());
       producer.send(new ProducerRecord<>(Topics.CHANGES, capture, EventCodec.encode(fourth)));
       producer.flush();
       // Once its quiet period has passed, it forms a second run, queued behind the first.
@@ -214,7 +189,8 @@ class DecisionOnBrokerTest {
       PoisonRecords.assertDeadLettered(dlq, "trigger-service", Topics.RUNS, onRuns);
       given().get("/q/health/ready").then().statusCode(200);
 
-      Event event = Event.of(change(capture, 1), Event.sourceOf("test"), Instant.now());
+      Event event =
+          Event.of(TestChanges.appended(capture, 1), Event.sourceOf("test"), Instant.now());
       producer.send(new ProducerRecord<>(Topics.CHANGES, capture, EventCodec.encode(event)));
       producer.flush();
       RunRequested run =
@@ -272,7 +248,8 @@ class DecisionOnBrokerTest {
                 new StringSerializer(),
                 new ByteArraySerializer());
         EventTap runs = new EventTap(stack.kafka().bootstrapServers(), Topics.RUNS)) {
-      Event event = Event.of(change(capture, 1), Event.sourceOf("test"), Instant.now());
+      Event event =
+          Event.of(TestChanges.appended(capture, 1), Event.sourceOf("test"), Instant.now());
       producer.send(new ProducerRecord<>(Topics.CHANGES, capture, EventCodec.encode(event)));
       producer.flush();
       await()

@@ -6,15 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
-import dev.floe.contracts.codec.EventCodec;
-import dev.floe.contracts.event.ChangeCaptured;
-import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.RunRequested;
-import dev.floe.contracts.model.ChangeKind;
-import dev.floe.contracts.model.ChangeStats;
-import dev.floe.contracts.model.IcdcRef;
-import dev.floe.contracts.model.SnapshotRange;
-import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.Ports;
 import dev.floe.stack.ServiceProcess;
@@ -24,6 +16,7 @@ import dev.floe.stack.catalog.CatalogKind;
 import dev.floe.stack.kafka.EmbeddedKafka;
 import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
+import dev.floe.stack.test.TestTier;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -40,25 +33,31 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Two packaged trigger-service instances share five triggers while 500 captured changes arrive and
- * a job endpoint fails one call in five. One instance is killed with SIGKILL at three random points
- * and restarted each time; later the other stops for good and the survivor carries on. At the end
- * every change was processed by exactly one successful run, and no run id reached the job as two
- * runs.
+ * Two packaged trigger-service instances share five triggers while captured changes arrive at a
+ * steady pace, on a thread of their own, and a job endpoint fails one call in five. Instance a is
+ * killed with SIGKILL at three random points and restarted each time; later instance b stops for
+ * good and a carries on. Changes keep arriving while each is down. At the end every change was
+ * processed by exactly one successful run (those sent during an outage too), no run id reached the
+ * job as two runs, and both instances decided runs, as the broker's view of the decision cores'
+ * group shows.
  */
 class TriggerChaosIT {
   static final Path APP =
@@ -69,14 +68,43 @@ class TriggerChaosIT {
   /** The services run with authentication on; this test is an admin and its job an operator. */
   private static final String TOKEN = DevAuth.forTests().token("chaos-it", List.of("admin"));
 
-  private static final int CHANGES = 500;
+  /** The Kafka Streams application id the instances share, and so the group they split. */
+  private static final String GROUP = "chaos-trigger";
+
+  /**
+   * The least the stream sends; it goes on until b has been down for {@link #BETWEEN} changes. In
+   * the gate the outages, not this number, set the stream's length (about 140 changes here).
+   */
+  private static final int CHANGES = TestTier.pick(100, 500);
+
+  private static final Duration PACE =
+      TestTier.pick(Duration.ofMillis(250), Duration.ofMillis(100));
   private static final int TRIGGERS = 5;
   private static final int KILLS = 3;
+
+  /**
+   * Changes sent between a restart and the next kill or stop, at least (a kill adds up to as many
+   * again at random): a kill lands on an instance that has rejoined its group and is deciding
+   * again, not on one still starting.
+   */
+  private static final int BETWEEN = 8;
+
+  /** An instance's outage: from its process's end to its successor's readiness; open if none. */
+  record Outage(String instance, Instant from, Instant to) {
+    /**
+     * True when {@code change} was sent after the outage began and reached the broker before its
+     * end.
+     */
+    boolean saw(ChangeStream.Sent change) {
+      return !change.issued().isBefore(from) && (to == null || change.acked().isBefore(to));
+    }
+  }
 
   @Test
   @Timeout(420)
   void noChangeIsLostOrRunTwiceThroughFailuresKillsAndAStoppedInstance() throws Exception {
     Path home = FloeStack.workDir("trigger-chaos");
+    Instant began = Instant.now();
     Random random = new Random(42);
     // What the job saw: per run id, the change ids of each call it answered 200.
     Map<String, List<List<String>>> succeeded = new ConcurrentHashMap<>();
@@ -104,7 +132,8 @@ class TriggerChaosIT {
           }
         });
     job.start();
-
+    // Every instance process this test starts, restarts included: all closed in the end.
+    List<ServiceProcess> processes = new CopyOnWriteArrayList<>();
     try (EmbeddedKafka kafka = EmbeddedKafka.start();
         CatalogFixture catalog = CatalogFixture.start(CatalogKind.SQLITE, home);
         KafkaProducer<String, byte[]> producer =
@@ -116,103 +145,191 @@ class TriggerChaosIT {
                     "all"),
                 new StringSerializer(),
                 new ByteArraySerializer());
-        EventTap runs = new EventTap(kafka.bootstrapServers(), Topics.RUNS)) {
-      Map<String, String> shared = new LinkedHashMap<>(catalog.floeConfig());
-      shared.put("kafka.bootstrap.servers", kafka.bootstrapServers());
-      shared.put("floe.topics.partitions", "4");
-      shared.put("floe.trigger.launch.backoff", "100ms");
-      ServiceProcess a = start("a", shared, home);
-      ServiceProcess b = start("b", shared, home);
-      instances.add(a.url());
-      instances.add(b.url());
+        EventTap runs = new EventTap(kafka.bootstrapServers(), Topics.RUNS);
+        Admin admin =
+            Admin.create(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+        ChangeStream stream = new ChangeStream(producer, TRIGGERS);
+        DecisionOwners owners = new DecisionOwners(admin, GROUP, Topics.RUNS)) {
+      try {
+        Map<String, String> shared = new LinkedHashMap<>(catalog.floeConfig());
+        shared.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        shared.put("floe.topics.partitions", "4");
+        shared.put("floe.trigger.group-id", GROUP);
+        shared.put("floe.trigger.launch.backoff", "100ms");
+        ServiceProcess a = start("a", shared, home, processes);
+        ServiceProcess b = start("b", shared, home, processes);
+        Duration coldStart = a.awaitColdStart();
+        b.awaitColdStart();
+        Instant ready = Instant.now();
+        instances.add(a.url());
+        instances.add(b.url());
 
-      for (int t = 0; t < TRIGGERS; t++) {
-        String body =
-            "{\"id\": \"job-"
-                + t
-                + "\", \"inputs\": [{\"capture\": \"cap-"
-                + t
-                + "\"}], \"concurrency\": {\"policy\": \"parallel\", \"maxParallel\": 3},"
-                + " \"retry\": {\"maxAttempts\": 5,"
-                + " \"backoff\": \"PT0.5S\"}, \"runTimeout\": \"PT20S\", \"launcher\": {\"type\":"
-                + " \"webhook\", \"url\": \"http://127.0.0.1:"
-                + job.getAddress().getPort()
-                + "/job\"}}";
-        assertThat(post(a.url().resolve("/triggers"), body)).isEqualTo(201);
-      }
-
-      // SIGKILL instance a at three random points in the first three quarters of the stream; it
-      // restarts at once (restarting takes a few seconds, during which the stream goes on).
-      Set<Integer> kills = new HashSet<>();
-      while (kills.size() < KILLS) {
-        kills.add(20 + random.nextInt(3 * CHANGES / 4 - 20));
-      }
-      Set<String> published = new HashSet<>();
-      for (int i = 1; i <= CHANGES; i++) {
-        int t = i % TRIGGERS;
-        Event event = Event.of(change("cap-" + t, i), Event.sourceOf("test"), Instant.now());
-        producer.send(new ProducerRecord<>(Topics.CHANGES, "cap-" + t, EventCodec.encode(event)));
-        published.add(event.id());
-        if (i % 5 == 0) {
-          producer.flush();
-          // The stream's pace, not a synchronisation: 500 changes over about 10 s.
-          LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        for (int t = 0; t < TRIGGERS; t++) {
+          String body =
+              "{\"id\": \"job-"
+                  + t
+                  + "\", \"inputs\": [{\"capture\": \"cap-"
+                  + t
+                  + "\"}], \"concurrency\": {\"policy\": \"parallel\", \"maxParallel\": 3},"
+                  + " \"retry\": {\"maxAttempts\": 5,"
+                  + " \"backoff\": \"PT0.5S\"}, \"runTimeout\": \"PT20S\", \"launcher\": {\"type\":"
+                  + " \"webhook\", \"url\": \"http://127.0.0.1:"
+                  + job.getAddress().getPort()
+                  + "/job\"}}";
+          assertThat(post(a.url().resolve("/triggers"), body)).isEqualTo(201);
         }
-        if (kills.contains(i)) {
+
+        owners.start(Duration.ofMillis(250));
+        stream.start(PACE);
+        // Kill a at three random points of the first three quarters of the stream (when a restart
+        // took longer, a few changes after it), restart it at once, and stop b for good at four
+        // fifths. The stream goes on meanwhile, on its own thread.
+        List<Outage> outages = new ArrayList<>();
+        Set<Integer> planned = new TreeSet<>();
+        while (planned.size() < KILLS) {
+          planned.add(20 + random.nextInt(3 * CHANGES / 4 - 20));
+        }
+        int restartedAt = 0;
+        for (int killAt : planned) {
+          awaitSent(stream, Math.max(killAt, restartedAt + BETWEEN + random.nextInt(BETWEEN)));
           instances.remove(a.url());
           a.kill();
-          a = start("a", shared, home);
+          Instant down = Instant.now();
+          a = start("a", shared, home, processes);
+          a.awaitRestart(coldStart);
+          outages.add(new Outage("a", down, Instant.now()));
           instances.add(a.url());
+          restartedAt = stream.issued();
         }
-        if (i == 4 * CHANGES / 5) {
-          instances.remove(b.url());
-          b.close();
-        }
-      }
-      producer.flush();
+        awaitSent(stream, Math.max(4 * CHANGES / 5, restartedAt + BETWEEN));
+        instances.remove(b.url());
+        b.close();
+        outages.add(new Outage("b", Instant.now(), null));
+        awaitSent(stream, Math.max(CHANGES, stream.issued() + BETWEEN));
+        List<ChangeStream.Sent> sent = stream.stop();
+        Instant streamed = Instant.now();
+        Set<String> published =
+            sent.stream().map(ChangeStream.Sent::eventId).collect(Collectors.toSet());
 
-      await()
-          .atMost(Duration.ofSeconds(240))
-          .pollInterval(Duration.ofSeconds(1))
-          .until(() -> covered(succeeded).containsAll(published));
+        await()
+            .atMost(Duration.ofSeconds(180))
+            .pollInterval(Duration.ofSeconds(1))
+            .until(() -> covered(succeeded).containsAll(published));
+        Instant drained = Instant.now();
 
-      // Every change in exactly one run; a run id delivered again carried the same changes.
-      Map<String, String> runOf = new LinkedHashMap<>();
-      for (Map.Entry<String, List<List<String>>> run : succeeded.entrySet()) {
-        assertThat(run.getValue())
-            .as("deliveries of " + run.getKey())
-            .allMatch(d -> d.equals(run.getValue().get(0)));
-        for (String change : run.getValue().get(0)) {
-          String before = runOf.put(change, run.getKey());
-          assertThat(before).as(change + " in two runs").isNull();
+        // Every change in exactly one run; a run id delivered again carried the same changes.
+        Map<String, String> runOf = new LinkedHashMap<>();
+        for (Map.Entry<String, List<List<String>>> run : succeeded.entrySet()) {
+          assertThat(run.getValue())
+              .as("deliveries of " + run.getKey())
+              .allMatch(d -> d.equals(run.getValue().get(0)));
+          for (String change : run.getValue().get(0)) {
+            String before = runOf.put(change, run.getKey());
+            assertThat(before).as(change + " in two runs").isNull();
+          }
         }
+        assertThat(runOf.keySet()).containsExactlyInAnyOrderElementsOf(published);
+        // Changes kept arriving through every outage, and those too were each run once.
+        for (Outage outage : outages) {
+          List<String> during =
+              sent.stream().filter(outage::saw).map(ChangeStream.Sent::eventId).toList();
+          assertThat(during)
+              .as("changes sent while %s was down (%s)", outage.instance(), outage)
+              .isNotEmpty();
+          assertThat(runOf)
+              .as("runs of the changes sent during %s", outage)
+              .containsKeys(during.toArray(String[]::new));
+        }
+        // Every run the job ran was requested on floe.runs, read-committed.
+        Set<String> requested = new HashSet<>();
+        List<EventTap.Received> records = new ArrayList<>();
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () -> {
+                  records.clear();
+                  records.addAll(runs.poll(Duration.ofMillis(500)));
+                  runs.payloads(RunRequested.class, r -> true)
+                      .forEach(r -> requested.add(r.runId()));
+                  return requested.containsAll(succeeded.keySet());
+                });
+        // Both instances decided runs, as the broker saw the decision cores' group: nothing on
+        // floe.runs names the deciding instance.
+        Map<String, Integer> decidedBy = deciders(records, owners);
+        assertThat(decidedBy)
+            .as(
+                "run requests by deciding instance; %d group descriptions, ownership %s",
+                owners.samples(), owners.history())
+            .containsKeys("a", "b");
+        System.out.printf(
+            "chaos: %d changes, %d runs requested (decided by %s), %d succeeded, %d job calls"
+                + " (%d answered 500); cold start %s, outages %s; set-up %s, stream %s, drain %s%n",
+            published.size(),
+            requested.size(),
+            decidedBy,
+            succeeded.size(),
+            calls.size(),
+            calls.size() - succeeded.values().stream().mapToInt(List::size).sum(),
+            coldStart,
+            outages.stream()
+                .map(
+                    o ->
+                        o.instance()
+                            + ": "
+                            + sent.stream().filter(o::saw).count()
+                            + " changes"
+                            + (o.to() == null ? "" : " in " + Duration.between(o.from(), o.to())))
+                .toList(),
+            Duration.between(began, ready),
+            Duration.between(ready, streamed),
+            Duration.between(streamed, drained));
+      } finally {
+        // Side by side: each waits up to 20 s for its process to end; killed ones end at once.
+        processes.parallelStream().forEach(ServiceProcess::close);
       }
-      assertThat(runOf.keySet()).containsExactlyInAnyOrderElementsOf(published);
-      // Every run the job ran was requested on floe.runs, read-committed.
-      Set<String> requested = new HashSet<>();
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(
-              () -> {
-                runs.poll(Duration.ofMillis(500));
-                runs.payloads(RunRequested.class, r -> true).forEach(r -> requested.add(r.runId()));
-                return requested.containsAll(succeeded.keySet());
-              });
-      // Both instances decided runs: the triggers were split between them.
-      assertThat(java.nio.file.Files.readString(a.log())).contains("requests run");
-      assertThat(java.nio.file.Files.readString(b.log())).contains("requests run");
-      System.out.printf(
-          "chaos: %d changes, %d runs requested, %d succeeded, %d job calls (%d answered 500)%n",
-          published.size(),
-          requested.size(),
-          succeeded.size(),
-          calls.size(),
-          calls.size() - succeeded.values().stream().mapToInt(List::size).sum());
-      a.close();
     } finally {
       job.stop(0);
       callbacks.shutdownNow();
     }
+  }
+
+  private static void awaitSent(ChangeStream stream, int count) {
+    await()
+        .atMost(PACE.multipliedBy(Math.max(0, count - stream.issued())).plusSeconds(30))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> stream.issued() >= count);
+  }
+
+  /**
+   * Run requests per instance that decided them, credited to the group member that held the
+   * request's partition of floe.runs when it was made; {@code (unknown)} around a rebalance.
+   */
+  private static Map<String, Integer> deciders(
+      List<EventTap.Received> records, DecisionOwners owners) {
+    Map<String, Integer> decidedBy = new TreeMap<>();
+    for (EventTap.Received record : records) {
+      if (record.event().payload() instanceof RunRequested) {
+        String decider =
+            owners
+                .ownerAt(record.partition(), record.event().time())
+                .map(TriggerChaosIT::instanceOf)
+                .orElse("(unknown)");
+        decidedBy.merge(decider, 1, Integer::sum);
+      }
+    }
+    return decidedBy;
+  }
+
+  /** The instance a group member belongs to: its group instance id is floe-trigger-<id>[-n]. */
+  private static String instanceOf(String member) {
+    for (String instance : List.of("a", "b")) {
+      if (member.equals("floe-trigger-" + instance)
+          || member.startsWith("floe-trigger-" + instance + "-")) {
+        return instance;
+      }
+    }
+    return member;
   }
 
   private static Set<String> covered(Map<String, List<List<String>>> succeeded) {
@@ -234,39 +351,17 @@ class TriggerChaosIT {
     }
   }
 
-  private static ChangeCaptured change(String capture, long snapshot) {
-    return new ChangeCaptured(
-        capture,
-        new TableRef("lake", List.of("chaos"), capture),
-        "uuid",
-        new SnapshotRange(snapshot - 1, snapshot, List.of(snapshot)),
-        ChangeKind.APPEND,
-        new ChangeStats(1, 0, 0, 0, 1, 0, 0, 0, 100, 0),
-        new IcdcRef(
-            new TableRef("lake", List.of("floe_icdc"), capture),
-            "change-" + snapshot,
-            snapshot,
-            null),
-        null,
-        List.of(),
-        List.of(),
-        false,
-        Instant.now(),
-        Instant.now(),
-        null);
-  }
-
-  private static ServiceProcess start(String instance, Map<String, String> shared, Path home) {
+  /** Starts instance {@code instance}, recorded in {@code processes} before anything can fail. */
+  private static ServiceProcess start(
+      String instance, Map<String, String> shared, Path home, List<ServiceProcess> processes) {
     Map<String, String> config = new LinkedHashMap<>(shared);
     config.putAll(DevAuth.forTests().serviceConfig());
     config.put("floe.trigger.instance-id", instance);
     config.put("floe.trigger.state-dir", home.resolve("state-" + instance).toString());
     ServiceProcess process =
-        ServiceProcess.start("trigger-" + instance, APP, freePort(), config, home.resolve("logs"));
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> process.readiness() == 200);
+        ServiceProcess.start(
+            "trigger-" + instance, APP, Ports.freePort(), config, home.resolve("logs"));
+    processes.add(process);
     return process;
   }
 
@@ -287,9 +382,5 @@ class TriggerChaosIT {
       Thread.currentThread().interrupt();
       return -1;
     }
-  }
-
-  private static int freePort() {
-    return Ports.freePort();
   }
 }

@@ -20,9 +20,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The request each launcher type makes, against a real HTTP server. */
+@Tag("unit")
 class JobLauncherTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 

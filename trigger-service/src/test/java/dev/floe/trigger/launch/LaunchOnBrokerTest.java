@@ -15,16 +15,12 @@ import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.RunStarted;
 import dev.floe.contracts.event.RunSucceeded;
-import dev.floe.contracts.model.ChangeKind;
-import dev.floe.contracts.model.ChangeStats;
-import dev.floe.contracts.model.IcdcRef;
-import dev.floe.contracts.model.SnapshotRange;
-import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.test.FloeTestResource;
 import dev.floe.stack.test.InjectFloeStack;
+import dev.floe.trigger.TestChanges;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -127,26 +123,7 @@ class LaunchOnBrokerTest {
   }
 
   private void publishChange(String capture, long snapshot) {
-    ChangeCaptured change =
-        new ChangeCaptured(
-            capture,
-            new TableRef("lake", List.of("demo"), "orders"),
-            "uuid",
-            new SnapshotRange(snapshot - 1, snapshot, List.of(snapshot)),
-            ChangeKind.APPEND,
-            new ChangeStats(1, 0, 0, 0, 10, 0, 0, 0, 1000, 0),
-            new IcdcRef(
-                new TableRef("lake", List.of("floe_icdc"), "demo__orders__" + capture),
-                "change-" + snapshot,
-                snapshot * 10,
-                "file:/warehouse/icdc/metadata/00001.metadata.json"),
-            null,
-            List.of(),
-            List.of(),
-            false,
-            Instant.now(),
-            Instant.now(),
-            null);
+    ChangeCaptured change = TestChanges.appended(capture, snapshot);
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(
             Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()),

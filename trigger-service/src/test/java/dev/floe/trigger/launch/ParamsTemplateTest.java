@@ -11,8 +11,10 @@ import dev.floe.contracts.model.RunInput;
 import dev.floe.contracts.model.SnapshotRange;
 import dev.floe.contracts.model.TableRef;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class ParamsTemplateTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 

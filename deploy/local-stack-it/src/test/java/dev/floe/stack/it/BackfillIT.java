@@ -7,8 +7,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.floe.cli.Floe;
+import dev.floe.contracts.event.BackfillCancelled;
+import dev.floe.contracts.event.BackfillChunkStateChanged;
+import dev.floe.contracts.event.BackfillCompleted;
+import dev.floe.contracts.event.BackfillEvent;
+import dev.floe.contracts.event.BackfillPaused;
+import dev.floe.contracts.event.BackfillResumed;
 import dev.floe.contracts.model.BackfillTag;
+import dev.floe.contracts.model.ChunkState;
+import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.LocalStack;
+import dev.floe.stack.test.EventTap;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
 import java.io.IOException;
@@ -103,7 +112,7 @@ class BackfillIT {
 
   @BeforeAll
   void start() throws Exception {
-    stack = LocalStack.start(TestStacks.options("backfill-it"));
+    stack = SharedStack.get();
     catalog = stack.catalog().catalog();
     writer = new TableWriter(catalog);
     triggers = stack.service("trigger-service").url();
@@ -165,9 +174,7 @@ class BackfillIT {
       receiver.stop(0);
     }
     jobs.shutdownNow();
-    if (stack != null) {
-      stack.close();
-    }
+    // The stack is the JVM's shared one: it stops when the JVM exits.
   }
 
   @Test
@@ -259,38 +266,80 @@ class BackfillIT {
     String id = "steered";
     Semaphore gate = new Semaphore(0);
     Job job = job(id, gate);
-    create(id, job, 1, DAYS);
-    await().atMost(Duration.ofSeconds(60)).until(() -> job.received() == 1);
+    try (EventTap lifecycle = new EventTap(stack.kafka().bootstrapServers(), Topics.BACKFILLS)) {
+      create(id, job, 1, DAYS);
+      await().atMost(Duration.ofSeconds(60)).until(() -> job.received() == 1);
 
-    assertThat(operator.post(backfills.resolve("/backfills/" + id + "/pause?reason=window"), ""))
-        .isIn(200, 202);
-    assertThat(get(id).path("state").asText()).isEqualTo("paused");
-    gate.release(); // the running chunk finishes; nothing new starts
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> get(id).path("chunkStates").path("validated").asInt() == 1);
-    await()
-        .during(Duration.ofSeconds(3))
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> job.received() == 1);
-    JsonNode paused = get(id);
-    assertThat(paused.path("chunkStates").path("pending").asInt()).isEqualTo(DAYS - 1);
-    assertThat(paused.path("progress").asDouble()).isEqualTo(3.3);
-    assertThat(paused.hasNonNull("eta")).as("an ETA once a chunk has ended").isTrue();
+      assertThat(operator.post(backfills.resolve("/backfills/" + id + "/pause?reason=window"), ""))
+          .isIn(200, 202);
+      assertThat(get(id).path("state").asText()).isEqualTo("paused");
+      gate.release(); // the running chunk finishes; nothing new starts
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> get(id).path("chunkStates").path("validated").asInt() == 1);
+      JsonNode paused = get(id);
 
-    assertThat(operator.post(backfills.resolve("/backfills/" + id + "/resume"), "")).isIn(200, 202);
-    await().atMost(Duration.ofSeconds(60)).until(() -> job.received() == 2);
+      assertThat(operator.post(backfills.resolve("/backfills/" + id + "/resume"), ""))
+          .isIn(200, 202);
+      // The resume is the marker: a chunk started while paused would come before it.
+      assertThat(chunksStarted(lifecycle, id, BackfillPaused.class, BackfillResumed.class))
+          .as("chunks started between the pause and the resume")
+          .isEmpty();
+      assertThat(paused.path("chunkStates").path("pending").asInt()).isEqualTo(DAYS - 1);
+      assertThat(paused.path("progress").asDouble()).isEqualTo(3.3);
+      assertThat(paused.hasNonNull("eta")).as("an ETA once a chunk has ended").isTrue();
+      await().atMost(Duration.ofSeconds(60)).until(() -> job.received() == 2);
 
-    assertThat(operator.post(backfills.resolve("/backfills/" + id + "/cancel"), "")).isIn(200, 202);
-    assertThat(get(id).path("state").asText()).isEqualTo("cancelling");
-    gate.release(100);
-    JsonNode cancelled = awaitState(id, "cancelled", Duration.ofSeconds(60));
-    await()
-        .during(Duration.ofSeconds(3))
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> job.received() == 2);
-    assertThat(cancelled.path("chunkStates").path("validated").asInt()).isEqualTo(2);
-    assertThat(cancelled.path("chunkStates").path("cancelled").asInt()).isEqualTo(DAYS - 2);
+      assertThat(operator.post(backfills.resolve("/backfills/" + id + "/cancel"), ""))
+          .isIn(200, 202);
+      assertThat(get(id).path("state").asText()).isEqualTo("cancelling");
+      gate.release(100);
+      JsonNode cancelled = awaitState(id, "cancelled", Duration.ofSeconds(60));
+      // The backfill's last event is the marker: it ends only once every chunk started has.
+      assertThat(chunksStarted(lifecycle, id, BackfillCancelled.class, BackfillCompleted.class))
+          .as("chunks started between the cancel and the end")
+          .isEmpty();
+      assertThat(job.runIds).hasSize(2);
+      assertThat(cancelled.path("chunkStates").path("validated").asInt()).isEqualTo(2);
+      assertThat(cancelled.path("chunkStates").path("cancelled").asInt()).isEqualTo(DAYS - 2);
+    }
+  }
+
+  /**
+   * The chunks of backfill {@code id} that started after its event of type {@code from} and before
+   * its later event of type {@code marker}, read once the marker has arrived. A backfill's events
+   * share one partition, in revision order: whatever came before the marker has been read.
+   */
+  private List<String> chunksStarted(
+      EventTap lifecycle,
+      String id,
+      Class<? extends BackfillEvent> from,
+      Class<? extends BackfillEvent> marker) {
+    long end =
+        lifecycle
+            .await(
+                BackfillEvent.class,
+                e -> e.backfillId().equals(id) && marker.isInstance(e),
+                Duration.ofSeconds(60))
+            .revision();
+    List<BackfillEvent> events =
+        lifecycle.payloads(BackfillEvent.class, e -> e.backfillId().equals(id));
+    long start =
+        events.stream()
+            .filter(from::isInstance)
+            .mapToLong(BackfillEvent::revision)
+            .max()
+            .orElseThrow(() -> new AssertionError("no " + from.getSimpleName() + " of " + id));
+    assertThat(start)
+        .as("%s before %s", from.getSimpleName(), marker.getSimpleName())
+        .isLessThan(end);
+    return events.stream()
+        .filter(e -> e.revision() > start && e.revision() < end)
+        .filter(BackfillChunkStateChanged.class::isInstance)
+        .map(BackfillChunkStateChanged.class::cast)
+        .filter(c -> c.state() == ChunkState.RUNNING)
+        .map(BackfillChunkStateChanged::chunkId)
+        .toList();
   }
 
   @Test

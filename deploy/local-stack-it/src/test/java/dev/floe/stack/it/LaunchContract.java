@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What a job receiver may see of the trigger-service's launches (README, trigger-service): a launch
- * is at-least-once under the run id as its idempotency key.
+ * What a job receiver may see of the trigger-service's launches (trigger-service/README.md): a
+ * launch is at-least-once under the run id as its idempotency key.
  *
  * <ul>
  *   <li>Every call carries {@code Idempotency-Key} = the run id and {@code Floe-Attempt} = the

@@ -9,9 +9,11 @@ import dev.floe.stack.it.LaunchContract.Fault;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The check the end-to-end suites make of the calls their job receivers accepted. */
+@Tag("unit")
 class LaunchContractTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Instant T0 = Instant.parse("2026-11-27T08:00:00Z");

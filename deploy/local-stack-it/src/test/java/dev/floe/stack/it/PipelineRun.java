@@ -87,7 +87,7 @@ import org.awaitility.core.ConditionTimeoutException;
  * must equal its source, no appended row may be read by two runs, and no source data file may be
  * missing except those the test's own snapshot expiry deleted.
  *
- * <p>A launch is at-least-once, with the run id as its idempotency key (README, trigger-service):
+ * <p>A launch is at-least-once, with the run id as its idempotency key (trigger-service/README.md):
  * the job is idempotent by run id, as a job system honouring the key is, so a run delivered again
  * is acknowledged and not applied twice. What is checked of the deliveries themselves:
  *
@@ -112,7 +112,8 @@ final class PipelineRun {
    * What to run.
    *
    * @param tables how many source tables, each with a capture, a trigger and a target
-   * @param commits at least this many commits (the writers go on until the faults are over)
+   * @param commits at least this many commits; the writers go on, one commit each per {@link
+   *     #TAIL_PAUSE}, until the faults are over and the expiry deleted files
    * @param writers concurrent writer threads
    * @param commitPause how long each writer waits between two of its commits
    * @param compactEvery every n-th commit of a table is a compaction (0 for none)
@@ -120,7 +121,9 @@ final class PipelineRun {
    *     there, in turn: a copy-on-write overwrite of a day, position deletes, equality deletes (0
    *     for none). The triggers then run one at a time, in order, each run taking every change that
    *     arrived meanwhile ({@code latest-only}): a job that recomputes days must see runs in order
-   * @param faults kill -9 each service, restart the broker, stop a REST catalog for 30 s
+   * @param faults kill -9 each service, restart the broker, stop a REST catalog for 30 s: each at
+   *     its own point among the planned commits, overlapping; a service or the broker stays down
+   *     until a commit landed meanwhile
    * @param slowOneIn one webhook call in this many answers after {@code slowAnswer} (0 for none)
    * @param expireOlderThan the source tables' snapshots older than this, once captured, are expired
    *     every 5 s, with their files deleted as Iceberg's expiry does (null for no expiry)
@@ -145,6 +148,36 @@ final class PipelineRun {
       int bareCommits,
       boolean hints) {}
 
+  /**
+   * Once the planned commits are in, each writer commits once per this while faults are still under
+   * way: they keep falling on a stream of commits without piling up a backlog to drain.
+   */
+  private static final Duration TAIL_PAUSE = Duration.ofMillis(2500);
+
+  /** No fault before this many commits: the pipeline has begun to flow. */
+  private static final int FIRST_FAULT = 8;
+
+  /**
+   * How long a killed service or a stopped broker stays down at most waiting for a writer's commit
+   * to land meanwhile; the REST catalog's outage, which holds the writers back, may overlap.
+   */
+  private static final Duration LANDING_WAIT = Duration.ofMinutes(2);
+
+  /** A writer's commit that landed: it began at {@code from} and returned at {@code to}. */
+  record Landing(Instant from, Instant to) {}
+
+  /** A part of the stack that was down: from its kill to its ready restart. */
+  record Down(String part, Instant from, Instant to) {
+
+    /** Whether the commit began and returned while this part was down. */
+    boolean holds(Landing commit) {
+      return !commit.from().isBefore(from) && !commit.to().isAfter(to);
+    }
+  }
+
+  /** A fault as injected: when it began, and what it was and did. */
+  private record Injected(Instant at, String what) {}
+
   /** What a run did and reached. */
   record Outcome(
       int commits,
@@ -161,6 +194,7 @@ final class PipelineRun {
       int expiredFiles,
       List<String> faults,
       List<String> jobErrors,
+      List<String> writerErrors,
       double bareCommitsPerSecond,
       Map<String, List<Long>> stageLatencies,
       Map<String, Long> rssIdle,
@@ -189,7 +223,8 @@ final class PipelineRun {
               + " end to end; bare Iceberg commit rate %.1f/s); commit to target latency p50 %d"
               + " ms, p95 %d ms, max %d ms; commit to SnapshotCommitted p50 %d / p99 %d ms, to"
               + " ChangeCaptured p50 %d / p99 %d ms, to RunRequested p50 %d / p99 %d ms; RSS idle"
-              + " %s, peak %s; %d files deleted by expiry; faults %s; job errors %d %s",
+              + " %s, peak %s; %d files deleted by expiry; faults %s; job errors %d %s; writer"
+              + " errors %s",
           commits,
           writing.toMillis() / 1000.0,
           commitsPerSecond(),
@@ -215,7 +250,8 @@ final class PipelineRun {
           expiredFiles,
           faults,
           jobErrors.size(),
-          jobErrors.stream().limit(3).toList());
+          jobErrors.stream().limit(3).toList(),
+          writerErrors);
     }
   }
 
@@ -245,9 +281,25 @@ final class PipelineRun {
   private final Map<Long, Long> committedAt = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<String> jobErrors = new ConcurrentLinkedQueue<>();
+
+  /** Commits a writer could not make: none may fail (see {@link #commit}). */
+  private final ConcurrentLinkedQueue<String> writerErrors = new ConcurrentLinkedQueue<>();
+
   private final Set<String> sourceDataFiles = ConcurrentHashMap.newKeySet();
   private final Set<String> deletedByExpiry = ConcurrentHashMap.newKeySet();
-  private final List<String> faults = Collections.synchronizedList(new ArrayList<>());
+
+  /** The faults injected, each with what it did. */
+  private final List<Injected> faults = new CopyOnWriteArrayList<>();
+
+  /** Each commit a writer made. */
+  private final Queue<Landing> landings = new ConcurrentLinkedQueue<>();
+
+  /** Each time a service or the broker was down, from its end to its ready restart. */
+  private final List<Down> downs = new CopyOnWriteArrayList<>();
+
+  /** Faults that could not be injected or recovered from: a restart over its budget, say. */
+  private final Queue<Throwable> faultFailures = new ConcurrentLinkedQueue<>();
+
   private final AtomicLong nextOrder = new AtomicLong(1);
   private final AtomicInteger commits = new AtomicInteger();
 
@@ -351,38 +403,51 @@ final class PipelineRun {
         expiry.scheduleWithFixedDelay(() -> expire(sources, changes), 5, 5, TimeUnit.SECONDS);
       }
       Instant start = Instant.now();
-      AtomicInteger faultsDone = new AtomicInteger(plan.faults() ? 0 : 1);
-      Thread faulting =
-          new Thread(
-              () -> {
-                try {
-                  injectFaults(stack, start);
-                } finally {
-                  faultsDone.set(1);
-                }
-              },
-              "faults");
-      faulting.start();
-      // Each writer commits, then waits commitPause before its next commit.
+      List<Thread> faulting = plan.faults() ? injectFaults(stack, start) : List.of();
+      // Each writer commits, then waits commitPause before its next commit; once the planned
+      // commits are in, while faults are under way, it commits once per TAIL_PAUSE.
       ScheduledExecutorService writers = Executors.newScheduledThreadPool(plan.writers());
       long pace = Math.max(1, plan.commitPause().toMillis());
       for (int w = 0; w < plan.writers(); w++) {
+        AtomicLong notBefore = new AtomicLong();
         writers.scheduleWithFixedDelay(
-            () -> commit(writer, sources), 0, pace, TimeUnit.MILLISECONDS);
+            () -> {
+              if (commits.get() >= plan.commits()) {
+                long now = System.currentTimeMillis();
+                if (now < notBefore.get()) {
+                  return;
+                }
+                notBefore.set(now + TAIL_PAUSE.toMillis());
+              }
+              commit(writer, sources);
+            },
+            0,
+            pace,
+            TimeUnit.MILLISECONDS);
       }
       try {
-        await("the writers' commits, and the faults")
+        // Every fault falls on a stream of commits, the expiry's first deletions included.
+        await("the writers' commits, the faults, and files deleted by expiry")
             .atMost(plan.drainAtMost().multipliedBy(3))
             .pollInterval(Duration.ofMillis(200))
-            .until(() -> commits.get() >= plan.commits() && faultsDone.get() == 1);
+            .until(
+                () ->
+                    !faultFailures.isEmpty()
+                        || commits.get() >= plan.commits()
+                            && faulting.stream().noneMatch(Thread::isAlive)
+                            && (plan.expireOlderThan() == null || !deletedByExpiry.isEmpty()));
       } finally {
         writers.shutdown();
         writers.awaitTermination(2, TimeUnit.MINUTES);
       }
-      faulting.join();
+      failIfAnyFaultFailed();
       Instant written = Instant.now();
       expiry.shutdownNow();
       expiry.awaitTermination(1, TimeUnit.MINUTES);
+      assertThat(writerErrors).as("commits the writers could not make").isEmpty();
+      assertThat(downWithoutCommits())
+          .as("services or broker down while no commit landed (each one's window)")
+          .isEmpty();
 
       AtomicBoolean countsMatchedEarly = new AtomicBoolean();
       try {
@@ -467,8 +532,12 @@ final class PipelineRun {
           percentile(sorted, 95),
           sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1),
           deletedByExpiry.size(),
-          List.copyOf(faults),
+          faults.stream()
+              .sorted(java.util.Comparator.comparing(Injected::at))
+              .map(Injected::what)
+              .toList(),
           List.copyOf(jobErrors),
+          List.copyOf(writerErrors),
           bareRate,
           StageClock.STAGES.stream()
               .collect(
@@ -759,30 +828,36 @@ final class PipelineRun {
         stack.catalog().name(), props, new org.apache.hadoop.conf.Configuration());
   }
 
-  /** One commit of a writer: an append to a random source, or every n-th a compaction. */
+  /**
+   * One commit of a writer: an append to a random source, or every n-th a compaction or a change of
+   * rows already there. None may fail: a conflict with the other writer, the captures' pins or the
+   * expiry is retried 20 times (the sources' {@code commit.retry.num-retries}), and no writer
+   * commits while the REST catalog is stopped ({@link #catalogUp}), as a writer that knows its
+   * catalog is down would not; service and broker faults do not reach a writer, whose commit
+   * reporter never throws. A failure is recorded in {@link #writerErrors}, which the run asserts
+   * empty.
+   */
   private void commit(TableWriter writer, List<Table> sources) {
-    {
-      Table source;
-      int rows;
-      int days;
-      synchronized (random) {
-        source = sources.get(random.nextInt(sources.size()));
-        rows = 1 + random.nextInt(4);
-        days = random.nextInt(5);
-      }
-      catalogUp.readLock().lock();
-      try {
-        int n = commits.incrementAndGet();
-        synchronized (source) {
-          source.refresh();
-          if (plan.compactEvery() > 0 && n % plan.compactEvery() == 0) {
-            record(source, writer.compact(source));
-            return;
-          }
-          if (plan.rewriteEvery() > 0 && n % plan.rewriteEvery() == 0) {
-            record(source, rewrite(writer, source, n / plan.rewriteEvery()));
-            return;
-          }
+    Table source;
+    int rows;
+    int days;
+    synchronized (random) {
+      source = sources.get(random.nextInt(sources.size()));
+      rows = 1 + random.nextInt(4);
+      days = random.nextInt(5);
+    }
+    catalogUp.readLock().lock();
+    int n = commits.incrementAndGet();
+    try {
+      synchronized (source) {
+        Instant began = Instant.now();
+        source.refresh();
+        Snapshot s;
+        if (plan.compactEvery() > 0 && n % plan.compactEvery() == 0) {
+          s = writer.compact(source);
+        } else if (plan.rewriteEvery() > 0 && n % plan.rewriteEvery() == 0) {
+          s = rewrite(writer, source, n / plan.rewriteEvery());
+        } else {
           List<Record> batch = new ArrayList<>();
           for (int i = 0; i < rows; i++) {
             long id = nextOrder.getAndIncrement();
@@ -795,21 +870,24 @@ final class PipelineRun {
                     BigDecimal.valueOf(id % 100),
                     DAY.plusDays(days).plusMinutes(id % 1440)));
           }
-          Snapshot s = writer.append(source, batch);
+          s = writer.append(source, batch);
           long at = System.currentTimeMillis();
           StageClock clock = stages;
           if (clock != null && s != null) {
             clock.committed(s.snapshotId(), s.timestampMillis());
           }
           batch.forEach(r -> committedAt.put((Long) r.getField("order_id"), at));
-          record(source, s);
         }
-      } catch (RuntimeException e) {
-        // Not committed, or not known to be: the source table stays the truth to compare with.
-        jobErrors.add("writer: " + e);
-      } finally {
-        catalogUp.readLock().unlock();
+        record(source, s);
+        if (s != null) {
+          landings.add(new Landing(began, Instant.now()));
+        }
       }
+    } catch (RuntimeException e) {
+      // Not committed, or not known to be: the source table stays the truth to compare with.
+      writerErrors.add("commit %d to %s at %s: %s".formatted(n, source.name(), Instant.now(), e));
+    } finally {
+      catalogUp.readLock().unlock();
     }
   }
 
@@ -934,65 +1012,160 @@ final class PipelineRun {
   }
 
   /**
-   * kill -9 of each service at a random time, each restarted at once; a broker restart; with the
-   * REST catalog, its server stopped for 30 s (the writers wait, as any writer would).
+   * Starts each fault on its own thread, at its own point of the commit stream (seeded, among the
+   * planned commits), so that faults overlap: a kill -9 of each service and a stop of the broker,
+   * each started again once a writer's commit landed while it was down; with the REST catalog, its
+   * server stopped for 30 s (the writers wait, as any writer would). The writers go on until the
+   * last fault is over. A fault that fails, a restart over its budget among them, is recorded in
+   * {@link #faultFailures}.
    */
-  private void injectFaults(LocalStack stack, Instant start) {
-    if (!plan.faults()) {
-      return;
-    }
-    Random faultTimes = new Random(7);
+  private List<Thread> injectFaults(LocalStack stack, Instant start) {
+    Map<String, Runnable> planned = new LinkedHashMap<>();
     for (String service : LocalStack.SERVICES) {
-      afterCommits(8 + faultTimes.nextInt(12));
-      Instant at = Instant.now();
-      stack.service(service).kill();
-      stack.restart(service);
-      if (service.equals("trigger-service")) {
-        relaunchFaults.add(new LaunchContract.Fault(at, Instant.now()));
-      }
-      faults.add(fault("kill -9 " + service, start, at));
+      planned.put("kill -9 " + service, () -> killAndRestart(stack, service, start));
     }
-    afterCommits(8 + faultTimes.nextInt(12));
-    Instant at = Instant.now();
-    stack.kafka().restart();
-    relaunchFaults.add(new LaunchContract.Fault(at, Instant.now()));
-    faults.add(fault("broker restart", start, at));
+    planned.put("broker restart", () -> restartBroker(stack, start));
     if (plan.catalog() == CatalogKind.REST) {
-      afterCommits(8 + faultTimes.nextInt(12));
-      catalogUp.writeLock().lock();
-      try {
-        at = Instant.now();
-        RestCatalogServer server = stack.catalog().restServer();
-        server.stop();
-        // The fault: the catalog is down for 30 s, then its server starts again.
-        ScheduledFuture<?> back = later.schedule((Runnable) server::start, 30, TimeUnit.SECONDS);
-        await("the REST catalog back after 30 s")
-            .atMost(Duration.ofSeconds(120))
-            .pollInterval(Duration.ofSeconds(1))
-            .until(() -> back.isDone() && server.isRunning());
-        faults.add(fault("REST catalog stopped 30 s", start, at));
-      } finally {
-        catalogUp.writeLock().unlock();
-      }
+      planned.put("REST catalog outage", () -> stopCatalog(stack, start));
     }
-    afterCommits(10); // the writers go on after the last fault
+    Random points = new Random(7);
+    int span = Math.max(1, plan.commits() * 3 / 4 - FIRST_FAULT);
+    List<Thread> threads = new ArrayList<>();
+    planned.forEach(
+        (what, fault) -> {
+          int point = FIRST_FAULT + points.nextInt(span);
+          Thread thread =
+              new Thread(
+                  () -> {
+                    try {
+                      awaitCommits(point);
+                      fault.run();
+                    } catch (Throwable e) {
+                      faultFailures.add(e);
+                    }
+                  },
+                  what + " at commit " + point);
+          thread.setDaemon(true);
+          thread.start();
+          threads.add(thread);
+        });
+    return threads;
   }
 
-  /** Waits until the writers have committed {@code n} more times: faults fall mid-stream. */
-  private void afterCommits(int n) {
-    int target = commits.get() + n;
-    await("%d more commits".formatted(n))
+  private void killAndRestart(LocalStack stack, String service, Instant start) {
+    Instant at = Instant.now();
+    stack.service(service).kill();
+    Instant dead = Instant.now();
+    awaitCommitSince(dead, service);
+    Instant restarting = Instant.now();
+    stack.restart(service);
+    Down down = new Down(service, dead, Instant.now());
+    downs.add(down);
+    if (service.equals("trigger-service")) {
+      // The trigger-service may have lost a launch's outcome from its kill on.
+      relaunchFaults.add(new LaunchContract.Fault(at, down.to()));
+    }
+    faults.add(
+        new Injected(
+            at,
+            "kill -9 %s at %ds: down %.1f s, %d commits meanwhile, restart %.1f s of %d s allowed"
+                .formatted(
+                    service,
+                    Duration.between(start, at).toSeconds(),
+                    seconds(down.from(), down.to()),
+                    commitsWhile(down),
+                    seconds(restarting, down.to()),
+                    stack.restartBudget(service).toSeconds())));
+  }
+
+  private void restartBroker(LocalStack stack, Instant start) {
+    Instant at = Instant.now();
+    stack.kafka().stop();
+    Instant dead = Instant.now();
+    awaitCommitSince(dead, "the broker");
+    Instant restarting = Instant.now();
+    stack.kafka().restart();
+    Down down = new Down("broker", dead, Instant.now());
+    downs.add(down);
+    relaunchFaults.add(new LaunchContract.Fault(at, down.to()));
+    faults.add(
+        new Injected(
+            at,
+            "broker restart at %ds: down %.1f s, %d commits meanwhile, start %.1f s"
+                .formatted(
+                    Duration.between(start, at).toSeconds(),
+                    seconds(down.from(), down.to()),
+                    commitsWhile(down),
+                    seconds(restarting, down.to()))));
+  }
+
+  /** No commit lands meanwhile: the writers wait for the catalog, as any writer would. */
+  private void stopCatalog(LocalStack stack, Instant start) {
+    catalogUp.writeLock().lock();
+    try {
+      Instant at = Instant.now();
+      RestCatalogServer server = stack.catalog().restServer();
+      server.stop();
+      ScheduledFuture<?> back = later.schedule((Runnable) server::start, 30, TimeUnit.SECONDS);
+      await("the REST catalog back after 30 s")
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofSeconds(1))
+          .until(() -> back.isDone() && server.isRunning());
+      faults.add(
+          new Injected(
+              at,
+              "REST catalog stopped at %ds: down %.1f s"
+                  .formatted(Duration.between(start, at).toSeconds(), seconds(at, Instant.now()))));
+    } finally {
+      catalogUp.writeLock().unlock();
+    }
+  }
+
+  /** Waits until the writers have begun {@code n} commits: faults fall mid-stream. */
+  private void awaitCommits(int n) {
+    await("%d commits".formatted(n))
         .atMost(Duration.ofMinutes(3))
         .pollInterval(Duration.ofMillis(100))
-        .until(() -> commits.get() >= target);
+        .until(() -> commits.get() >= n);
   }
 
-  private static String fault(String what, Instant start, Instant at) {
-    return "%s at %ds (%.1f s)"
-        .formatted(
-            what,
-            Duration.between(start, at).toSeconds(),
-            Duration.between(at, Instant.now()).toMillis() / 1000.0);
+  /**
+   * Keeps {@code part} down until a writer's commit begun since {@code dead} has landed, at most
+   * {@link #LANDING_WAIT}: if none lands, the part is started anyway and the check after the
+   * writing names it.
+   */
+  private void awaitCommitSince(Instant dead, String part) {
+    try {
+      await("a commit while %s is down".formatted(part))
+          .atMost(LANDING_WAIT)
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> landings.stream().anyMatch(c -> c.from().isAfter(dead)));
+    } catch (ConditionTimeoutException e) {
+      System.out.printf("no commit landed in %s while %s was down%n", LANDING_WAIT, part);
+    }
+  }
+
+  private long commitsWhile(Down down) {
+    return landings.stream().filter(down::holds).count();
+  }
+
+  /** Each service or broker down while no writer's commit landed. */
+  private List<Down> downWithoutCommits() {
+    return downs.stream().filter(d -> commitsWhile(d) == 0).toList();
+  }
+
+  /** Fails with the first fault that failed, the others suppressed by it. */
+  private void failIfAnyFaultFailed() {
+    Throwable first = faultFailures.peek();
+    if (first != null) {
+      AssertionError failed = new AssertionError("a fault failed: " + first, first);
+      faultFailures.stream().skip(1).forEach(failed::addSuppressed);
+      throw failed;
+    }
+  }
+
+  private static double seconds(Instant from, Instant to) {
+    return Duration.between(from, to).toMillis() / 1000.0;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.floe.stack.catalog;
 
+import dev.floe.stack.ChildProcesses;
 import dev.floe.stack.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -68,7 +69,7 @@ public final class RestCatalogServer implements AutoCloseable {
       env.put("CATALOG_URI", "jdbc:sqlite:" + home.resolve("rest-backend.db").toAbsolutePath());
       // One connection: SQLite has one writer, and a second pooled connection only contends.
       env.put("CATALOG_CLIENTS", "1");
-      process = builder.start();
+      process = ChildProcesses.register(builder.start());
       awaitReady(Duration.ofSeconds(60));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the Iceberg REST catalog server", e);

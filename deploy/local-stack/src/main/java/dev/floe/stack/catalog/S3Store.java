@@ -1,5 +1,6 @@
 package dev.floe.stack.catalog;
 
+import dev.floe.stack.ChildProcesses;
 import dev.floe.stack.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,7 +57,6 @@ public final class S3Store implements AutoCloseable {
   private final int port;
   private final String bucket;
   private Process process;
-  private Thread reaper;
   private S3Client client;
 
   private S3Store(Path home, int port, String bucket) {
@@ -176,11 +176,7 @@ public final class S3Store implements AutoCloseable {
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()));
       builder.environment().put("LOG_LEVEL", "warn");
-      process = builder.start();
-      // A test JVM that exits without closing the store must not leave the server running.
-      Process started = process;
-      reaper = new Thread(started::destroyForcibly, "s3proxy-reaper-" + port);
-      Runtime.getRuntime().addShutdownHook(reaper);
+      process = ChildProcesses.register(builder.start());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start S3Proxy", e);
     }
@@ -249,14 +245,6 @@ public final class S3Store implements AutoCloseable {
 
   /** Stops the process; its objects stay on disk. */
   public synchronized void stop() {
-    if (reaper != null) {
-      try {
-        Runtime.getRuntime().removeShutdownHook(reaper);
-      } catch (IllegalStateException shuttingDown) {
-        // the hook is running or about to run
-      }
-      reaper = null;
-    }
     if (process != null && process.isAlive()) {
       process.destroy();
       try {

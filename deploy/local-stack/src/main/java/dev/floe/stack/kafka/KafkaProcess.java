@@ -1,5 +1,6 @@
 package dev.floe.stack.kafka;
 
+import dev.floe.stack.ChildProcesses;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -168,10 +169,12 @@ public final class KafkaProcess implements KafkaBroker {
     command.add("kafka.Kafka");
     command.add(config.toAbsolutePath().toString());
     process =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("kafka.out").toFile()))
-            .start();
+        ChildProcesses.register(
+            new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(
+                    ProcessBuilder.Redirect.appendTo(home.resolve("kafka.out").toFile()))
+                .start());
     try {
       KafkaReadiness.await(bootstrapServers(), Duration.ofSeconds(90));
     } catch (IllegalStateException e) {

@@ -2,6 +2,7 @@ package dev.floe.stack.prometheus;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.floe.stack.ChildProcesses;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -87,15 +88,16 @@ public final class PrometheusProcess implements AutoCloseable {
       Files.writeString(config, config(targets, rules, scrapeInterval));
       Path log = home.resolve("prometheus.log");
       Process process =
-          new ProcessBuilder(
-                  binary.toString(),
-                  "--config.file=" + config.toAbsolutePath(),
-                  "--storage.tsdb.path=" + home.resolve("data").toAbsolutePath(),
-                  "--web.listen-address=127.0.0.1:" + port,
-                  "--log.level=warn")
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .start();
+          ChildProcesses.register(
+              new ProcessBuilder(
+                      binary.toString(),
+                      "--config.file=" + config.toAbsolutePath(),
+                      "--storage.tsdb.path=" + home.resolve("data").toAbsolutePath(),
+                      "--web.listen-address=127.0.0.1:" + port,
+                      "--log.level=warn")
+                  .redirectErrorStream(true)
+                  .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                  .start());
       PrometheusProcess prometheus = new PrometheusProcess(port, log, process);
       try {
         prometheus.awaitReady(Duration.ofSeconds(60));

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Separate-process servers find their jars, or say which module to build. */
+@Tag("unit")
 class ServerClasspathTest {
 
   @Test

@@ -1,0 +1,46 @@
+package dev.floe.stack;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every process the local stack or a test starts (services, brokers, the REST catalog server,
+ * s3proxy, Prometheus), killed when this JVM exits, however it exits: a test that fails outside its
+ * try/finally, or a fork that Maven kills on its timeout, leaves nothing running to slow the tests
+ * after it. Thread-safe.
+ */
+public final class ChildProcesses {
+  private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(ChildProcesses::killAll, "floe-child-process-reaper"));
+  }
+
+  private ChildProcesses() {}
+
+  /** Registers {@code process}, to be killed at exit unless it has ended by then; returns it. */
+  public static Process register(Process process) {
+    LIVE.add(process);
+    // Forget it once it ends, so a long test that restarts services does not accumulate handles.
+    process.onExit().thenRun(() -> LIVE.remove(process));
+    return process;
+  }
+
+  /** SIGKILLs every registered process that is alive, and its descendants. */
+  static void killAll() {
+    for (Process process : LIVE) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+    }
+    for (Process process : LIVE) {
+      try {
+        process.waitFor(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+}
