@@ -1,5 +1,9 @@
 package dev.floe.stack;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +22,26 @@ public final class ChildProcesses {
         .addShutdownHook(new Thread(ChildProcesses::killAll, "floe-child-process-reaper"));
   }
 
+  /**
+   * Extra options for every child JVM, space-separated; empty unless set. The test tiers set {@code
+   * -XX:TieredStopAtLevel=1} here (the root pom): a test's services, brokers and catalog server
+   * mostly start, restart and idle, and the C2 compiler's work for them is CPU the 2-core machine's
+   * tests wait for. Benchmarks and the local stack leave it empty, so that what they measure runs
+   * as in production.
+   */
+  public static final String JVM_OPTIONS = "test.child-jvm-options";
+
   private ChildProcesses() {}
+
+  /** The command that starts a JVM like this one's, with {@link #JVM_OPTIONS}; mutable. */
+  public static List<String> java() {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    Arrays.stream(System.getProperty(JVM_OPTIONS, "").trim().split("\\s+"))
+        .filter(option -> !option.isEmpty())
+        .forEach(command::add);
+    return command;
+  }
 
   /** Registers {@code process}, to be killed at exit unless it has ended by then; returns it. */
   public static Process register(Process process) {

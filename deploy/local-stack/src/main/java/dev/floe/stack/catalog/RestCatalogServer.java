@@ -12,9 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Apache Iceberg's REST catalog server ({@code org.apache.iceberg.rest.RESTCatalogServer}) in its
@@ -54,12 +54,15 @@ public final class RestCatalogServer implements AutoCloseable {
       Files.createDirectories(warehouse());
       ProcessBuilder builder =
           new ProcessBuilder(
-                  List.of(
-                      Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                      "-Xmx256m",
-                      "-cp",
-                      ServerClasspath.read(CLASSPATH_RESOURCE, "deploy/iceberg-rest-server"),
-                      MAIN_CLASS))
+                  Stream.concat(
+                          ChildProcesses.java().stream(),
+                          Stream.of(
+                              "-Xmx256m",
+                              "-cp",
+                              ServerClasspath.read(
+                                  CLASSPATH_RESOURCE, "deploy/iceberg-rest-server"),
+                              MAIN_CLASS))
+                      .toList())
               .redirectErrorStream(true)
               .redirectOutput(
                   ProcessBuilder.Redirect.appendTo(home.resolve("rest-catalog.log").toFile()));

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.aws.AwsClientProperties;
 import org.apache.iceberg.aws.s3.S3FileIO;
@@ -165,14 +166,16 @@ public final class S3Store implements AutoCloseable {
       Path config = writeConfig(data);
       ProcessBuilder builder =
           new ProcessBuilder(
-                  List.of(
-                      Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                      "-Xmx256m",
-                      "-cp",
-                      ServerClasspath.read(CLASSPATH_RESOURCE, "deploy/s3proxy-server"),
-                      MAIN_CLASS,
-                      "--properties",
-                      config.toString()))
+                  Stream.concat(
+                          ChildProcesses.java().stream(),
+                          Stream.of(
+                              "-Xmx256m",
+                              "-cp",
+                              ServerClasspath.read(CLASSPATH_RESOURCE, "deploy/s3proxy-server"),
+                              MAIN_CLASS,
+                              "--properties",
+                              config.toString()))
+                      .toList())
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()));
       builder.environment().put("LOG_LEVEL", "warn");

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -159,8 +158,7 @@ public final class KafkaProcess implements KafkaBroker {
   }
 
   private void launch() throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    List<String> command = ChildProcesses.java();
     command.add("-Xms256m");
     command.add("-Xmx512m");
     command.add("-Dlog4j2.configurationFile=" + home.resolve("log4j2.properties").toAbsolutePath());
