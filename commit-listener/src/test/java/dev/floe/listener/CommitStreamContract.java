@@ -50,7 +50,14 @@ import org.junit.jupiter.api.Timeout;
  */
 abstract class CommitStreamContract {
   private static final int TABLES = 5;
-  private static final int COMMITS = 200;
+
+  /**
+   * Ten writers on five tables: each table sees about 24 commits, most of them retried after losing
+   * a race, which is what the lineage order has to survive. 200 (until 2026-12-03) made this test
+   * the gate's slowest on each catalog.
+   */
+  private static final int COMMITS = 120;
+
   private static final OffsetDateTime DAY =
       OffsetDateTime.of(2026, 11, 20, 0, 0, 0, 0, ZoneOffset.UTC);
 
