@@ -400,7 +400,11 @@ final class PipelineRun {
       Map<String, Long> rssIdle = clock.rss();
       double bareRate = plan.bareCommits() > 0 ? bareRate(writer, suffix) : 0;
       if (plan.expireOlderThan() != null) {
-        expiry.scheduleWithFixedDelay(() -> expire(sources, changes), 5, 5, TimeUnit.SECONDS);
+        expiry.scheduleWithFixedDelay(
+            () -> expire(sources, changes, operator, stack.service("change-capture-service").url()),
+            5,
+            5,
+            TimeUnit.SECONDS);
       }
       Instant start = Instant.now();
       List<Thread> faulting = plan.faults() ? injectFaults(stack, start) : List.of();
@@ -972,9 +976,13 @@ final class PipelineRun {
    * Expires old snapshots of every source as a maintenance job would, files deleted included, but
    * never one that is not captured yet: history expired before its capture is lost by design (the
    * capture can only say so), while from its capture on a change is pinned, which is what this
-   * tests. Compactions make expiry delete data files that pending changes' ICDC states reference.
+   * tests. First it releases, as the job's owner would once runs are applied, the capture's pins
+   * that no change still needs ({@link #releasable}): the capture pins every change's snapshot and
+   * its parent until their TTL, so without a release nothing would expire. Compactions and rewrites
+   * make expiry delete data files that applied changes' ICDC states reference.
    */
-  private void expire(List<Table> sources, EventTap changes) {
+  private void expire(
+      List<Table> sources, EventTap changes, StackHttp operator, URI captureService) {
     Set<Long> captured = new HashSet<>();
     try {
       changes.poll(Duration.ofMillis(500));
@@ -988,6 +996,14 @@ final class PipelineRun {
       try {
         synchronized (source) {
           source.refresh();
+          Long releasable = releasable(source);
+          if (releasable != null) {
+            String name = source.name().substring(source.name().lastIndexOf('.') + 1);
+            operator.post(
+                captureService.resolve("/captures/cap-" + name.replace('_', '-') + "/pins/release"),
+                "{\"upToSnapshotId\": " + releasable + "}");
+            source.refresh();
+          }
           long olderThan = System.currentTimeMillis() - plan.expireOlderThan().toMillis();
           for (Snapshot s : source.snapshots()) {
             if (!captured.contains(s.snapshotId())) {
@@ -1009,6 +1025,30 @@ final class PipelineRun {
         // the catalog is down, or a writer won: the next round expires it
       }
     }
+  }
+
+  /**
+   * The newest snapshot of {@code source} whose pin no change still needs, or null: the snapshot
+   * two before the oldest change no job applied yet, whose parent a run over it reads (its range
+   * starts there); with every change applied, the one before the current snapshot, the parent of
+   * the next change.
+   */
+  private Long releasable(Table source) {
+    List<Snapshot> lineage = new ArrayList<>();
+    for (Snapshot s = source.currentSnapshot();
+        s != null;
+        s = s.parentId() == null ? null : source.snapshot(s.parentId())) {
+      lineage.add(0, s);
+    }
+    int pending = lineage.size();
+    for (int i = 0; i < lineage.size(); i++) {
+      Snapshot s = lineage.get(i);
+      if (!DataOperations.REPLACE.equals(s.operation()) && !applied.contains(s.snapshotId())) {
+        pending = i;
+        break;
+      }
+    }
+    return pending >= 2 ? lineage.get(pending - 2).snapshotId() : null;
   }
 
   /**
