@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiPredicate;
 import java.util.function.Supplier;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DataOperations;
@@ -218,52 +219,75 @@ public final class IcdcUnions implements Unions {
   }
 
   /**
-   * The states of the changes: over their range when they are one range of the source; when they
-   * are several, the sum of the ranges' states if every range only appended (each added file is
-   * then a row set of its own, whatever lies between); else null.
+   * The states of the changes. When they are one range of the source without a snapshot between
+   * them: that range's states. When they are several ranges and each only appended: the sum of
+   * their added files, exactly the appended rows, with nothing of what lies between (a compaction
+   * among appends would otherwise put every row it rewrote in both states, and a job that reads
+   * appends as its change would count them twice). Otherwise, when only compactions lie between
+   * them: the states of the whole range, in which the compacted files' rows appear in both states.
+   * Else null: no states are only this run's.
    */
   private static RangeStates.States statesOf(Table source, List<PendingChange> changes) {
-    List<List<PendingChange>> segments = new ArrayList<>();
+    List<List<PendingChange>> ranges =
+        split(
+            changes,
+            (previous, next) ->
+                Objects.equals(
+                    next.range().fromSnapshotIdExclusive(), previous.range().toSnapshotId()));
+    if (ranges.size() == 1) {
+      return between(source, changes);
+    }
+    List<DataFile> appended = new ArrayList<>();
+    boolean appendsOnly = true;
+    for (List<PendingChange> range : ranges) {
+      RangeStates.States states;
+      try {
+        states = between(source, range);
+      } catch (RangeStates.HistoryGone e) {
+        appendsOnly = false;
+        break;
+      }
+      if (!states.appendsOnly()) {
+        appendsOnly = false;
+        break;
+      }
+      appended.addAll(states.added().data());
+    }
+    if (appendsOnly) {
+      return new RangeStates.States(
+          new RangeStates.End(List.of(), List.of()),
+          new RangeStates.End(appended, List.of()),
+          0,
+          0,
+          true);
+    }
+    if (split(changes, (previous, next) -> follows(source, previous, next)).size() == 1) {
+      return between(source, changes);
+    }
+    return null; // several ranges, not only appends, or one of them unreadable: no states
+  }
+
+  private static RangeStates.States between(Table source, List<PendingChange> changes) {
+    return RangeStates.between(
+        source,
+        changes.get(0).range().fromSnapshotIdExclusive(),
+        changes.get(changes.size() - 1).range().toSnapshotId());
+  }
+
+  /** {@code changes} in runs of neighbours that {@code together} keeps together, in order. */
+  private static List<List<PendingChange>> split(
+      List<PendingChange> changes, BiPredicate<PendingChange, PendingChange> together) {
+    List<List<PendingChange>> runs = new ArrayList<>();
     List<PendingChange> current = new ArrayList<>();
     for (PendingChange change : changes) {
-      if (!current.isEmpty() && !follows(source, current.get(current.size() - 1), change)) {
-        segments.add(current);
+      if (!current.isEmpty() && !together.test(current.get(current.size() - 1), change)) {
+        runs.add(current);
         current = new ArrayList<>();
       }
       current.add(change);
     }
-    segments.add(current);
-    List<RangeStates.States> each = new ArrayList<>();
-    for (List<PendingChange> segment : segments) {
-      RangeStates.States states;
-      try {
-        states =
-            RangeStates.between(
-                source,
-                segment.get(0).range().fromSnapshotIdExclusive(),
-                segment.get(segment.size() - 1).range().toSnapshotId());
-      } catch (RangeStates.HistoryGone e) {
-        if (segments.size() == 1) {
-          throw e;
-        }
-        return null; // several ranges, and this one unreadable: no states, saying why
-      }
-      if (segments.size() > 1 && !states.appendsOnly()) {
-        return null;
-      }
-      each.add(states);
-    }
-    if (each.size() == 1) {
-      return each.get(0);
-    }
-    List<DataFile> appended = new ArrayList<>();
-    each.forEach(st -> appended.addAll(st.added().data()));
-    return new RangeStates.States(
-        new RangeStates.End(List.of(), List.of()),
-        new RangeStates.End(appended, List.of()),
-        0,
-        0,
-        true);
+    runs.add(current);
+    return runs;
   }
 
   /** Whether {@code next} starts where {@code previous} ends, compactions between aside. */

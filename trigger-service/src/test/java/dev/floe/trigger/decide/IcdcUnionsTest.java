@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DataOperations;
 import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
@@ -192,6 +193,40 @@ class IcdcUnionsTest {
     assertThat(withGap.statesOmitted())
         .contains("not one range")
         .contains(Long.toString(s5.snapshotId()));
+  }
+
+  /**
+   * Appends with a compaction between them, as a table that is compacted while it receives appends
+   * has: the run's state holds exactly the appended rows. The range over the compaction would also
+   * hold every row it rewrote (in both states), which a job reading appends as its change would
+   * count twice.
+   */
+  @Test
+  void appendsAroundACompactionCarryExactlyTheAppendedRows() {
+    String name = "c_" + UUID.randomUUID().toString().substring(0, 6);
+    TableWriter writer = new TableWriter(fixture.catalog());
+    Table source =
+        writer.createOrLoad(TableIdentifier.of("src", name), Orders.SCHEMA, Orders.BY_DAY);
+    writer.append(source, orders(source, 1, 3));
+    Snapshot s2 = writer.append(source, orders(source, 10, 2));
+    Snapshot compaction = writer.compact(source);
+    Snapshot s3 = writer.append(source, orders(source, 20, 2));
+    assertThat(compaction.operation()).isEqualTo(DataOperations.REPLACE);
+    assertThat(compaction.removedDataFiles(source.io())).as("s2's file rewritten").isNotEmpty();
+
+    Table icdc = icdcTable(writer, name, source, s2, s3);
+    TableRef icdcRef = new TableRef(fixture.name(), List.of("floe_icdc"), name);
+    List<PendingChange> changes = List.of(pending(icdcRef, icdc, s2), pending(icdcRef, icdc, s3));
+    RunInput input =
+        new IcdcUnions(fixture::catalog)
+            .complete(request("daily-c-1", name, changes), changes)
+            .inputs()
+            .get(0);
+
+    assertThat(input.statesOmitted()).isNull();
+    assertThat(input.removedIcdc()).as("appends remove nothing").isNull();
+    icdc.refresh();
+    assertThat(rows(icdc, input.icdc().snapshotId())).containsExactly("10", "11", "20", "21");
   }
 
   /**
