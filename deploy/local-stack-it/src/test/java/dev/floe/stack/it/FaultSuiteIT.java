@@ -39,9 +39,10 @@ class FaultSuiteIT {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("catalogs")
-  // Above the suite's own bounded waits (writing 3 x drain, then drain), which fail with each
-  // table's progress and every service's thread dump: JUnit's timeout would say only "timed out".
-  @Timeout(1200)
+  // Above the suite's own bounded waits (stack start, 2 min until the sources are watched, writing
+  // 3 x drain, 2 min until the writers stop, then drain), which fail with each table's progress
+  // and every service's thread dump: JUnit's timeout would say only "timed out".
+  @Timeout(1800)
   void nothingIsLostOrDoubledWhileEveryPartFails(CatalogKind catalog) throws Exception {
     PipelineRun.Outcome outcome =
         PipelineRun.run(

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.floe.contracts.topic.Topics;
+import dev.floe.stack.ChildProcesses;
 import dev.floe.stack.LocalStack;
 import dev.floe.stack.Ports;
 import dev.floe.stack.prometheus.PrometheusProcess;
@@ -391,9 +392,16 @@ class ObservabilityIT {
             .orElseThrow(() -> new AssertionError("promtool missing: apt-get install prometheus"));
     List<String> command = new ArrayList<>(List.of(promtool.toString()));
     command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    // Its output goes to a file, so that a hung promtool fails the wait instead of blocking a read.
+    Path log = Files.createTempFile("promtool", ".log");
+    Process process =
+        ChildProcesses.register(
+            new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start());
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as(String.join(" ", command)).isTrue();
+    String output = Files.readString(log, StandardCharsets.UTF_8);
     assertThat(process.exitValue()).as(String.join(" ", command) + "\n" + output).isZero();
     return output;
   }
