@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.BiPredicate;
 import java.util.function.Supplier;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DataOperations;
@@ -228,12 +227,7 @@ public final class IcdcUnions implements Unions {
    * Else null: no states are only this run's.
    */
   private static RangeStates.States statesOf(Table source, List<PendingChange> changes) {
-    List<List<PendingChange>> ranges =
-        split(
-            changes,
-            (previous, next) ->
-                Objects.equals(
-                    next.range().fromSnapshotIdExclusive(), previous.range().toSnapshotId()));
+    List<List<PendingChange>> ranges = ranges(changes);
     if (ranges.size() == 1) {
       return between(source, changes);
     }
@@ -261,7 +255,7 @@ public final class IcdcUnions implements Unions {
           0,
           true);
     }
-    if (split(changes, (previous, next) -> follows(source, previous, next)).size() == 1) {
+    if (gap(source, changes) == null) {
       return between(source, changes);
     }
     return null; // several ranges, not only appends, or one of them unreadable: no states
@@ -274,13 +268,15 @@ public final class IcdcUnions implements Unions {
         changes.get(changes.size() - 1).range().toSnapshotId());
   }
 
-  /** {@code changes} in runs of neighbours that {@code together} keeps together, in order. */
-  private static List<List<PendingChange>> split(
-      List<PendingChange> changes, BiPredicate<PendingChange, PendingChange> together) {
+  /** {@code changes} in runs that are each one range of the source, nothing between, in order. */
+  private static List<List<PendingChange>> ranges(List<PendingChange> changes) {
     List<List<PendingChange>> runs = new ArrayList<>();
     List<PendingChange> current = new ArrayList<>();
     for (PendingChange change : changes) {
-      if (!current.isEmpty() && !together.test(current.get(current.size() - 1), change)) {
+      if (!current.isEmpty()
+          && !Objects.equals(
+              change.range().fromSnapshotIdExclusive(),
+              current.get(current.size() - 1).range().toSnapshotId())) {
         runs.add(current);
         current = new ArrayList<>();
       }
@@ -288,11 +284,6 @@ public final class IcdcUnions implements Unions {
     }
     runs.add(current);
     return runs;
-  }
-
-  /** Whether {@code next} starts where {@code previous} ends, compactions between aside. */
-  private static boolean follows(Table source, PendingChange previous, PendingChange next) {
-    return gapBetween(source, previous, next) == null;
   }
 
   /**
