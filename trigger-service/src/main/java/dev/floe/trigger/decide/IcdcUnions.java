@@ -127,15 +127,16 @@ public final class IcdcUnions implements Unions {
     } catch (RuntimeException e) {
       throw new Unavailable("cannot load " + name + ": " + e.getMessage(), e);
     }
-    // A failed run's changes fold in front of later ones: back in the source's order.
-    List<PendingChange> ordered = new ArrayList<>(changes);
-    ordered.sort(
-        Comparator.comparingLong(
-            c -> {
-              Snapshot s = source.snapshot(c.range().toSnapshotId());
-              return s == null ? Long.MAX_VALUE : s.sequenceNumber();
-            }));
-    changes = ordered;
+    // A failed run's changes fold in front of later ones: back in the source's order. When a
+    // change's snapshot has expired its place is unknown, and the order they came in is kept: the
+    // range over them is refused below, naming the expired snapshot.
+    if (changes.stream().allMatch(c -> source.snapshot(c.range().toSnapshotId()) != null)) {
+      List<PendingChange> ordered = new ArrayList<>(changes);
+      ordered.sort(
+          Comparator.comparingLong(
+              c -> source.snapshot(c.range().toSnapshotId()).sequenceNumber()));
+      changes = ordered;
+    }
     String added = addedTag(runId);
     String removed = removedTag(runId);
     String digest = digest(changes);
@@ -234,13 +235,8 @@ public final class IcdcUnions implements Unions {
     List<DataFile> appended = new ArrayList<>();
     boolean appendsOnly = true;
     for (List<PendingChange> range : ranges) {
-      RangeStates.States states;
-      try {
-        states = between(source, range);
-      } catch (RangeStates.HistoryGone e) {
-        appendsOnly = false;
-        break;
-      }
+      // A snapshot of a range that expired is refused (HistoryGone), as for a single range.
+      RangeStates.States states = between(source, range);
       if (!states.appendsOnly()) {
         appendsOnly = false;
         break;
@@ -291,6 +287,8 @@ public final class IcdcUnions implements Unions {
    * must be a compaction ({@code replace}), which changes no row. Another change between (one a
    * later run holds after a failed run folded back, a backfill commit the trigger suppresses, a
    * change its filters leave out) would otherwise be read into this run's states.
+   *
+   * @throws RangeStates.HistoryGone when a snapshot between them has expired
    */
   private static String gap(Table source, List<PendingChange> changes) {
     for (int i = 1; i < changes.size(); i++) {
@@ -309,7 +307,8 @@ public final class IcdcUnions implements Unions {
     while (at != null && at != end) {
       Snapshot between = source.snapshot(at);
       if (between == null) {
-        return "snapshot " + at + " of " + source.name() + ", between the run's changes, expired";
+        throw new RangeStates.HistoryGone(
+            "snapshot " + at + " of " + source.name() + ", between the run's changes, expired");
       }
       if (!DataOperations.REPLACE.equals(between.operation())) {
         return "the changes are not one range of "

@@ -13,6 +13,7 @@ import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.RunSucceeded;
 import dev.floe.contracts.event.TriggerDefined;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -76,6 +77,14 @@ public final class TriggerTopology {
       Duration tick) {}
 
   private TriggerTopology() {}
+
+  /**
+   * Runs of {@code triggerId} failed at once because their ICDC states cannot be formed; counted
+   * here, and registered at 0 by the status gauges for every trigger an instance decides.
+   */
+  public static Counter refusedRuns(String triggerId) {
+    return Metrics.counter("floe.trigger.runs.refused", "trigger", triggerId);
+  }
 
   /** The topology without ICDC unions: for tests of the rules alone. */
   public static Topology build(Topics topics) {
@@ -377,7 +386,7 @@ public final class TriggerTopology {
         states.put(trigger.triggerId(), decided);
       }
       for (RunFailed failed : refused) {
-        Metrics.counter("floe.trigger.runs.refused", "trigger", trigger.triggerId()).increment();
+        refusedRuns(trigger.triggerId()).increment();
         LOG.errorf(
             "trigger %s: run %s attempt %d failed, its states cannot be formed: %s",
             trigger.triggerId(), failed.runId(), failed.attempt(), failed.message());

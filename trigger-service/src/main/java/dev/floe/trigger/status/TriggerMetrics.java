@@ -7,6 +7,7 @@ import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.RunStarted;
 import dev.floe.contracts.event.RunSucceeded;
+import dev.floe.trigger.decide.TriggerTopology;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -90,6 +91,8 @@ public final class TriggerMetrics {
 
   /** Pending change sets and lag of the triggers this instance holds. */
   public void decisions(Map<String, TriggerStatus> byTrigger) {
+    // From 0 for every trigger this instance decides, so that a first refusal shows as an increase.
+    byTrigger.keySet().forEach(TriggerTopology::refusedRuns);
     pending.register(
         byTrigger.entrySet().stream()
             .map(

@@ -230,6 +230,39 @@ class IcdcUnionsTest {
   }
 
   /**
+   * A run whose first change's snapshot expired (its pins lapsed, then the source's expiry ran,
+   * keeping every file): its place among the changes is unknown, so they stay in the order they
+   * came in, and the run is refused for good, naming the expired snapshot, whether the changes make
+   * one range or several.
+   */
+  @Test
+  void aRunOverAnExpiredSnapshotIsRefusedNamingIt() {
+    String name = "x_" + UUID.randomUUID().toString().substring(0, 6);
+    TableWriter writer = new TableWriter(fixture.catalog());
+    Table source =
+        writer.createOrLoad(TableIdentifier.of("src", name), Orders.SCHEMA, Orders.BY_DAY);
+    Snapshot s1 = writer.append(source, orders(source, 1, 2));
+    Snapshot s2 = writer.append(source, orders(source, 10, 2));
+    writer.append(source, orders(source, 20, 1)); // s3, in no run
+    Snapshot s4 = writer.append(source, orders(source, 30, 1));
+    Table icdc = icdcTable(writer, name, source, s1, s2, s4);
+    TableRef icdcRef = new TableRef(fixture.name(), List.of("floe_icdc"), name);
+    List<PendingChange> oneRange = List.of(pending(icdcRef, icdc, s1), pending(icdcRef, icdc, s2));
+    List<PendingChange> twoRanges =
+        List.of(pending(icdcRef, icdc, s1), pending(icdcRef, icdc, s2), pending(icdcRef, icdc, s4));
+    source.expireSnapshots().expireSnapshotId(s1.snapshotId()).cleanExpiredFiles(false).commit();
+
+    IcdcUnions unions = new IcdcUnions(fixture::catalog);
+    for (List<PendingChange> changes : List.of(oneRange, twoRanges)) {
+      assertThatThrownBy(() -> unions.complete(request("daily-x-9", name, changes), changes))
+          .as("%d changes", changes.size())
+          .isInstanceOf(Unions.Refused.class)
+          .hasMessageContaining(Long.toString(s1.snapshotId()))
+          .hasMessageContaining("expired");
+    }
+  }
+
+  /**
    * Format v3, merge-on-read: each update replaces the deletion vector of a data file that the one
    * before gave one, so replaying the changes' states would put two vectors on one file, which
    * Iceberg refuses for good. The run's states are formed from the range instead, and hold {@code
