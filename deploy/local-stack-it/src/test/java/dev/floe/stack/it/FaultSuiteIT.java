@@ -18,10 +18,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * for 30 s, a slow receiver and aggressive expiry of the sources' snapshots. The faults overlap,
  * each at its own seeded point among the planned commits, and each killed service (and the broker)
  * stays down until a writer's commit landed meanwhile; once the planned commits are in, the writers
- * slow down and stop when the last fault is over. {@link PipelineRun} checks that no writer's
- * commit failed, that a commit landed while each service and the broker was down, and the
- * invariant: each target equals its source, no change read by two runs, no source data file missing
- * but those the expiry deleted, no secret in any log, and the launch contract.
+ * slow down and stop when the last fault is over. One source is format 3, so its position deletes
+ * are deletion vectors. Besides the target, a second job keeps orders and revenue per day from each
+ * run's added and removed states. {@link PipelineRun} checks that no writer's commit failed, that a
+ * commit landed while each service and the broker was down, and the invariant: each target equals
+ * its source, the revenue job equals a recomputation from the source after every run, no change
+ * read by two runs, no source data file missing but those the expiry deleted, no secret in any log,
+ * and the launch contract.
  */
 class FaultSuiteIT {
   /**
@@ -67,6 +70,14 @@ class FaultSuiteIT {
     assertThat(outcome.runs()).isPositive();
     if (REWRITE_EVERY > 0) {
       assertThat(outcome.recomputingRuns()).as("runs over overwrites and deletes").isPositive();
+      // The job of orders and revenue per day equalled the source after every run (PipelineRun
+      // asserts it), and it did so from removed states, deletion vectors among them.
+      assertThat(outcome.revenueRunsWithRemoved())
+          .as("runs whose revenue was kept from a removed state")
+          .isPositive();
+      assertThat(outcome.vectorsWritten())
+          .as("deletion vectors on the format-3 source")
+          .isPositive();
     }
     assertThat(outcome.expiredFiles()).as("files deleted by the sources' expiry").isPositive();
   }

@@ -64,6 +64,7 @@ import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotChanges;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.TableUtil;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.GenericRecord;
@@ -118,9 +119,10 @@ final class PipelineRun {
    * @param commitPause how long each writer waits between two of its commits
    * @param compactEvery every n-th commit of a table is a compaction (0 for none)
    * @param rewriteEvery every n-th commit (unless a compaction) changes or deletes rows already
-   *     there, in turn: a copy-on-write overwrite of a day, position deletes, equality deletes (0
-   *     for none). The triggers then run one at a time, in order, each run taking every change that
-   *     arrived meanwhile ({@code latest-only}): a job that recomputes days must see runs in order
+   *     there, in turn: a copy-on-write overwrite of a day, position deletes (deletion vectors on
+   *     the second source, which is format 3), equality deletes (0 for none). The triggers then run
+   *     one at a time, in order, each run taking every change that arrived meanwhile ({@code
+   *     latest-only}): a job that recomputes days must see runs in order
    * @param faults kill -9 each service, restart the broker, stop a REST catalog for 30 s: each at
    *     its own point among the planned commits, overlapping; a service or the broker stays down
    *     until a commit landed meanwhile
@@ -198,7 +200,11 @@ final class PipelineRun {
       double bareCommitsPerSecond,
       Map<String, List<Long>> stageLatencies,
       Map<String, Long> rssIdle,
-      Map<String, Long> rssPeak) {
+      Map<String, Long> rssPeak,
+      int revenueRuns,
+      int revenueRunsWithRemoved,
+      int revenueRebased,
+      long vectorsWritten) {
 
     double commitsPerSecond() {
       return commits * 1000.0 / Math.max(1, writing.toMillis());
@@ -224,7 +230,8 @@ final class PipelineRun {
               + " ms, p95 %d ms, max %d ms; commit to SnapshotCommitted p50 %d / p99 %d ms, to"
               + " ChangeCaptured p50 %d / p99 %d ms, to RunRequested p50 %d / p99 %d ms; RSS idle"
               + " %s, peak %s; %d files deleted by expiry; faults %s; job errors %d %s; writer"
-              + " errors %s",
+              + " errors %s; revenue kept from the states of %d runs (%d with a removed state, %d"
+              + " without states), %d deletion vectors written",
           commits,
           writing.toMillis() / 1000.0,
           commitsPerSecond(),
@@ -251,7 +258,11 @@ final class PipelineRun {
           faults,
           jobErrors.size(),
           jobErrors.stream().limit(3).toList(),
-          writerErrors);
+          writerErrors,
+          revenueRuns,
+          revenueRunsWithRemoved,
+          revenueRebased,
+          vectorsWritten);
     }
   }
 
@@ -265,6 +276,12 @@ final class PipelineRun {
   private final List<LaunchContract.Fault> relaunchFaults = new CopyOnWriteArrayList<>();
 
   private final Map<String, List<Long>> rowsByRun = new ConcurrentHashMap<>();
+
+  /** Deletion vectors the writers added, on the format-3 source. */
+  private final AtomicLong vectorsWritten = new AtomicLong();
+
+  /** Orders and revenue per day of each source, kept from runs' states when rows are rewritten. */
+  private final RevenueJob revenue = new RevenueJob();
 
   /** The runs whose job recomputed days of the target, rather than appending the ICDC state. */
   private final Set<String> recomputed = ConcurrentHashMap.newKeySet();
@@ -357,6 +374,10 @@ final class PipelineRun {
         Table source =
             writer.createOrLoad(TableIdentifier.of("demo", name), Orders.SCHEMA, Orders.BY_DAY);
         source.updateProperties().set(TableProperties.COMMIT_NUM_RETRIES, "20").commit();
+        if (plan.rewriteEvery() > 0 && i == 1) {
+          // Format 3: its position deletes are deletion vectors, each replacing the file's last.
+          source.updateProperties().set(TableProperties.FORMAT_VERSION, "3").commit();
+        }
         sources.add(source);
         writer.createOrLoad(target(source), Orders.SCHEMA, Orders.BY_DAY);
         String id = name.replace('_', '-');
@@ -509,6 +530,12 @@ final class PipelineRun {
             .as("target of %s equals its source", source.name())
             .isEqualTo(rows(source));
       }
+      assertThat(revenue.invariantBreaks())
+          .as("runs whose states break rows(Sn) = rows(S0) − removed + added, removed ⊆ rows(S0)")
+          .isEmpty();
+      assertThat(revenue.mismatches())
+          .as("orders and revenue per day kept from runs' states that differ from the source's")
+          .isEmpty();
       List<Long> read = rowsByRun.values().stream().flatMap(List::stream).sorted().toList();
       assertThat(new HashSet<>(read)).as("no change read by two runs").hasSize(read.size());
       List<String> missing =
@@ -548,7 +575,11 @@ final class PipelineRun {
                   java.util.stream.Collectors.toMap(
                       stage -> stage, clock::latencies, (a, b) -> a, LinkedHashMap::new)),
           rssIdle,
-          clock.peakRss());
+          clock.peakRss(),
+          revenue.applied(),
+          revenue.withRemoved(),
+          revenue.rebased(),
+          vectorsWritten.get());
     } finally {
       if (stages != null) {
         stages.close();
@@ -625,7 +656,13 @@ final class PipelineRun {
         target.refresh();
         Table source = catalog.loadTable(TableIdentifier.of("demo", table));
         String how;
-        if (appliedRuns(target).contains(runId)) {
+        boolean again = appliedRuns(target).contains(runId);
+        // The second job of each table: orders and revenue per day, kept from the run's states.
+        RevenueJob.Next totals =
+            again || plan.rewriteEvery() == 0
+                ? null
+                : revenue.next(catalog, source, table, run.get("inputs").get(0));
+        if (again) {
           // delivered again: acknowledged, not applied twice
           how = "applied already";
         } else if (plan.rewriteEvery() > 0 && !onlyAddsRows(source, run)) {
@@ -655,6 +692,9 @@ final class PipelineRun {
           }
           rowsByRun.put(runId, ids);
           how = "appended " + ids;
+        }
+        if (totals != null) {
+          revenue.keep(totals);
         }
         List<Long> snapshots = snapshotIds(run);
         applied.addAll(snapshots);
@@ -861,6 +901,9 @@ final class PipelineRun {
           s = writer.compact(source);
         } else if (plan.rewriteEvery() > 0 && n % plan.rewriteEvery() == 0) {
           s = rewrite(writer, source, n / plan.rewriteEvery());
+          if (s != null) {
+            vectorsWritten.addAndGet(Long.parseLong(s.summary().getOrDefault("added-dvs", "0")));
+          }
         } else {
           List<Record> batch = new ArrayList<>();
           for (int i = 0; i < rows; i++) {
@@ -927,7 +970,10 @@ final class PipelineRun {
         }
         yield writer.overwrite(source, days(day, day), kept);
       }
-      case 1 -> writer.deleteRowsByPosition(source, Expressions.equal("order_id", id));
+      case 1 ->
+          TableUtil.formatVersion(source) >= 3
+              ? writer.deleteRowsByVector(source, Expressions.equal("order_id", id))
+              : writer.deleteRowsByPosition(source, Expressions.equal("order_id", id));
       default -> writer.deleteRowsByEquality(source, "order_id", List.of(id));
     };
   }
