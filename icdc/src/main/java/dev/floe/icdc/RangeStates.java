@@ -101,7 +101,8 @@ public final class RangeStates {
    * The states of {@code (from, to]}.
    *
    * @param from S0, or null for a range starting at the table's first snapshot
-   * @throws HistoryGone when {@code to}, {@code from} or a snapshot between them has expired
+   * @throws HistoryGone when {@code to} or a snapshot between the two ends has expired, or when
+   *     {@code from} has and the range did more than append (a range of appends never reads S0)
    */
   public static States between(Table source, Long from, long to) {
     List<Snapshot> range = range(source, from, to);

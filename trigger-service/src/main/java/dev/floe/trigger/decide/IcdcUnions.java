@@ -128,8 +128,8 @@ public final class IcdcUnions implements Unions {
       throw new Unavailable("cannot load " + name + ": " + e.getMessage(), e);
     }
     // A failed run's changes fold in front of later ones: back in the source's order. When a
-    // change's snapshot has expired its place is unknown, and the order they came in is kept: the
-    // range over them is refused below, naming the expired snapshot.
+    // change's snapshot has expired its place is unknown, and the order they came in is kept; a
+    // range that must read that snapshot is refused below, naming it.
     if (changes.stream().allMatch(c -> source.snapshot(c.range().toSnapshotId()) != null)) {
       List<PendingChange> ordered = new ArrayList<>(changes);
       ordered.sort(
@@ -303,9 +303,16 @@ public final class IcdcUnions implements Unions {
   private static String gapBetween(Table source, PendingChange previous, PendingChange next) {
     long end = previous.range().toSnapshotId();
     Long start = next.range().fromSnapshotIdExclusive();
+    Snapshot endSnapshot = source.snapshot(end);
     Long at = start;
     while (at != null && at != end) {
       Snapshot between = source.snapshot(at);
+      if (between != null
+          && endSnapshot != null
+          && endSnapshot.sequenceNumber() > 0 // format 1 numbers no snapshot
+          && between.sequenceNumber() <= endSnapshot.sequenceNumber()) {
+        break; // walked past the earlier change: it is not an ancestor (a rollback between)
+      }
       if (between == null) {
         throw new RangeStates.HistoryGone(
             "snapshot " + at + " of " + source.name() + ", between the run's changes, expired");
@@ -321,9 +328,9 @@ public final class IcdcUnions implements Unions {
       }
       at = between.parentId();
     }
-    return at == null
-        ? "snapshot " + end + " is not an ancestor of " + start + " in " + source.name()
-        : null;
+    return at != null && at == end
+        ? null
+        : "snapshot " + end + " is not an ancestor of " + start + " in " + source.name();
   }
 
   /** The input with the run's states, when at least one was committed. */
