@@ -59,6 +59,7 @@ public record BackfillView(
       List<FieldRange> ranges,
       PartitionRef partition,
       IcdcRef icdc,
+      IcdcRef removedIcdc,
       Instant startedAt,
       Instant finishedAt,
       Long durationMs,
@@ -161,6 +162,7 @@ public record BackfillView(
         p.ranges(),
         p.partition(),
         p.icdc(),
+        p.removedIcdc(),
         startedAt,
         finishedAt,
         startedAt != null && finishedAt != null

@@ -7,12 +7,15 @@ import dev.floe.contracts.model.IcdcRef;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.icdc.IcdcStates;
 import dev.floe.icdc.IcdcTables;
+import dev.floe.icdc.RangeStates;
 import dev.floe.icdc.RefCommits;
 import dev.floe.icdc.TableRefs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +29,7 @@ import org.apache.iceberg.PartitionField;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.Transaction;
 import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.expressions.Expression;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.types.Types;
 import org.jboss.logging.Logger;
@@ -33,12 +37,19 @@ import org.jboss.logging.Logger;
 /**
  * Plans a backfill from metadata alone: a filtered scan of the source's manifests, with column
  * statistics and no data file read, cut into chunks; then, unless it is a dry run, one zero-copy
- * ICDC state per chunk (all in one catalog commit) and a tag that pins the planned source snapshot
- * so that expiry can't delete a file a chunk still needs. Thread-safe.
+ * ICDC state per chunk (two for a snapshot range: added and removed; all in one catalog commit) and
+ * a tag that pins the planned source snapshot (and the range's start, when a chunk removed rows) so
+ * that expiry can't delete a file a chunk still needs. Thread-safe.
  */
 public final class BackfillPlanner {
   /** Prefix of the tag that pins a backfill's source snapshot. */
   public static final String PIN_PREFIX = "floe-backfill-";
+
+  /** Suffix of the tag that pins the start of a backfill's snapshot range, when it removed rows. */
+  public static final String FROM_SUFFIX = "-from";
+
+  /** Suffix of a chunk's removed state's tag. */
+  public static final String REMOVED_SUFFIX = "-removed";
 
   private static final Logger LOG = Logger.getLogger(BackfillPlanner.class);
 
@@ -72,7 +83,8 @@ public final class BackfillPlanner {
     Catalog c = catalog.get();
     Table source = c.loadTable(TableRefs.identifier(spec.table()));
     Selection selection = Selection.of(source, spec.range());
-    List<FileScanTask> tasks = scan(source, selection);
+    Selected selected = scan(source, selection);
+    List<FileScanTask> tasks = selected.tasks();
     if (tasks.isEmpty()) {
       throw new PlanningException(
           "range",
@@ -89,10 +101,14 @@ public final class BackfillPlanner {
             sortField,
             maxChunks);
     BackfillSpec planned = planned(spec, selection);
-    Map<String, IcdcRef> states =
-        dryRun ? Map.of() : commitStates(c, source, spec, selection, backfillId, groups);
+    Map<String, IcdcRef[]> states =
+        dryRun ? Map.of() : commitStates(c, source, spec, selection, backfillId, groups, selected);
     if (!dryRun) {
-      pin(source, backfillId, selection.toSnapshotId());
+      pin(source, PIN_PREFIX + backfillId, selection.toSnapshotId());
+      if (!selected.removed().isEmpty()) {
+        // The removed states read the files live at the range's start.
+        pin(source, PIN_PREFIX + backfillId + FROM_SUFFIX, selection.fromSnapshotId());
+      }
     }
     List<ChunkPlan> chunks = new ArrayList<>();
     long records = 0;
@@ -100,59 +116,92 @@ public final class BackfillPlanner {
     long bytes = 0;
     for (int i = 0; i < groups.size(); i++) {
       Chunker.Group g = groups.get(i);
+      List<DataFile> added =
+          g.tasks().stream()
+              .filter(t -> !selected.removed().contains(t))
+              .map(FileScanTask::file)
+              .toList();
+      long addedRecords = added.stream().mapToLong(DataFile::recordCount).sum();
+      long addedBytes = added.stream().mapToLong(DataFile::fileSizeInBytes).sum();
+      IcdcRef[] refs = states.getOrDefault(g.chunkId(), new IcdcRef[2]);
       chunks.add(
           new ChunkPlan(
               g.chunkId(),
               i,
               g.ranges(),
               g.partition(),
-              g.data().size(),
-              g.records(),
-              g.bytes(),
-              states.get(g.chunkId())));
-      records += g.records();
-      files += g.data().size();
-      bytes += g.bytes();
+              added.size(),
+              addedRecords,
+              addedBytes,
+              refs[0],
+              refs[1]));
+      records += addedRecords;
+      files += added.size();
+      bytes += addedBytes;
     }
     return new Plan(planned, chunks, records, files, bytes);
   }
 
   /**
-   * The live files the selection takes, as of its end snapshot, with their delete files. An
-   * incremental range keeps those of them appended within the range: a file appended and then
-   * removed (compacted, overwritten) in the range is not live, and is left out, as the rows it held
-   * are elsewhere or gone.
+   * What a selection takes: scan tasks, each a data file with the delete files that apply to it,
+   * and which of them are read at the range's start ({@code removed}, by identity: a file whose
+   * deletes changed is taken at both ends).
    */
-  private static List<FileScanTask> scan(Table source, Selection selection) {
+  private record Selected(List<FileScanTask> tasks, Set<FileScanTask> removed) {}
+
+  /**
+   * The files the selection takes. The whole table: its live files at the end snapshot. A snapshot
+   * range (S0, Sn]: its two zero-copy states, as for a change or a run ({@link RangeStates}), found
+   * from metadata: the files live at Sn that the range added or whose deletes it changed, with
+   * their deletes at Sn, and the files live at S0 that it removed or whose deletes it changed, with
+   * their deletes at S0; so that, as multisets, {@code rows(Sn) = rows(S0) − removed + added}. Each
+   * end is filtered by the selection's filter.
+   */
+  private static Selected scan(Table source, Selection selection) {
+    if (selection.fromSnapshotId() == null) {
+      return new Selected(tasks(source, selection.toSnapshotId(), selection.filter()), Set.of());
+    }
+    RangeStates.States states;
+    try {
+      states = RangeStates.between(source, selection.fromSnapshotId(), selection.toSnapshotId());
+    } catch (RangeStates.HistoryGone e) {
+      throw new PlanningException("range.fromSnapshotId", "can't be read: " + e.getMessage());
+    }
+    Set<String> added = locations(states.added().data());
+    Set<String> removedFiles = locations(states.removed().data());
+    List<FileScanTask> tasks = new ArrayList<>();
+    Set<FileScanTask> removed = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (FileScanTask t : tasks(source, selection.toSnapshotId(), selection.filter())) {
+      if (added.contains(t.file().location())) {
+        tasks.add(t);
+      }
+    }
+    if (!removedFiles.isEmpty()) {
+      for (FileScanTask t : tasks(source, selection.fromSnapshotId(), selection.filter())) {
+        if (removedFiles.contains(t.file().location())) {
+          tasks.add(t);
+          removed.add(t);
+        }
+      }
+    }
+    return new Selected(tasks, removed);
+  }
+
+  private static List<FileScanTask> tasks(Table source, long snapshotId, Expression filter) {
     List<FileScanTask> tasks = new ArrayList<>();
     try (CloseableIterable<FileScanTask> files =
-        source
-            .newScan()
-            .useSnapshot(selection.toSnapshotId())
-            .filter(selection.filter())
-            .includeColumnStats()
-            .planFiles()) {
+        source.newScan().useSnapshot(snapshotId).filter(filter).includeColumnStats().planFiles()) {
       files.forEach(tasks::add);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    if (selection.fromSnapshotId() == null) {
-      return tasks;
-    }
-    Set<String> appended = new java.util.HashSet<>();
-    try (CloseableIterable<FileScanTask> files =
-        source
-            .newIncrementalAppendScan()
-            .fromSnapshotExclusive(selection.fromSnapshotId())
-            .toSnapshot(selection.toSnapshotId())
-            .filter(selection.filter())
-            .planFiles()) {
-      files.forEach(t -> appended.add(t.file().location()));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    tasks.removeIf(t -> !appended.contains(t.file().location()));
     return tasks;
+  }
+
+  private static Set<String> locations(List<DataFile> files) {
+    Set<String> locations = new java.util.HashSet<>();
+    files.forEach(f -> locations.add(f.location()));
+    return locations;
   }
 
   /** The spec with the snapshots it was planned on, so that the plan can be read again. */
@@ -205,14 +254,19 @@ public final class BackfillPlanner {
     return List.copyOf(fields);
   }
 
-  /** One ICDC state per chunk, in one commit of the source's backfill ICDC table. */
-  private Map<String, IcdcRef> commitStates(
+  /**
+   * The ICDC states of each chunk, in one commit of the source's backfill ICDC table: its added
+   * state, and for a snapshot range its removed state; by chunk id, {added, removed}, either null
+   * when empty.
+   */
+  private Map<String, IcdcRef[]> commitStates(
       Catalog c,
       Table source,
       BackfillSpec spec,
       Selection selection,
       String backfillId,
-      List<Chunker.Group> groups) {
+      List<Chunker.Group> groups,
+      Selected selected) {
     TableRef icdcName = icdcTable(spec.table());
     Table icdc =
         IcdcTables.createOrLoad(
@@ -241,8 +295,16 @@ public final class BackfillPlanner {
               g.chunkId(),
               "floe.source-snapshot-id",
               Long.toString(selection.toSnapshotId()));
-      IcdcStates.commitState(txn, base, tag, steps(g), summary, retention);
-      any = true;
+      if (selection.fromSnapshotId() == null) {
+        IcdcStates.commitState(txn, base, tag, steps(g), summary, retention);
+        any = true;
+      } else {
+        // Each end keeps its files' order of data sequence numbers, as a run's states do.
+        any |= IcdcStates.commitEnd(txn, base, tag, end(g, selected, false), summary, retention);
+        any |=
+            IcdcStates.commitEnd(
+                txn, base, tag + REMOVED_SUFFIX, end(g, selected, true), summary, retention);
+      }
     }
     if (any) {
       try {
@@ -254,12 +316,30 @@ public final class BackfillPlanner {
       }
       icdc.refresh();
     }
-    Map<String, IcdcRef> refs = new java.util.HashMap<>();
+    Map<String, IcdcRef[]> refs = new java.util.HashMap<>();
     for (Chunker.Group g : groups) {
       String tag = tag(backfillId, g.chunkId());
-      refs.put(g.chunkId(), IcdcStates.find(icdc, icdcName, tag).orElseThrow());
+      refs.put(
+          g.chunkId(),
+          new IcdcRef[] {
+            IcdcStates.find(icdc, icdcName, tag).orElse(null),
+            IcdcStates.find(icdc, icdcName, tag + REMOVED_SUFFIX).orElse(null)
+          });
     }
     return refs;
+  }
+
+  /** One end of a chunk of a snapshot range: its files read at the start, or at the end. */
+  private static RangeStates.End end(Chunker.Group g, Selected selected, boolean removed) {
+    List<DataFile> data = new ArrayList<>();
+    Map<String, DeleteFile> deletes = new java.util.LinkedHashMap<>();
+    for (FileScanTask t : g.tasks()) {
+      if (selected.removed().contains(t) == removed) {
+        data.add(t.file());
+        t.deletes().forEach(d -> deletes.putIfAbsent(d.location(), d));
+      }
+    }
+    return new RangeStates.End(data, List.copyOf(deletes.values()));
   }
 
   /**
@@ -298,9 +378,8 @@ public final class BackfillPlanner {
     return n == null ? 0 : n;
   }
 
-  /** Pins the planned snapshot, so that the source's expiry keeps every file a chunk references. */
-  private void pin(Table source, String backfillId, long snapshotId) {
-    String tag = PIN_PREFIX + backfillId;
+  /** Pins a planned snapshot, so that the source's expiry keeps every file a chunk references. */
+  private void pin(Table source, String tag, long snapshotId) {
     try {
       source.refresh();
       RefCommits.retrying(
@@ -317,8 +396,8 @@ public final class BackfillPlanner {
     } catch (RuntimeException e) {
       // Not fatal: the chunks are planned; until the next expiry of the source nothing is lost.
       LOG.warnf(
-          "backfill %s: could not pin snapshot %d of %s: %s",
-          backfillId, snapshotId, source.name(), e.toString());
+          "backfill pin %s: could not pin snapshot %d of %s: %s",
+          tag, snapshotId, source.name(), e.toString());
     }
   }
 

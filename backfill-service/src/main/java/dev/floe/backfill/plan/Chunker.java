@@ -39,13 +39,18 @@ final class Chunker {
   private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH");
   private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd");
 
-  /** One chunk before its ICDC state exists: its files and the ranges of its fields. */
+  /**
+   * One chunk before its ICDC state exists: its files and the ranges of its fields.
+   *
+   * @param tasks the scan tasks the chunk took, each a data file with its delete files
+   */
   record Group(
       String chunkId,
       List<DataFile> data,
       List<DeleteFile> deletes,
       List<FieldRange> ranges,
-      PartitionRef partition) {
+      PartitionRef partition,
+      List<FileScanTask> tasks) {
 
     long records() {
       return data.stream().mapToLong(DataFile::recordCount).sum();
@@ -105,7 +110,8 @@ final class Chunker {
               files.stream().map(FileScanTask::file).toList(),
               List.copyOf(deletes.values()),
               ranges(table, files, rangeFields),
-              partition));
+              partition,
+              List.copyOf(files)));
     }
     if (order == BackfillSpec.Order.NEWEST_FIRST) {
       Collections.reverse(chunks);

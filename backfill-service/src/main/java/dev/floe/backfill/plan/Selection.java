@@ -19,8 +19,8 @@ import org.apache.iceberg.util.SnapshotUtil;
 /**
  * What part of a source table a backfill's range selects: a row filter, and the snapshots it is
  * read at. A field range selects {@code from} (inclusive) to {@code to} (exclusive); a partition
- * filter is Iceberg's JSON expression; a snapshot or time range selects the files appended after
- * {@code from} and up to {@code to}.
+ * filter is Iceberg's JSON expression; a snapshot or time range selects the range's change, (from,
+ * to]: its removed and added states ({@code BackfillPlanner}).
  *
  * @param filter the row filter, {@code alwaysTrue} for none
  * @param fromSnapshotId the exclusive lower end of an incremental range; null for the whole table

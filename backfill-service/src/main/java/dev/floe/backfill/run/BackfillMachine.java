@@ -289,7 +289,10 @@ public final class BackfillMachine {
     out.add(request(s, c));
   }
 
-  /** The run of a chunk: one input, the chunk's ICDC state, tagged with the backfill and chunk. */
+  /**
+   * The run of a chunk: one input, the chunk's ICDC states (for a snapshot range, added and
+   * removed), tagged with the backfill and chunk.
+   */
   static RunRequested request(BackfillState s, BackfillState.Chunk c) {
     List<SnapshotRange> snapshots = new ArrayList<>();
     Long planned = s.spec.range().toSnapshotId();
@@ -305,7 +308,9 @@ public final class BackfillMachine {
             List.of(),
             c.plan.records(),
             c.plan.ranges(),
-            false);
+            false,
+            c.plan.removedIcdc(),
+            null);
     return new RunRequested(
         c.runId,
         s.spec.triggerId(),

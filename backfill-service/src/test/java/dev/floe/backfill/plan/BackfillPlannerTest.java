@@ -36,6 +36,7 @@ import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.exceptions.NoSuchTableException;
+import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -203,6 +204,135 @@ class BackfillPlannerTest {
     assertThat(plan.chunks()).hasSize(20);
     assertThat(plan.chunks().get(0).chunkId()).isEqualTo("2026-10-11");
     assertThat(plan.spec().range().fromSnapshotId()).isEqualTo(commits.get(0));
+  }
+
+  /**
+   * A snapshot range over merge-on-read and copy-on-write changes: each chunk carries the range's
+   * two zero-copy states for its day, read at the range's start (removed) and end (added), such
+   * that, for each day, {@code rows(end) = rows(start) − removed + added} as multisets, with {@code
+   * removed ⊆ rows(start)}; only the source's own files are referenced, and the start is pinned.
+   */
+  @Test
+  void aSnapshotRangeGivesEachChunkItsRemovedAndAddedStates() {
+    TableWriter writer = new TableWriter(fixture.catalog());
+    Table table =
+        writer.createOrLoad(TableIdentifier.of("demo", "orders_mor"), Orders.SCHEMA, Orders.BY_DAY);
+    OffsetDateTime dec1 = OffsetDateTime.of(2026, 12, 1, 0, 0, 0, 0, ZoneOffset.UTC);
+    List<Record> rows = new ArrayList<>();
+    for (int day = 0; day < 3; day++) {
+      for (int i = 0; i < 4; i++) {
+        long id = 1000 + day * 10 + i;
+        rows.add(Orders.order(table, id, "eu-west", "NEW", BigDecimal.TEN, dec1.plusDays(day)));
+      }
+    }
+    long start = writer.append(table, rows).snapshotId();
+    // Day 4 appended; day 1 loses a row by position delete; day 2 is rewritten copy-on-write with
+    // a status changed and a row dropped; day 3 loses a row by equality delete.
+    writer.append(
+        table,
+        List.of(
+            Orders.order(table, 1030, "eu-west", "NEW", BigDecimal.ONE, dec1.plusDays(3)),
+            Orders.order(table, 1031, "eu-west", "NEW", BigDecimal.ONE, dec1.plusDays(3))));
+    writer.deleteRowsByPosition(table, Expressions.equal("order_id", 1001L));
+    List<Record> day2 = new ArrayList<>();
+    for (int i = 1; i < 4; i++) {
+      day2.add(Orders.order(table, 1010 + i, "eu-west", "PAID", BigDecimal.TEN, dec1.plusDays(1)));
+    }
+    writer.overwrite(
+        table,
+        Expressions.and(
+            Expressions.greaterThanOrEqual(
+                "order_ts", dec1.plusDays(1).toEpochSecond() * 1_000_000L),
+            Expressions.lessThan("order_ts", dec1.plusDays(2).toEpochSecond() * 1_000_000L)),
+        day2);
+    writer.deleteRowsByEquality(table, "order_id", List.of(1022L));
+    table.refresh();
+    long end = table.currentSnapshot().snapshotId();
+    TableRef ref = new TableRef(fixture.name(), List.of("demo"), "orders_mor");
+    BackfillSpec spec =
+        new BackfillSpec(
+            ref,
+            null,
+            new BackfillSpec.Range(null, null, null, null, start, end, null, null),
+            dayChunks(),
+            "job",
+            1,
+            BackfillSpec.Order.OLDEST_FIRST,
+            false,
+            null);
+
+    BackfillPlanner.Plan plan = planner.plan("bf-mor", spec, List.of(), false);
+
+    assertThat(plan.chunks())
+        .extracting(ChunkPlan::chunkId)
+        .containsExactly("2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04");
+    Table icdc = fixture.catalog().loadTable(TableRefs.identifier(planner.icdcTable(ref)));
+    String sourceData = java.net.URI.create(table.location()).getPath() + "/data/";
+    for (ChunkPlan chunk : plan.chunks()) {
+      long day = java.time.LocalDate.parse(chunk.chunkId()).toEpochDay();
+      List<String> atStart = day(rowsAt(table, start), day);
+      List<String> atEnd = day(rowsAt(table, end), day);
+      List<String> added =
+          chunk.icdc() == null ? List.of() : rowsAt(icdc, chunk.icdc().snapshotId());
+      List<String> removed =
+          chunk.removedIcdc() == null ? List.of() : rowsAt(icdc, chunk.removedIcdc().snapshotId());
+      List<String> expected = new ArrayList<>(atStart);
+      removed.forEach(
+          r ->
+              assertThat(expected.remove(r))
+                  .as("%s removed %s, live at the start", chunk, r)
+                  .isTrue());
+      expected.addAll(added);
+      assertThat(expected)
+          .as("chunk %s: start − removed + added", chunk.chunkId())
+          .containsExactlyInAnyOrderElementsOf(atEnd);
+      for (var state : java.util.Arrays.asList(chunk.icdc(), chunk.removedIcdc())) {
+        if (state != null) {
+          try (CloseableIterable<FileScanTask> tasks =
+              icdc.newScan().useSnapshot(state.snapshotId()).planFiles()) {
+            tasks.forEach(
+                t ->
+                    assertThat(java.net.URI.create(t.file().location()).getPath())
+                        .startsWith(sourceData));
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      }
+    }
+    ChunkPlan appendedDay = plan.chunks().get(3);
+    assertThat(appendedDay.removedIcdc()).as("an appended day removes nothing").isNull();
+    assertThat(appendedDay.records()).isEqualTo(2);
+    assertThat(plan.chunks().get(1).removedIcdc()).as("the rewritten day").isNotNull();
+    table.refresh();
+    assertThat(table.refs())
+        .containsKeys(
+            BackfillPlanner.PIN_PREFIX + "bf-mor",
+            BackfillPlanner.PIN_PREFIX + "bf-mor" + BackfillPlanner.FROM_SUFFIX);
+    assertThat(table.refs().get(BackfillPlanner.PIN_PREFIX + "bf-mor-from").snapshotId())
+        .isEqualTo(start);
+  }
+
+  /** Every row of the table at a snapshot, as text, its deletes applied. */
+  private static List<String> rowsAt(Table table, long snapshotId) {
+    List<String> rows = new ArrayList<>();
+    try (CloseableIterable<Record> records =
+        IcebergGenerics.read(table).useSnapshot(snapshotId).build()) {
+      for (Record r : records) {
+        List<Object> values = new ArrayList<>();
+        Orders.SCHEMA.columns().forEach(c -> values.add(r.getField(c.name())));
+        rows.add(values.toString());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return rows;
+  }
+
+  /** The rows of one day (days since the epoch, UTC, of order_ts). */
+  private static List<String> day(List<String> rows, long day) {
+    String date = java.time.LocalDate.ofEpochDay(day).toString();
+    return rows.stream().filter(r -> r.contains(", " + date + "T")).toList();
   }
 
   @Test
