@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
@@ -39,6 +42,22 @@ final class IcdcStateRows {
       throw new UncheckedIOException(e);
     }
     return rows;
+  }
+
+  /** The data and delete files the state names. */
+  static Set<String> files(Catalog catalog, JsonNode icdc) {
+    Table t = catalog.loadTable(table(icdc));
+    Set<String> files = new HashSet<>();
+    try (CloseableIterable<FileScanTask> tasks =
+        t.newScan().useSnapshot(icdc.path("snapshotId").asLong()).planFiles()) {
+      for (FileScanTask task : tasks) {
+        files.add(task.file().location());
+        task.deletes().forEach(d -> files.add(d.location()));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return files;
   }
 
   /** The order ids of the state's rows. */

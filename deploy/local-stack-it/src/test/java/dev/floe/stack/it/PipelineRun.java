@@ -119,16 +119,19 @@ final class PipelineRun {
    * @param commitPause how long each writer waits between two of its commits
    * @param compactEvery every n-th commit of a table is a compaction (0 for none)
    * @param rewriteEvery every n-th commit (unless a compaction) changes or deletes rows already
-   *     there, in turn: a copy-on-write overwrite of a day, position deletes (deletion vectors on
-   *     the second source, which is format 3), equality deletes (0 for none). The triggers then run
-   *     one at a time, in order, each run taking every change that arrived meanwhile ({@code
-   *     latest-only}): a job that recomputes days must see runs in order
+   *     there, on the sources in turn: position deletes, a merge-on-read update, equality deletes,
+   *     a copy-on-write overwrite of a day (the second source is format 3: its position deletes and
+   *     updates are deletion vectors); 0 for none. The triggers then run one at a time, in order,
+   *     each run taking every change that arrived meanwhile ({@code latest-only}): a job that
+   *     recomputes days must see runs in order
    * @param faults kill -9 each service, restart the broker, stop a REST catalog for 30 s: each at
    *     its own point among the planned commits, overlapping; a service or the broker stays down
    *     until a commit landed meanwhile
    * @param slowOneIn one webhook call in this many answers after {@code slowAnswer} (0 for none)
    * @param expireOlderThan the source tables' snapshots older than this, once captured, are expired
-   *     every 5 s, with their files deleted as Iceberg's expiry does (null for no expiry)
+   *     every 5 s (null for no expiry). Their metadata files are deleted; the data and delete files
+   *     Iceberg's expiry would delete are kept (no source data file is ever deleted, not even in a
+   *     test) and recorded instead: a job that reads a state naming one of them would have failed
    * @param bareCommits before the pipeline's, the writers make this many commits the same way to as
    *     many tables that nothing watches: the bare Iceberg commit rate (0 for none)
    * @param hints the writers' catalog reports each commit to the listener ({@code
@@ -229,7 +232,7 @@ final class PipelineRun {
               + " end to end; bare Iceberg commit rate %.1f/s); commit to target latency p50 %d"
               + " ms, p95 %d ms, max %d ms; commit to SnapshotCommitted p50 %d / p99 %d ms, to"
               + " ChangeCaptured p50 %d / p99 %d ms, to RunRequested p50 %d / p99 %d ms; RSS idle"
-              + " %s, peak %s; %d files deleted by expiry; faults %s; job errors %d %s; writer"
+              + " %s, peak %s; %d files released by expiry; faults %s; job errors %d %s; writer"
               + " errors %s; revenue kept from the states of %d runs (%d with a removed state, %d"
               + " without states), %d deletion vectors written",
           commits,
@@ -303,7 +306,15 @@ final class PipelineRun {
   private final ConcurrentLinkedQueue<String> writerErrors = new ConcurrentLinkedQueue<>();
 
   private final Set<String> sourceDataFiles = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Source data and delete files that the sources' expiry released: Iceberg's expiry would have
+   * deleted them, this one keeps them. No job may read one afterwards ({@link #unprotected}).
+   */
   private final Set<String> deletedByExpiry = ConcurrentHashMap.newKeySet();
+
+  /** States a job read that named a file the expiry had released before the read began. */
+  private final Queue<String> unprotected = new ConcurrentLinkedQueue<>();
 
   /** The faults injected, each with what it did. */
   private final List<Injected> faults = new CopyOnWriteArrayList<>();
@@ -452,7 +463,7 @@ final class PipelineRun {
       }
       try {
         // Every fault falls on a stream of commits, the expiry's first deletions included.
-        await("the writers' commits, the faults, and files deleted by expiry")
+        await("the writers' commits, the faults, and files released by expiry")
             .atMost(plan.drainAtMost().multipliedBy(3))
             .pollInterval(Duration.ofMillis(200))
             .until(
@@ -538,12 +549,12 @@ final class PipelineRun {
           .isEmpty();
       List<Long> read = rowsByRun.values().stream().flatMap(List::stream).sorted().toList();
       assertThat(new HashSet<>(read)).as("no change read by two runs").hasSize(read.size());
+      assertThat(unprotected)
+          .as("states read by a job that named a file the sources' expiry had released")
+          .isEmpty();
       List<String> missing =
-          sourceDataFiles.stream()
-              .filter(f -> !deletedByExpiry.contains(f))
-              .filter(f -> !Files.exists(Path.of(URI.create(f))))
-              .toList();
-      assertThat(missing).as("source data files deleted by anything but expiry").isEmpty();
+          sourceDataFiles.stream().filter(f -> !Files.exists(Path.of(URI.create(f)))).toList();
+      assertThat(missing).as("source data files deleted").isEmpty();
       assertNoSecretIn(stack, admin, operator);
       assertThat(LaunchContract.broken(deliveries, relaunchFaults))
           .as("deliveries that break the launch contract")
@@ -655,13 +666,15 @@ final class PipelineRun {
       synchronized (this) {
         target.refresh();
         Table source = catalog.loadTable(TableIdentifier.of("demo", table));
+        // What the expiry had released before this job read anything: no state may name it.
+        Set<String> released = Set.copyOf(deletedByExpiry);
         String how;
         boolean again = appliedRuns(target).contains(runId);
         // The second job of each table: orders and revenue per day, kept from the run's states.
         RevenueJob.Next totals =
-            again || plan.rewriteEvery() == 0
+            plan.rewriteEvery() == 0 || revenue.hasApplied(runId)
                 ? null
-                : revenue.next(catalog, source, table, run.get("inputs").get(0));
+                : revenue.next(catalog, source, table, runId, run.get("inputs").get(0));
         if (again) {
           // delivered again: acknowledged, not applied twice
           how = "applied already";
@@ -695,6 +708,20 @@ final class PipelineRun {
         }
         if (totals != null) {
           revenue.keep(totals);
+        }
+        if (!again) {
+          for (JsonNode input : run.get("inputs")) {
+            for (String state : List.of("icdc", "removedIcdc")) {
+              JsonNode ref = input.path(state);
+              if (ref.isObject()) {
+                Set<String> named = IcdcStateRows.files(catalog, ref);
+                named.retainAll(released);
+                if (!named.isEmpty()) {
+                  unprotected.add("%s %s %s: %s".formatted(runId, state, ref.path("ref"), named));
+                }
+              }
+            }
+          }
         }
         List<Long> snapshots = snapshotIds(run);
         applied.addAll(snapshots);
@@ -892,6 +919,20 @@ final class PipelineRun {
     }
     catalogUp.readLock().lock();
     int n = commits.incrementAndGet();
+    boolean rewriting =
+        plan.rewriteEvery() > 0
+            && n % plan.rewriteEvery() == 0
+            && (plan.compactEvery() == 0 || n % plan.compactEvery() != 0);
+    int kind = 0;
+    if (rewriting) {
+      // The r-th rewrite goes to the sources in turn, and each source's rewrites go through the
+      // kinds in turn from a start of its own: every kind shows up early, and the format-3
+      // source's first rewrite is a merge-on-read update, written as deletion vectors.
+      int r = n / plan.rewriteEvery();
+      int index = r % sources.size();
+      source = sources.get(index);
+      kind = (r / sources.size() + index) % 4;
+    }
     try {
       synchronized (source) {
         Instant began = Instant.now();
@@ -899,8 +940,8 @@ final class PipelineRun {
         Snapshot s;
         if (plan.compactEvery() > 0 && n % plan.compactEvery() == 0) {
           s = writer.compact(source);
-        } else if (plan.rewriteEvery() > 0 && n % plan.rewriteEvery() == 0) {
-          s = rewrite(writer, source, n / plan.rewriteEvery());
+        } else if (rewriting) {
+          s = rewrite(writer, source, kind);
           if (s != null) {
             vectorsWritten.addAndGet(Long.parseLong(s.summary().getOrDefault("added-dvs", "0")));
           }
@@ -939,11 +980,13 @@ final class PipelineRun {
   }
 
   /**
-   * The {@code k}-th commit that changes rows already there, in turn: a copy-on-write overwrite of
-   * one row's day, which drops that row and updates the status of the others; position deletes of
-   * that row; equality deletes of it. Null when the table has no row yet.
+   * A commit that changes rows already there, of kind {@code kind}: 0, position deletes of one row
+   * (deletion vectors on a format-3 table); 1, a merge-on-read update of one row's amount and
+   * status, as Spark's {@code UPDATE} writes it; 2, equality deletes of one row; 3, a copy-on-write
+   * overwrite of one row's day, which drops that row and updates the status of the others. Null
+   * when the table has no row yet.
    */
-  private Snapshot rewrite(TableWriter writer, Table source, int k) {
+  private Snapshot rewrite(TableWriter writer, Table source, int kind) {
     List<Record> rows = new ArrayList<>();
     try (CloseableIterable<Record> records = IcebergGenerics.read(source).build()) {
       records.forEach(r -> rows.add(plain(source.schema(), r).copy()));
@@ -958,8 +1001,22 @@ final class PipelineRun {
       victim = rows.get(random.nextInt(rows.size()));
     }
     Object id = victim.getField("order_id");
-    return switch (k % 3) {
-      case 0 -> {
+    return switch (kind) {
+      case 0 ->
+          TableUtil.formatVersion(source) >= 3
+              ? writer.deleteRowsByVector(source, Expressions.equal("order_id", id))
+              : writer.deleteRowsByPosition(source, Expressions.equal("order_id", id));
+      case 1 ->
+          writer.updateRows(
+              source,
+              Expressions.equal("order_id", id),
+              row -> {
+                row.setField("amount", ((BigDecimal) row.getField("amount")).add(BigDecimal.ONE));
+                row.setField("status", "PAID");
+                return row;
+              });
+      case 2 -> writer.deleteRowsByEquality(source, "order_id", List.of(id));
+      default -> {
         long day = dayOf((OffsetDateTime) victim.getField("order_ts"));
         List<Record> kept = new ArrayList<>();
         for (Record row : rows) {
@@ -970,11 +1027,6 @@ final class PipelineRun {
         }
         yield writer.overwrite(source, days(day, day), kept);
       }
-      case 1 ->
-          TableUtil.formatVersion(source) >= 3
-              ? writer.deleteRowsByVector(source, Expressions.equal("order_id", id))
-              : writer.deleteRowsByPosition(source, Expressions.equal("order_id", id));
-      default -> writer.deleteRowsByEquality(source, "order_id", List.of(id));
     };
   }
 
@@ -1062,8 +1114,13 @@ final class PipelineRun {
               .retainLast(2)
               .deleteWith(
                   path -> {
-                    deletedByExpiry.add(path);
-                    source.io().deleteFile(path);
+                    if (URI.create(path)
+                        .getPath()
+                        .startsWith(URI.create(source.location()).getPath() + "/metadata/")) {
+                      source.io().deleteFile(path);
+                    } else {
+                      deletedByExpiry.add(path); // released: kept on disk, never read again
+                    }
                   })
               .commit();
         }

@@ -35,9 +35,9 @@ import org.apache.iceberg.io.CloseableIterable;
  * carries no states ({@code statesOmitted}) cannot be applied incrementally: the job starts again
  * from the source's totals at the run's end, as a real job would, and counts it.
  *
- * <p>The runs of one table must reach it in order, one at a time, each once: the pipeline's
- * triggers are {@code latest-only} when rows are rewritten, and the caller skips a run applied
- * before.
+ * <p>The runs of one table must reach it in order, one at a time: the pipeline's triggers are
+ * {@code latest-only} when rows are rewritten. A run delivered again is skipped ({@link
+ * #hasApplied}), whatever happened to the job's other output.
  */
 final class RevenueJob {
   /** One day's orders and revenue. */
@@ -55,8 +55,14 @@ final class RevenueJob {
     }
   }
 
-  /** The totals of a table after a run, not kept until {@link #keep}. */
-  record Next(String table, Map<Long, Day> totals) {}
+  /**
+   * The totals of a table after a run, not kept until {@link #keep}.
+   *
+   * @param fromStates false when the run carried no states and the totals were recomputed
+   * @param withRemoved whether the run carried a removed state
+   */
+  record Next(
+      String table, String runId, Map<Long, Day> totals, boolean fromStates, boolean withRemoved) {}
 
   private final Map<String, Map<Long, Day>> byTable = new ConcurrentHashMap<>();
   private final Queue<String> mismatches = new ConcurrentLinkedQueue<>();
@@ -64,20 +70,20 @@ final class RevenueJob {
   private final AtomicInteger applied = new AtomicInteger();
   private final AtomicInteger withRemoved = new AtomicInteger();
   private final AtomicInteger rebased = new AtomicInteger();
+  private final Set<String> appliedRuns = ConcurrentHashMap.newKeySet();
 
   /**
    * The table's totals after the run's input, from its states, checked against the source at the
    * run's last snapshot; the states themselves checked against the source at both ends.
    */
-  Next next(Catalog catalog, Table source, String table, JsonNode input) {
+  Next next(Catalog catalog, Table source, String table, String runId, JsonNode input) {
     JsonNode ranges = input.get("snapshotRanges");
     long to = ranges.get(ranges.size() - 1).get("toSnapshotId").asLong();
     List<Record> atEnd = rows(source, to);
     Map<Long, Day> truth = totals(atEnd);
     JsonNode omitted = input.path("statesOmitted");
     if (present(omitted)) {
-      rebased.incrementAndGet();
-      return new Next(table, truth);
+      return new Next(table, runId, truth, false, false);
     }
     JsonNode fromNode = ranges.get(0).path("fromSnapshotIdExclusive");
     Long from = present(fromNode) ? fromNode.asLong() : null;
@@ -87,9 +93,6 @@ final class RevenueJob {
         present(input.path("removedIcdc"))
             ? IcdcStateRows.read(catalog, input.get("removedIcdc"))
             : List.of();
-    if (!removed.isEmpty()) {
-      withRemoved.incrementAndGet();
-    }
     // The rule of the two states, as multisets: rows(Sn) = rows(S0) − removed + added, with
     // removed ⊆ rows(S0).
     Map<List<Object>, Integer> expected = count(from == null ? List.of() : rows(source, from), 1);
@@ -117,19 +120,33 @@ final class RevenueJob {
     added.forEach(r -> add(after, r, 1));
     removed.forEach(r -> add(after, r, -1));
     after.values().removeIf(Day::isNone);
-    applied.incrementAndGet();
     if (!after.equals(truth)) {
       mismatches.add(
           "%s after the run ending at snapshot %d: kept %s, recomputed %s"
               .formatted(table, to, after, truth));
-      return new Next(table, truth); // one mismatch, not one per later run
+      // One mismatch, not one per later run.
+      return new Next(table, runId, truth, true, !removed.isEmpty());
     }
-    return new Next(table, after);
+    return new Next(table, runId, after, true, !removed.isEmpty());
+  }
+
+  /** Whether a run was applied to the totals already: a run delivered again is not. */
+  boolean hasApplied(String runId) {
+    return appliedRuns.contains(runId);
   }
 
   /** Keeps the totals once the run is applied. */
   void keep(Next next) {
     byTable.put(next.table(), next.totals());
+    appliedRuns.add(next.runId());
+    if (!next.fromStates()) {
+      rebased.incrementAndGet();
+    } else {
+      applied.incrementAndGet();
+      if (next.withRemoved()) {
+        withRemoved.incrementAndGet();
+      }
+    }
   }
 
   /** Runs applied from their states. */
