@@ -45,11 +45,14 @@ public final class BackfillPlanner {
   /** Prefix of the tag that pins a backfill's source snapshot. */
   public static final String PIN_PREFIX = "floe-backfill-";
 
-  /** Suffix of the tag that pins the start of a backfill's snapshot range, when it removed rows. */
-  public static final String FROM_SUFFIX = "-from";
+  /**
+   * Suffix of the tag that pins the start of a backfill's snapshot range, when it removed rows; ids
+   * cannot hold a dot, so no other backfill's pin can take this name.
+   */
+  public static final String FROM_SUFFIX = ".from";
 
-  /** Suffix of a chunk's removed state's tag. */
-  public static final String REMOVED_SUFFIX = "-removed";
+  /** Suffix of a chunk's removed state's tag; chunk ids cannot hold a dot either. */
+  public static final String REMOVED_SUFFIX = ".removed";
 
   private static final Logger LOG = Logger.getLogger(BackfillPlanner.class);
 
@@ -84,6 +87,9 @@ public final class BackfillPlanner {
     Table source = c.loadTable(TableRefs.identifier(spec.table()));
     Selection selection = Selection.of(source, spec.range());
     Selected selected = scan(source, selection);
+    if (!selected.removed().isEmpty()) {
+      refuseWhatAChangeCannotTake(spec, selection);
+    }
     List<FileScanTask> tasks = selected.tasks();
     if (tasks.isEmpty()) {
       throw new PlanningException(
@@ -165,7 +171,11 @@ public final class BackfillPlanner {
     try {
       states = RangeStates.between(source, selection.fromSnapshotId(), selection.toSnapshotId());
     } catch (RangeStates.HistoryGone e) {
-      throw new PlanningException("range.fromSnapshotId", "can't be read: " + e.getMessage());
+      throw new PlanningException(
+          selection.fromSnapshotId() != null && source.snapshot(selection.fromSnapshotId()) == null
+              ? "range.fromSnapshotId"
+              : "range.toSnapshotId",
+          "the range can't be read: " + e.getMessage());
     }
     Set<String> added = locations(states.added().data());
     Set<String> removedFiles = locations(states.removed().data());
@@ -301,9 +311,12 @@ public final class BackfillPlanner {
       } else {
         // Each end keeps its files' order of data sequence numbers, as a run's states do.
         any |= IcdcStates.commitEnd(txn, base, tag, end(g, selected, false), summary, retention);
+        Map<String, String> removedSummary = new java.util.HashMap<>(summary);
+        removedSummary.put(
+            "floe.source-from-snapshot-id", Long.toString(selection.fromSnapshotId()));
         any |=
             IcdcStates.commitEnd(
-                txn, base, tag + REMOVED_SUFFIX, end(g, selected, true), summary, retention);
+                txn, base, tag + REMOVED_SUFFIX, end(g, selected, true), removedSummary, retention);
       }
     }
     if (any) {
@@ -329,6 +342,33 @@ public final class BackfillPlanner {
     return refs;
   }
 
+  /**
+   * What a snapshot range that removed or rewrote rows cannot be planned with: a row filter, which
+   * would keep one end of a rewritten file and not the other (only the whole change of each file
+   * adds up); files or records chunking, which could put a file's two ends in two chunks; and a
+   * record-count check, which has no count to compare for a chunk of removed rows.
+   */
+  private static void refuseWhatAChangeCannotTake(BackfillSpec spec, Selection selection) {
+    String why = " can't be used with a snapshot range whose change removed or rewrote rows";
+    if (spec.range().field() != null) {
+      throw new PlanningException("range.field", why + "; backfill the whole change");
+    }
+    if (spec.range().partitionFilter() != null) {
+      throw new PlanningException("range.partitionFilter", why + "; backfill the whole change");
+    }
+    String strategy = spec.chunking().strategy();
+    if (strategy.equals("files") || strategy.equals("records")) {
+      throw new PlanningException(
+          "chunking.strategy", strategy + " chunking" + why + "; use day, hour or partition");
+    }
+    if (spec.validation() != null
+        && dev.floe.backfill.validate.ChunkValidation.RECORD_COUNT.equals(
+            spec.validation().method())) {
+      throw new PlanningException(
+          "validation.method", "record-count" + why + "; use a webhook check");
+    }
+  }
+
   /** One end of a chunk of a snapshot range: its files read at the start, or at the end. */
   private static RangeStates.End end(Chunker.Group g, Selected selected, boolean removed) {
     List<DataFile> data = new ArrayList<>();
@@ -336,7 +376,7 @@ public final class BackfillPlanner {
     for (FileScanTask t : g.tasks()) {
       if (selected.removed().contains(t) == removed) {
         data.add(t.file());
-        t.deletes().forEach(d -> deletes.putIfAbsent(d.location(), d));
+        t.deletes().forEach(d -> deletes.putIfAbsent(Chunker.deleteKey(d), d));
       }
     }
     return new RangeStates.End(data, List.copyOf(deletes.values()));
@@ -386,10 +426,16 @@ public final class BackfillPlanner {
           source,
           () -> {
             if (!source.refs().containsKey(tag)) {
+              // Iceberg ages a tag from its snapshot's commit, not from the tag: the pin lasts
+              // for the retention from now however old the snapshot is.
+              long age =
+                  Math.max(
+                      0,
+                      System.currentTimeMillis() - source.snapshot(snapshotId).timestampMillis());
               source
                   .manageSnapshots()
                   .createTag(tag, snapshotId)
-                  .setMaxRefAgeMs(tag, retention.toMillis())
+                  .setMaxRefAgeMs(tag, age + retention.toMillis())
                   .commit();
             }
           });

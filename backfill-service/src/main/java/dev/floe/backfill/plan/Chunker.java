@@ -50,18 +50,17 @@ final class Chunker {
       List<DeleteFile> deletes,
       List<FieldRange> ranges,
       PartitionRef partition,
-      List<FileScanTask> tasks) {
-
-    long records() {
-      return data.stream().mapToLong(DataFile::recordCount).sum();
-    }
-
-    long bytes() {
-      return data.stream().mapToLong(DataFile::fileSizeInBytes).sum();
-    }
-  }
+      List<FileScanTask> tasks) {}
 
   private Chunker() {}
+
+  /**
+   * What tells two delete files apart: their location, and for a deletion vector its offset too, as
+   * one Puffin file holds the vectors of many data files.
+   */
+  static String deleteKey(DeleteFile d) {
+    return d.contentOffset() == null ? d.location() : d.location() + "@" + d.contentOffset();
+  }
 
   /**
    * @param rangeFields the fields whose ranges each chunk reports, in this order
@@ -99,7 +98,7 @@ final class Chunker {
     for (int i = 0; i < groups.size(); i++) {
       List<FileScanTask> files = groups.get(i);
       Map<String, DeleteFile> deletes = new LinkedHashMap<>();
-      files.forEach(t -> t.deletes().forEach(d -> deletes.putIfAbsent(d.location(), d)));
+      files.forEach(t -> t.deletes().forEach(d -> deletes.putIfAbsent(deleteKey(d), d)));
       PartitionRef partition =
           chunking.strategy().equals("partition")
               ? PartitionRefs.of(files.get(0).spec(), files.get(0).file())

@@ -181,7 +181,7 @@ class BackfillPlannerTest {
   }
 
   @Test
-  void aSnapshotRangeTakesTheFilesAppendedAfterItsStartThatAreStillLive() {
+  void aSnapshotRangeOfAppendsTakesTheFilesAppendedAfterItsStart() {
     Table table = fixture.catalog().loadTable(TableIdentifier.of("demo", "orders30"));
     List<Long> commits = new ArrayList<>();
     for (org.apache.iceberg.Snapshot s : table.snapshots()) {
@@ -309,8 +309,104 @@ class BackfillPlannerTest {
         .containsKeys(
             BackfillPlanner.PIN_PREFIX + "bf-mor",
             BackfillPlanner.PIN_PREFIX + "bf-mor" + BackfillPlanner.FROM_SUFFIX);
-    assertThat(table.refs().get(BackfillPlanner.PIN_PREFIX + "bf-mor-from").snapshotId())
+    assertThat(
+            table
+                .refs()
+                .get(BackfillPlanner.PIN_PREFIX + "bf-mor" + BackfillPlanner.FROM_SUFFIX)
+                .snapshotId())
         .isEqualTo(start);
+
+    // Iceberg ages a tag from its snapshot's commit: the pins last the retention from now.
+    assertThat(
+            table
+                .refs()
+                .get(BackfillPlanner.PIN_PREFIX + "bf-mor" + BackfillPlanner.FROM_SUFFIX)
+                .maxRefAgeMs())
+        .isGreaterThan(Duration.ofDays(7).toMillis());
+
+    // What a change that removed rows can't be planned with, each refused naming its field.
+    BackfillSpec.Range withField =
+        new BackfillSpec.Range(
+            "order_ts",
+            "2026-12-01T00:00:00Z",
+            "2026-12-02T00:00:00Z",
+            null,
+            start,
+            end,
+            null,
+            null);
+    assertThatThrownBy(
+            () -> planner.plan("bf-mor-f", withSpec(spec, withField, dayChunks()), List.of(), true))
+        .isInstanceOfSatisfying(
+            PlanningException.class, e -> assertThat(e.field()).isEqualTo("range.field"));
+    assertThatThrownBy(
+            () ->
+                planner.plan(
+                    "bf-mor-s",
+                    withSpec(
+                        spec, spec.range(), new BackfillSpec.Chunking("files", null, 10L, null)),
+                    List.of(),
+                    true))
+        .isInstanceOfSatisfying(
+            PlanningException.class, e -> assertThat(e.field()).isEqualTo("chunking.strategy"));
+  }
+
+  /**
+   * Format 3: one commit deletes a row from each of two files of one day, so both deletion vectors
+   * sit in one Puffin file at two offsets. The day's chunk keeps both, whole table or snapshot
+   * range: a vector is told apart by its offset, not by its file alone.
+   */
+  @Test
+  void deletionVectorsSharingAPuffinFileAllReachTheChunk() {
+    TableWriter writer = new TableWriter(fixture.catalog());
+    Table table =
+        writer.createOrLoad(TableIdentifier.of("demo", "orders_dv"), Orders.SCHEMA, Orders.BY_DAY);
+    table.updateProperties().set(org.apache.iceberg.TableProperties.FORMAT_VERSION, "3").commit();
+    OffsetDateTime dec5 = OffsetDateTime.of(2026, 12, 5, 0, 0, 0, 0, ZoneOffset.UTC);
+    List<Record> first = new ArrayList<>();
+    List<Record> second = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      first.add(Orders.order(table, 2000 + i, "eu-west", "NEW", BigDecimal.TEN, dec5.plusHours(i)));
+      second.add(
+          Orders.order(table, 2010 + i, "eu-west", "NEW", BigDecimal.TEN, dec5.plusHours(i)));
+    }
+    writer.append(table, first);
+    long start = writer.append(table, second).snapshotId();
+    writer.deleteRowsByVector(table, Expressions.in("order_id", 2001L, 2011L));
+    table.refresh();
+    long end = table.currentSnapshot().snapshotId();
+    List<org.apache.iceberg.DeleteFile> vectors = new ArrayList<>();
+    table.currentSnapshot().addedDeleteFiles(table.io()).forEach(vectors::add);
+    assertThat(vectors).hasSize(2);
+    assertThat(vectors.get(0).location())
+        .as("one Puffin file")
+        .isEqualTo(vectors.get(1).location());
+
+    TableRef ref = new TableRef(fixture.name(), List.of("demo"), "orders_dv");
+    Table icdc = fixture.catalog().loadTable(TableIdentifier.of("demo", "orders_dv"));
+    for (Long from : java.util.Arrays.asList(null, start)) {
+      String id = from == null ? "bf-dv-all" : "bf-dv-range";
+      BackfillSpec spec =
+          new BackfillSpec(
+              ref,
+              null,
+              new BackfillSpec.Range(null, null, null, null, from, end, null, null),
+              dayChunks(),
+              "job",
+              1,
+              BackfillSpec.Order.OLDEST_FIRST,
+              false,
+              null);
+      ChunkPlan chunk = planner.plan(id, spec, List.of(), false).chunks().get(0);
+      icdc = fixture.catalog().loadTable(TableRefs.identifier(planner.icdcTable(ref)));
+      List<String> expected = new ArrayList<>(from == null ? List.of() : rowsAt(table, from));
+      if (chunk.removedIcdc() != null) {
+        rowsAt(icdc, chunk.removedIcdc().snapshotId()).forEach(expected::remove);
+      }
+      expected.addAll(rowsAt(icdc, chunk.icdc().snapshotId()));
+      assertThat(expected).as(id).containsExactlyInAnyOrderElementsOf(rowsAt(table, end));
+      assertThat(rowsAt(table, end)).as("the day's rows, two deleted").hasSize(4);
+    }
   }
 
   /** Every row of the table at a snapshot, as text, its deletes applied. */
@@ -472,6 +568,20 @@ class BackfillPlannerTest {
             : new BackfillSpec.Range("order_ts", from, to, null, null, null, null, null);
     return new BackfillSpec(
         source, null, range, chunking, "job", 3, BackfillSpec.Order.OLDEST_FIRST, false, null);
+  }
+
+  private static BackfillSpec withSpec(
+      BackfillSpec s, BackfillSpec.Range range, BackfillSpec.Chunking chunking) {
+    return new BackfillSpec(
+        s.table(),
+        s.captureId(),
+        range,
+        chunking,
+        s.triggerId(),
+        s.concurrency(),
+        s.order(),
+        s.propagate(),
+        s.validation());
   }
 
   private static BackfillSpec withOrder(BackfillSpec s, BackfillSpec.Order order) {
