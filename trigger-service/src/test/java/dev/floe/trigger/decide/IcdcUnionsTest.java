@@ -263,6 +263,39 @@ class IcdcUnionsTest {
   }
 
   /**
+   * A rollback between a run's changes: the later change does not descend from the earlier. The
+   * walk between them stops once it passes the earlier change, so history expired further back is
+   * not read: the input goes without states, saying why, and the run is not refused.
+   */
+  @Test
+  void aRunAcrossARollbackGoesWithoutStatesWhateverExpiredBeforeIt() {
+    String name = "r_" + UUID.randomUUID().toString().substring(0, 6);
+    TableWriter writer = new TableWriter(fixture.catalog());
+    Table source =
+        writer.createOrLoad(TableIdentifier.of("src", name), Orders.SCHEMA, Orders.BY_DAY);
+    Snapshot s1 = writer.append(source, orders(source, 1, 2));
+    Snapshot compaction = writer.compact(source);
+    Snapshot s2 = writer.append(source, orders(source, 10, 2));
+    writer.rollbackTo(source, compaction.snapshotId());
+    Snapshot s3 = writer.deleteRowsByPosition(source, Expressions.equal("order_id", 1L));
+    source.expireSnapshots().expireSnapshotId(s1.snapshotId()).cleanExpiredFiles(false).commit();
+    source.refresh();
+    assertThat(source.snapshot(s1.snapshotId())).isNull();
+
+    Table icdc = icdcTable(writer, name, source, s2, s3);
+    TableRef icdcRef = new TableRef(fixture.name(), List.of("floe_icdc"), name);
+    List<PendingChange> changes = List.of(pending(icdcRef, icdc, s2), pending(icdcRef, icdc, s3));
+    RunInput input =
+        new IcdcUnions(fixture::catalog)
+            .complete(request("daily-r-1", name, changes), changes)
+            .inputs()
+            .get(0);
+
+    assertThat(input.icdc()).isNull();
+    assertThat(input.statesOmitted()).contains("is not an ancestor");
+  }
+
+  /**
    * Format v3, merge-on-read: each update replaces the deletion vector of a data file that the one
    * before gave one, so replaying the changes' states would put two vectors on one file, which
    * Iceberg refuses for good. The run's states are formed from the range instead, and hold {@code
@@ -361,24 +394,7 @@ class IcdcUnionsTest {
   }
 
   private static RunRequested request(String runId, String name, List<PendingChange> changes) {
-    return new RunRequested(
-        runId,
-        "daily",
-        List.of(
-            new RunInput(
-                "cap",
-                new TableRef(fixture.name(), List.of("src"), name),
-                null,
-                changes.stream().map(PendingChange::range).toList(),
-                changes.stream().map(PendingChange::changeId).toList(),
-                5,
-                List.of(),
-                false)),
-        5,
-        false,
-        "changes",
-        null,
-        1);
+    return UnionRequests.of(runId, new TableRef(fixture.name(), List.of("src"), name), changes);
   }
 
   private static PendingChange pending(TableRef icdcRef, Table icdc, Snapshot s) {
