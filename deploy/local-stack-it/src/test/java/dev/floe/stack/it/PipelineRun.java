@@ -670,6 +670,21 @@ final class PipelineRun {
         Set<String> released = Set.copyOf(deletedByExpiry);
         String how;
         boolean again = appliedRuns(target).contains(runId);
+        // A job about to read the run's states: none may name a file the expiry released.
+        if (!again || !revenue.hasApplied(runId)) {
+          for (JsonNode input : run.get("inputs")) {
+            for (String state : List.of("icdc", "removedIcdc")) {
+              JsonNode ref = input.path(state);
+              if (ref.isObject()) {
+                Set<String> named = IcdcStateRows.files(catalog, ref);
+                named.retainAll(released);
+                if (!named.isEmpty()) {
+                  unprotected.add("%s %s %s: %s".formatted(runId, state, ref.path("ref"), named));
+                }
+              }
+            }
+          }
+        }
         // The second job of each table: orders and revenue per day, kept from the run's states.
         RevenueJob.Next totals =
             plan.rewriteEvery() == 0 || revenue.hasApplied(runId)
@@ -708,20 +723,6 @@ final class PipelineRun {
         }
         if (totals != null) {
           revenue.keep(totals);
-        }
-        if (!again) {
-          for (JsonNode input : run.get("inputs")) {
-            for (String state : List.of("icdc", "removedIcdc")) {
-              JsonNode ref = input.path(state);
-              if (ref.isObject()) {
-                Set<String> named = IcdcStateRows.files(catalog, ref);
-                named.retainAll(released);
-                if (!named.isEmpty()) {
-                  unprotected.add("%s %s %s: %s".formatted(runId, state, ref.path("ref"), named));
-                }
-              }
-            }
-          }
         }
         List<Long> snapshots = snapshotIds(run);
         applied.addAll(snapshots);
@@ -924,6 +925,9 @@ final class PipelineRun {
             && n % plan.rewriteEvery() == 0
             && (plan.compactEvery() == 0 || n % plan.compactEvery() != 0);
     int kind = 0;
+    if (n <= sources.size()) {
+      source = sources.get(n - 1); // every source gets rows first, for the rewrites to change
+    }
     if (rewriting) {
       // The r-th rewrite goes to the sources in turn, and each source's rewrites go through the
       // kinds in turn from a start of its own: every kind shows up early, and the format-3
