@@ -87,7 +87,7 @@ public final class BackfillPlanner {
     Table source = c.loadTable(TableRefs.identifier(spec.table()));
     Selection selection = Selection.of(source, spec.range());
     Selected selected = scan(source, selection);
-    if (!selected.removed().isEmpty()) {
+    if (selected.rewrote()) {
       refuseWhatAChangeCannotTake(spec, selection);
     }
     List<FileScanTask> tasks = selected.tasks();
@@ -111,7 +111,7 @@ public final class BackfillPlanner {
         dryRun ? Map.of() : commitStates(c, source, spec, selection, backfillId, groups, selected);
     if (!dryRun) {
       pin(source, PIN_PREFIX + backfillId, selection.toSnapshotId());
-      if (!selected.removed().isEmpty()) {
+      if (selected.rewrote()) {
         // The removed states read the files live at the range's start.
         pin(source, PIN_PREFIX + backfillId + FROM_SUFFIX, selection.fromSnapshotId());
       }
@@ -151,9 +151,10 @@ public final class BackfillPlanner {
   /**
    * What a selection takes: scan tasks, each a data file with the delete files that apply to it,
    * and which of them are read at the range's start ({@code removed}, by identity: a file whose
-   * deletes changed is taken at both ends).
+   * deletes changed is taken at both ends); {@code rewrote} when the range, unfiltered, removed or
+   * rewrote rows.
    */
-  private record Selected(List<FileScanTask> tasks, Set<FileScanTask> removed) {}
+  private record Selected(List<FileScanTask> tasks, Set<FileScanTask> removed, boolean rewrote) {}
 
   /**
    * The files the selection takes. The whole table: its live files at the end snapshot. A snapshot
@@ -165,17 +166,17 @@ public final class BackfillPlanner {
    */
   private static Selected scan(Table source, Selection selection) {
     if (selection.fromSnapshotId() == null) {
-      return new Selected(tasks(source, selection.toSnapshotId(), selection.filter()), Set.of());
+      return new Selected(
+          tasks(source, selection.toSnapshotId(), selection.filter()), Set.of(), false);
     }
     RangeStates.States states;
     try {
       states = RangeStates.between(source, selection.fromSnapshotId(), selection.toSnapshotId());
     } catch (RangeStates.HistoryGone e) {
+      // The end was checked by Selection: the start, or a snapshot after it, has expired; a
+      // later start is the way out.
       throw new PlanningException(
-          selection.fromSnapshotId() != null && source.snapshot(selection.fromSnapshotId()) == null
-              ? "range.fromSnapshotId"
-              : "range.toSnapshotId",
-          "the range can't be read: " + e.getMessage());
+          "range.fromSnapshotId", "the range can't be read: " + e.getMessage());
     }
     Set<String> added = locations(states.added().data());
     Set<String> removedFiles = locations(states.removed().data());
@@ -194,7 +195,9 @@ public final class BackfillPlanner {
         }
       }
     }
-    return new Selected(tasks, removed);
+    // Decided on the whole range, before any filter: a filter may keep a rewritten file's new
+    // end and leave out its old one.
+    return new Selected(tasks, removed, !states.removed().data().isEmpty());
   }
 
   private static List<FileScanTask> tasks(Table source, long snapshotId, Expression filter) {

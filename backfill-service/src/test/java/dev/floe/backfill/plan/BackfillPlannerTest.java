@@ -261,6 +261,7 @@ class BackfillPlannerTest {
             false,
             null);
 
+    long planned = System.currentTimeMillis();
     BackfillPlanner.Plan plan = planner.plan("bf-mor", spec, List.of(), false);
 
     assertThat(plan.chunks())
@@ -316,39 +317,79 @@ class BackfillPlannerTest {
                 .snapshotId())
         .isEqualTo(start);
 
-    // Iceberg ages a tag from its snapshot's commit: the pins last the retention from now.
-    assertThat(
-            table
-                .refs()
-                .get(BackfillPlanner.PIN_PREFIX + "bf-mor" + BackfillPlanner.FROM_SUFFIX)
-                .maxRefAgeMs())
-        .isGreaterThan(Duration.ofDays(7).toMillis());
+    // Iceberg ages a tag from its snapshot's commit: the pins last the retention from the plan.
+    for (String pin :
+        List.of(
+            BackfillPlanner.PIN_PREFIX + "bf-mor",
+            BackfillPlanner.PIN_PREFIX + "bf-mor" + BackfillPlanner.FROM_SUFFIX)) {
+      long snapshotAt = table.snapshot(table.refs().get(pin).snapshotId()).timestampMillis();
+      assertThat(table.refs().get(pin).maxRefAgeMs())
+          .as(pin)
+          .isGreaterThanOrEqualTo(planned - snapshotAt + Duration.ofDays(7).toMillis());
+    }
 
-    // What a change that removed rows can't be planned with, each refused naming its field.
-    BackfillSpec.Range withField =
-        new BackfillSpec.Range(
-            "order_ts",
-            "2026-12-01T00:00:00Z",
-            "2026-12-02T00:00:00Z",
+    // What a change that removed rows can't be planned with, each refused naming its field: a
+    // filter, even one that keeps only a day the range appended to (the filter must not decide
+    // whether the change rewrote), size chunking and a record-count check.
+    for (String[] window :
+        List.of(
+            new String[] {"2026-12-01T00:00:00Z", "2026-12-02T00:00:00Z"},
+            new String[] {"2026-12-04T00:00:00Z", "2026-12-05T00:00:00Z"})) {
+      BackfillSpec.Range withField =
+          new BackfillSpec.Range("order_ts", window[0], window[1], null, start, end, null, null);
+      assertRefused(withSpec(spec, withField, dayChunks()), "range.field");
+    }
+    assertRefused(
+        withSpec(
+            spec,
+            new BackfillSpec.Range(
+                null,
+                null,
+                null,
+                "{\"type\":\"eq\",\"term\":\"region\",\"value\":\"eu-west\"}",
+                start,
+                end,
+                null,
+                null),
+            dayChunks()),
+        "range.partitionFilter");
+    assertRefused(
+        withSpec(spec, spec.range(), new BackfillSpec.Chunking("files", null, 10L, null)),
+        "chunking.strategy");
+    assertRefused(
+        new BackfillSpec(
+            ref,
             null,
-            start,
-            end,
-            null,
-            null);
-    assertThatThrownBy(
-            () -> planner.plan("bf-mor-f", withSpec(spec, withField, dayChunks()), List.of(), true))
-        .isInstanceOfSatisfying(
-            PlanningException.class, e -> assertThat(e.field()).isEqualTo("range.field"));
-    assertThatThrownBy(
-            () ->
-                planner.plan(
-                    "bf-mor-s",
-                    withSpec(
-                        spec, spec.range(), new BackfillSpec.Chunking("files", null, 10L, null)),
-                    List.of(),
-                    true))
-        .isInstanceOfSatisfying(
-            PlanningException.class, e -> assertThat(e.field()).isEqualTo("chunking.strategy"));
+            spec.range(),
+            dayChunks(),
+            "job",
+            1,
+            BackfillSpec.Order.OLDEST_FIRST,
+            false,
+            new BackfillSpec.Validation("record-count", ref, 0.0)),
+        "validation.method");
+    // A range of appends only takes them all.
+    long appended =
+        writer
+            .append(
+                table,
+                List.of(
+                    Orders.order(table, 1040, "eu-west", "NEW", BigDecimal.ONE, dec1.plusDays(3))))
+            .snapshotId();
+    BackfillSpec appends =
+        withSpec(
+            spec,
+            new BackfillSpec.Range(
+                "order_ts",
+                "2026-12-01T00:00:00Z",
+                "2026-12-10T00:00:00Z",
+                null,
+                end,
+                appended,
+                null,
+                null),
+            new BackfillSpec.Chunking("files", null, 10L, null));
+    assertThat(planner.plan("bf-mor-a", appends, List.of(), true).records()).isEqualTo(1);
   }
 
   /**
@@ -545,6 +586,12 @@ class BackfillPlannerTest {
             null);
     assertThatThrownBy(() -> planner.plan("bf-x", missing, List.of(), true))
         .isInstanceOf(NoSuchTableException.class);
+  }
+
+  private static void assertRefused(BackfillSpec spec, String field) {
+    assertThatThrownBy(() -> planner.plan("bf-refused", spec, List.of(), true))
+        .isInstanceOfSatisfying(
+            PlanningException.class, e -> assertThat(e.field()).isEqualTo(field));
   }
 
   private static void assertField(BackfillSpec spec, String field) {

@@ -82,6 +82,7 @@ class RunStatesDifferentialTest {
 
     List<PendingChange> changes = new ArrayList<>();
     List<Boolean> compactions = new ArrayList<>();
+    List<Boolean> appends = new ArrayList<>();
     for (RandomCommits.Kind kind : commits.plan(COMMITS)) {
       source.refresh();
       Snapshot before = source.currentSnapshot();
@@ -93,6 +94,7 @@ class RunStatesDifferentialTest {
       }
       changes.add(capture(source, sourceRef, icdcRef, s));
       compactions.add(DataOperations.REPLACE.equals(s.operation()));
+      appends.add(DataOperations.APPEND.equals(s.operation()));
     }
 
     IcdcUnions unions = new IcdcUnions(fixture::catalog);
@@ -103,27 +105,46 @@ class RunStatesDifferentialTest {
       int to = Math.min(changes.size() - 1, from + 1 + random.nextInt(8));
       boolean skipCompactions = r % 2 == 1;
       List<PendingChange> run = new ArrayList<>();
+      boolean onlyAppends = true;
       for (int i = from; i <= to; i++) {
         if (!(skipCompactions && compactions.get(i))) {
           run.add(changes.get(i));
+          onlyAppends &= appends.get(i);
         }
       }
       if (run.size() < 2) {
         continue; // one change's states are its own, checked by the capture's tests
       }
       String runId = "rd-" + seed + "-" + r;
+      // Every third run's changes come out of order, as a failed run's fold in front of later
+      // ones: the unions put them back in the source's order.
+      List<PendingChange> given = new ArrayList<>(run);
+      if (r % 3 == 2) {
+        java.util.Collections.reverse(given);
+      }
       RunInput input =
-          unions.complete(UnionRequests.of(runId, sourceRef, run), run).inputs().get(0);
+          unions.complete(UnionRequests.of(runId, sourceRef, given), given).inputs().get(0);
       // Only compactions are ever left out between a run's changes: it always gets states.
       assertThat(input.statesOmitted()).as(runId).isNull();
       withStates++;
-      if (run.size() < to - from + 1) {
+      boolean severalRanges = false;
+      for (int i = 1; i < run.size(); i++) {
+        severalRanges |=
+            !java.util.Objects.equals(
+                run.get(i).range().fromSnapshotIdExclusive(),
+                run.get(i - 1).range().toSnapshotId());
+      }
+      if (severalRanges) {
         multiRange++;
       }
       Snapshot sn = source.snapshot(run.get(run.size() - 1).range().toSnapshotId());
       Schema schema = RowsById.schemaOf(source, sn);
       List<Map<Integer, Object>> removed = rows(input.removedIcdc(), schema);
       List<Map<Integer, Object>> added = rows(input.icdc(), schema);
+      if (onlyAppends) {
+        // Appends add up to exactly their added rows, whatever lies between them.
+        assertThat(removed).as("%s: appends remove nothing", runId).isEmpty();
+      }
       // Appends around left-out compactions hold exactly the appended rows, nothing the
       // compactions moved; other runs hold the whole range's states. Either way the rule holds
       // from the first change's start, compactions changing no row.
@@ -135,9 +156,10 @@ class RunStatesDifferentialTest {
               runId, from, to, skipCompactions ? ", no compactions" : "")
           .isNull();
     }
-    assertThat(withStates).as("runs formed with states and checked").isGreaterThanOrEqualTo(4);
+    assertThat(withStates).as("runs formed with states and checked").isGreaterThanOrEqualTo(8);
+    assertThat(multiRange).as("runs of several ranges, compactions left out between").isPositive();
     System.out.printf(
-        "run differential, format %d: %d changes, %d runs checked (%d leaving compactions out)%n",
+        "run differential, format %d: %d changes, %d runs checked (%d of several ranges)%n",
         version, changes.size(), withStates, multiRange);
   }
 
