@@ -100,10 +100,24 @@ class RunStatesDifferentialTest {
     IcdcUnions unions = new IcdcUnions(fixture::catalog);
     int withStates = 0;
     int multiRange = 0;
+    // Random windows of consecutive changes, every second one without its compactions; then,
+    // around each compaction inside the sequence, the changes either side of it without it: a
+    // run of several ranges whatever the random windows were.
+    List<int[]> windows = new ArrayList<>();
     for (int r = 0; r < RUNS; r++) {
       int from = random.nextInt(changes.size() - 2);
-      int to = Math.min(changes.size() - 1, from + 1 + random.nextInt(8));
-      boolean skipCompactions = r % 2 == 1;
+      windows.add(
+          new int[] {from, Math.min(changes.size() - 1, from + 1 + random.nextInt(8)), r % 2});
+    }
+    for (int c = 1; c < changes.size() - 1; c++) {
+      if (compactions.get(c)) {
+        windows.add(new int[] {c - 1, c + 1, 1});
+      }
+    }
+    for (int r = 0; r < windows.size(); r++) {
+      int from = windows.get(r)[0];
+      int to = windows.get(r)[1];
+      boolean skipCompactions = windows.get(r)[2] == 1;
       List<PendingChange> run = new ArrayList<>();
       boolean onlyAppends = true;
       for (int i = from; i <= to; i++) {
