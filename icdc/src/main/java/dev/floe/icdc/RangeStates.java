@@ -190,7 +190,7 @@ public final class RangeStates {
    * A delete file's identity: its path, and for a deletion vector its offset, as one Puffin file
    * holds the vectors of many data files.
    */
-  static String key(DeleteFile file) {
+  public static String key(DeleteFile file) {
     return file.contentOffset() == null
         ? file.location()
         : file.location() + "#" + file.contentOffset();

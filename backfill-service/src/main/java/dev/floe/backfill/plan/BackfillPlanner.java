@@ -379,7 +379,7 @@ public final class BackfillPlanner {
     for (FileScanTask t : g.tasks()) {
       if (selected.removed().contains(t) == removed) {
         data.add(t.file());
-        t.deletes().forEach(d -> deletes.putIfAbsent(Chunker.deleteKey(d), d));
+        t.deletes().forEach(d -> deletes.putIfAbsent(RangeStates.key(d), d));
       }
     }
     return new RangeStates.End(data, List.copyOf(deletes.values()));

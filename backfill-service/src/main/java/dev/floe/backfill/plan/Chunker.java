@@ -6,6 +6,7 @@ import dev.floe.contracts.model.FieldRange;
 import dev.floe.contracts.model.PartitionRef;
 import dev.floe.icdc.Bounds;
 import dev.floe.icdc.PartitionRefs;
+import dev.floe.icdc.RangeStates;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -55,14 +56,6 @@ final class Chunker {
   private Chunker() {}
 
   /**
-   * What tells two delete files apart: their location, and for a deletion vector its offset too, as
-   * one Puffin file holds the vectors of many data files.
-   */
-  static String deleteKey(DeleteFile d) {
-    return d.contentOffset() == null ? d.location() : d.location() + "@" + d.contentOffset();
-  }
-
-  /**
    * @param rangeFields the fields whose ranges each chunk reports, in this order
    * @throws PlanningException naming {@code chunking} (or one of its fields) when the files can't
    *     be chunked as asked, or would make more than {@code maxChunks} chunks
@@ -98,7 +91,7 @@ final class Chunker {
     for (int i = 0; i < groups.size(); i++) {
       List<FileScanTask> files = groups.get(i);
       Map<String, DeleteFile> deletes = new LinkedHashMap<>();
-      files.forEach(t -> t.deletes().forEach(d -> deletes.putIfAbsent(deleteKey(d), d)));
+      files.forEach(t -> t.deletes().forEach(d -> deletes.putIfAbsent(RangeStates.key(d), d)));
       PartitionRef partition =
           chunking.strategy().equals("partition")
               ? PartitionRefs.of(files.get(0).spec(), files.get(0).file())
