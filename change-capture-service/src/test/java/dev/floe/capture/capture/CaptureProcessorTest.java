@@ -39,6 +39,7 @@ import org.apache.iceberg.ChangelogOperation;
 import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.Transaction;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.SupportsNamespaces;
@@ -289,6 +290,40 @@ class CaptureProcessorTest {
     byPosition.addedDeleteFiles(source.io()).forEach(f -> written.add(f.location()));
     assertThat(carried).isEqualTo(written);
     assertThat(range(positions, "order_ts").exactness()).isEqualTo(Exactness.TRUNCATED);
+  }
+
+  /**
+   * A table upgraded from format 2 to 3 after its capture began: its position deletes become
+   * deletion vectors, which a format-2 table refuses for good. The ICDC table follows the source's
+   * format version, so the change is captured, its states hold the source's vector.
+   */
+  @Test
+  void aSourceUpgradedToFormat3KeepsBeingCapturedWithItsDeletionVectors() {
+    ChangeCaptured before = capture(writer.append(source, orders(4, DAY1, "NEW")));
+    assertThat(formatVersion(icdc())).isEqualTo(2);
+    source.updateProperties().set(TableProperties.FORMAT_VERSION, "3").commit();
+    Snapshot vector = writer.deleteRowsByVector(source, Expressions.equal("order_id", 2L));
+
+    ChangeCaptured change = capture(vector);
+
+    assertThat(before.icdc()).isNotNull();
+    assertThat(change.kind()).isEqualTo(ChangeKind.ROW_DELETE);
+    Table icdc = icdc();
+    assertThat(formatVersion(icdc)).isEqualTo(3);
+    List<String> carried = new ArrayList<>();
+    icdc.snapshot(change.icdc().snapshotId())
+        .addedDeleteFiles(icdc.io())
+        .forEach(f -> carried.add(f.location() + "@" + f.contentOffset()));
+    List<String> written = new ArrayList<>();
+    vector
+        .addedDeleteFiles(source.io())
+        .forEach(f -> written.add(f.location() + "@" + f.contentOffset()));
+    assertThat(written).hasSize(1);
+    assertThat(carried).isEqualTo(written);
+  }
+
+  private static int formatVersion(Table table) {
+    return ((HasTableOperations) table).operations().current().formatVersion();
   }
 
   @Test
