@@ -340,6 +340,37 @@ class IcdcUnionsTest {
     assertThat(input.removedIcdc().ref()).isEqualTo("run-v3-run-1-removed");
   }
 
+  /**
+   * A state Iceberg refuses for good at commit: an ICDC table left at format 2 (made before ICDC
+   * tables followed their source's format) cannot take the deletion vectors of a source upgraded to
+   * format 3. The commit is refused, not retried: the run fails with Iceberg's reason.
+   */
+  @Test
+  void aStateIcebergRefusesAtCommitIsRefusedWithItsReason() {
+    String name = "f_" + UUID.randomUUID().toString().substring(0, 6);
+    TableWriter writer = new TableWriter(fixture.catalog());
+    Table source =
+        writer.createOrLoad(TableIdentifier.of("src", name), Orders.SCHEMA, Orders.BY_DAY);
+    source.updateProperties().set(TableProperties.FORMAT_VERSION, "3").commit();
+    writer.append(source, orders(source, 1, 6));
+    Snapshot s1 =
+        writer.updateRows(source, Expressions.in("order_id", 1L, 2L), r -> shipped(r, "A"));
+    Snapshot s2 = writer.deleteRowsByVector(source, Expressions.in("order_id", 3L));
+    Table icdc = icdcTable(writer, name, source, 2, s1, s2);
+    TableRef icdcRef = new TableRef(fixture.name(), List.of("floe_icdc"), name);
+    List<PendingChange> changes = List.of(pending(icdcRef, icdc, s1), pending(icdcRef, icdc, s2));
+
+    assertThatThrownBy(
+            () ->
+                new IcdcUnions(fixture::catalog)
+                    .complete(request("f-run-1", name, changes), changes))
+        .isInstanceOf(Unions.Refused.class)
+        .hasMessageContaining("cannot be formed")
+        .hasMessageContaining("Must not use DVs for position deletes in V2");
+    icdc.refresh();
+    assertThat(icdc.refs()).doesNotContainKey(IcdcUnions.addedTag("f-run-1"));
+  }
+
   private static Record shipped(Record row, String status) {
     Record copy = row.copy();
     copy.setField("status", status);
@@ -370,13 +401,20 @@ class IcdcUnionsTest {
   /** An ICDC table with an added state per change, as the capture service commits them. */
   private static Table icdcTable(
       TableWriter writer, String name, Table source, Snapshot... snapshots) {
+    return icdcTable(
+        writer,
+        name,
+        source,
+        ((HasTableOperations) source).operations().current().formatVersion(),
+        snapshots);
+  }
+
+  /** As {@link #icdcTable(TableWriter, String, Table, Snapshot...)}, of format {@code version}. */
+  private static Table icdcTable(
+      TableWriter writer, String name, Table source, int version, Snapshot... snapshots) {
     TableIdentifier icdcId = TableIdentifier.of("floe_icdc", name);
     Table icdc = writer.createOrLoad(icdcId, Orders.SCHEMA, Orders.BY_DAY);
-    icdc.updateProperties()
-        .set(
-            TableProperties.FORMAT_VERSION,
-            Integer.toString(((HasTableOperations) source).operations().current().formatVersion()))
-        .commit();
+    icdc.updateProperties().set(TableProperties.FORMAT_VERSION, Integer.toString(version)).commit();
     icdc.newAppend().commit();
     icdc.refresh();
     for (Snapshot s : snapshots) {
