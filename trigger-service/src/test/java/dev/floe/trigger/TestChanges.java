@@ -39,6 +39,7 @@ public final class TestChanges {
         false,
         Instant.now(),
         Instant.now(),
+        null,
         null);
   }
 }

@@ -72,6 +72,7 @@ public class EventCodecBenchmark {
             true,
             at,
             at.plusMillis(180),
+            null,
             null);
     event = Event.of(change, Event.sourceOf("change-capture-service"), at.plusMillis(181));
     encoded = EventCodec.encode(event);

@@ -19,7 +19,6 @@ import dev.floe.icdc.Bounds;
 import dev.floe.icdc.IcdcStates;
 import dev.floe.icdc.IcdcTables;
 import dev.floe.icdc.PartitionRefs;
-import dev.floe.icdc.RangeStates;
 import dev.floe.icdc.TableRefs;
 import java.time.Clock;
 import java.time.Instant;
@@ -40,8 +39,10 @@ import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.exceptions.NoSuchTableException;
+import org.apache.iceberg.exceptions.ValidationException;
 import org.apache.iceberg.types.Comparators;
 import org.apache.iceberg.types.Type;
+import org.jboss.logging.Logger;
 
 /**
  * Captures one source snapshot for one capture: reads the change from the snapshot's manifests,
@@ -72,6 +73,8 @@ public final class CaptureProcessor {
    *     published; empty when nothing needs pinning
    * @param lost the snapshot was gone from the table's metadata: its change can never be captured
    */
+  private static final Logger LOG = Logger.getLogger(CaptureProcessor.class);
+
   public record Outcome(
       ChangeCaptured event,
       ChangeSet change,
@@ -186,18 +189,28 @@ public final class CaptureProcessor {
     String addedTag = IcdcStates.changeTag(snapshot.snapshotId());
     String removedTag = IcdcStates.removedTag(snapshot.snapshotId());
     SourcePins.Request pins = null;
+    String statesOmitted = null;
     // A compaction changes no row: rows(S) = rows(parent) with both states empty, and none is
     // committed. A run over it reads its files from the source (RangeStates).
     if (change.kind() != ChangeKind.REPLACE) {
-      RangeStates.States states =
-          ChangeStates.commitChange(
-              icdc,
-              source,
-              change,
-              addedTag,
-              removedTag,
-              summary(capture, source, snapshot, change, bounds, marks, late),
-              capture.icdcTtl());
+      try {
+        ChangeStates.commitChange(
+            icdc,
+            source,
+            change,
+            addedTag,
+            removedTag,
+            summary(capture, source, snapshot, change, bounds, marks, late),
+            capture.icdcTtl());
+      } catch (ValidationException | IllegalArgumentException e) {
+        // Iceberg refuses the states for good, and would again: the change goes out without
+        // them, saying why, rather than not at all. Its snapshots are pinned all the same, for a
+        // job that reads the change from the source.
+        statesOmitted = "Iceberg refused the change's states: " + e.getMessage();
+        LOG.errorf(
+            "capture %s: snapshot %d is published without states: %s",
+            capture.captureId(), snapshot.snapshotId(), statesOmitted);
+      }
       Set<Long> ids = new LinkedHashSet<>();
       ids.add(snapshot.snapshotId());
       if (snapshot.parentId() != null) {
@@ -237,7 +250,8 @@ public final class CaptureProcessor {
             committed.committedAt(),
             capturedAt,
             // A backfill's job marks its commits: downstream triggers suppress them by default.
-            BackfillTag.fromSummary(snapshot.summary()));
+            BackfillTag.fromSummary(snapshot.summary()),
+            statesOmitted);
     return new Outcome(event, change, null, pins);
   }
 

@@ -57,6 +57,17 @@ public final class CaptureMetrics {
         .tags("capture", capture, "kind", event.kind().wireName())
         .register(registry)
         .increment();
+    // Registered from a capture's first change, so that an alert sees the first increase.
+    Counter omitted =
+        Counter.builder("floe.capture.states.omitted")
+            .description(
+                "Changes published without ICDC states because Iceberg refused them for good, by"
+                    + " capture")
+            .tag("capture", capture)
+            .register(registry);
+    if (event.statesOmitted() != null) {
+      omitted.increment();
+    }
     if (event.icdc() != null || event.removedIcdc() != null) {
       Counter.builder("floe.capture.icdc.commits")
           .description("ICDC states committed, by capture")

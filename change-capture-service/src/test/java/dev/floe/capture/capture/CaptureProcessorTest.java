@@ -322,6 +322,50 @@ class CaptureProcessorTest {
     assertThat(carried).isEqualTo(written);
   }
 
+  /**
+   * After an upgrade to format 3, a data file may keep the format-2 position deletes it had; an
+   * update of one of its rows replaces them with a deletion vector. The removed state would need
+   * them, and Iceberg refuses to add format-2 position deletes to a format-3 table: the change is
+   * published without states, saying why, and pinned; the next change has its states again.
+   */
+  @Test
+  void aChangeWhoseStatesIcebergRefusesIsPublishedWithoutThemSayingWhy() {
+    capture(writer.append(source, orders(4, DAY1, "NEW")));
+    capture(writer.deleteRowsByPosition(source, Expressions.equal("order_id", 1L)));
+    source.updateProperties().set(TableProperties.FORMAT_VERSION, "3").commit();
+    Snapshot update =
+        writer.updateRows(
+            source,
+            Expressions.equal("order_id", 2L),
+            r -> {
+              r.setField("status", "SHIPPED");
+              return r;
+            });
+
+    ChangeCaptured change = capture(update);
+
+    assertThat(change.icdc()).isNull();
+    assertThat(change.removedIcdc()).isNull();
+    assertThat(change.statesOmitted())
+        .startsWith("Iceberg refused the change's states:")
+        .contains("Must use DVs for position deletes in V3");
+    assertThat(icdc().refs()).doesNotContainKeys(IcdcStates.changeTag(update.snapshotId()));
+    assertThat(
+            SourcePins.pinned(
+                fixture.catalog().loadTable(TableIdentifier.of("src", name)), capture.captureId()))
+        .as("the change's snapshots, pinned")
+        .contains(update.snapshotId(), update.parentId());
+    assertThat(capture(update))
+        .as("captured again: the same event, with the same id")
+        .usingRecursiveComparison()
+        .ignoringFields("capturedAt")
+        .isEqualTo(change);
+
+    ChangeCaptured next = capture(writer.append(source, orders(2, DAY1.plusDays(1), "NEW")));
+    assertThat(next.icdc()).isNotNull();
+    assertThat(next.statesOmitted()).isNull();
+  }
+
   private static int formatVersion(Table table) {
     return ((HasTableOperations) table).operations().current().formatVersion();
   }

@@ -22,8 +22,9 @@ import java.util.List;
  * @param removedIcdc the removed state: rows live at S0 that are gone or replaced at Sn, read as S0
  *     saw them; null when nothing was removed
  * @param statesOmitted why the input carries no states although it has changes, or null: a job then
- *     reads each change's own states (named in its {@code ChangeCaptured}), as both being null
- *     would otherwise read as "nothing added, nothing removed"
+ *     reads each change's own states (named in its {@code ChangeCaptured}), or the source where a
+ *     change has none either ({@code ChangeCaptured.statesOmitted}), as both being null would
+ *     otherwise read as "nothing added, nothing removed"
  */
 public record RunInput(
     @JsonProperty(required = true) String captureId,

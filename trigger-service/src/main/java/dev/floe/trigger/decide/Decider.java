@@ -71,7 +71,9 @@ public final class Decider {
             change.lateData(),
             now,
             change.removedIcdc(),
-            null));
+            change.statesOmitted() == null
+                ? null
+                : "the change came without states: " + change.statesOmitted()));
     return next.build();
   }
 
@@ -255,7 +257,7 @@ public final class Decider {
     next.pending.replaceAll(
         c ->
             refused.contains(c.changeId()) && c.statesRefused() == null
-                ? c.withStatesRefused(why)
+                ? c.withStatesRefused("states refused for an earlier run: " + why)
                 : c);
     return next.build();
   }
@@ -377,7 +379,10 @@ public final class Decider {
               merge(changes),
               changes.stream().anyMatch(PendingChange::lateData),
               changes.size() == 1 ? first.removedIcdc() : null,
-              null));
+              // A single change that came without states says why; several are formed later.
+              changes.size() == 1 && first.icdc() == null && first.removedIcdc() == null
+                  ? first.statesRefused()
+                  : null));
     }
     return new RunRequested(
         slot.runId(),

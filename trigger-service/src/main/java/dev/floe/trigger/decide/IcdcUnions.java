@@ -101,7 +101,7 @@ public final class IcdcUnions implements Unions {
     Optional<String> refused =
         changes.stream().map(PendingChange::statesRefused).filter(Objects::nonNull).findFirst();
     if (refused.isPresent()) {
-      return input.withoutStates("states refused for an earlier run: " + refused.get());
+      return input.withoutStates(refused.get());
     }
     TableRef name =
         changes.stream()

@@ -15,8 +15,9 @@ import java.util.List;
  * @param receivedAt when the trigger saw it, for the quiet period and the maximum delay
  * @param removedIcdc the change's removed state; null when it removed nothing, or when it was
  *     stored before changes had one
- * @param statesRefused why a run's states including this change were refused for good, or null: its
- *     next run then carries it without states
+ * @param statesRefused why a run's states including this change were refused for good, or why the
+ *     change came without states ({@code ChangeCaptured.statesOmitted}), or null: its run then
+ *     carries its input without states, saying why
  */
 public record PendingChange(
     String changeId,

@@ -95,6 +95,7 @@ class DeciderTest {
         false,
         T0,
         T0,
+        null,
         null);
   }
 
@@ -121,6 +122,46 @@ class DeciderTest {
     assertThat(run.inputs().get(0).snapshotRanges()).containsExactly(c.range());
     assertThat(run.records()).isEqualTo(10);
     assertThat(d.state().pending()).isEmpty();
+  }
+
+  /** A change the capture published without states is marked, so its run goes without them. */
+  @Test
+  void aChangeWithoutStatesIsMarkedWithWhy() {
+    TriggerDefined t = simple(Concurrency.sequential());
+    ChangeCaptured c = append();
+    ChangeCaptured u = change("orders", ORDERS, ChangeKind.OVERWRITE, null, null);
+    ChangeCaptured omitted =
+        new ChangeCaptured(
+            u.captureId(),
+            u.table(),
+            u.tableUuid(),
+            u.range(),
+            u.kind(),
+            u.stats(),
+            null,
+            null,
+            u.ranges(),
+            u.partitions(),
+            false,
+            u.committedAt(),
+            u.capturedAt(),
+            null,
+            "Iceberg refused the change's states: Must use DVs for position deletes in V3");
+    TriggerState s = accept(t, accept(t, TriggerState.empty(T0), c, T0), omitted, T0);
+    assertThat(s.pending()).hasSize(2);
+    assertThat(s.pending().get(0).statesRefused()).isNull();
+    assertThat(s.pending().get(1).statesRefused())
+        .isEqualTo(
+            "the change came without states: Iceberg refused the change's states: Must use DVs"
+                + " for position deletes in V3");
+
+    // Run alone, it says so in its input; run with others, the unions say so (IcdcUnionsTest).
+    RunRequested run =
+        Decider.decide(t, accept(t, TriggerState.empty(T0), omitted, T0), T0, false)
+            .requests()
+            .get(0);
+    assertThat(run.inputs().get(0).icdc()).isNull();
+    assertThat(run.inputs().get(0).statesOmitted()).isEqualTo(s.pending().get(1).statesRefused());
   }
 
   @Test
@@ -278,7 +319,8 @@ class DeciderTest {
             false,
             T0,
             T0,
-            new BackfillTag("b1", "chunk-1"));
+            new BackfillTag("b1", "chunk-1"),
+            null);
     s = accept(t, s, fromBackfill, T0);
     assertThat(s.pending()).isEmpty();
   }
@@ -302,7 +344,8 @@ class DeciderTest {
             false,
             T0,
             T0,
-            new BackfillTag("b1", "chunk-1", true));
+            new BackfillTag("b1", "chunk-1", true),
+            null);
     TriggerState s = accept(t, TriggerState.empty(T0), propagated, T0);
     assertThat(s.pending()).hasSize(1);
   }

@@ -128,6 +128,7 @@ class TriggerTopologyTest {
         false,
         T0,
         T0,
+        null,
         null);
   }
 
