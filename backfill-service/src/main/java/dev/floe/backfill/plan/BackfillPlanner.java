@@ -29,6 +29,7 @@ import org.apache.iceberg.PartitionField;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.Transaction;
 import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.exceptions.ValidationException;
 import org.apache.iceberg.expressions.Expression;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.types.Types;
@@ -297,6 +298,50 @@ public final class BackfillPlanner {
     }
     long base = IcdcStates.base(icdc);
     Transaction txn = icdc.newTransaction();
+    boolean any;
+    try {
+      any = commitChunks(txn, base, backfillId, groups, selection, selected);
+    } catch (IllegalArgumentException | ValidationException e) {
+      // Iceberg refuses the states for good: a format-3 table takes no format-2 position deletes,
+      // which a file may have kept through an upgrade, and a removed state would need them.
+      throw new PlanningException(
+          "range",
+          "Iceberg refused the chunks' states: "
+              + e.getMessage()
+              + "; rewrite the table's position deletes, or choose a range that does not"
+              + " change those files");
+    }
+    if (any) {
+      try {
+        txn.commitTransaction();
+      } catch (IllegalArgumentException | org.apache.iceberg.exceptions.CommitFailedException e) {
+        // Another request for the same id committed its states first: its tags exist now.
+        throw new PlanningException(
+            409, "id", "backfill " + backfillId + " is being planned by another request");
+      }
+      icdc.refresh();
+    }
+    Map<String, IcdcRef[]> refs = new java.util.HashMap<>();
+    for (Chunker.Group g : groups) {
+      String tag = tag(backfillId, g.chunkId());
+      refs.put(
+          g.chunkId(),
+          new IcdcRef[] {
+            IcdcStates.find(icdc, icdcName, tag).orElse(null),
+            IcdcStates.find(icdc, icdcName, tag + REMOVED_SUFFIX).orElse(null)
+          });
+    }
+    return refs;
+  }
+
+  /** Adds each chunk's states to {@code txn}; whether any was added. */
+  private boolean commitChunks(
+      Transaction txn,
+      long base,
+      String backfillId,
+      List<Chunker.Group> groups,
+      Selection selection,
+      Selected selected) {
     boolean any = false;
     for (Chunker.Group g : groups) {
       String tag = tag(backfillId, g.chunkId());
@@ -322,27 +367,7 @@ public final class BackfillPlanner {
                 txn, base, tag + REMOVED_SUFFIX, end(g, selected, true), removedSummary, retention);
       }
     }
-    if (any) {
-      try {
-        txn.commitTransaction();
-      } catch (IllegalArgumentException | org.apache.iceberg.exceptions.CommitFailedException e) {
-        // Another request for the same id committed its states first: its tags exist now.
-        throw new PlanningException(
-            409, "id", "backfill " + backfillId + " is being planned by another request");
-      }
-      icdc.refresh();
-    }
-    Map<String, IcdcRef[]> refs = new java.util.HashMap<>();
-    for (Chunker.Group g : groups) {
-      String tag = tag(backfillId, g.chunkId());
-      refs.put(
-          g.chunkId(),
-          new IcdcRef[] {
-            IcdcStates.find(icdc, icdcName, tag).orElse(null),
-            IcdcStates.find(icdc, icdcName, tag + REMOVED_SUFFIX).orElse(null)
-          });
-    }
-    return refs;
+    return any;
   }
 
   /**

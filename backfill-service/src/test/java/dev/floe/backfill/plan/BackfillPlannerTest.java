@@ -450,6 +450,70 @@ class BackfillPlannerTest {
     }
   }
 
+  /**
+   * A table upgraded from format 2 to 3 whose data file kept format-2 position deletes: a range
+   * that updates one of its rows would need them in the chunk's removed state, which Iceberg
+   * refuses on a format-3 table. The request is refused, naming the range and Iceberg's reason, and
+   * no state is left; a range after it plans.
+   */
+  @Test
+  void aRangeWhoseStatesIcebergRefusesIsRefusedNamingTheRange() {
+    TableWriter writer = new TableWriter(fixture.catalog());
+    Table table =
+        writer.createOrLoad(
+            TableIdentifier.of("demo", "orders_upgraded"), Orders.SCHEMA, Orders.BY_DAY);
+    OffsetDateTime dec6 = OffsetDateTime.of(2026, 12, 6, 0, 0, 0, 0, ZoneOffset.UTC);
+    List<Record> rows = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      rows.add(Orders.order(table, 3000 + i, "eu-west", "NEW", BigDecimal.TEN, dec6.plusHours(i)));
+    }
+    writer.append(table, rows);
+    writer.deleteRowsByPosition(table, Expressions.equal("order_id", 3000L));
+    table.updateProperties().set(org.apache.iceberg.TableProperties.FORMAT_VERSION, "3").commit();
+    table.refresh();
+    long start = table.currentSnapshot().snapshotId();
+    writer.updateRows(
+        table,
+        Expressions.equal("order_id", 3001L),
+        r -> {
+          r.setField("status", "PAID");
+          return r;
+        });
+    long updated = table.currentSnapshot().snapshotId();
+    long end =
+        writer
+            .append(
+                table, List.of(Orders.order(table, 3010, "eu-west", "NEW", BigDecimal.ONE, dec6)))
+            .snapshotId();
+    TableRef ref = new TableRef(fixture.name(), List.of("demo"), "orders_upgraded");
+
+    assertThatThrownBy(() -> planner.plan("bf-upgraded", range(ref, start, end), List.of(), false))
+        .isInstanceOfSatisfying(
+            PlanningException.class,
+            e -> {
+              assertThat(e.field()).isEqualTo("range");
+              assertThat(e.getMessage())
+                  .contains("Iceberg refused", "Must use DVs for position deletes in V3");
+            });
+    Table icdc = fixture.catalog().loadTable(TableRefs.identifier(planner.icdcTable(ref)));
+    assertThat(icdc.refs().keySet()).noneMatch(t -> t.contains("bf-upgraded"));
+    assertThat(planner.plan("bf-after", range(ref, updated, end), List.of(), false).chunks())
+        .hasSize(1);
+  }
+
+  private static BackfillSpec range(TableRef ref, long from, long to) {
+    return new BackfillSpec(
+        ref,
+        null,
+        new BackfillSpec.Range(null, null, null, null, from, to, null, null),
+        dayChunks(),
+        "job",
+        1,
+        BackfillSpec.Order.OLDEST_FIRST,
+        false,
+        null);
+  }
+
   /** Every row of the table at a snapshot, as text, its deletes applied. */
   private static List<String> rowsAt(Table table, long snapshotId) {
     List<String> rows = new ArrayList<>();
