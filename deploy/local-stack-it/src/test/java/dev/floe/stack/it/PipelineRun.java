@@ -935,7 +935,7 @@ final class PipelineRun {
       int r = n / plan.rewriteEvery();
       int index = r % sources.size();
       source = sources.get(index);
-      kind = (r / sources.size() + index) % 4;
+      kind = (r / sources.size() + index) % 5;
     }
     try {
       synchronized (source) {
@@ -987,8 +987,9 @@ final class PipelineRun {
    * A commit that changes rows already there, of kind {@code kind}: 0, position deletes of one row
    * (deletion vectors on a format-3 table); 1, a merge-on-read update of one row's amount and
    * status, as Spark's {@code UPDATE} writes it; 2, equality deletes of one row; 3, a copy-on-write
-   * overwrite of one row's day, which drops that row and updates the status of the others. Null
-   * when the table has no row yet.
+   * overwrite of one row's day, which drops that row and updates the status of the others; 4, an
+   * upsert of one row as Flink writes it (equality deletes with the new version). Null when the
+   * table has no row yet.
    */
   private Snapshot rewrite(TableWriter writer, Table source, int kind) {
     List<Record> rows = new ArrayList<>();
@@ -1020,6 +1021,13 @@ final class PipelineRun {
                 return row;
               });
       case 2 -> writer.deleteRowsByEquality(source, "order_id", List.of(id));
+      case 4 -> {
+        // An upsert as Flink writes it: equality deletes of the key with the row's new version.
+        Record upserted = victim.copy();
+        upserted.setField("amount", ((BigDecimal) victim.getField("amount")).add(BigDecimal.TEN));
+        upserted.setField("status", "UPSERTED");
+        yield writer.upsert(source, "order_id", List.of(upserted));
+      }
       default -> {
         long day = dayOf((OffsetDateTime) victim.getField("order_ts"));
         List<Record> kept = new ArrayList<>();
