@@ -7,17 +7,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.ContentFile;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.DeleteFiles;
+import org.apache.iceberg.FileContent;
 import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.RowDelta;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotChanges;
 import org.apache.iceberg.SnapshotRef;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.Transaction;
+import org.apache.iceberg.util.ContentFileUtil;
 
 /**
  * Readable states of an ICDC table, each a tag on a snapshot that references exactly the files of a
@@ -32,7 +36,52 @@ public final class IcdcStates {
   public static final String CHANGE_PREFIX = "change-";
   public static final String REMOVED_PREFIX = "removed-";
 
+  /**
+   * The tag of a change whose states Iceberg refuses for good: an empty snapshot whose summary
+   * records the change (high-water marks included) and why ({@link #OMITTED_REASON}).
+   */
+  public static final String OMITTED_PREFIX = "omitted-";
+
+  public static final String OMITTED_REASON = SUMMARY_PREFIX + "states-omitted";
+
+  private static final int FIRST_VECTOR_FORMAT = 3;
+
   private IcdcStates() {}
+
+  public static String omittedTag(long toSnapshotId) {
+    return OMITTED_PREFIX + toSnapshotId;
+  }
+
+  /**
+   * Why Iceberg would refuse, for good, a state holding {@code deletes} in {@code icdc}, or empty
+   * when it takes them. A table of format 3 or later (and the ICDC table becomes one as soon as a
+   * state holds a deletion vector) takes no format-2 position delete file, yet a data file of a
+   * source upgraded from format 2 may keep one, and a state of that file as its source read it
+   * needs it. Nothing but copying the deletes into a new deletion vector could hold it.
+   */
+  public static Optional<String> unrepresentable(Table icdc, Iterable<DeleteFile> deletes) {
+    DeleteFile legacy = null;
+    boolean vectors = formatVersion(icdc) >= FIRST_VECTOR_FORMAT;
+    for (DeleteFile file : deletes) {
+      if (ContentFileUtil.isDV(file)) {
+        vectors = true;
+      } else if (file.content() == FileContent.POSITION_DELETES && legacy == null) {
+        legacy = file;
+      }
+    }
+    if (legacy == null || !vectors) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "a format-3 table takes no format-2 position deletes, and the state needs "
+            + legacy.location()
+            + ", kept by its data file through the source's upgrade to format 3; rewriting the"
+            + " source's position deletes (as deletion vectors) ends this");
+  }
+
+  private static int formatVersion(Table table) {
+    return ((HasTableOperations) table).operations().current().formatVersion();
+  }
 
   public static String changeTag(long toSnapshotId) {
     return CHANGE_PREFIX + toSnapshotId;
@@ -102,6 +151,16 @@ public final class IcdcStates {
       List<Step> steps,
       Map<String, String> summary,
       Duration ttl) {
+    // A deletion vector needs format 3: a table registered from a source of format 2 is upgraded
+    // by the first state that holds one, and not before, so that states of format-2 position
+    // deletes (changes from before the source's upgrade, captured late) still go in.
+    boolean vectors =
+        steps.stream().flatMap(s -> s.addDeletes().stream()).anyMatch(ContentFileUtil::isDV);
+    if (vectors && formatVersion(txn.table()) < FIRST_VECTOR_FORMAT) {
+      txn.updateProperties()
+          .set(TableProperties.FORMAT_VERSION, Integer.toString(FIRST_VECTOR_FORMAT))
+          .commit();
+    }
     String branch = "floe-building-" + tag;
     txn.manageSnapshots().createBranch(branch, base).commit();
     for (Step step : steps) {
@@ -120,12 +179,32 @@ public final class IcdcStates {
         delta.commit();
       }
     }
+    tagHead(txn, branch, tag, ttl);
+  }
+
+  private static void tagHead(Transaction txn, String branch, String tag, Duration ttl) {
     long head = txn.table().refs().get(branch).snapshotId();
     txn.manageSnapshots()
         .createTag(tag, head)
         .setMaxRefAgeMs(tag, ttl.toMillis())
         .removeBranch(branch)
         .commit();
+  }
+
+  /**
+   * Adds to {@code txn} an empty snapshot from {@code base} with {@code summary}, under tag {@code
+   * tag} for {@code ttl}: the record of a change whose states were omitted ({@link
+   * #OMITTED_PREFIX}).
+   */
+  public static void commitMarker(
+      Transaction txn, long base, String tag, Map<String, String> summary, Duration ttl) {
+    String branch = "floe-building-" + tag;
+    txn.manageSnapshots().createBranch(branch, base).commit();
+    AppendFiles marker = txn.newFastAppend().toBranch(branch);
+    summary.forEach(marker::set);
+    marker.set(SUMMARY_PREFIX + "state", tag);
+    marker.commit();
+    tagHead(txn, branch, tag, ttl);
   }
 
   /**

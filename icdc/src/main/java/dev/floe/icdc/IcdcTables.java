@@ -195,9 +195,8 @@ public final class IcdcTables {
   }
 
   /**
-   * Makes the ICDC table's current schema the one {@code snapshot} was written with, its partition
-   * specs the source's, keeping field and spec ids, and its format version the source's when that
-   * is later. A no-op when they already agree.
+   * Makes the ICDC table's current schema the one {@code snapshot} was written with, and its
+   * partition specs the source's, keeping field and spec ids. A no-op when they already agree.
    */
   public static void follow(Table icdc, Table source, Snapshot snapshot) {
     TableOperations ops = ((HasTableOperations) icdc).operations();
@@ -212,16 +211,13 @@ public final class IcdcTables {
         !base.specsById().keySet().containsAll(target.specsById().keySet())
             || base.defaultSpecId() != target.defaultSpecId();
     boolean uuidDiffers = !target.uuid().equals(base.properties().get(SOURCE_UUID));
-    // A source upgraded to a later format writes files (deletion vectors in format 3) that a table
-    // of the earlier format refuses for good: the ICDC table is upgraded with it.
-    boolean formatBehind = base.formatVersion() < target.formatVersion();
-    if (!schemaDiffers && !specsDiffer && !uuidDiffers && !formatBehind) {
+    // The format version is not followed here: a state that holds a deletion vector upgrades the
+    // table to format 3 (IcdcStates), so that a change from before the source's upgrade, captured
+    // after it, still has its format-2 position deletes taken.
+    if (!schemaDiffers && !specsDiffer && !uuidDiffers) {
       return;
     }
     TableMetadata.Builder builder = TableMetadata.buildFrom(base);
-    if (formatBehind) {
-      builder.upgradeFormatVersion(target.formatVersion());
-    }
     if (schemaDiffers) {
       builder.setCurrentSchema(schema, Math.max(base.lastColumnId(), target.lastColumnId()));
     }

@@ -19,6 +19,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -29,7 +30,6 @@ import org.apache.iceberg.PartitionField;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.Transaction;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.exceptions.ValidationException;
 import org.apache.iceberg.expressions.Expression;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.types.Types;
@@ -296,21 +296,24 @@ public final class BackfillPlanner {
       throw new PlanningException(
           409, "id", "backfill " + backfillId + " was planned before; choose another id");
     }
+    List<DeleteFile> deletes = new ArrayList<>();
+    for (Chunker.Group g : groups) {
+      if (selection.fromSnapshotId() == null) {
+        steps(g).forEach(step -> deletes.addAll(step.addDeletes()));
+      } else {
+        deletes.addAll(end(g, selected, false).deletes());
+        deletes.addAll(end(g, selected, true).deletes());
+      }
+    }
+    Optional<String> refused = IcdcStates.unrepresentable(icdc, deletes);
+    if (refused.isPresent()) {
+      throw new PlanningException(
+          selection.fromSnapshotId() == null ? "table" : "range",
+          "Iceberg would refuse the chunks' states for good: " + refused.get());
+    }
     long base = IcdcStates.base(icdc);
     Transaction txn = icdc.newTransaction();
-    boolean any;
-    try {
-      any = commitChunks(txn, base, backfillId, groups, selection, selected);
-    } catch (IllegalArgumentException | ValidationException e) {
-      // Iceberg refuses the states for good: a format-3 table takes no format-2 position deletes,
-      // which a file may have kept through an upgrade, and a removed state would need them.
-      throw new PlanningException(
-          "range",
-          "Iceberg refused the chunks' states: "
-              + e.getMessage()
-              + "; rewrite the table's position deletes, or choose a range that does not"
-              + " change those files");
-    }
+    boolean any = commitChunks(txn, base, backfillId, groups, selection, selected);
     if (any) {
       try {
         txn.commitTransaction();

@@ -493,7 +493,7 @@ class BackfillPlannerTest {
             e -> {
               assertThat(e.field()).isEqualTo("range");
               assertThat(e.getMessage())
-                  .contains("Iceberg refused", "Must use DVs for position deletes in V3");
+                  .contains("Iceberg would refuse", "takes no format-2 position deletes");
             });
     Table icdc = fixture.catalog().loadTable(TableRefs.identifier(planner.icdcTable(ref)));
     assertThat(icdc.refs().keySet()).noneMatch(t -> t.contains("bf-upgraded"));

@@ -39,7 +39,6 @@ import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.exceptions.NoSuchTableException;
-import org.apache.iceberg.exceptions.ValidationException;
 import org.apache.iceberg.types.Comparators;
 import org.apache.iceberg.types.Type;
 import org.jboss.logging.Logger;
@@ -65,6 +64,7 @@ public final class CaptureProcessor {
   static final String KIND = IcdcStates.SUMMARY_PREFIX + "change-kind";
   static final String LATE = IcdcStates.SUMMARY_PREFIX + "late-data";
   static final String HWM = IcdcStates.SUMMARY_PREFIX + "hwm.";
+  private static final Logger LOG = Logger.getLogger(CaptureProcessor.class);
 
   /**
    * What became of a snapshot.
@@ -73,8 +73,6 @@ public final class CaptureProcessor {
    *     published; empty when nothing needs pinning
    * @param lost the snapshot was gone from the table's metadata: its change can never be captured
    */
-  private static final Logger LOG = Logger.getLogger(CaptureProcessor.class);
-
   public record Outcome(
       ChangeCaptured event,
       ChangeSet change,
@@ -193,20 +191,20 @@ public final class CaptureProcessor {
     // A compaction changes no row: rows(S) = rows(parent) with both states empty, and none is
     // committed. A run over it reads its files from the source (RangeStates).
     if (change.kind() != ChangeKind.REPLACE) {
-      try {
-        ChangeStates.commitChange(
-            icdc,
-            source,
-            change,
-            addedTag,
-            removedTag,
-            summary(capture, source, snapshot, change, bounds, marks, late),
-            capture.icdcTtl());
-      } catch (ValidationException | IllegalArgumentException e) {
-        // Iceberg refuses the states for good, and would again: the change goes out without
-        // them, saying why, rather than not at all. Its snapshots are pinned all the same, for a
-        // job that reads the change from the source.
-        statesOmitted = "Iceberg refused the change's states: " + e.getMessage();
+      statesOmitted =
+          ChangeStates.commitChange(
+              icdc,
+              source,
+              change,
+              addedTag,
+              removedTag,
+              IcdcStates.omittedTag(snapshot.snapshotId()),
+              summary(capture, source, snapshot, change, bounds, marks, late),
+              capture.icdcTtl());
+      if (statesOmitted != null) {
+        // Iceberg would refuse the states for good: the change goes out without them, saying
+        // why, rather than not at all. Its snapshots are pinned all the same, for a job that
+        // reads the change from the source.
         LOG.errorf(
             "capture %s: snapshot %d is published without states: %s",
             capture.captureId(), snapshot.snapshotId(), statesOmitted);
@@ -224,14 +222,18 @@ public final class CaptureProcessor {
     }
     Optional<IcdcRef> added = IcdcStates.find(icdc, capture.icdcTable(), addedTag);
     Optional<IcdcRef> removed = IcdcStates.find(icdc, capture.icdcTable(), removedTag);
+    Optional<IcdcRef> omitted =
+        IcdcStates.find(icdc, capture.icdcTable(), IcdcStates.omittedTag(snapshot.snapshotId()));
     Instant capturedAt =
         added
             .or(() -> removed)
+            .or(() -> omitted)
             .map(r -> Instant.ofEpochMilli(icdc.snapshot(r.snapshotId()).timestampMillis()))
             .orElse(clock.instant());
     boolean recordedLate =
         added
             .or(() -> removed)
+            .or(() -> omitted)
             .map(r -> Boolean.parseBoolean(icdc.snapshot(r.snapshotId()).summary().get(LATE)))
             .orElse(late);
     ChangeCaptured event =
@@ -283,7 +285,8 @@ public final class CaptureProcessor {
     for (var ref : icdc.refs().entrySet()) {
       String name = ref.getKey();
       if (!name.startsWith(IcdcStates.CHANGE_PREFIX)
-          && !name.startsWith(IcdcStates.REMOVED_PREFIX)) {
+          && !name.startsWith(IcdcStates.REMOVED_PREFIX)
+          && !name.startsWith(IcdcStates.OMITTED_PREFIX)) {
         continue;
       }
       Map<String, String> summary = icdc.snapshot(ref.getValue().snapshotId()).summary();

@@ -5,8 +5,12 @@ import dev.floe.icdc.IcdcStates;
 import dev.floe.icdc.RangeStates;
 import dev.floe.icdc.RefCommits;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.Transaction;
 import org.jboss.logging.Logger;
@@ -27,18 +31,49 @@ public final class ChangeStates {
    * states are then the change's own files, data and deletes added, data removed, as before
    * merge-on-read changes were read whole, and a warning says so.
    *
+   * <p>When Iceberg would refuse the states for good ({@link IcdcStates#unrepresentable}), neither
+   * is committed: an empty snapshot under {@code omittedTag} records the change ({@code summary},
+   * high-water marks included) and why, so that capturing it again gives the same answer.
+   *
    * @param summary recorded on every snapshot committed: capture id, source range, high-water marks
-   * @return the states, to pin the snapshots they read
+   * @return why the states were omitted, or null when they are committed
    */
-  public static RangeStates.States commitChange(
+  public static String commitChange(
       Table icdc,
       Table source,
       ChangeSet change,
       String addedTag,
       String removedTag,
+      String omittedTag,
       Map<String, String> summary,
       Duration ttl) {
+    if (icdc.refs().containsKey(addedTag) || icdc.refs().containsKey(removedTag)) {
+      return null; // committed by an earlier attempt
+    }
+    Optional<String> omittedBefore =
+        IcdcStates.summary(icdc, omittedTag).map(s -> s.get(IcdcStates.OMITTED_REASON));
+    if (omittedBefore.isPresent()) {
+      return omittedBefore.get();
+    }
     RangeStates.States states = statesOf(source, change);
+    List<DeleteFile> deletes = new ArrayList<>(states.added().deletes());
+    deletes.addAll(states.removed().deletes());
+    Optional<String> refused = IcdcStates.unrepresentable(icdc, deletes);
+    if (refused.isPresent()) {
+      Map<String, String> marked = new HashMap<>(summary);
+      marked.put(IcdcStates.OMITTED_REASON, refused.get());
+      RefCommits.retrying(
+          icdc,
+          () -> {
+            if (icdc.refs().containsKey(omittedTag)) {
+              return;
+            }
+            Transaction txn = icdc.newTransaction();
+            IcdcStates.commitMarker(txn, IcdcStates.base(icdc), omittedTag, marked, ttl);
+            txn.commitTransaction();
+          });
+      return refused.get();
+    }
     RefCommits.retrying(
         icdc,
         () -> {
@@ -58,7 +93,7 @@ public final class ChangeStates {
           }
           txn.commitTransaction();
         });
-    return states;
+    return null;
   }
 
   private static RangeStates.States statesOf(Table source, ChangeSet change) {

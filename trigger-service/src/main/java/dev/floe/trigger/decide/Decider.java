@@ -27,6 +27,9 @@ import java.util.Optional;
  * and a replay after a crash decides the same.
  */
 public final class Decider {
+  /** How a pending change that the capture published without states says why. */
+  static final String CAME_WITHOUT_STATES = "the change came without states: ";
+
   private Decider() {}
 
   /** The new state and the runs to request now. */
@@ -71,9 +74,7 @@ public final class Decider {
             change.lateData(),
             now,
             change.removedIcdc(),
-            change.statesOmitted() == null
-                ? null
-                : "the change came without states: " + change.statesOmitted()));
+            change.statesOmitted() == null ? null : CAME_WITHOUT_STATES + change.statesOmitted()));
     return next.build();
   }
 
@@ -379,8 +380,11 @@ public final class Decider {
               merge(changes),
               changes.stream().anyMatch(PendingChange::lateData),
               changes.size() == 1 ? first.removedIcdc() : null,
-              // A single change that came without states says why; several are formed later.
-              changes.size() == 1 && first.icdc() == null && first.removedIcdc() == null
+              // A single change that came without states says why (a refusal of an earlier run's
+              // union does not concern its own states); several are formed later.
+              changes.size() == 1
+                      && first.statesRefused() != null
+                      && first.statesRefused().startsWith(CAME_WITHOUT_STATES)
                   ? first.statesRefused()
                   : null));
     }

@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DataOperations;
+import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotRef;
 import org.apache.iceberg.Table;
@@ -153,6 +154,22 @@ public final class IcdcUnions implements Unions {
         LOG.warnf("run %s: %s; the input carries change ids only", runId, why);
         return input.withoutStates(why);
       }
+      List<DeleteFile> deletes = new ArrayList<>(states.added().deletes());
+      deletes.addAll(states.removed().deletes());
+      Optional<String> unrepresentable = IcdcStates.unrepresentable(icdc, deletes);
+      if (unrepresentable.isPresent()) {
+        throw new Refused(
+            input.captureId(),
+            "the states of "
+                + input.table()
+                + " over ("
+                + from
+                + ", "
+                + to
+                + "] cannot be formed: "
+                + unrepresentable.get(),
+            null);
+      }
       Map<String, String> summary =
           Map.of(IcdcStates.SUMMARY_PREFIX + "run-id", runId, CHANGES_DIGEST, digest);
       Duration ttl = ttl(icdc, changes);
@@ -189,6 +206,8 @@ public final class IcdcUnions implements Unions {
           states.added().data().size(),
           states.manifestsRead(),
           states.manifestsSkipped());
+    } catch (Refused e) {
+      throw e;
     } catch (RangeStates.HistoryGone
         | ValidationException
         | IllegalArgumentException

@@ -341,34 +341,47 @@ class IcdcUnionsTest {
   }
 
   /**
-   * A state Iceberg refuses for good at commit: an ICDC table left at format 2 (made before ICDC
-   * tables followed their source's format) cannot take the deletion vectors of a source upgraded to
-   * format 3. The commit is refused, not retried: the run fails with Iceberg's reason.
+   * A source upgraded from format 2 to 3: a run over a format-2 position delete and a later
+   * deletion vector on another file needs both in its added state, which no format-3 table takes
+   * (and a deletion vector needs one). Iceberg would refuse it for good: the run is refused, naming
+   * the file, and nothing is committed. A run over vectors only is formed, and the ICDC table,
+   * registered at format 2, is upgraded by it.
    */
   @Test
-  void aStateIcebergRefusesAtCommitIsRefusedWithItsReason() {
+  void aRunIcebergWouldRefuseForGoodIsRefusedAndVectorsUpgradeTheTable() {
     String name = "f_" + UUID.randomUUID().toString().substring(0, 6);
     TableWriter writer = new TableWriter(fixture.catalog());
     Table source =
         writer.createOrLoad(TableIdentifier.of("src", name), Orders.SCHEMA, Orders.BY_DAY);
+    writer.append(source, orders(source, 1, 3));
+    writer.append(source, orders(source, 10, 3));
+    Snapshot s1 = writer.deleteRowsByPosition(source, Expressions.in("order_id", 1L));
     source.updateProperties().set(TableProperties.FORMAT_VERSION, "3").commit();
-    writer.append(source, orders(source, 1, 6));
-    Snapshot s1 =
-        writer.updateRows(source, Expressions.in("order_id", 1L, 2L), r -> shipped(r, "A"));
-    Snapshot s2 = writer.deleteRowsByVector(source, Expressions.in("order_id", 3L));
-    Table icdc = icdcTable(writer, name, source, 2, s1, s2);
+    Snapshot s2 = writer.deleteRowsByVector(source, Expressions.in("order_id", 10L));
+    Snapshot s3 = writer.deleteRowsByVector(source, Expressions.in("order_id", 11L));
+    Table icdc = icdcTable(writer, name, source, 2, s1, s2, s3);
     TableRef icdcRef = new TableRef(fixture.name(), List.of("floe_icdc"), name);
-    List<PendingChange> changes = List.of(pending(icdcRef, icdc, s1), pending(icdcRef, icdc, s2));
+    IcdcUnions unions = new IcdcUnions(fixture::catalog);
 
-    assertThatThrownBy(
-            () ->
-                new IcdcUnions(fixture::catalog)
-                    .complete(request("f-run-1", name, changes), changes))
+    List<PendingChange> mixed = List.of(pending(icdcRef, icdc, s1), pending(icdcRef, icdc, s2));
+    assertThatThrownBy(() -> unions.complete(request("f-run-1", name, mixed), mixed))
         .isInstanceOf(Unions.Refused.class)
         .hasMessageContaining("cannot be formed")
-        .hasMessageContaining("Must not use DVs for position deletes in V2");
+        .hasMessageContaining("takes no format-2 position deletes")
+        .hasMessageContaining("pos-deletes");
     icdc.refresh();
     assertThat(icdc.refs()).doesNotContainKey(IcdcUnions.addedTag("f-run-1"));
+
+    List<PendingChange> vectors = List.of(pending(icdcRef, icdc, s2), pending(icdcRef, icdc, s3));
+    RunInput input = unions.complete(request("f-run-2", name, vectors), vectors).inputs().get(0);
+    icdc.refresh();
+    assertThat(input.statesOmitted()).isNull();
+    assertThat(((HasTableOperations) icdc).operations().current().formatVersion()).isEqualTo(3);
+    List<String> expected = new ArrayList<>(fullRows(source, s1.snapshotId()));
+    fullRows(icdc, input.removedIcdc().snapshotId()).forEach(expected::remove);
+    expected.addAll(fullRows(icdc, input.icdc().snapshotId()));
+    expected.sort(String::compareTo);
+    assertThat(expected).isEqualTo(fullRows(source, s3.snapshotId()));
   }
 
   private static Record shipped(Record row, String status) {

@@ -6,7 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.floe.contracts.event.RunFailed;
+import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.LocalStack;
+import dev.floe.stack.test.EventTap;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
 import java.io.IOException;
@@ -15,6 +18,7 @@ import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -24,8 +28,11 @@ import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
@@ -49,9 +56,11 @@ import org.junit.jupiter.api.Timeout;
  * and removed states and checks, after every run, its totals against a full recomputation and the
  * states against the source ({@code rows(Sn) = rows(S0) − removed + added}). Runs are formed over
  * several changes (the trigger paused meanwhile) across the schema and spec changes, and over one
- * change each after the format upgrade. One update after the upgrade touches a data file that kept
- * its format-2 position deletes, which Iceberg refuses to add to the format-3 ICDC table: that
- * change and its run go without states, saying why, and the job recomputes from the source once.
+ * change each after the format upgrade. Two things no table can hold end visibly: a run over a
+ * format-2 update and deletion vectors after the upgrade fails at once ({@code RunFailed}, {@code
+ * permanent}, naming why) and its changes run again without states; an update after the upgrade of
+ * a data file that kept its format-2 position deletes goes out without states, saying why, and so
+ * does its run. The job recomputes from the source after each.
  */
 class EvolutionIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -77,6 +86,7 @@ class EvolutionIT {
     RevenueJob revenue = new RevenueJob();
     Map<String, Long> lastSnapshotByRun = new ConcurrentHashMap<>();
     Map<String, JsonNode> inputsByRun = new ConcurrentHashMap<>();
+    AtomicReference<CountDownLatch> hold = new AtomicReference<>();
     Queue<String> jobErrors = new ConcurrentLinkedQueue<>();
     ExecutorService jobs = Executors.newSingleThreadExecutor();
     HttpServer job = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -90,6 +100,10 @@ class EvolutionIT {
               () -> {
                 String runId = run.get("runId").asText();
                 try {
+                  CountDownLatch latch = hold.get();
+                  if (latch != null && !latch.await(120, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("held for two minutes");
+                  }
                   JsonNode input = run.get("inputs").get(0);
                   if (!revenue.hasApplied(runId)) {
                     Table table = catalog.loadTable(TableIdentifier.of("demo", name));
@@ -100,14 +114,14 @@ class EvolutionIT {
                   lastSnapshotByRun.put(
                       runId, ranges.get(ranges.size() - 1).get("toSnapshotId").asLong());
                   operator.report(trigger, runId, "{\"status\": \"succeeded\"}");
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | InterruptedException e) {
                   jobErrors.add(runId + ": " + e);
                   operator.report(trigger, runId, "{\"status\": \"failed\"}");
                 }
               });
         });
     job.start();
-    try {
+    try (EventTap runs = new EventTap(stack.kafka().bootstrapServers(), Topics.RUNS)) {
       String captureId = "cap-" + triggerId;
       assertThat(
               admin.post(
@@ -143,21 +157,44 @@ class EvolutionIT {
           .isEqualTo(200);
       awaitApplied(lastSnapshotByRun, paused, jobErrors);
 
-      // One change at a time: an upsert as Flink writes it, the upgrade to format 3 and its
-      // deletion vectors, one replacing another on the same data file.
+      // An upsert as Flink writes it, whose run the job holds while a merge-on-read update in
+      // format 2, the upgrade to format 3 and deletion vectors on other files wait behind it (the
+      // trigger runs one at a time). The next run, over those two, needs the format-2 position
+      // deletes and the vectors in one state, which no table takes (a vector needs format 3, which
+      // takes no format-2 position deletes): it fails at once, naming why, and its changes run
+      // again without states.
       source.refresh();
       List<Record> live = rows(source);
       List<Record> upserted = new ArrayList<>();
       upserted.add(changed(byId(live, 2), "RETURNED", -1));
       upserted.add(changed(byId(live, 15), "RETURNED", -1));
       upserted.addAll(orders(source, 21, 2));
-      awaitApplied(lastSnapshotByRun, writer.upsert(source, "order_id", upserted), jobErrors);
+      CountDownLatch held = new CountDownLatch(1);
+      hold.set(held);
+      Snapshot upsert = writer.upsert(source, "order_id", upserted);
+      writer.updateRows(source, Expressions.in("order_id", 13L), r -> changed(r, "SHIPPED", 3));
       source.updateProperties().set(TableProperties.FORMAT_VERSION, "3").commit();
       source.refresh();
-      awaitApplied(
-          lastSnapshotByRun,
-          writer.deleteRowsByVector(source, Expressions.in("order_id", 3L, 18L)),
-          jobErrors);
+      Snapshot vectors = writer.deleteRowsByVector(source, Expressions.in("order_id", 3L, 18L));
+      await("the update and the vectors pending behind the upsert's run")
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> pendingChangeSets(operator, trigger, triggerId) == 2);
+      hold.set(null);
+      Instant released = Instant.now();
+      held.countDown();
+      awaitApplied(lastSnapshotByRun, upsert, jobErrors);
+      RunFailed failed =
+          runs.await(RunFailed.class, f -> f.triggerId().equals(triggerId), Duration.ofSeconds(30));
+      System.out.printf(
+          "evolution: RunFailed %s after the run before it was released: %s%n",
+          Duration.between(released, failed.finishedAt()), failed.message());
+      assertThat(failed.errorKind()).isEqualTo(RunFailed.ErrorKind.PERMANENT);
+      assertThat(failed.message()).contains("takes no format-2 position deletes");
+      assertThat(Duration.between(released, failed.finishedAt())).isLessThan(Duration.ofSeconds(5));
+      awaitApplied(lastSnapshotByRun, vectors, jobErrors);
+
+      // One change at a time: a deletion vector replacing another on the same data file.
       awaitApplied(
           lastSnapshotByRun,
           writer.updateRows(
@@ -177,7 +214,7 @@ class EvolutionIT {
       assertThat(legacyInput.path("icdc").isObject()).isFalse();
       assertThat(legacyInput.path("statesOmitted").asText())
           .contains("the change came without states")
-          .contains("Must use DVs for position deletes in V3");
+          .contains("takes no format-2 position deletes");
 
       // Paused again: equality deletes alone, a copy-on-write overwrite of a day, an append.
       assertThat(admin.post(trigger.resolve("/triggers/" + triggerId + "/pause"), ""))
@@ -206,12 +243,50 @@ class EvolutionIT {
       assertThat(jobErrors).as("job errors").isEmpty();
       assertThat(revenue.invariantBreaks()).as("runs whose states broke the rule").isEmpty();
       assertThat(revenue.mismatches()).as("totals that differ from a recomputation").isEmpty();
-      assertThat(revenue.rebased()).as("runs without states: the legacy update's").isOne();
+      assertThat(revenue.rebased())
+          .as("runs without states: the refused run's changes again, the legacy update's")
+          .isEqualTo(2);
       assertThat(revenue.applied()).as("runs applied from their states").isGreaterThanOrEqualTo(5);
+      // Both counted where operators look: the change without states, the run refused.
+      assertThat(
+              counter(
+                  operator,
+                  stack.service("change-capture-service").url(),
+                  "floe_capture_states_omitted_total",
+                  "capture=\"" + captureId + "\""))
+          .containsExactly("1.0");
+      assertThat(
+              counter(
+                  operator,
+                  trigger,
+                  "floe_trigger_runs_refused_total",
+                  "trigger=\"" + triggerId + "\""))
+          .containsExactly("1.0");
       assertThat(revenue.withRemoved()).as("runs with a removed state").isGreaterThanOrEqualTo(4);
     } finally {
       job.stop(0);
       jobs.shutdownNow();
+    }
+  }
+
+  /** The values of a service's metric series whose labels include {@code label}. */
+  private static List<String> counter(StackHttp operator, URI service, String name, String label) {
+    return operator
+        .get(service.resolve("/q/metrics"))
+        .body()
+        .lines()
+        .filter(l -> l.startsWith(name + "{") && l.contains(label))
+        .map(l -> l.substring(l.lastIndexOf(' ') + 1))
+        .toList();
+  }
+
+  /** The trigger's pending change sets, as its decision state holds them. */
+  private static int pendingChangeSets(StackHttp operator, URI trigger, String triggerId) {
+    try {
+      JsonNode view = JSON.readTree(operator.get(trigger.resolve("/triggers/" + triggerId)).body());
+      return view.path("status").path("pendingChangeSets").asInt(-1);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
