@@ -1,6 +1,7 @@
 package dev.floe.stack.kafka;
 
 import java.util.UUID;
+import org.apache.kafka.common.utils.Exit;
 
 /**
  * One {@link EmbeddedKafka} for every test of a JVM that only needs a broker, started on first use
@@ -47,10 +48,16 @@ public final class SharedKafka {
     EmbeddedKafka kafka = EmbeddedKafka.start();
     // Closing tidies its files; the JVM's exit ends it anyway. Under load a close can take longer
     // than surefire waits for a fork to exit, so the hook waits for it at most a few seconds.
+    // A broker closing while the JVM exits may call Kafka's Exit.halt (a log directory gone, a
+    // fault on the way down): that would turn the exit status of a fork whose tests all passed
+    // into a failure ("Error occurred in starting fork"). The JVM is exiting anyway: Kafka's exit
+    // and halt are made to do nothing from here on.
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  Exit.setHaltProcedure((status, message) -> {});
+                  Exit.setExitProcedure((status, message) -> {});
                   Thread stop = new Thread(kafka::close, "shared-kafka-close");
                   stop.setDaemon(true);
                   stop.start();
