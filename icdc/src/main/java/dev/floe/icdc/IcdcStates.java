@@ -44,6 +44,7 @@ public final class IcdcStates {
 
   public static final String OMITTED_REASON = SUMMARY_PREFIX + "states-omitted";
 
+  private static final int FIRST_DELETE_FORMAT = 2;
   private static final int FIRST_VECTOR_FORMAT = 3;
 
   private IcdcStates() {}
@@ -151,15 +152,19 @@ public final class IcdcStates {
       List<Step> steps,
       Map<String, String> summary,
       Duration ttl) {
-    // A deletion vector needs format 3: a table registered from a source of format 2 is upgraded
-    // by the first state that holds one, and not before, so that states of format-2 position
-    // deletes (changes from before the source's upgrade, captured late) still go in.
-    boolean vectors =
-        steps.stream().flatMap(s -> s.addDeletes().stream()).anyMatch(ContentFileUtil::isDV);
-    if (vectors && formatVersion(txn.table()) < FIRST_VECTOR_FORMAT) {
-      txn.updateProperties()
-          .set(TableProperties.FORMAT_VERSION, Integer.toString(FIRST_VECTOR_FORMAT))
-          .commit();
+    // Deletes need format 2, deletion vectors format 3: a table registered from an older format
+    // is upgraded by the first state that needs it, and not before, so that states of format-2
+    // position deletes (changes from before the source's upgrade, captured late) still go in.
+    int needed = FIRST_DELETE_FORMAT - 1;
+    for (Step step : steps) {
+      for (DeleteFile file : step.addDeletes()) {
+        needed =
+            Math.max(
+                needed, ContentFileUtil.isDV(file) ? FIRST_VECTOR_FORMAT : FIRST_DELETE_FORMAT);
+      }
+    }
+    if (formatVersion(txn.table()) < needed) {
+      txn.updateProperties().set(TableProperties.FORMAT_VERSION, Integer.toString(needed)).commit();
     }
     String branch = "floe-building-" + tag;
     txn.manageSnapshots().createBranch(branch, base).commit();

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.Transaction;
@@ -58,42 +59,39 @@ public final class ChangeStates {
     RangeStates.States states = statesOf(source, change);
     List<DeleteFile> deletes = new ArrayList<>(states.added().deletes());
     deletes.addAll(states.removed().deletes());
-    Optional<String> refused = IcdcStates.unrepresentable(icdc, deletes);
-    if (refused.isPresent()) {
-      Map<String, String> marked = new HashMap<>(summary);
-      marked.put(IcdcStates.OMITTED_REASON, refused.get());
-      RefCommits.retrying(
-          icdc,
-          () -> {
-            if (icdc.refs().containsKey(omittedTag)) {
-              return;
-            }
-            Transaction txn = icdc.newTransaction();
-            IcdcStates.commitMarker(txn, IcdcStates.base(icdc), omittedTag, marked, ttl);
-            txn.commitTransaction();
-          });
-      return refused.get();
-    }
+    AtomicReference<String> omitted = new AtomicReference<>();
     RefCommits.retrying(
         icdc,
         () -> {
-          boolean needsAdded = !states.added().isEmpty() && !icdc.refs().containsKey(addedTag);
-          boolean needsRemoved =
-              !states.removed().isEmpty() && !icdc.refs().containsKey(removedTag);
-          if (!needsAdded && !needsRemoved) {
-            return; // both committed before, by an earlier attempt or this one
+          if (icdc.refs().containsKey(addedTag)
+              || icdc.refs().containsKey(removedTag)
+              || icdc.refs().containsKey(omittedTag)) {
+            return; // committed by an earlier attempt or this one
           }
           long base = IcdcStates.base(icdc);
           Transaction txn = icdc.newTransaction();
-          if (needsAdded) {
-            IcdcStates.commitEnd(txn, base, addedTag, states.added(), summary, ttl);
+          // Decided on the table as this attempt finds it: another writer may have upgraded it.
+          Optional<String> refused = IcdcStates.unrepresentable(icdc, deletes);
+          omitted.set(refused.orElse(null));
+          boolean any;
+          if (refused.isPresent()) {
+            Map<String, String> marked = new HashMap<>(summary);
+            marked.put(IcdcStates.OMITTED_REASON, refused.get());
+            IcdcStates.commitMarker(txn, base, omittedTag, marked, ttl);
+            any = true;
+          } else {
+            any = IcdcStates.commitEnd(txn, base, addedTag, states.added(), summary, ttl);
+            any |= IcdcStates.commitEnd(txn, base, removedTag, states.removed(), summary, ttl);
           }
-          if (needsRemoved) {
-            IcdcStates.commitEnd(txn, base, removedTag, states.removed(), summary, ttl);
+          if (any) {
+            txn.commitTransaction();
           }
-          txn.commitTransaction();
         });
-    return null;
+    return omitted.get() != null
+        ? omitted.get()
+        : IcdcStates.summary(icdc, omittedTag)
+            .map(m -> m.get(IcdcStates.OMITTED_REASON))
+            .orElse(null);
   }
 
   private static RangeStates.States statesOf(Table source, ChangeSet change) {

@@ -61,8 +61,8 @@ public final class CaptureMetrics {
     Counter omitted =
         Counter.builder("floe.capture.states.omitted")
             .description(
-                "Changes published without ICDC states because Iceberg refused them for good, by"
-                    + " capture")
+                "Changes published without ICDC states because Iceberg would refuse them for good,"
+                    + " by capture")
             .tag("capture", capture)
             .register(registry);
     if (event.statesOmitted() != null) {

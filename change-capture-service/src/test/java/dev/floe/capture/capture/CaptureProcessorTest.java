@@ -330,6 +330,34 @@ class CaptureProcessorTest {
     assertThat(carried).isEqualTo(written);
   }
 
+  /**
+   * A source created at format 1 and upgraded to 2: its ICDC table, registered at format 1, takes
+   * format 2 with the first state that holds a delete file.
+   */
+  @Test
+  void aFormat1SourceUpgradedTo2HasItsDeletesCaptured() {
+    fixture
+        .catalog()
+        .dropTable(TableIdentifier.of("src", name), false); // the source, made again at format 1
+    source =
+        fixture
+            .catalog()
+            .buildTable(TableIdentifier.of("src", name), Orders.SCHEMA)
+            .withPartitionSpec(Orders.BY_DAY)
+            .withProperty(TableProperties.FORMAT_VERSION, "1")
+            .create();
+    capture(writer.append(source, orders(3, DAY1, "NEW")));
+    assertThat(formatVersion(icdc())).isEqualTo(1);
+    source.updateProperties().set(TableProperties.FORMAT_VERSION, "2").commit();
+
+    ChangeCaptured change =
+        capture(writer.deleteRowsByPosition(source, Expressions.equal("order_id", 1L)));
+
+    assertThat(change.statesOmitted()).isNull();
+    assertThat(change.icdc()).isNotNull();
+    assertThat(formatVersion(icdc())).isEqualTo(2);
+  }
+
   private static int formatVersion(Table table) {
     return ((HasTableOperations) table).operations().current().formatVersion();
   }
@@ -351,6 +379,7 @@ class CaptureProcessorTest {
             Expressions.equal("order_id", 2L),
             r -> {
               r.setField("status", "SHIPPED");
+              r.setField("order_ts", DAY1.plusDays(5)); // raises the high-water mark
               return r;
             });
 
@@ -380,6 +409,7 @@ class CaptureProcessorTest {
     ChangeCaptured next = capture(writer.append(source, orders(2, DAY1.plusDays(1), "NEW")));
     assertThat(next.icdc()).isNotNull();
     assertThat(next.statesOmitted()).isNull();
+    assertThat(next.lateData()).as("below the omitted change's high-water mark").isTrue();
   }
 
   @Test

@@ -34,8 +34,8 @@ import java.util.List;
  * @param committedAt the commit time of the newest source snapshot of the range
  * @param capturedAt when the ICDC state was committed
  * @param backfill set when the change belongs to a backfill chunk
- * @param statesOmitted why the change has no states although it changed rows (Iceberg refused them
- *     for good, as a format-3 table refuses the format-2 position deletes its files kept from
+ * @param statesOmitted why the change has no states although it changed rows (Iceberg would refuse
+ *     them for good, as a format-3 table refuses the format-2 position deletes its files kept from
  *     before an upgrade), or null: a job then reads the change from the source
  */
 public record ChangeCaptured(

@@ -99,8 +99,12 @@ public final class IcdcUnions implements Unions {
   }
 
   private RunInput states(String runId, RunInput input, List<PendingChange> changes) {
+    // A change that came without states says so first: it is why no run over it has any.
     Optional<String> refused =
-        changes.stream().map(PendingChange::statesRefused).filter(Objects::nonNull).findFirst();
+        changes.stream()
+            .map(PendingChange::statesRefused)
+            .filter(Objects::nonNull)
+            .min(Comparator.comparing(why -> !why.startsWith(Decider.CAME_WITHOUT_STATES)));
     if (refused.isPresent()) {
       return input.withoutStates(refused.get());
     }

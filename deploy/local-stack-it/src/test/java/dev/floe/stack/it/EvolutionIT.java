@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.floe.contracts.event.RunFailed;
+import dev.floe.contracts.event.RunSucceeded;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.LocalStack;
 import dev.floe.stack.test.EventTap;
@@ -18,7 +19,6 @@ import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -169,6 +169,18 @@ class EvolutionIT {
       upserted.add(changed(byId(live, 2), "RETURNED", -1));
       upserted.add(changed(byId(live, 15), "RETURNED", -1));
       upserted.addAll(orders(source, 21, 2));
+      // The trigger idle first: the upsert's change must find no run in flight, so that it gets a
+      // run of its own for the job to hold.
+      await("the trigger idle")
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () -> {
+                JsonNode status = status(operator, trigger, triggerId);
+                return status.path("pendingChangeSets").asInt(-1) == 0
+                    && status.path("runs").isArray()
+                    && status.path("runs").isEmpty();
+              });
       CountDownLatch held = new CountDownLatch(1);
       hold.set(held);
       Snapshot upsert = writer.upsert(source, "order_id", upserted);
@@ -179,19 +191,29 @@ class EvolutionIT {
       await("the update and the vectors pending behind the upsert's run")
           .atMost(Duration.ofSeconds(60))
           .pollInterval(Duration.ofMillis(200))
-          .until(() -> pendingChangeSets(operator, trigger, triggerId) == 2);
+          .until(
+              () -> status(operator, trigger, triggerId).path("pendingChangeSets").asInt(-1) == 2);
       hold.set(null);
-      Instant released = Instant.now();
       held.countDown();
       awaitApplied(lastSnapshotByRun, upsert, jobErrors);
+      String upsertRun =
+          inputsByRun.entrySet().stream()
+              .filter(e -> covers(e.getValue(), upsert.snapshotId()))
+              .map(Map.Entry::getKey)
+              .findFirst()
+              .orElseThrow();
+      RunSucceeded before =
+          runs.await(RunSucceeded.class, r -> r.runId().equals(upsertRun), Duration.ofSeconds(30));
       RunFailed failed =
           runs.await(RunFailed.class, f -> f.triggerId().equals(triggerId), Duration.ofSeconds(30));
+      Duration within = Duration.between(before.finishedAt(), failed.finishedAt());
       System.out.printf(
-          "evolution: RunFailed %s after the run before it was released: %s%n",
-          Duration.between(released, failed.finishedAt()), failed.message());
+          "evolution: RunFailed %s after the run before it succeeded: %s%n",
+          within, failed.message());
       assertThat(failed.errorKind()).isEqualTo(RunFailed.ErrorKind.PERMANENT);
+      assertThat(failed.willRetry()).isFalse();
       assertThat(failed.message()).contains("takes no format-2 position deletes");
-      assertThat(Duration.between(released, failed.finishedAt())).isLessThan(Duration.ofSeconds(5));
+      assertThat(within).as("from the run before to RunFailed").isLessThan(Duration.ofSeconds(5));
       awaitApplied(lastSnapshotByRun, vectors, jobErrors);
 
       // One change at a time: a deletion vector replacing another on the same data file.
@@ -280,11 +302,11 @@ class EvolutionIT {
         .toList();
   }
 
-  /** The trigger's pending change sets, as its decision state holds them. */
-  private static int pendingChangeSets(StackHttp operator, URI trigger, String triggerId) {
+  /** The trigger's status, as its decision state holds it. */
+  private static JsonNode status(StackHttp operator, URI trigger, String triggerId) {
     try {
-      JsonNode view = JSON.readTree(operator.get(trigger.resolve("/triggers/" + triggerId)).body());
-      return view.path("status").path("pendingChangeSets").asInt(-1);
+      return JSON.readTree(operator.get(trigger.resolve("/triggers/" + triggerId)).body())
+          .path("status");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
