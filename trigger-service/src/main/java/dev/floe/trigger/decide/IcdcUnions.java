@@ -162,17 +162,7 @@ public final class IcdcUnions implements Unions {
       deletes.addAll(states.removed().deletes());
       Optional<String> unrepresentable = IcdcStates.unrepresentable(icdc, deletes);
       if (unrepresentable.isPresent()) {
-        throw new Refused(
-            input.captureId(),
-            "the states of "
-                + input.table()
-                + " over ("
-                + from
-                + ", "
-                + to
-                + "] cannot be formed: "
-                + unrepresentable.get(),
-            null);
+        throw refused(input, from, to, unrepresentable.get(), null);
       }
       Map<String, String> summary =
           Map.of(IcdcStates.SUMMARY_PREFIX + "run-id", runId, CHANGES_DIGEST, digest);
@@ -218,17 +208,7 @@ public final class IcdcUnions implements Unions {
         | NotFoundException e) {
       // A snapshot of the range expired, Iceberg refused the state (a validation, or a
       // precondition of its API), or a file it must read is gone: no retry can win.
-      throw new Refused(
-          input.captureId(),
-          "the states of "
-              + input.table()
-              + " over ("
-              + from
-              + ", "
-              + to
-              + "] cannot be formed: "
-              + e.getMessage(),
-          e);
+      throw refused(input, from, to, e.getMessage(), e);
     } catch (RuntimeException e) {
       if (CatalogFailures.isTransient(e)) {
         throw new Unavailable("cannot form the states of run " + runId + ": " + e.getMessage(), e);
@@ -239,6 +219,20 @@ public final class IcdcUnions implements Unions {
     }
     return committed(icdc, name, input, added, removed, digest)
         .orElse(input.withStates(null, null));
+  }
+
+  private static Refused refused(RunInput input, Long from, long to, String why, Throwable cause) {
+    return new Refused(
+        input.captureId(),
+        "the states of "
+            + input.table()
+            + " over ("
+            + from
+            + ", "
+            + to
+            + "] cannot be formed: "
+            + why,
+        cause);
   }
 
   /**
