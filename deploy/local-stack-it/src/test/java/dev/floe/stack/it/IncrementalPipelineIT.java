@@ -69,7 +69,7 @@ class IncrementalPipelineIT {
    * Commits of the random-commit test: 500 in the soak; in the gate enough for some thirty runs and
    * so, with one call in five failing, failed calls and retried ones all but surely.
    */
-  private static final int RANDOM_COMMITS = TestTier.pick(120, 500);
+  private static final int RANDOM_COMMITS = TestTier.pick(80, 500);
 
   @Test
   @Timeout(420)
