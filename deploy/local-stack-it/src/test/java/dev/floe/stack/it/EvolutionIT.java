@@ -271,35 +271,20 @@ class EvolutionIT {
       assertThat(revenue.applied()).as("runs applied from their states").isGreaterThanOrEqualTo(5);
       // Both counted where operators look: the change without states, the run refused.
       assertThat(
-              counter(
-                  operator,
+              operator.metric(
                   stack.service("change-capture-service").url(),
                   "floe_capture_states_omitted_total",
                   "capture=\"" + captureId + "\""))
           .containsExactly("1.0");
       assertThat(
-              counter(
-                  operator,
-                  trigger,
-                  "floe_trigger_runs_refused_total",
-                  "trigger=\"" + triggerId + "\""))
+              operator.metric(
+                  trigger, "floe_trigger_runs_refused_total", "trigger=\"" + triggerId + "\""))
           .containsExactly("1.0");
       assertThat(revenue.withRemoved()).as("runs with a removed state").isGreaterThanOrEqualTo(4);
     } finally {
       job.stop(0);
       jobs.shutdownNow();
     }
-  }
-
-  /** The values of a service's metric series whose labels include {@code label}. */
-  private static List<String> counter(StackHttp operator, URI service, String name, String label) {
-    return operator
-        .get(service.resolve("/q/metrics"))
-        .body()
-        .lines()
-        .filter(l -> l.startsWith(name + "{") && l.contains(label))
-        .map(l -> l.substring(l.lastIndexOf(' ') + 1))
-        .toList();
   }
 
   /** The trigger's status, as its decision state holds it. */

@@ -206,14 +206,8 @@ class RefusedStatesIT {
 
   /** The values of the trigger's refused-runs counter on the trigger-service's metrics. */
   private static List<String> refusedCounter(StackHttp operator, URI trigger, String triggerId) {
-    return operator
-        .get(trigger.resolve("/q/metrics"))
-        .body()
-        .lines()
-        .filter(l -> l.startsWith("floe_trigger_runs_refused_total"))
-        .filter(l -> l.contains("trigger=\"" + triggerId + "\""))
-        .map(l -> l.substring(l.lastIndexOf(' ') + 1))
-        .toList();
+    return operator.metric(
+        trigger, "floe_trigger_runs_refused_total", "trigger=\"" + triggerId + "\"");
   }
 
   private static Table source(TableWriter writer, String name) {

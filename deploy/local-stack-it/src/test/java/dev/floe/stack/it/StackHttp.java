@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 
 /** The stack's REST APIs, called as one caller: JSON bodies, with the caller's bearer token. */
 final class StackHttp {
@@ -57,6 +58,19 @@ final class StackHttp {
 
   HttpResponse<String> get(URI uri) {
     return send("GET", uri, null);
+  }
+
+  /**
+   * The values of {@code service}'s metric series {@code name} whose labels include {@code label}
+   * (such as {@code trigger="daily"}), from its Prometheus endpoint.
+   */
+  List<String> metric(URI service, String name, String label) {
+    return get(service.resolve("/q/metrics"))
+        .body()
+        .lines()
+        .filter(l -> l.startsWith(name + "{") && l.contains(label))
+        .map(l -> l.substring(l.lastIndexOf(' ') + 1))
+        .toList();
   }
 
   HttpResponse<String> send(String method, URI uri, String body) {
