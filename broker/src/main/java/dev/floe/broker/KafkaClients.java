@@ -64,6 +64,28 @@ public class KafkaClients {
     return props;
   }
 
+  /**
+   * Settings of the producer of a {@link TransactionalChannel}: idempotent, all replicas, no
+   * linger, and a transactional id that is stable per instance, so a restarted instance fences the
+   * transactions its predecessor left open.
+   */
+  public static Map<String, Object> transactional(
+      String transactionalId, java.time.Duration timeout, String clientId) {
+    return Map.of(
+        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+        transactionalId,
+        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+        (int) timeout.toMillis(),
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+        true,
+        ProducerConfig.ACKS_CONFIG,
+        "all",
+        ProducerConfig.LINGER_MS_CONFIG,
+        0,
+        ProducerConfig.CLIENT_ID_CONFIG,
+        clientId);
+  }
+
   /** The default instance name: {@code HOSTNAME} (a pod's name), else the host's name. */
   public static String hostName() {
     String host = System.getenv("HOSTNAME");

@@ -2,14 +2,16 @@ package dev.floe.listener;
 
 import dev.floe.broker.DeadLetterOnce;
 import dev.floe.broker.KafkaClients;
-import dev.floe.broker.TopicBootstrap;
+import dev.floe.broker.ServiceStartup;
 import dev.floe.broker.TopicSpec;
+import dev.floe.broker.TransactionalChannel;
 import dev.floe.catalog.CatalogHandle;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.model.InitialPosition;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.listener.poll.PollSchedule;
+import dev.floe.listener.publish.CatalogPoller;
 import dev.floe.listener.publish.ListenerEngine;
 import dev.floe.listener.status.ListenerMetrics;
 import dev.floe.listener.status.TableStatuses;
@@ -25,7 +27,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -34,11 +35,9 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.jboss.logging.Logger;
 
 /**
@@ -66,12 +65,9 @@ public class ListenerRuntime {
             t.setDaemon(true);
             return t;
           });
+  private final ServiceStartup startup;
   private volatile ListenerEngine engine;
   private volatile SharedStateReader reader;
-  private volatile Producer<String, byte[]> definitions;
-  private volatile String state = "preparing Kafka topics";
-  private Thread main;
-  private volatile boolean stopping;
 
   @Inject
   public ListenerRuntime(
@@ -81,6 +77,7 @@ public class ListenerRuntime {
     this.catalog = catalog;
     this.metrics = new ListenerMetrics(registry);
     this.instanceId = config.listener().instanceId().orElseGet(KafkaClients::hostName);
+    this.startup = new ServiceStartup(SERVICE, kafka, this::topics);
     this.watches.configure(configuredWatches());
     this.discovery =
         new TableDiscovery(
@@ -127,25 +124,10 @@ public class ListenerRuntime {
         watches.size(),
         config.listener().watch().namespaces().orElse(List.of()),
         config.listener().branches());
-    main = new Thread(this::run, "floe-listener");
-    main.start();
+    startup.start("floe-listener", this::run);
   }
 
   private void run() {
-    while (!stopping) {
-      try (Admin admin = kafka.admin()) {
-        TopicBootstrap.ensure(admin, topics(), Duration.ofSeconds(10));
-        break;
-      } catch (RuntimeException e) {
-        state = "waiting for Kafka: " + e.getMessage();
-        LOG.warnf("commit-listener: %s", state);
-        sleep(Duration.ofSeconds(2));
-      }
-    }
-    if (stopping) {
-      return;
-    }
-    definitions = kafka.producer(reliableProducer());
     reader =
         new SharedStateReader(
             kafka.consumer(consumerConfig("state")),
@@ -154,6 +136,7 @@ public class ListenerRuntime {
             watches,
             metrics,
             DeadLetterOnce.of(kafka, SERVICE));
+    startup.closeOnStop(reader);
     reader.start();
     if (discovery.enabled()) {
       long every = config.listener().discoveryInterval().toMillis();
@@ -168,7 +151,7 @@ public class ListenerRuntime {
                 config.topics().partitions(),
                 Event.sourceOf(SERVICE),
                 config.listener().maxConcurrentCatalogCalls()),
-            new ListenerEngine.Clients() {
+            new TransactionalChannel.Clients() {
               @Override
               public Producer<String, byte[]> transactionalProducer() {
                 return kafka.producer(transactionalConfig());
@@ -178,20 +161,16 @@ public class ListenerRuntime {
               public org.apache.kafka.clients.consumer.Consumer<String, byte[]> groupConsumer() {
                 return kafka.consumer(groupConfig());
               }
-
-              @Override
-              public Producer<String, byte[]> deadLetterProducer() {
-                return definitions;
-              }
             },
-            catalog,
+            startup.writer(),
+            new CatalogPoller(catalog, Clock.systemUTC()),
             watches,
             new PollSchedule(
                 config.listener().poll().minInterval(), config.listener().poll().maxInterval()),
             statuses,
             metrics,
             Clock.systemUTC());
-    state = "running";
+    startup.state("running");
     engine.run();
   }
 
@@ -228,18 +207,9 @@ public class ListenerRuntime {
   }
 
   private Map<String, Object> transactionalConfig() {
-    return Map.of(
-        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+    return KafkaClients.transactional(
         config.listener().groupId() + "-" + instanceId,
-        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
-        (int) config.listener().transactionTimeout().toMillis(),
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-        true,
-        ProducerConfig.ACKS_CONFIG,
-        "all",
-        ProducerConfig.LINGER_MS_CONFIG,
-        0,
-        ProducerConfig.CLIENT_ID_CONFIG,
+        config.listener().transactionTimeout(),
         "floe-listener-" + instanceId);
   }
 
@@ -266,45 +236,15 @@ public class ListenerRuntime {
     return config;
   }
 
-  static Map<String, Object> reliableProducer() {
-    return Map.of(
-        ProducerConfig.ACKS_CONFIG,
-        "all",
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-        true,
-        ProducerConfig.LINGER_MS_CONFIG,
-        0);
-  }
-
   void stop(@Observes ShutdownEvent stopped) {
-    stopping = true;
-    discoveryTimer.shutdownNow();
-    ListenerEngine e = engine;
-    if (e != null) {
-      e.close();
-    }
-    if (main != null) {
-      try {
-        main.join(15_000);
-      } catch (InterruptedException ex) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    if (reader != null) {
-      reader.close();
-    }
-    if (definitions != null) {
-      definitions.close(Duration.ofSeconds(5));
-    }
-  }
-
-  private void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      stopping = true;
-    }
+    startup.stop(
+        () -> {
+          discoveryTimer.shutdownNow();
+          ListenerEngine e = engine;
+          if (e != null) {
+            e.close();
+          }
+        });
   }
 
   public ListenerConfig config() {
@@ -338,7 +278,7 @@ public class ListenerRuntime {
 
   /** The producer of watch definitions and hints, or null while Kafka is not ready. */
   public Producer<String, byte[]> producer() {
-    return definitions;
+    return startup.writer();
   }
 
   public String instanceId() {
@@ -348,6 +288,6 @@ public class ListenerRuntime {
   /** {@code running}, or what the listener waits for. */
   public String state() {
     ListenerEngine e = engine;
-    return e == null ? state : e.state();
+    return e == null ? startup.state() : e.state();
   }
 }

@@ -2,10 +2,13 @@ package dev.floe.capture.engine;
 
 import dev.floe.broker.CompactedTopicReader;
 import dev.floe.broker.DeadLetterOnce;
+import dev.floe.broker.Failures;
 import dev.floe.broker.KafkaClients;
 import dev.floe.broker.Partitions;
+import dev.floe.broker.ServiceStartup;
 import dev.floe.broker.TopicBootstrap;
 import dev.floe.broker.TopicSpec;
+import dev.floe.broker.TransactionalChannel;
 import dev.floe.capture.CaptureConfig;
 import dev.floe.capture.capture.CaptureProcessor;
 import dev.floe.capture.definition.CaptureRegistry;
@@ -42,7 +45,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
@@ -68,13 +70,9 @@ public class CaptureRuntime {
             t.setDaemon(true);
             return t;
           });
+  private final ServiceStartup startup;
   private volatile CaptureEngine engine;
   private volatile CompactedTopicReader definitions;
-  private volatile DeadLetterOnce badDefinitions;
-  private volatile Producer<String, byte[]> writer;
-  private volatile String state = "preparing Kafka topics";
-  private volatile boolean stopping;
-  private Thread main;
 
   @Inject
   public CaptureRuntime(
@@ -84,33 +82,15 @@ public class CaptureRuntime {
     this.catalog = catalog;
     this.metrics = new CaptureMetrics(meters);
     this.instanceId = config.capture().instanceId().orElseGet(KafkaClients::hostName);
+    this.startup = new ServiceStartup(CaptureEngine.SERVICE, kafka, this::topics);
   }
 
   void start(@Observes StartupEvent started) {
-    main = new Thread(this::run, "floe-capture");
-    main.start();
+    startup.start("floe-capture", this::run);
   }
 
   private void run() {
-    while (!stopping) {
-      try (Admin admin = kafka.admin()) {
-        TopicBootstrap.ensure(admin, topics(), Duration.ofSeconds(10));
-        break;
-      } catch (RuntimeException e) {
-        state = "waiting for Kafka: " + e.getMessage();
-        LOG.warnf("change-capture-service: %s", state);
-        pause(Duration.ofSeconds(2));
-      }
-    }
-    if (stopping) {
-      return;
-    }
-    writer =
-        kafka.producer(
-            Map.of(
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true));
-    DeadLetterOnce bad = DeadLetterOnce.of(kafka, CaptureEngine.SERVICE);
-    badDefinitions = bad;
+    DeadLetterOnce bad = startup.closeOnStop(DeadLetterOnce.of(kafka, CaptureEngine.SERVICE));
     definitions =
         new CompactedTopicReader(
             kafka.consumer(readerConfig()),
@@ -133,16 +113,10 @@ public class CaptureRuntime {
               }
             },
             "floe-capture-definitions");
-    definitions.start();
     // A snapshot whose table has no capture is consumed and skipped: before the first poll, every
     // capture defined so far must be known, or a restart would skip the snapshots it meets first.
-    state = "reading capture definitions";
-    try (var probe = kafka.consumer(readerConfig())) {
-      while (!stopping && !definitions.awaitCaughtUp(probe, Duration.ofSeconds(30))) {
-        LOG.warnf("capture definitions not all read after 30 s; still waiting before capturing");
-      }
-    }
-    if (stopping) {
+    if (!startup.readDefinitions(
+        definitions, "capture definitions", "floe-capture-" + instanceId + "-probe")) {
       return;
     }
     long every = config.capture().maintenanceInterval().toMillis();
@@ -155,20 +129,13 @@ public class CaptureRuntime {
                 Event.sourceOf(CaptureEngine.SERVICE),
                 config.capture().maxBackoff(),
                 config.capture().batchBudget()),
-            new CaptureEngine.Clients() {
+            new TransactionalChannel.Clients() {
               @Override
               public Producer<String, byte[]> transactionalProducer() {
                 return kafka.producer(
-                    Map.of(
-                        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                    KafkaClients.transactional(
                         config.capture().groupId() + "-" + instanceId,
-                        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
-                        (int) config.capture().transactionTimeout().toMillis(),
-                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                        true,
-                        ProducerConfig.ACKS_CONFIG,
-                        "all",
-                        ProducerConfig.CLIENT_ID_CONFIG,
+                        config.capture().transactionTimeout(),
                         "floe-capture-" + instanceId));
               }
 
@@ -205,7 +172,7 @@ public class CaptureRuntime {
                 config.capture().rowSnapshotMaxRows()),
             metrics,
             Clock.systemUTC());
-    state = "running";
+    startup.state("running");
     engine.run();
   }
 
@@ -294,37 +261,14 @@ public class CaptureRuntime {
   }
 
   void stop(@Observes ShutdownEvent stopped) {
-    stopping = true;
-    maintenance.shutdownNow();
-    CaptureEngine e = engine;
-    if (e != null) {
-      e.close();
-    }
-    if (main != null) {
-      try {
-        main.join(15_000);
-      } catch (InterruptedException ex) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    if (definitions != null) {
-      definitions.close();
-    }
-    if (badDefinitions != null) {
-      badDefinitions.close();
-    }
-    if (writer != null) {
-      writer.close(Duration.ofSeconds(5));
-    }
-  }
-
-  private void pause(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      stopping = true;
-    }
+    startup.stop(
+        () -> {
+          maintenance.shutdownNow();
+          CaptureEngine e = engine;
+          if (e != null) {
+            e.close();
+          }
+        });
   }
 
   public CaptureConfig config() {
@@ -341,7 +285,7 @@ public class CaptureRuntime {
 
   /** The producer of definitions, or null while Kafka is not ready. */
   public Producer<String, byte[]> writer() {
-    return writer;
+    return startup.writer();
   }
 
   /** The definitions reader, or null while Kafka is not ready. */
@@ -351,7 +295,7 @@ public class CaptureRuntime {
 
   public String state() {
     CaptureEngine e = engine;
-    return e == null ? state : e.state();
+    return e == null ? startup.state() : e.state();
   }
 
   public String instanceId() {

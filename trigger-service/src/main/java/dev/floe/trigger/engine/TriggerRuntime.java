@@ -3,8 +3,8 @@ package dev.floe.trigger.engine;
 import dev.floe.broker.CompactedTopicReader;
 import dev.floe.broker.DeadLetterOnce;
 import dev.floe.broker.KafkaClients;
+import dev.floe.broker.ServiceStartup;
 import dev.floe.broker.StreamsSettings;
-import dev.floe.broker.TopicBootstrap;
 import dev.floe.broker.TopicSpec;
 import dev.floe.catalog.CatalogHandle;
 import dev.floe.contracts.codec.EventDecodingException;
@@ -38,7 +38,6 @@ import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
@@ -76,14 +75,10 @@ public class TriggerRuntime {
           });
   private final TriggerRegistry registry = new TriggerRegistry();
   private final String instanceId;
+  private final ServiceStartup startup;
   private volatile CompactedTopicReader definitions;
-  private volatile DeadLetterOnce badDefinitions;
   private volatile KafkaStreams streams;
   private volatile LaunchLoop launches;
-  private volatile Producer<String, byte[]> writer;
-  private volatile String state = "preparing Kafka topics";
-  private volatile boolean stopping;
-  private Thread main;
 
   @Inject
   public TriggerRuntime(
@@ -94,33 +89,15 @@ public class TriggerRuntime {
     this.catalog = catalog;
     this.instanceId = config.trigger().instanceId().orElseGet(KafkaClients::hostName);
     this.launchSecrets = new LaunchSecrets(config.trigger().launch().secrets());
+    this.startup = new ServiceStartup(SERVICE, kafka, this::topics);
   }
 
   void start(@Observes StartupEvent started) {
-    main = new Thread(this::run, "floe-trigger");
-    main.start();
+    startup.start("floe-trigger", this::run);
   }
 
   private void run() {
-    while (!stopping) {
-      try (Admin admin = kafka.admin()) {
-        TopicBootstrap.ensure(admin, topics(), Duration.ofSeconds(10));
-        break;
-      } catch (RuntimeException e) {
-        state = "waiting for Kafka: " + e.getMessage();
-        LOG.warnf("trigger-service: %s", state);
-        pause(Duration.ofSeconds(2));
-      }
-    }
-    if (stopping) {
-      return;
-    }
-    writer =
-        kafka.producer(
-            Map.of(
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true));
-    DeadLetterOnce bad = DeadLetterOnce.of(kafka, SERVICE);
-    badDefinitions = bad;
+    DeadLetterOnce bad = startup.closeOnStop(DeadLetterOnce.of(kafka, SERVICE));
     definitions =
         new CompactedTopicReader(
             kafka.consumer(readerConfig()),
@@ -144,7 +121,11 @@ public class TriggerRuntime {
               }
             },
             "floe-trigger-definitions");
-    definitions.start();
+    // A launch needs its trigger: the definitions that existed at start-up are read first.
+    if (!startup.readDefinitions(
+        definitions, "trigger definitions", "floe-trigger-" + instanceId + "-probe")) {
+      return;
+    }
     streams =
         new KafkaStreams(
             TriggerTopology.build(streamTopics(), new IcdcUnions(catalog::get)), streamsConfig());
@@ -154,7 +135,6 @@ public class TriggerRuntime {
           return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
     streams.start();
-    awaitDefinitions();
     launches =
         new LaunchLoop(
             kafka.consumer(launcherConsumerConfig()),
@@ -180,16 +160,7 @@ public class TriggerRuntime {
     Thread launcher = new Thread(launches, "floe-trigger-launcher");
     launcher.start();
     gauges.scheduleWithFixedDelay(this::refreshGauges, 5, 10, TimeUnit.SECONDS);
-    state = "running";
-  }
-
-  /** Waits until the definitions that existed at start-up are read: a launch needs its trigger. */
-  private void awaitDefinitions() {
-    try (var probe = kafka.consumer(readerConfig())) {
-      if (!definitions.awaitCaughtUp(probe, Duration.ofSeconds(30))) {
-        LOG.warnf("trigger definitions not all read after 30 s");
-      }
-    }
+    startup.state("running");
   }
 
   private Map<String, Object> launcherConsumerConfig() {
@@ -282,7 +253,7 @@ public class TriggerRuntime {
   }
 
   public Producer<String, byte[]> writer() {
-    return writer;
+    return startup.writer();
   }
 
   public CompactedTopicReader definitions() {
@@ -290,7 +261,7 @@ public class TriggerRuntime {
   }
 
   public String state() {
-    return state;
+    return startup.state();
   }
 
   private List<TopicSpec> topics() {
@@ -309,40 +280,17 @@ public class TriggerRuntime {
   }
 
   void stop(@Observes ShutdownEvent stopped) {
-    stopping = true;
-    gauges.shutdownNow();
-    LaunchLoop l = launches;
-    if (l != null) {
-      l.close();
-    }
-    KafkaStreams s = streams;
-    if (s != null) {
-      s.close(Duration.ofSeconds(10));
-    }
-    if (main != null) {
-      try {
-        main.join(15_000);
-      } catch (InterruptedException ex) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    if (definitions != null) {
-      definitions.close();
-    }
-    if (badDefinitions != null) {
-      badDefinitions.close();
-    }
-    if (writer != null) {
-      writer.close(Duration.ofSeconds(5));
-    }
-  }
-
-  private void pause(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      stopping = true;
-    }
+    startup.stop(
+        () -> {
+          gauges.shutdownNow();
+          LaunchLoop l = launches;
+          if (l != null) {
+            l.close();
+          }
+          KafkaStreams s = streams;
+          if (s != null) {
+            s.close(Duration.ofSeconds(10));
+          }
+        });
   }
 }

@@ -1,0 +1,231 @@
+package dev.floe.capture.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.floe.broker.EventRecords;
+import dev.floe.broker.TransactionalChannel;
+import dev.floe.capture.rows.RowPublisher;
+import dev.floe.capture.status.CaptureMetrics;
+import dev.floe.contracts.codec.EventCodec;
+import dev.floe.contracts.event.ChangeLost;
+import dev.floe.contracts.event.Event;
+import dev.floe.contracts.event.SnapshotCommitted;
+import dev.floe.contracts.model.TableRef;
+import dev.floe.contracts.topic.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.iceberg.exceptions.CommitFailedException;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Cluster;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The capture loop's transaction handling, with Kafka's mock clients and a capture step that needs
+ * no catalog, as Iceberg's kafka-connect tests its channel. The real-broker tests ({@code
+ * CaptureCrashIT}, the flow tests) prove the same against a broker; these pin the policy.
+ */
+class CaptureEngineTest {
+  private static final String SNAPSHOTS = Topics.SNAPSHOTS;
+  private static final String CHANGES = Topics.CHANGES;
+  private static final TopicPartition TP = new TopicPartition(SNAPSHOTS, 0);
+  private static final TableRef TABLE = TableRef.parse("lake", "db.orders");
+  private static final Instant T0 = Instant.parse("2026-12-04T00:00:00Z");
+
+  private final List<MockProducer<String, byte[]>> producers = new ArrayList<>();
+  private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
+  private final AtomicInteger captures = new AtomicInteger();
+  private CaptureEngine.Step step;
+  private CaptureEngine engine;
+
+  @BeforeEach
+  void openEngine() {
+    step = committed -> captured(committed);
+    engine =
+        new CaptureEngine(
+            new CaptureEngine.Settings(
+                SNAPSHOTS, CHANGES, "floe/test", Duration.ofSeconds(1), Duration.ofSeconds(10)),
+            new TransactionalChannel.Clients() {
+              @Override
+              public Producer<String, byte[]> transactionalProducer() {
+                MockProducer<String, byte[]> p =
+                    new MockProducer<>(
+                        Cluster.empty(),
+                        true,
+                        null,
+                        new StringSerializer(),
+                        new ByteArraySerializer());
+                producers.add(p);
+                return p;
+              }
+
+              @Override
+              public Consumer<String, byte[]> groupConsumer() {
+                return consumer;
+              }
+            },
+            committed -> step.capture(committed),
+            new RowPublisher(null, null, topics -> {}, topic -> false, 0),
+            new CaptureMetrics(new SimpleMeterRegistry()),
+            Clock.systemUTC());
+    assertThat(engine.open()).isTrue();
+    consumer.updateBeginningOffsets(Map.of(TP, 0L));
+    consumer.rebalance(List.of(TP));
+  }
+
+  @Test
+  void shouldCommitTheChangeAndTheSnapshotOffsetInOneTransaction() {
+    consumer.addRecord(snapshot(0, 101));
+
+    engine.pollOnce();
+
+    MockProducer<String, byte[]> producer = producers.get(0);
+    assertThat(producer.transactionCommitted()).isTrue();
+    assertThat(changes(producer.history())).containsExactly(101L);
+    assertThat(producer.consumerGroupOffsetsHistory())
+        .containsExactly(Map.of("dummy.group.id", Map.of(TP, new OffsetAndMetadata(1))));
+    assertThat(engine.owns(0)).isTrue();
+  }
+
+  @Test
+  void shouldCaptureTheBatchAgainWhenTheTransactionAborts() {
+    consumer.addRecord(snapshot(0, 101));
+    producers.get(0).commitTransactionException = new KafkaException("broker went away");
+
+    engine.pollOnce();
+
+    MockProducer<String, byte[]> producer = producers.get(0);
+    assertThat(producer.transactionAborted()).isTrue();
+    assertThat(producer.history()).isEmpty();
+    assertThat(producer.consumerGroupOffsetsHistory()).isEmpty();
+    // Nothing moved: the loop reads the snapshot again from where the batch began.
+    assertThat(consumer.position(TP)).isZero();
+
+    producer.commitTransactionException = null;
+    consumer.addRecord(snapshot(0, 101)); // the broker delivers it again from that position
+    engine.pollOnce();
+
+    assertThat(captures).hasValue(2);
+    assertThat(changes(producer.history())).containsExactly(101L);
+    assertThat(producer.consumerGroupOffsetsHistory())
+        .containsExactly(Map.of("dummy.group.id", Map.of(TP, new OffsetAndMetadata(1))));
+  }
+
+  @Test
+  void shouldReplaceAFencedProducerAndCommitNothingThroughIt() {
+    consumer.addRecord(snapshot(0, 101));
+    producers.get(0).fenceProducer();
+
+    engine.pollOnce();
+
+    assertThat(producers.get(0).history()).isEmpty();
+    assertThat(producers.get(0).closed()).isTrue();
+    assertThat(consumer.position(TP)).isZero();
+
+    consumer.addRecord(snapshot(0, 101));
+    engine.pollOnce();
+
+    assertThat(producers).hasSize(2);
+    assertThat(changes(producers.get(1).history())).containsExactly(101L);
+    assertThat(producers.get(1).consumerGroupOffsetsHistory()).hasSize(1);
+  }
+
+  @Test
+  void shouldHoldThePartitionAtARecordWhoseCaptureMayBeRetried() {
+    step =
+        committed -> {
+          if (captures.incrementAndGet() == 1) {
+            throw new SnapshotCapture.Retry(new CommitFailedException("concurrent commit"));
+          }
+          captures.decrementAndGet();
+          return captured(committed);
+        };
+    consumer.addRecord(snapshot(0, 101));
+    consumer.addRecord(snapshot(1, 102));
+
+    engine.pollOnce();
+
+    // Neither the failed snapshot nor the one after it is committed: table order holds.
+    assertThat(changes(producers.get(0).history())).isEmpty();
+    assertThat(producers.get(0).consumerGroupOffsetsHistory()).isEmpty();
+    assertThat(consumer.paused()).containsExactly(TP);
+    assertThat(consumer.position(TP)).isZero();
+  }
+
+  @Test
+  void shouldDeadLetterAnUndecodableRecordAndCommitPastIt() {
+    consumer.addRecord(new ConsumerRecord<>(SNAPSHOTS, 0, 0, "lake.db.orders", "{".getBytes()));
+    consumer.addRecord(snapshot(1, 102));
+
+    engine.pollOnce();
+
+    MockProducer<String, byte[]> producer = producers.get(0);
+    assertThat(producer.history())
+        .extracting(ProducerRecord::topic)
+        .containsExactlyInAnyOrder(Topics.deadLetter(CaptureEngine.SERVICE), CHANGES);
+    assertThat(producer.consumerGroupOffsetsHistory())
+        .containsExactly(Map.of("dummy.group.id", Map.of(TP, new OffsetAndMetadata(2))));
+  }
+
+  private SnapshotCapture.Result captured(SnapshotCommitted committed) {
+    captures.incrementAndGet();
+    ChangeLost event =
+        new ChangeLost(
+            "orders-cdc",
+            committed.table(),
+            committed.tableUuid(),
+            committed.branch(),
+            committed.snapshotId(),
+            committed.parentSnapshotId(),
+            committed.committedAt(),
+            "expired",
+            T0);
+    return new SnapshotCapture.Result(List.of(event), List.of(), List.of(), 0);
+  }
+
+  private static List<Long> changes(List<ProducerRecord<String, byte[]>> records) {
+    return records.stream()
+        .filter(r -> r.topic().equals(CHANGES))
+        .map(r -> ((ChangeLost) EventCodec.decode(r.value()).payload()).snapshotId())
+        .toList();
+  }
+
+  private static ConsumerRecord<String, byte[]> snapshot(long offset, long snapshotId) {
+    SnapshotCommitted committed =
+        new SnapshotCommitted(
+            TABLE,
+            "uuid-1",
+            "main",
+            snapshotId,
+            snapshotId - 1,
+            snapshotId,
+            T0,
+            "append",
+            Map.of(),
+            0,
+            0,
+            "s3://lake/metadata/snap-" + snapshotId + ".avro",
+            "s3://lake/metadata/v" + snapshotId + ".json",
+            T0,
+            0);
+    ProducerRecord<String, byte[]> record =
+        EventRecords.of(SNAPSHOTS, Event.of(committed, "floe/test", T0));
+    return new ConsumerRecord<>(SNAPSHOTS, 0, offset, record.key(), record.value());
+  }
+}
