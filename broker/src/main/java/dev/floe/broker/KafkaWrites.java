@@ -1,8 +1,6 @@
 package dev.floe.broker;
 
-import dev.floe.problem.ProblemException;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -14,7 +12,8 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Writes that REST resources make to Kafka: a record the broker must accept before the call
  * answers, and a definition the caller then reads back from this instance. When Kafka is not ready
- * or does not accept the record, the call answers 503 with problem details.
+ * or does not accept the record, they throw {@link KafkaUnavailableException}, which the REST APIs
+ * answer 503 with problem details.
  */
 public final class KafkaWrites {
   private KafkaWrites() {}
@@ -25,15 +24,11 @@ public final class KafkaWrites {
     boolean awaitApplied(TopicPartition partition, long offset, Duration timeout);
   }
 
-  /** Answers 503 while the service has no producer yet; {@code state} says what it waits for. */
+  /** Refuses while the service has no producer yet; {@code state} says what it waits for. */
   public static void requireReady(boolean ready, String state) {
     if (!ready) {
-      throw new ProblemException(
-          503,
-          "unavailable",
-          "Kafka is not ready",
-          "the service cannot reach Kafka yet: " + state,
-          List.of());
+      throw new KafkaUnavailableException(
+          "Kafka is not ready", "the service cannot reach Kafka yet: " + state, null);
     }
   }
 
@@ -43,15 +38,11 @@ public final class KafkaWrites {
     try {
       return producer.send(record).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
-      throw new ProblemException(
-          503,
-          "unavailable",
-          "Kafka did not accept the change",
-          String.valueOf(e.getMessage()),
-          List.of());
+      throw new KafkaUnavailableException(
+          "Kafka did not accept the change", String.valueOf(e.getMessage()), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ProblemException(503, "unavailable", "Interrupted", "interrupted", List.of());
+      throw new KafkaUnavailableException("Interrupted", "interrupted", e);
     }
   }
 

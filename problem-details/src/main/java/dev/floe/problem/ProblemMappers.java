@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.floe.broker.KafkaUnavailableException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -40,6 +41,19 @@ public class ProblemMappers {
             e.getMessage(),
             path(uri),
             e.errors()));
+  }
+
+  /** Kafka is not ready or did not take a write: 503, the caller may try again. */
+  @ServerExceptionMapper
+  public Response kafkaUnavailable(KafkaUnavailableException e, UriInfo uri) {
+    return respond(
+        new Problem(
+            Problem.TYPE_BASE + "unavailable",
+            e.title(),
+            503,
+            e.getMessage(),
+            path(uri),
+            List.of()));
   }
 
   @ServerExceptionMapper
