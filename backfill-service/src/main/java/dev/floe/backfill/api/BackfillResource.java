@@ -4,28 +4,22 @@ import dev.floe.auth.Callers;
 import dev.floe.auth.Roles;
 import dev.floe.backfill.engine.BackfillRuntime;
 import dev.floe.backfill.plan.BackfillPlanner;
-import dev.floe.backfill.plan.PlanningException;
+import dev.floe.backfill.run.BackfillMachine;
 import dev.floe.backfill.run.BackfillState;
-import dev.floe.backfill.run.BackfillStatus;
 import dev.floe.backfill.run.BackfillTopology;
-import dev.floe.backfill.validate.ChunkValidation;
 import dev.floe.broker.EventRecords;
 import dev.floe.broker.KafkaWrites;
-import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.event.BackfillCancelled;
 import dev.floe.contracts.event.BackfillPaused;
 import dev.floe.contracts.event.BackfillPlanned;
 import dev.floe.contracts.event.BackfillResumed;
 import dev.floe.contracts.event.BackfillRetried;
-import dev.floe.contracts.event.CaptureDefined;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.model.BackfillSpec;
-import dev.floe.contracts.model.TableRef;
-import dev.floe.icdc.TableRefs;
-import dev.floe.problem.Problem;
 import dev.floe.problem.ProblemException;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.common.annotation.Blocking;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
@@ -47,13 +41,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
-import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.exceptions.NoSuchNamespaceException;
-import org.apache.iceberg.exceptions.NoSuchTableException;
-import org.apache.iceberg.exceptions.ValidationException;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -73,16 +64,15 @@ public class BackfillResource {
   private static final Duration APPLY_TIMEOUT = Duration.ofSeconds(10);
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  /** Half of Kafka's default 1 MiB record: the state adds run ids, times and results per chunk. */
-  static final int MAX_PLAN_BYTES = 512 * 1024;
-
   private final BackfillRuntime runtime;
   private final Instance<SecurityIdentity> identity;
+  private final BackfillRequests requests;
 
   @Inject
   public BackfillResource(BackfillRuntime runtime, Instance<SecurityIdentity> identity) {
     this.runtime = runtime;
     this.identity = identity;
+    this.requests = new BackfillRequests(runtime::capture, runtime::trigger, runtime.catalog());
   }
 
   @GET
@@ -105,9 +95,10 @@ public class BackfillResource {
 
   @RolesAllowed(Roles.OPERATOR)
   @POST
+  @Blocking
   @Operation(
       summary = "Plan a backfill from metadata and start it; with dryRun, answer the plan only")
-  public Response create(@Valid @NotNull BackfillRequest body) {
+  public CompletionStage<Response> create(@Valid @NotNull BackfillRequest body) {
     boolean dryRun = Boolean.TRUE.equals(body.dryRun());
     if (!dryRun) {
       KafkaWrites.requireReady(runtime.writer() != null, runtime.state());
@@ -116,49 +107,14 @@ public class BackfillResource {
     if (runtime.backfill(id).isPresent()) {
       throw ProblemException.conflict("backfill " + id + " exists");
     }
-    Source source = source(body);
-    if (runtime.trigger(body.trigger()).isEmpty()) {
-      throw notFound("trigger", "trigger " + body.trigger());
-    }
-    BackfillSpec spec =
-        new BackfillSpec(
-            source.table(),
-            source.captureId(),
-            range(body.range()),
-            new BackfillSpec.Chunking(
-                body.chunking().strategy(),
-                body.chunking().field(),
-                body.chunking().maxFiles(),
-                body.chunking().maxRecords()),
-            body.trigger(),
-            body.concurrency() == null ? 1 : body.concurrency(),
-            order(body.order()),
-            Boolean.TRUE.equals(body.propagate()),
-            validation(body.validation(), body.chunking().strategy()));
-    BackfillPlanner.Plan plan;
-    try {
-      plan = runtime.planner().plan(id, spec, source.trackedFields(), dryRun);
-    } catch (PlanningException e) {
-      if (e.status() == 409) {
-        throw new ProblemException(
-            409,
-            "conflict",
-            "Conflict",
-            e.getMessage(),
-            List.of(new Problem.FieldError(e.field(), e.getMessage())));
-      }
-      throw ProblemException.invalidField(e.field(), e.getMessage());
-    } catch (NoSuchTableException | NoSuchNamespaceException e) {
-      throw notFound(body.capture() != null ? "capture" : "table", "table " + source.table());
-    } catch (ValidationException e) {
-      // Iceberg refused an expression the range makes (a type it can't compare, a bad name).
-      throw ProblemException.invalidField("range", e.getMessage());
-    }
+    BackfillRequests.Source source = requests.source(body);
+    BackfillSpec spec = requests.spec(body, source);
+    BackfillPlanner.Plan plan = requests.plan(runtime.planner(), id, spec, source, body, dryRun);
     if (!dryRun) {
-      requireFits(plan);
+      BackfillRequests.requireFits(plan);
     }
     if (dryRun) {
-      return Response.ok(BackfillView.plan(id, plan)).build();
+      return CompletableFuture.completedFuture(Response.ok(BackfillView.plan(id, plan)).build());
     }
     BackfillPlanned planned =
         new BackfillPlanned(
@@ -179,64 +135,71 @@ public class BackfillResource {
               body.validation().url().getBytes(StandardCharsets.UTF_8));
     }
     KafkaWrites.send(runtime.writer(), record, WRITE_TIMEOUT);
-    BackfillView view =
-        await(id, s -> true)
-            .map(s -> BackfillView.of(s, true, Instant.now()))
-            .orElseGet(() -> BackfillView.plan(id, plan));
-    return Response.created(URI.create("/backfills/" + id)).entity(view).build();
+    return applied(id, s -> true)
+        .thenApply(
+            applied -> {
+              BackfillView view =
+                  applied
+                      .map(s -> BackfillView.of(s, true, Instant.now()))
+                      .orElseGet(() -> BackfillView.plan(id, plan));
+              return Response.created(URI.create("/backfills/" + id)).entity(view).build();
+            });
   }
 
   @RolesAllowed(Roles.OPERATOR)
   @POST
+  @Blocking
   @Path("{id}/pause")
   @Consumes(MediaType.WILDCARD)
   @Operation(summary = "Pause: running chunks finish, no new chunk starts")
-  public Response pause(@PathParam("id") String id, @QueryParam("reason") String reason) {
+  public CompletionStage<Response> pause(
+      @PathParam("id") String id, @QueryParam("reason") String reason) {
     BackfillState s = backfill(id);
-    require(s, s.status == BackfillStatus.RUNNING, "pause");
+    require(s, BackfillMachine.canPause(s), "pause");
     return steer(
         s, new BackfillPaused(id, 0, Callers.name(identity), reason, Instant.now()), reason);
   }
 
   @RolesAllowed(Roles.OPERATOR)
   @POST
+  @Blocking
   @Path("{id}/resume")
   @Consumes(MediaType.WILDCARD)
   @Operation(summary = "Resume a paused backfill")
-  public Response resume(@PathParam("id") String id, @QueryParam("reason") String reason) {
+  public CompletionStage<Response> resume(
+      @PathParam("id") String id, @QueryParam("reason") String reason) {
     BackfillState s = backfill(id);
-    require(s, s.status == BackfillStatus.PAUSED, "resume");
+    require(s, BackfillMachine.canResume(s), "resume");
     return steer(
         s, new BackfillResumed(id, 0, Callers.name(identity), reason, Instant.now()), reason);
   }
 
   @RolesAllowed(Roles.OPERATOR)
   @POST
+  @Blocking
   @Path("{id}/cancel")
   @Consumes(MediaType.WILDCARD)
   @Operation(
       summary = "Cancel: chunks not started never start; running ones finish and are recorded")
-  public Response cancel(@PathParam("id") String id, @QueryParam("reason") String reason) {
+  public CompletionStage<Response> cancel(
+      @PathParam("id") String id, @QueryParam("reason") String reason) {
     BackfillState s = backfill(id);
-    require(s, !s.status.ended() && s.status != BackfillStatus.CANCELLING, "cancel");
+    require(s, BackfillMachine.canCancel(s), "cancel");
     return steer(
         s, new BackfillCancelled(id, 0, Callers.name(identity), reason, Instant.now()), reason);
   }
 
   @RolesAllowed(Roles.OPERATOR)
   @POST
+  @Blocking
   @Path("{id}/retry")
   @Consumes(MediaType.WILDCARD)
   @Operation(
       summary =
           "Retry a failed or cancelled backfill: only its failed, invalid and cancelled chunks run again")
-  public Response retry(@PathParam("id") String id) {
+  public CompletionStage<Response> retry(@PathParam("id") String id) {
     BackfillState s = backfill(id);
-    require(
-        s,
-        (s.status == BackfillStatus.FAILED || s.status == BackfillStatus.CANCELLED)
-            && s.chunks.stream().anyMatch(BackfillState.Chunk::retryable),
-        "retry");
+    require(s, BackfillMachine.canRetry(s), "retry");
     List<String> again =
         s.chunks.stream()
             .filter(BackfillState.Chunk::retryable)
@@ -245,32 +208,7 @@ public class BackfillResource {
     return steer(s, new BackfillRetried(id, 0, again, Callers.name(identity), Instant.now()), null);
   }
 
-  /**
-   * A plan must fit in one Kafka record with room for what its chunks' runs add to the state: a
-   * plan too big for that is refused before anything is published. The chunk states committed for
-   * it stay unused until they expire.
-   */
-  private static void requireFits(BackfillPlanner.Plan plan) {
-    int size;
-    try {
-      size = EventCodec.mapper().writeValueAsBytes(plan.chunks()).length;
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-    if (size > MAX_PLAN_BYTES) {
-      throw ProblemException.invalidField(
-          "chunking",
-          "the plan of "
-              + plan.chunks().size()
-              + " chunks takes "
-              + size / 1024
-              + " KiB, more than the "
-              + MAX_PLAN_BYTES / 1024
-              + " KiB a backfill may hold; chunk more coarsely or narrow the range");
-    }
-  }
-
-  private Response steer(BackfillState s, Payload command, String reason) {
+  private CompletionStage<Response> steer(BackfillState s, Payload command, String reason) {
     KafkaWrites.requireReady(runtime.writer() != null, runtime.state());
     ProducerRecord<String, byte[]> record = command(command);
     if (reason != null) {
@@ -278,9 +216,14 @@ public class BackfillResource {
     }
     KafkaWrites.send(runtime.writer(), record, WRITE_TIMEOUT);
     long before = s.revision;
-    Optional<BackfillState> applied = await(s.backfillId, x -> x.revision > before);
-    BackfillView view = BackfillView.of(applied.orElse(s), true, Instant.now());
-    return applied.isPresent() ? Response.ok(view).build() : Response.accepted(view).build();
+    return applied(s.backfillId, x -> x.revision > before)
+        .thenApply(
+            applied -> {
+              BackfillView view = BackfillView.of(applied.orElse(s), true, Instant.now());
+              return applied.isPresent()
+                  ? Response.ok(view).build()
+                  : Response.accepted(view).build();
+            });
   }
 
   private ProducerRecord<String, byte[]> command(Payload payload) {
@@ -294,27 +237,30 @@ public class BackfillResource {
     return record;
   }
 
-  /** Waits, a bounded time, until this instance's store shows the backfill as {@code applied}. */
-  private Optional<BackfillState> await(String id, Predicate<BackfillState> applied) {
-    long deadline = System.nanoTime() + APPLY_TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline) {
-      Optional<BackfillState> s;
-      try {
-        s = runtime.backfill(id);
-      } catch (BackfillRuntime.StoreUnavailableException rebalancing) {
-        s = Optional.empty(); // the command is written; its effect shows later
-      }
-      if (s.isPresent() && applied.test(s.get())) {
-        return s;
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
+  /**
+   * This instance's view of the backfill once it shows the command {@code applied}, or empty when
+   * that takes longer than {@link #APPLY_TIMEOUT} (the command is written; its effect shows later).
+   * No request thread waits: the decision core's change completes the answer.
+   */
+  private CompletionStage<Optional<BackfillState>> applied(
+      String id, Predicate<BackfillState> applied) {
+    CompletableFuture<Boolean> change = runtime.updates().when(id, applied, APPLY_TIMEOUT);
+    Optional<BackfillState> now = stored(id).filter(applied);
+    if (now.isPresent()) {
+      change.complete(true);
+      return CompletableFuture.completedFuture(now);
     }
-    return Optional.empty();
+    // Completed on the decision core's thread: read the store elsewhere.
+    return change.thenApplyAsync(
+        done -> done ? stored(id).filter(applied) : Optional.<BackfillState>empty());
+  }
+
+  private Optional<BackfillState> stored(String id) {
+    try {
+      return runtime.backfill(id);
+    } catch (BackfillRuntime.StoreUnavailableException rebalancing) {
+      return Optional.empty();
+    }
   }
 
   private BackfillState backfill(String id) {
@@ -326,113 +272,6 @@ public class BackfillResource {
       throw ProblemException.conflict(
           "backfill " + s.backfillId + " is " + s.status + ": it can't " + what);
     }
-  }
-
-  /** The source table, and the tracked fields of a capture. */
-  private record Source(TableRef table, String captureId, List<String> trackedFields) {}
-
-  private Source source(BackfillRequest body) {
-    if (body.capture() != null && body.table() != null) {
-      throw ProblemException.invalidField("capture", "give a table or a capture, not both");
-    }
-    if (body.capture() != null) {
-      CaptureDefined capture =
-          runtime
-              .capture(body.capture())
-              .orElseThrow(() -> notFound("capture", "capture " + body.capture()));
-      return new Source(capture.table(), capture.captureId(), capture.trackedFields());
-    }
-    if (body.table() == null || body.table().isBlank()) {
-      throw ProblemException.invalidField("table", "is required, or a capture");
-    }
-    return new Source(table("table", body.table()), null, List.of());
-  }
-
-  private TableRef table(String field, String name) {
-    try {
-      return TableRef.parse(runtime.catalog().name(), name);
-    } catch (IllegalArgumentException e) {
-      throw ProblemException.invalidField(field, e.getMessage());
-    }
-  }
-
-  private static BackfillSpec.Range range(BackfillRequest.RangeRequest r) {
-    if (r == null) {
-      return new BackfillSpec.Range(null, null, null, null, null, null, null, null);
-    }
-    if (r.fromTime() != null && r.toTime() != null && !r.fromTime().isBefore(r.toTime())) {
-      throw ProblemException.invalidField("range.toTime", "must be after range.fromTime");
-    }
-    return new BackfillSpec.Range(
-        r.field(),
-        r.from(),
-        r.to(),
-        r.partitionFilter() == null || r.partitionFilter().isNull()
-            ? null
-            : r.partitionFilter().toString(),
-        r.fromSnapshotId(),
-        r.toSnapshotId(),
-        r.fromTime(),
-        r.toTime());
-  }
-
-  private static BackfillSpec.Order order(String order) {
-    if (order == null) {
-      return BackfillSpec.Order.OLDEST_FIRST;
-    }
-    for (BackfillSpec.Order o : BackfillSpec.Order.values()) {
-      if (o.wireName().equals(order.toLowerCase(Locale.ROOT))) {
-        return o;
-      }
-    }
-    throw ProblemException.invalidField("order", "must be oldest-first or newest-first");
-  }
-
-  private static final java.util.Set<String> RECORD_COUNT_CHUNKINGS =
-      java.util.Set.of("day", "hour", "partition");
-
-  private BackfillSpec.Validation validation(BackfillRequest.ValidationRequest v, String chunking) {
-    if (v == null) {
-      return null;
-    }
-    double tolerance = v.tolerance() == null ? 0 : v.tolerance();
-    if (ChunkValidation.WEBHOOK.equals(v.method())) {
-      if (v.url() == null || !(v.url().startsWith("http://") || v.url().startsWith("https://"))) {
-        throw ProblemException.invalidField("validation.url", "an http or https URL is required");
-      }
-      try {
-        URI.create(v.url());
-      } catch (IllegalArgumentException e) {
-        throw ProblemException.invalidField("validation.url", "is not a URL");
-      }
-      return new BackfillSpec.Validation(v.method(), null, tolerance);
-    }
-    if (v.target() == null || v.target().isBlank()) {
-      throw ProblemException.invalidField("validation.target", "is required for record-count");
-    }
-    if (!RECORD_COUNT_CHUNKINGS.contains(chunking)) {
-      // Chunks of N files or records overlap in every field's range: no range of the target
-      // belongs to one chunk alone, so counts there would not compare.
-      throw ProblemException.invalidField(
-          "validation.method",
-          "record-count needs day, hour or partition chunking; use a webhook check for "
-              + chunking);
-    }
-    TableRef target = table("validation.target", v.target());
-    Catalog catalog = runtime.catalog().get();
-    if (!catalog.tableExists(TableRefs.identifier(target))) {
-      throw notFound("validation.target", "table " + target);
-    }
-    return new BackfillSpec.Validation(v.method(), target, tolerance);
-  }
-
-  private static ProblemException notFound(String field, String what) {
-    return new ProblemException(
-        404,
-        "not-found",
-        "Not found",
-        what + " does not exist",
-        List.of(new Problem.FieldError(field, what + " does not exist")));
   }
 
   /** {@code bf-} and 12 random base-36 digits: unique enough, and safe in a run id. */

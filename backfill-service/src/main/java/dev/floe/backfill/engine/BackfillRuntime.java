@@ -5,12 +5,13 @@ import dev.floe.backfill.plan.BackfillPlanner;
 import dev.floe.backfill.run.BackfillMachine;
 import dev.floe.backfill.run.BackfillState;
 import dev.floe.backfill.run.BackfillTopology;
+import dev.floe.backfill.run.BackfillUpdates;
 import dev.floe.backfill.status.BackfillMetrics;
 import dev.floe.backfill.validate.ChunkValidation;
 import dev.floe.broker.CompactedTopicReader;
 import dev.floe.broker.KafkaClients;
+import dev.floe.broker.ServiceStartup;
 import dev.floe.broker.StreamsSettings;
-import dev.floe.broker.TopicBootstrap;
 import dev.floe.broker.TopicSpec;
 import dev.floe.catalog.CatalogHandle;
 import dev.floe.contracts.event.CaptureDefined;
@@ -33,7 +34,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
@@ -71,13 +71,11 @@ public class BackfillRuntime {
             t.setDaemon(true);
             return t;
           });
+  private final ServiceStartup startup;
+  private final BackfillUpdates updates = new BackfillUpdates();
   private volatile CompactedTopicReader definitions;
   private volatile boolean storeServed;
   private volatile KafkaStreams streams;
-  private volatile Producer<String, byte[]> writer;
-  private volatile String state = "preparing Kafka topics";
-  private volatile boolean stopping;
-  private Thread main;
 
   @Inject
   public BackfillRuntime(
@@ -93,31 +91,14 @@ public class BackfillRuntime {
             config.backfill().icdcNamespace(),
             config.backfill().retention(),
             config.backfill().maxChunks());
+    this.startup = new ServiceStartup(SERVICE, kafka, this::topics);
   }
 
   void start(@Observes StartupEvent started) {
-    main = new Thread(this::run, "floe-backfill");
-    main.start();
+    startup.start("floe-backfill", this::run);
   }
 
   private void run() {
-    while (!stopping) {
-      try (Admin admin = kafka.admin()) {
-        TopicBootstrap.ensure(admin, topics(), Duration.ofSeconds(10));
-        break;
-      } catch (RuntimeException e) {
-        state = "waiting for Kafka: " + e.getMessage();
-        LOG.warnf("backfill-service: %s", state);
-        pause(Duration.ofSeconds(2));
-      }
-    }
-    if (stopping) {
-      return;
-    }
-    writer =
-        kafka.producer(
-            Map.of(
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true));
     definitions =
         new CompactedTopicReader(
             kafka.consumer(
@@ -132,15 +113,10 @@ public class BackfillRuntime {
               }
             },
             "floe-backfill-definitions");
-    definitions.start();
     // Requests name captures and triggers: answer them only once those defined so far are known.
-    state = "reading capture and trigger definitions";
-    try (var probe =
-        kafka.consumer(
-            KafkaClients.readCommittedFromStart("floe-backfill-" + instanceId + "-probe"))) {
-      while (!stopping && !definitions.awaitCaughtUp(probe, Duration.ofSeconds(30))) {
-        LOG.warnf("capture and trigger definitions not all read after 30 s; still waiting");
-      }
+    if (!startup.readDefinitions(
+        definitions, "capture and trigger definitions", "floe-backfill-" + instanceId + "-probe")) {
+      return;
     }
     BackfillMachine machine =
         new BackfillMachine(
@@ -157,7 +133,10 @@ public class BackfillRuntime {
                     config.backfill().tick(),
                     config.backfill().retention()),
                 machine,
-                metrics::published),
+                (state, payload) -> {
+                  metrics.published(state, payload);
+                  updates.changed(state);
+                }),
             streamsConfig());
     streams.setStateListener(
         (now, before) -> {
@@ -172,7 +151,7 @@ public class BackfillRuntime {
         });
     streams.start();
     gauges.scheduleWithFixedDelay(() -> metrics.refresh(held()), 2, 5, TimeUnit.SECONDS);
-    state = "running";
+    startup.state("running");
   }
 
   /**
@@ -260,7 +239,7 @@ public class BackfillRuntime {
     if (s == null || s.state() != KafkaStreams.State.RUNNING) {
       throw new StoreUnavailableException(
           "the backfill store is not ready: the decision core is "
-              + (s == null ? "not started (" + state + ")" : s.state()));
+              + (s == null ? "not started (" + startup.state() + ")" : s.state()));
     }
     return s.store(
         StoreQueryParameters.fromNameAndType(
@@ -284,6 +263,11 @@ public class BackfillRuntime {
     return config;
   }
 
+  /** Tells REST calls when the decision core applied their commands on this instance. */
+  public BackfillUpdates updates() {
+    return updates;
+  }
+
   public BackfillPlanner planner() {
     return planner;
   }
@@ -301,7 +285,7 @@ public class BackfillRuntime {
   }
 
   public Producer<String, byte[]> writer() {
-    return writer;
+    return startup.writer();
   }
 
   public CompactedTopicReader definitions() {
@@ -309,7 +293,7 @@ public class BackfillRuntime {
   }
 
   public String state() {
-    return state;
+    return startup.state();
   }
 
   private List<TopicSpec> topics() {
@@ -324,33 +308,13 @@ public class BackfillRuntime {
   }
 
   void stop(@Observes ShutdownEvent stopped) {
-    stopping = true;
-    gauges.shutdownNow();
-    KafkaStreams s = streams;
-    if (s != null) {
-      s.close(Duration.ofSeconds(10));
-    }
-    if (main != null) {
-      try {
-        main.join(15_000);
-      } catch (InterruptedException ex) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    if (definitions != null) {
-      definitions.close();
-    }
-    if (writer != null) {
-      writer.close(Duration.ofSeconds(5));
-    }
-  }
-
-  private void pause(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      stopping = true;
-    }
+    startup.stop(
+        () -> {
+          gauges.shutdownNow();
+          KafkaStreams s = streams;
+          if (s != null) {
+            s.close(Duration.ofSeconds(10));
+          }
+        });
   }
 }

@@ -76,9 +76,29 @@ public final class BackfillMachine {
     return s;
   }
 
+  /** Whether a running backfill's chunks may be held: it is running. */
+  public static boolean canPause(BackfillState s) {
+    return s.status == BackfillStatus.RUNNING;
+  }
+
+  public static boolean canResume(BackfillState s) {
+    return s.status == BackfillStatus.PAUSED;
+  }
+
+  /** Whether it may be cancelled: it has not ended and is not being cancelled already. */
+  public static boolean canCancel(BackfillState s) {
+    return !s.status.ended() && s.status != BackfillStatus.CANCELLING;
+  }
+
+  /** Whether it may run again: it failed or was cancelled, and has chunks worth running again. */
+  public static boolean canRetry(BackfillState s) {
+    return (s.status == BackfillStatus.FAILED || s.status == BackfillStatus.CANCELLED)
+        && s.chunks.stream().anyMatch(BackfillState.Chunk::retryable);
+  }
+
   /** Stops new chunks from starting; running chunks finish. False when the backfill can't. */
   public boolean pause(BackfillState s, String by, String reason, Instant now, List<Payload> out) {
-    if (s.status != BackfillStatus.RUNNING) {
+    if (!canPause(s)) {
       return false;
     }
     s.status = BackfillStatus.PAUSED;
@@ -87,7 +107,7 @@ public final class BackfillMachine {
   }
 
   public boolean resume(BackfillState s, String by, String reason, Instant now, List<Payload> out) {
-    if (s.status != BackfillStatus.PAUSED) {
+    if (!canResume(s)) {
       return false;
     }
     s.status = BackfillStatus.RUNNING;
@@ -98,7 +118,7 @@ public final class BackfillMachine {
 
   /** Pending chunks are cancelled; running chunks finish, and the backfill ends when they have. */
   public boolean cancel(BackfillState s, String by, String reason, Instant now, List<Payload> out) {
-    if (s.status.ended() || s.status == BackfillStatus.CANCELLING) {
+    if (!canCancel(s)) {
       return false;
     }
     s.status = BackfillStatus.CANCELLING;
@@ -115,14 +135,11 @@ public final class BackfillMachine {
 
   /** Runs the failed, invalid and cancelled chunks of an ended backfill again, and only those. */
   public boolean retry(BackfillState s, String by, Instant now, List<Payload> out) {
-    if (s.status != BackfillStatus.FAILED && s.status != BackfillStatus.CANCELLED) {
+    if (!canRetry(s)) {
       return false;
     }
     List<BackfillState.Chunk> again =
         s.chunks.stream().filter(BackfillState.Chunk::retryable).toList();
-    if (again.isEmpty()) {
-      return false;
-    }
     s.status = BackfillStatus.RUNNING;
     s.finishedAt = null;
     s.retries++;

@@ -1,0 +1,224 @@
+package dev.floe.backfill.api;
+
+import dev.floe.backfill.plan.BackfillPlanner;
+import dev.floe.backfill.plan.PlanningException;
+import dev.floe.backfill.validate.ChunkValidation;
+import dev.floe.catalog.CatalogHandle;
+import dev.floe.contracts.codec.EventCodec;
+import dev.floe.contracts.event.CaptureDefined;
+import dev.floe.contracts.model.BackfillSpec;
+import dev.floe.contracts.model.TableRef;
+import dev.floe.icdc.TableRefs;
+import dev.floe.problem.Problem;
+import dev.floe.problem.ProblemException;
+import java.net.URI;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+import org.apache.iceberg.exceptions.NoSuchNamespaceException;
+import org.apache.iceberg.exceptions.NoSuchTableException;
+import org.apache.iceberg.exceptions.ValidationException;
+
+/**
+ * Turns a backfill request into a spec and a plan, or into a 4xx problem naming the request field
+ * that is wrong: an unknown capture, trigger or table, a range the table can't be read by, a
+ * validation the chunking can't support, a plan too large to hold.
+ */
+final class BackfillRequests {
+  /** Half of Kafka's default 1 MiB record: the state adds run ids, times and results per chunk. */
+  static final int MAX_PLAN_BYTES = 512 * 1024;
+
+  private final Function<String, Optional<CaptureDefined>> captures;
+  private final Function<String, Optional<?>> triggers;
+  private final CatalogHandle catalog;
+
+  BackfillRequests(
+      Function<String, Optional<CaptureDefined>> captures,
+      Function<String, Optional<?>> triggers,
+      CatalogHandle catalog) {
+    this.captures = captures;
+    this.triggers = triggers;
+    this.catalog = catalog;
+  }
+
+  /** The spec a request asks for; the trigger it names must exist. */
+  BackfillSpec spec(BackfillRequest body, Source source) {
+    if (triggers.apply(body.trigger()).isEmpty()) {
+      throw notFound("trigger", "trigger " + body.trigger());
+    }
+    return new BackfillSpec(
+        source.table(),
+        source.captureId(),
+        range(body.range()),
+        new BackfillSpec.Chunking(
+            body.chunking().strategy(),
+            body.chunking().field(),
+            body.chunking().maxFiles(),
+            body.chunking().maxRecords()),
+        body.trigger(),
+        body.concurrency() == null ? 1 : body.concurrency(),
+        order(body.order()),
+        Boolean.TRUE.equals(body.propagate()),
+        validation(body.validation(), body.chunking().strategy()));
+  }
+
+  /** Plans {@code spec}; a plan that can't be made is the caller's 4xx. */
+  BackfillPlanner.Plan plan(
+      BackfillPlanner planner,
+      String id,
+      BackfillSpec spec,
+      Source source,
+      BackfillRequest body,
+      boolean dryRun) {
+    try {
+      return planner.plan(id, spec, source.trackedFields(), dryRun);
+    } catch (PlanningException e) {
+      if (e.status() == 409) {
+        throw new ProblemException(
+            409,
+            "conflict",
+            "Conflict",
+            e.getMessage(),
+            List.of(new Problem.FieldError(e.field(), e.getMessage())));
+      }
+      throw ProblemException.invalidField(e.field(), e.getMessage());
+    } catch (NoSuchTableException | NoSuchNamespaceException e) {
+      throw notFound(body.capture() != null ? "capture" : "table", "table " + source.table());
+    } catch (ValidationException e) {
+      // Iceberg refused an expression the range makes (a type it can't compare, a bad name).
+      throw ProblemException.invalidField("range", e.getMessage());
+    }
+  }
+
+  /**
+   * A plan must fit in one Kafka record with room for what its chunks' runs add to the state: a
+   * plan too big for that is refused before anything is published. The chunk states committed for
+   * it stay unused until they expire.
+   */
+  static void requireFits(BackfillPlanner.Plan plan) {
+    int size;
+    try {
+      size = EventCodec.mapper().writeValueAsBytes(plan.chunks()).length;
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    if (size > MAX_PLAN_BYTES) {
+      throw ProblemException.invalidField(
+          "chunking",
+          "the plan of "
+              + plan.chunks().size()
+              + " chunks takes "
+              + size / 1024
+              + " KiB, more than the "
+              + MAX_PLAN_BYTES / 1024
+              + " KiB a backfill may hold; chunk more coarsely or narrow the range");
+    }
+  }
+
+  /** The source table, and the tracked fields of a capture. */
+  record Source(TableRef table, String captureId, List<String> trackedFields) {}
+
+  Source source(BackfillRequest body) {
+    if (body.capture() != null && body.table() != null) {
+      throw ProblemException.invalidField("capture", "give a table or a capture, not both");
+    }
+    if (body.capture() != null) {
+      CaptureDefined capture =
+          captures
+              .apply(body.capture())
+              .orElseThrow(() -> notFound("capture", "capture " + body.capture()));
+      return new Source(capture.table(), capture.captureId(), capture.trackedFields());
+    }
+    if (body.table() == null || body.table().isBlank()) {
+      throw ProblemException.invalidField("table", "is required, or a capture");
+    }
+    return new Source(table("table", body.table()), null, List.of());
+  }
+
+  private TableRef table(String field, String name) {
+    try {
+      return TableRef.parse(catalog.name(), name);
+    } catch (IllegalArgumentException e) {
+      throw ProblemException.invalidField(field, e.getMessage());
+    }
+  }
+
+  private static BackfillSpec.Range range(BackfillRequest.RangeRequest r) {
+    if (r == null) {
+      return new BackfillSpec.Range(null, null, null, null, null, null, null, null);
+    }
+    if (r.fromTime() != null && r.toTime() != null && !r.fromTime().isBefore(r.toTime())) {
+      throw ProblemException.invalidField("range.toTime", "must be after range.fromTime");
+    }
+    return new BackfillSpec.Range(
+        r.field(),
+        r.from(),
+        r.to(),
+        r.partitionFilter() == null || r.partitionFilter().isNull()
+            ? null
+            : r.partitionFilter().toString(),
+        r.fromSnapshotId(),
+        r.toSnapshotId(),
+        r.fromTime(),
+        r.toTime());
+  }
+
+  private static BackfillSpec.Order order(String order) {
+    if (order == null) {
+      return BackfillSpec.Order.OLDEST_FIRST;
+    }
+    for (BackfillSpec.Order o : BackfillSpec.Order.values()) {
+      if (o.wireName().equals(order.toLowerCase(Locale.ROOT))) {
+        return o;
+      }
+    }
+    throw ProblemException.invalidField("order", "must be oldest-first or newest-first");
+  }
+
+  private static final java.util.Set<String> RECORD_COUNT_CHUNKINGS =
+      java.util.Set.of("day", "hour", "partition");
+
+  private BackfillSpec.Validation validation(BackfillRequest.ValidationRequest v, String chunking) {
+    if (v == null) {
+      return null;
+    }
+    double tolerance = v.tolerance() == null ? 0 : v.tolerance();
+    if (ChunkValidation.WEBHOOK.equals(v.method())) {
+      if (v.url() == null || !(v.url().startsWith("http://") || v.url().startsWith("https://"))) {
+        throw ProblemException.invalidField("validation.url", "an http or https URL is required");
+      }
+      try {
+        URI.create(v.url());
+      } catch (IllegalArgumentException e) {
+        throw ProblemException.invalidField("validation.url", "is not a URL");
+      }
+      return new BackfillSpec.Validation(v.method(), null, tolerance);
+    }
+    if (v.target() == null || v.target().isBlank()) {
+      throw ProblemException.invalidField("validation.target", "is required for record-count");
+    }
+    if (!RECORD_COUNT_CHUNKINGS.contains(chunking)) {
+      // Chunks of N files or records overlap in every field's range: no range of the target
+      // belongs to one chunk alone, so counts there would not compare.
+      throw ProblemException.invalidField(
+          "validation.method",
+          "record-count needs day, hour or partition chunking; use a webhook check for "
+              + chunking);
+    }
+    TableRef target = table("validation.target", v.target());
+    if (!catalog.get().tableExists(TableRefs.identifier(target))) {
+      throw notFound("validation.target", "table " + target);
+    }
+    return new BackfillSpec.Validation(v.method(), target, tolerance);
+  }
+
+  static ProblemException notFound(String field, String what) {
+    return new ProblemException(
+        404,
+        "not-found",
+        "Not found",
+        what + " does not exist",
+        List.of(new Problem.FieldError(field, what + " does not exist")));
+  }
+}
