@@ -5,7 +5,6 @@ import dev.floe.broker.EventRecords;
 import dev.floe.broker.PartitionBackoff;
 import dev.floe.broker.TransactionalChannel;
 import dev.floe.capture.capture.CaptureProcessor;
-import dev.floe.capture.definition.CaptureRegistry;
 import dev.floe.capture.rows.RowEvent;
 import dev.floe.capture.rows.RowPublisher;
 import dev.floe.capture.status.CaptureMetrics;

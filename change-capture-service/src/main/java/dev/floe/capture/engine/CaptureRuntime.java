@@ -11,7 +11,6 @@ import dev.floe.broker.TopicSpec;
 import dev.floe.broker.TransactionalChannel;
 import dev.floe.capture.CaptureConfig;
 import dev.floe.capture.capture.CaptureProcessor;
-import dev.floe.capture.definition.CaptureRegistry;
 import dev.floe.capture.icdc.IcdcMaintenance;
 import dev.floe.capture.pin.SourcePins;
 import dev.floe.capture.rows.RowPublisher;

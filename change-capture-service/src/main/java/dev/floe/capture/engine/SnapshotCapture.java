@@ -2,7 +2,6 @@ package dev.floe.capture.engine;
 
 import dev.floe.broker.Failures;
 import dev.floe.capture.capture.CaptureProcessor;
-import dev.floe.capture.definition.CaptureRegistry;
 import dev.floe.capture.pin.SourcePins;
 import dev.floe.capture.rows.RowEvent;
 import dev.floe.capture.rows.RowPublisher;

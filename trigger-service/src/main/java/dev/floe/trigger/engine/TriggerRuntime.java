@@ -15,7 +15,6 @@ import dev.floe.trigger.TriggerConfig;
 import dev.floe.trigger.decide.IcdcUnions;
 import dev.floe.trigger.decide.TriggerState;
 import dev.floe.trigger.decide.TriggerTopology;
-import dev.floe.trigger.definition.TriggerRegistry;
 import dev.floe.trigger.launch.JobLauncher;
 import dev.floe.trigger.launch.LaunchLoop;
 import dev.floe.trigger.launch.LaunchSecrets;

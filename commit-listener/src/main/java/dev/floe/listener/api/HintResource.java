@@ -1,8 +1,9 @@
-package dev.floe.listener.hint;
+package dev.floe.listener.api;
 
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.listener.ListenerRuntime;
+import dev.floe.listener.hint.HintParser;
 import dev.floe.problem.ProblemException;
 import jakarta.annotation.security.PermitAll;
 import jakarta.inject.Inject;

@@ -1,4 +1,4 @@
-package dev.floe.listener.watch;
+package dev.floe.listener.api;
 
 import dev.floe.auth.Callers;
 import dev.floe.auth.Roles;
@@ -12,6 +12,7 @@ import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.listener.ListenerRuntime;
 import dev.floe.listener.status.TableStatuses;
+import dev.floe.listener.watch.Watch;
 import dev.floe.problem.ProblemException;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;

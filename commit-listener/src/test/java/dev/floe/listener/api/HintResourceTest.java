@@ -1,4 +1,4 @@
-package dev.floe.listener.hint;
+package dev.floe.listener.api;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import dev.floe.contracts.topic.DeadLetterHeaders;
 import dev.floe.contracts.topic.Topics;
+import dev.floe.listener.hint.HintParser;
 import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.test.FloeTestResource;

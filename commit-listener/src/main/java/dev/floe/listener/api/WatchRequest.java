@@ -1,4 +1,4 @@
-package dev.floe.listener.watch;
+package dev.floe.listener.api;
 
 import dev.floe.contracts.model.Identifiers;
 import dev.floe.contracts.model.InitialPosition;

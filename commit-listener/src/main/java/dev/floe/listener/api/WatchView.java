@@ -1,4 +1,4 @@
-package dev.floe.listener.watch;
+package dev.floe.listener.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.floe.contracts.model.BranchPosition;

@@ -1,4 +1,4 @@
-package dev.floe.backfill.status;
+package dev.floe.backfill.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.floe.capture.definition;
+package dev.floe.capture.engine;
 
 import dev.floe.contracts.event.CaptureDefined;
 import dev.floe.contracts.topic.Topics;

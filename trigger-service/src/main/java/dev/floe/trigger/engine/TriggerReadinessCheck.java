@@ -1,6 +1,5 @@
-package dev.floe.trigger.status;
+package dev.floe.trigger.engine;
 
-import dev.floe.trigger.engine.TriggerRuntime;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.streams.KafkaStreams;

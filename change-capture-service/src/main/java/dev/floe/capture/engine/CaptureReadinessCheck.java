@@ -1,6 +1,5 @@
-package dev.floe.capture.status;
+package dev.floe.capture.engine;
 
-import dev.floe.capture.engine.CaptureRuntime;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;

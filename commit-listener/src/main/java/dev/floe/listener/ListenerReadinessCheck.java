@@ -1,6 +1,5 @@
-package dev.floe.listener.status;
+package dev.floe.listener;
 
-import dev.floe.listener.ListenerRuntime;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;

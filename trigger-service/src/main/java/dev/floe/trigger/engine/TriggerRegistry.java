@@ -1,4 +1,4 @@
-package dev.floe.trigger.definition;
+package dev.floe.trigger.engine;
 
 import dev.floe.contracts.event.TriggerDefined;
 import java.util.Collection;

@@ -1,6 +1,5 @@
-package dev.floe.backfill.status;
+package dev.floe.backfill.engine;
 
-import dev.floe.backfill.engine.BackfillRuntime;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.streams.KafkaStreams;

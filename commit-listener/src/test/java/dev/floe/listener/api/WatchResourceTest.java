@@ -1,4 +1,4 @@
-package dev.floe.listener.watch;
+package dev.floe.listener.api;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;

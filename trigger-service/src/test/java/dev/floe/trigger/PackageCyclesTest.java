@@ -1,0 +1,12 @@
+package dev.floe.trigger;
+
+import dev.floe.stack.test.PackageCycles;
+import org.junit.jupiter.api.Test;
+
+/** The service's packages depend on each other in one direction only. */
+class PackageCyclesTest {
+  @Test
+  void shouldHaveNoPackageCycle() {
+    PackageCycles.assertNone("dev.floe.trigger");
+  }
+}
