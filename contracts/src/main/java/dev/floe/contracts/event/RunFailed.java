@@ -3,7 +3,7 @@ package dev.floe.contracts.event;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.annotation.JsonValue;
+import dev.floe.contracts.model.WireNamed;
 import java.time.Instant;
 
 /**
@@ -27,28 +27,17 @@ public record RunFailed(
     implements RunEvent {
 
   /** How a failure is classified. */
-  public enum ErrorKind {
+  public enum ErrorKind implements WireNamed {
     /** The job or launcher may succeed on retry: timeouts, 5xx, connection errors. */
-    TRANSIENT("transient"),
+    TRANSIENT,
     /** Retrying will not help: a 4xx answer, a rejected request, a failed job. */
-    PERMANENT("permanent"),
+    PERMANENT,
     /** The run exceeded its timeout. */
-    TIMEOUT("timeout");
-
-    private final String wireName;
-
-    ErrorKind(String wireName) {
-      this.wireName = wireName;
-    }
-
-    @JsonValue
-    public String wireName() {
-      return wireName;
-    }
+    TIMEOUT;
 
     @Override
     public String toString() {
-      return wireName;
+      return wireName();
     }
   }
 

@@ -3,7 +3,6 @@ package dev.floe.contracts.model;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.annotation.JsonValue;
 import java.time.Instant;
 
 /**
@@ -93,24 +92,13 @@ public record BackfillSpec(
   }
 
   /** Which chunks run first. */
-  public enum Order {
-    OLDEST_FIRST("oldest-first"),
-    NEWEST_FIRST("newest-first");
-
-    private final String wireName;
-
-    Order(String wireName) {
-      this.wireName = wireName;
-    }
-
-    @JsonValue
-    public String wireName() {
-      return wireName;
-    }
+  public enum Order implements WireNamed {
+    OLDEST_FIRST,
+    NEWEST_FIRST;
 
     @Override
     public String toString() {
-      return wireName;
+      return wireName();
     }
   }
 }

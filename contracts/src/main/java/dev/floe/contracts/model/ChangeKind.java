@@ -1,45 +1,27 @@
 package dev.floe.contracts.model;
 
-import com.fasterxml.jackson.annotation.JsonValue;
-
 /**
  * What a source commit did to the table's logical content. The JSON names are part of the wire
  * contract and are never renamed.
  */
-public enum ChangeKind {
+public enum ChangeKind implements WireNamed {
   /** Data files added, none removed. */
-  APPEND("append"),
+  APPEND,
   /** Data files added and removed in one commit. */
-  OVERWRITE("overwrite"),
+  OVERWRITE,
   /** Data files removed, none added. */
-  DELETE("delete"),
+  DELETE,
   /** Delete files (position, equality or deletion vectors) added: merge-on-read deletes. */
-  ROW_DELETE("row-delete"),
+  ROW_DELETE,
   /** Files rewritten without logical change, such as compaction. Triggers ignore it by default. */
-  REPLACE("replace");
-
-  private final String wireName;
-
-  ChangeKind(String wireName) {
-    this.wireName = wireName;
-  }
-
-  @JsonValue
-  public String wireName() {
-    return wireName;
-  }
+  REPLACE;
 
   @Override
   public String toString() {
-    return wireName;
+    return wireName();
   }
 
   public static ChangeKind fromWireName(String name) {
-    for (ChangeKind kind : values()) {
-      if (kind.wireName.equals(name)) {
-        return kind;
-      }
-    }
-    throw new IllegalArgumentException("unknown change kind '" + name + "'");
+    return WireNamed.fromWireName(ChangeKind.class, "change kind", name);
   }
 }

@@ -2,7 +2,6 @@ package dev.floe.contracts.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Objects;
 
 /**
@@ -29,31 +28,14 @@ public record Concurrency(@JsonProperty(required = true) Policy policy, int maxP
   }
 
   /** The JSON names are never renamed. */
-  public enum Policy {
-    SEQUENTIAL("sequential"),
-    PARALLEL("parallel"),
-    LATEST_ONLY("latest-only");
-
-    private final String wireName;
-
-    Policy(String wireName) {
-      this.wireName = wireName;
-    }
-
-    @JsonValue
-    public String wireName() {
-      return wireName;
-    }
+  public enum Policy implements WireNamed {
+    SEQUENTIAL,
+    PARALLEL,
+    LATEST_ONLY;
 
     @JsonCreator
     public static Policy fromWireName(String name) {
-      for (Policy p : values()) {
-        if (p.wireName.equals(name)) {
-          return p;
-        }
-      }
-      throw new IllegalArgumentException(
-          "unknown policy '" + name + "'; known: sequential, parallel, latest-only");
+      return WireNamed.fromWireName(Policy.class, "policy", name);
     }
   }
 }

@@ -1,27 +1,14 @@
 package dev.floe.contracts.model;
 
-import com.fasterxml.jackson.annotation.JsonValue;
-
 /** Where publication starts for a table that has no checkpoint yet. */
-public enum InitialPosition {
+public enum InitialPosition implements WireNamed {
   /** Every snapshot of the branch still in the table's metadata, oldest first. */
-  EARLIEST("earliest"),
+  EARLIEST,
   /** Only commits after the branch head at the first poll. */
-  LATEST("latest");
-
-  private final String wireName;
-
-  InitialPosition(String wireName) {
-    this.wireName = wireName;
-  }
-
-  @JsonValue
-  public String wireName() {
-    return wireName;
-  }
+  LATEST;
 
   @Override
   public String toString() {
-    return wireName;
+    return wireName();
   }
 }

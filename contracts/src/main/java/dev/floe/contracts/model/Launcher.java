@@ -2,7 +2,6 @@ package dev.floe.contracts.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Map;
 import java.util.Objects;
 
@@ -32,32 +31,15 @@ public record Launcher(
   }
 
   /** The JSON names are never renamed. */
-  public enum Type {
-    WEBHOOK("webhook"),
-    MAESTRO("maestro"),
-    AIRFLOW("airflow"),
-    KAFKA("kafka");
-
-    private final String wireName;
-
-    Type(String wireName) {
-      this.wireName = wireName;
-    }
-
-    @JsonValue
-    public String wireName() {
-      return wireName;
-    }
+  public enum Type implements WireNamed {
+    WEBHOOK,
+    MAESTRO,
+    AIRFLOW,
+    KAFKA;
 
     @JsonCreator
     public static Type fromWireName(String name) {
-      for (Type t : values()) {
-        if (t.wireName.equals(name)) {
-          return t;
-        }
-      }
-      throw new IllegalArgumentException(
-          "unknown launcher '" + name + "'; known: webhook, maestro, airflow, kafka");
+      return WireNamed.fromWireName(Type.class, "launcher", name);
     }
   }
 }

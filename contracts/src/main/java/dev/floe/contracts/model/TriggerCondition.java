@@ -1,33 +1,16 @@
 package dev.floe.contracts.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 
 /** When a trigger with several inputs may run. The JSON names are never renamed. */
-public enum TriggerCondition {
+public enum TriggerCondition implements WireNamed {
   /** Any input with pending changes is enough. */
-  ANY("any"),
+  ANY,
   /** Every input must have pending changes. */
-  ALL("all");
-
-  private final String wireName;
-
-  TriggerCondition(String wireName) {
-    this.wireName = wireName;
-  }
-
-  @JsonValue
-  public String wireName() {
-    return wireName;
-  }
+  ALL;
 
   @JsonCreator
   public static TriggerCondition fromWireName(String name) {
-    for (TriggerCondition c : values()) {
-      if (c.wireName.equals(name)) {
-        return c;
-      }
-    }
-    throw new IllegalArgumentException("unknown condition '" + name + "'; known: any, all");
+    return WireNamed.fromWireName(TriggerCondition.class, "condition", name);
   }
 }
