@@ -5,6 +5,7 @@ import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;
 import dev.floe.stack.catalog.S3Store;
 import dev.floe.stack.demo.DemoWriter;
+import dev.floe.stack.host.RepoPaths;
 import dev.floe.stack.kafka.KafkaProcess;
 import dev.floe.stack.prometheus.PrometheusProcess;
 import dev.floe.stack.writer.TableWriter;
@@ -260,7 +261,7 @@ public final class LocalStack implements AutoCloseable {
       }
       config.putAll(options.serviceConfig().getOrDefault(service, Map.of()));
       configs.put(service, config);
-      Path app = options.repo().resolve(service).resolve("target").resolve("quarkus-app");
+      Path app = RepoPaths.app(options.repo(), service);
       ServiceProcess process =
           ServiceProcess.start(service, app, port++, config, home.resolve("logs"));
       services.add(process);
@@ -278,7 +279,7 @@ public final class LocalStack implements AutoCloseable {
               home.resolve("prometheus"),
               options.prometheusPort(),
               targets,
-              options.repo().resolve("deploy").resolve("prometheus").resolve("rules"),
+              RepoPaths.alertRules(options.repo()),
               options.scrapeInterval());
       started.add(prometheus);
     }
@@ -370,7 +371,7 @@ public final class LocalStack implements AutoCloseable {
     if (old.isAlive()) {
       throw new IllegalStateException(name + " still runs: kill it first");
     }
-    Path app = options.repo().resolve(name).resolve("target").resolve("quarkus-app");
+    Path app = RepoPaths.app(options.repo(), name);
     ServiceProcess process =
         ServiceProcess.start(
             name,
@@ -426,8 +427,8 @@ public final class LocalStack implements AutoCloseable {
     if (prometheus != null) {
       out.append(
           String.format(
-              "  %-24s %s (Floe's alert rules loaded; dashboards: deploy/grafana)%n",
-              "Prometheus", prometheus.url()));
+              "  %-24s %s (Floe's alert rules loaded; dashboards: %s)%n",
+              "Prometheus", prometheus.url(), RepoPaths.GRAFANA_DASHBOARDS));
     } else {
       out.append(
           String.format(
@@ -479,7 +480,7 @@ public final class LocalStack implements AutoCloseable {
   public static void main(String[] args) throws Exception {
     StackLogging.configure();
     Path repo = Path.of("").toAbsolutePath();
-    if (!Files.exists(repo.resolve("commit-listener"))) {
+    if (!RepoPaths.isRoot(repo)) {
       System.err.println("run from the root of the Floe repository");
       System.exit(2);
     }

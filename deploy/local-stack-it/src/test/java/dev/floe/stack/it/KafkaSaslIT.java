@@ -13,6 +13,7 @@ import dev.floe.stack.ServiceProcess;
 import dev.floe.stack.auth.DevAuth;
 import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;
+import dev.floe.stack.host.RepoPaths;
 import dev.floe.stack.kafka.KafkaProcess;
 import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
@@ -111,7 +112,7 @@ class KafkaSaslIT {
         config.putAll(own.get(name));
         services.add(
             ServiceProcess.start(
-                name, app(repo, name), Ports.freePort(), config, home.resolve("logs")));
+                name, RepoPaths.app(repo, name), Ports.freePort(), config, home.resolve("logs")));
       }
       for (ServiceProcess service : services) {
         service.awaitReady(Duration.ofMinutes(2));
@@ -176,7 +177,7 @@ class KafkaSaslIT {
       try (ServiceProcess intruder =
           ServiceProcess.start(
               "commit-listener-wrong-password",
-              app(repo, "commit-listener"),
+              RepoPaths.app(repo, "commit-listener"),
               Ports.freePort(),
               wrong,
               home.resolve("logs"))) {
@@ -263,10 +264,6 @@ class KafkaSaslIT {
 
   private static String text(byte[] bytes) {
     return bytes == null ? "" : new String(bytes, StandardCharsets.UTF_8);
-  }
-
-  private static Path app(Path repo, String service) {
-    return repo.resolve(service).resolve("target").resolve("quarkus-app");
   }
 
   private static String readiness(ServiceProcess service) {

@@ -10,6 +10,7 @@ import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.ChildProcesses;
 import dev.floe.stack.LocalStack;
 import dev.floe.stack.Ports;
+import dev.floe.stack.host.RepoPaths;
 import dev.floe.stack.prometheus.PrometheusProcess;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
@@ -240,7 +241,7 @@ class ObservabilityIT {
 
   @Test
   void prometheusConfigurationAndRulesPassPromtool() throws Exception {
-    Path prometheusDir = repo.resolve("deploy/prometheus");
+    Path prometheusDir = repo.resolve(RepoPaths.PROMETHEUS);
     assertThat(promtool("check", "config", prometheusDir.resolve("prometheus.yml").toString()))
         .contains("SUCCESS");
     try (Stream<Path> rules = Files.list(prometheusDir.resolve("rules"))) {
@@ -258,7 +259,7 @@ class ObservabilityIT {
   /** Every panel query and template-variable query of every dashboard, made evaluable. */
   private Map<String, String> dashboardExpressions() throws IOException {
     Map<String, String> out = new LinkedHashMap<>();
-    try (Stream<Path> files = Files.list(repo.resolve("deploy/grafana/dashboards"))) {
+    try (Stream<Path> files = Files.list(repo.resolve(RepoPaths.GRAFANA_DASHBOARDS))) {
       for (Path file : files.sorted().toList()) {
         JsonNode dashboard = JSON.readTree(file.toFile());
         Map<String, String> variables = new LinkedHashMap<>();

@@ -2,6 +2,7 @@ package dev.floe.stack.catalog;
 
 import dev.floe.stack.ChildProcesses;
 import dev.floe.stack.Ports;
+import dev.floe.stack.host.RepoPaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -60,7 +61,7 @@ public final class RestCatalogServer implements AutoCloseable {
                               "-Xmx256m",
                               "-cp",
                               ServerClasspath.read(
-                                  CLASSPATH_RESOURCE, "deploy/iceberg-rest-server"),
+                                  CLASSPATH_RESOURCE, RepoPaths.REST_CATALOG_SERVER),
                               MAIN_CLASS))
                       .toList())
               .redirectErrorStream(true)

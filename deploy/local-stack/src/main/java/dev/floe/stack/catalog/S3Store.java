@@ -2,6 +2,7 @@ package dev.floe.stack.catalog;
 
 import dev.floe.stack.ChildProcesses;
 import dev.floe.stack.Ports;
+import dev.floe.stack.host.RepoPaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -171,7 +172,7 @@ public final class S3Store implements AutoCloseable {
                           Stream.of(
                               "-Xmx256m",
                               "-cp",
-                              ServerClasspath.read(CLASSPATH_RESOURCE, "deploy/s3proxy-server"),
+                              ServerClasspath.read(CLASSPATH_RESOURCE, RepoPaths.S3PROXY_SERVER),
                               MAIN_CLASS,
                               "--properties",
                               config.toString()))

@@ -3,6 +3,7 @@ package dev.floe.stack.catalog;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.floe.stack.host.RepoPaths;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
@@ -15,7 +16,7 @@ class ServerClasspathTest {
   @Test
   void s3ProxyClasspathNamesAnExistingJar() {
     String classpath =
-        ServerClasspath.read("floe/s3proxy-server.classpath", "deploy/s3proxy-server");
+        ServerClasspath.read("floe/s3proxy-server.classpath", RepoPaths.S3PROXY_SERVER);
 
     assertThat(classpath).contains("s3proxy").endsWith("-jar-with-dependencies.jar");
     assertThat(Files.isRegularFile(Path.of(classpath))).isTrue();
