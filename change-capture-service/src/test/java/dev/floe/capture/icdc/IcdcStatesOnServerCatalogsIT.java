@@ -18,7 +18,7 @@ class IcdcStatesOnServerCatalogsIT extends IcdcStatesDifferentialTest {
   @ParameterizedTest(name = "{0}, format v{1}, seed {2}")
   @CsvSource({"POSTGRES, 2, 31", "REST, 3, 32"})
   void statesHoldTheInvariant(CatalogKind kind, int version, long seed) {
-    assumeTrue(TestTier.soak(), "a soak variant: bin/floe-soak");
+    assumeTrue(TestTier.soak(), "a soak variant: testing/bin/floe-soak");
     Checked checked = statesHoldTheInvariantForEveryChangeAndRun(kind, version, seed);
 
     assertThat(checked.changes()).as("changes checked").isGreaterThanOrEqualTo(15);

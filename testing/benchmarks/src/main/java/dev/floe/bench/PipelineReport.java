@@ -1,0 +1,112 @@
+package dev.floe.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.floe.bench.Figures.Figure;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Prints the figures of the two pipeline runs of {@code testing/bin/floe-bench pipeline} (the load
+ * harness of {@code testing/end-to-end}, paced for latency and unpaced for throughput) as Markdown
+ * tables, from the JSON each run wrote.
+ *
+ * <pre>java dev.floe.bench.PipelineReport latency.json throughput.json</pre>
+ */
+public final class PipelineReport {
+  private static final List<String> SERVICES =
+      List.of("commit-listener", "change-capture-service", "trigger-service", "backfill-service");
+
+  private PipelineReport() {}
+
+  public static void main(String[] args) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    JsonNode latency = json.readTree(Files.readString(Path.of(args[0])));
+    JsonNode throughput = json.readTree(Files.readString(Path.of(args[1])));
+    StringBuilder out = new StringBuilder();
+
+    out.append(
+        String.format(
+            "%nLatency: %d commits at %.1f commits/s over %d tables, writers sending commit hints,"
+                + " the four packaged services on PostgreSQL and a broker process, %d cores:%n%n",
+            latency.path("commits").asInt(),
+            latency.path("writerCommitsPerSecond").asDouble(),
+            latency.path("tables").asInt(),
+            Runtime.getRuntime().availableProcessors()));
+    out.append("| commit to | p50 | p99 |\n|---|---|---|\n");
+    latency
+        .path("stages")
+        .fields()
+        .forEachRemaining(
+            e ->
+                out.append(
+                    String.format(
+                        "| `%s` | %,d ms | %,d ms |%n",
+                        e.getKey(),
+                        e.getValue().path("p50Ms").asLong(),
+                        e.getValue().path("p99Ms").asLong())));
+    JsonNode target = latency.path("commitToTargetMs");
+    out.append(
+        String.format(
+            "| the job's target commit | %,d ms | %,d ms (p95; max %,d ms) |%n",
+            target.path("p50").asLong(), target.path("p95").asLong(), target.path("max").asLong()));
+
+    double bare = throughput.path("bareCommitsPerSecond").asDouble();
+    double endToEnd = throughput.path("endToEndCommitsPerSecond").asDouble();
+    out.append(
+        String.format(
+            "%nThroughput: %d commits over %d tables from 4 writers as fast as they can:%n%n",
+            throughput.path("commits").asInt(), throughput.path("tables").asInt()));
+    out.append("| | commits/s |\n|---|---|\n");
+    out.append(String.format("| bare Iceberg commits, same writers and catalog | %.1f |%n", bare));
+    out.append(
+        String.format(
+            "| the writers, with Floe running | %.1f |%n",
+            throughput.path("writerCommitsPerSecond").asDouble()));
+    out.append(
+        String.format(
+            "| through the whole pipeline, until every job has written its target | %.1f |%n",
+            endToEnd));
+    out.append(String.format("%nPipeline / bare commit rate: %.2f%n", endToEnd / bare));
+
+    out.append("\n| service | RSS idle | RSS peak under load |\n|---|---|---|\n");
+    Map<String, JsonNode> rss =
+        Map.of("idle", throughput.path("rssIdleBytes"), "peak", throughput.path("rssPeakBytes"));
+    for (String service : SERVICES) {
+      out.append(
+          String.format(
+              "| %s | %d MiB | %d MiB |%n",
+              service,
+              rss.get("idle").path(service).asLong() >> 20,
+              rss.get("peak").path(service).asLong() >> 20));
+    }
+    System.out.println(out);
+
+    // Stage latencies of single events on two shared cores move by seconds between runs
+    // (docs/performance.md):
+    // only a doubling counts. The throughput ratio and memory are steadier.
+    List<Figure> figures = new ArrayList<>();
+    latency
+        .path("stages")
+        .fields()
+        .forEachRemaining(
+            e ->
+                figures.add(
+                    Figure.lower(
+                        "pipeline commit to " + e.getKey() + " p50 ms",
+                        e.getValue().path("p50Ms").asDouble(),
+                        1.0)));
+    figures.add(Figure.higher("pipeline throughput / bare commit rate", endToEnd / bare, 0.3));
+    for (String service : SERVICES) {
+      figures.add(
+          Figure.lower(
+              "pipeline RSS peak MiB, " + service,
+              rss.get("peak").path(service).asLong() >> 20,
+              0.25));
+    }
+    Figures.record("pipeline", figures);
+  }
+}
