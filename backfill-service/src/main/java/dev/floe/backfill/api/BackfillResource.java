@@ -32,8 +32,10 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -98,7 +100,8 @@ public class BackfillResource {
   @Blocking
   @Operation(
       summary = "Plan a backfill from metadata and start it; with dryRun, answer the plan only")
-  public CompletionStage<Response> create(@Valid @NotNull BackfillRequest body) {
+  public CompletionStage<Response> create(
+      @Valid @NotNull BackfillRequest body, @Context UriInfo uri) {
     boolean dryRun = Boolean.TRUE.equals(body.dryRun());
     if (!dryRun) {
       KafkaWrites.requireReady(runtime.writer() != null, runtime.state());
@@ -135,6 +138,8 @@ public class BackfillResource {
               body.validation().url().getBytes(StandardCharsets.UTF_8));
     }
     KafkaWrites.send(runtime.writer(), record, WRITE_TIMEOUT);
+    // Absolute now: the answer is built off the request thread, where no request is current.
+    URI location = uri.getBaseUriBuilder().path("backfills").path(id).build();
     return applied(id, s -> true)
         .thenApply(
             applied -> {
@@ -142,7 +147,7 @@ public class BackfillResource {
                   applied
                       .map(s -> BackfillView.of(s, true, Instant.now()))
                       .orElseGet(() -> BackfillView.plan(id, plan));
-              return Response.created(URI.create("/backfills/" + id)).entity(view).build();
+              return Response.created(location).entity(view).build();
             });
   }
 
