@@ -9,6 +9,7 @@ import dev.floe.backfill.run.BackfillUpdates;
 import dev.floe.backfill.status.BackfillMetrics;
 import dev.floe.backfill.validate.ChunkValidation;
 import dev.floe.broker.CompactedTopicReader;
+import dev.floe.broker.DecisionCore;
 import dev.floe.broker.KafkaClients;
 import dev.floe.broker.ServiceStartup;
 import dev.floe.broker.StreamsSettings;
@@ -24,7 +25,6 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,12 +37,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.jboss.logging.Logger;
 
@@ -74,8 +71,7 @@ public class BackfillRuntime {
   private final ServiceStartup startup;
   private final BackfillUpdates updates = new BackfillUpdates();
   private volatile CompactedTopicReader definitions;
-  private volatile boolean storeServed;
-  private volatile KafkaStreams streams;
+  private volatile DecisionCore core;
 
   @Inject
   public BackfillRuntime(
@@ -122,8 +118,8 @@ public class BackfillRuntime {
         new BackfillMachine(
             new ChunkValidation(catalog::get, config.backfill().webhookTimeout()),
             config.backfill().chunkTimeout());
-    streams =
-        new KafkaStreams(
+    core =
+        DecisionCore.start(
             BackfillTopology.build(
                 new BackfillTopology.Topics(
                     config.topics().runs(),
@@ -138,18 +134,6 @@ public class BackfillRuntime {
                   updates.changed(state);
                 }),
             streamsConfig());
-    streams.setStateListener(
-        (now, before) -> {
-          if (now == KafkaStreams.State.RUNNING) {
-            storeServed = true;
-          }
-        });
-    streams.setUncaughtExceptionHandler(
-        e -> {
-          LOG.errorf(e, "the decision core failed; its thread is replaced");
-          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
-    streams.start();
     gauges.scheduleWithFixedDelay(() -> metrics.refresh(held()), 2, 5, TimeUnit.SECONDS);
     startup.state("running");
   }
@@ -235,20 +219,20 @@ public class BackfillRuntime {
   }
 
   private ReadOnlyKeyValueStore<String, BackfillState> store() {
-    KafkaStreams s = streams;
-    if (s == null || s.state() != KafkaStreams.State.RUNNING) {
-      throw new StoreUnavailableException(
-          "the backfill store is not ready: the decision core is "
-              + (s == null ? "not started (" + startup.state() + ")" : s.state()));
-    }
-    return s.store(
-        StoreQueryParameters.fromNameAndType(
-            BackfillTopology.STATE, QueryableStoreTypes.<String, BackfillState>keyValueStore()));
+    DecisionCore c = core;
+    return (c == null
+            ? Optional.<ReadOnlyKeyValueStore<String, BackfillState>>empty()
+            : c.<BackfillState>store(BackfillTopology.STATE))
+        .orElseThrow(
+            () ->
+                new StoreUnavailableException(
+                    "the backfill store is not ready: the decision core is "
+                        + (c == null ? "not started (" + startup.state() + ")" : c.state())));
   }
 
   public KafkaStreams.State streamsState() {
-    KafkaStreams s = streams;
-    return s == null ? null : s.state();
+    DecisionCore c = core;
+    return c == null ? null : c.state();
   }
 
   /**
@@ -256,7 +240,8 @@ public class BackfillRuntime {
    * behind every backfill view cannot be read, and the API answers them 503.
    */
   public boolean storeServed() {
-    return storeServed;
+    DecisionCore c = core;
+    return c != null && c.served();
   }
 
   public BackfillConfig config() {
@@ -311,9 +296,9 @@ public class BackfillRuntime {
     startup.stop(
         () -> {
           gauges.shutdownNow();
-          KafkaStreams s = streams;
-          if (s != null) {
-            s.close(Duration.ofSeconds(10));
+          DecisionCore c = core;
+          if (c != null) {
+            c.close();
           }
         });
   }

@@ -33,7 +33,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
 /**
@@ -123,19 +122,10 @@ public final class CaptureEngine {
   /** Runs the loop on the calling thread until {@link #close()}. */
   public void run() {
     try {
-      if (!open()) {
-        return;
-      }
-      while (running) {
-        pollOnce();
-      }
-    } catch (WakeupException e) {
-      if (running) {
-        throw e;
-      }
+      channel.run(
+          List.of(settings.snapshotsTopic()), new Rebalance(), () -> running, this::pollOnce);
     } finally {
       state = "stopped";
-      channel.close();
     }
   }
 

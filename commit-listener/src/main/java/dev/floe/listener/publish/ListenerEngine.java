@@ -27,7 +27,6 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 
 /**
  * The listener's loop: owns the tables whose checkpoint partitions this instance is assigned
@@ -116,19 +115,13 @@ public final class ListenerEngine implements AutoCloseable {
   /** Runs the loop on the calling thread until {@link #close()}. */
   public void run() {
     try {
-      if (!open()) {
-        return;
-      }
-      while (running) {
-        loopOnce();
-      }
-    } catch (WakeupException e) {
-      if (running) {
-        throw e;
-      }
+      channel.run(
+          List.of(settings.checkpointsTopic(), settings.hintsTopic()),
+          new Rebalance(),
+          () -> running,
+          this::loopOnce);
     } finally {
       state = "stopped";
-      channel.close();
       polls.close();
     }
   }

@@ -96,6 +96,32 @@ public final class TransactionalChannel implements AutoCloseable {
     return true;
   }
 
+  /**
+   * The loop: opens the channel, then calls {@code turn} while {@code running}; a wakeup from
+   * {@link #wakeup()} once {@code running} is false ends it quietly. Both clients are closed on the
+   * way out, whatever ends it.
+   */
+  public void run(
+      Collection<String> topics,
+      ConsumerRebalanceListener rebalance,
+      BooleanSupplier running,
+      Runnable turn) {
+    try {
+      if (!open(topics, rebalance, running)) {
+        return;
+      }
+      while (running.getAsBoolean()) {
+        turn.run();
+      }
+    } catch (org.apache.kafka.common.errors.WakeupException e) {
+      if (running.getAsBoolean()) {
+        throw e;
+      }
+    } finally {
+      close();
+    }
+  }
+
   /** The group consumer, for polling, seeking and offset queries; null before {@link #open}. */
   public Consumer<String, byte[]> consumer() {
     return consumer;

@@ -2,6 +2,7 @@ package dev.floe.trigger.engine;
 
 import dev.floe.broker.CompactedTopicReader;
 import dev.floe.broker.DeadLetterOnce;
+import dev.floe.broker.DecisionCore;
 import dev.floe.broker.KafkaClients;
 import dev.floe.broker.ServiceStartup;
 import dev.floe.broker.StreamsSettings;
@@ -27,7 +28,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -42,11 +42,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.jboss.logging.Logger;
 
@@ -76,7 +73,7 @@ public class TriggerRuntime {
   private final String instanceId;
   private final ServiceStartup startup;
   private volatile CompactedTopicReader definitions;
-  private volatile KafkaStreams streams;
+  private volatile DecisionCore core;
   private volatile LaunchLoop launches;
 
   @Inject
@@ -125,15 +122,9 @@ public class TriggerRuntime {
         definitions, "trigger definitions", "floe-trigger-" + instanceId + "-probe")) {
       return;
     }
-    streams =
-        new KafkaStreams(
+    core =
+        DecisionCore.start(
             TriggerTopology.build(streamTopics(), new IcdcUnions(catalog::get)), streamsConfig());
-    streams.setUncaughtExceptionHandler(
-        e -> {
-          LOG.errorf(e, "the decision core failed; its thread is replaced");
-          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
-    streams.start();
     launches =
         new LaunchLoop(
             kafka.consumer(launcherConsumerConfig()),
@@ -195,36 +186,23 @@ public class TriggerRuntime {
    * the trigger's partition or the decision core is not running yet.
    */
   public Optional<TriggerState> decisionState(String triggerId) {
-    KafkaStreams s = streams;
-    if (s == null || s.state() != KafkaStreams.State.RUNNING) {
-      return Optional.empty();
-    }
-    try {
-      ReadOnlyKeyValueStore<String, TriggerState> store =
-          s.store(
-              StoreQueryParameters.fromNameAndType(
-                  TriggerTopology.STATE,
-                  QueryableStoreTypes.<String, TriggerState>keyValueStore()));
-      return Optional.ofNullable(store.get(triggerId));
-    } catch (InvalidStateStoreException e) {
-      return Optional.empty(); // rebalancing
-    }
+    return store().map(store -> store.get(triggerId));
+  }
+
+  private Optional<ReadOnlyKeyValueStore<String, TriggerState>> store() {
+    DecisionCore c = core;
+    return c == null ? Optional.empty() : c.store(TriggerTopology.STATE);
   }
 
   /** Pending change sets and lag of the triggers whose state this instance holds. */
   private void refreshGauges() {
-    KafkaStreams s = streams;
-    if (s == null || s.state() != KafkaStreams.State.RUNNING) {
-      return;
-    }
     Map<String, TriggerStatus> byTrigger = new HashMap<>();
     Instant now = Instant.now();
-    try (KeyValueIterator<String, TriggerState> all =
-        s.store(
-                StoreQueryParameters.fromNameAndType(
-                    TriggerTopology.STATE,
-                    QueryableStoreTypes.<String, TriggerState>keyValueStore()))
-            .all()) {
+    Optional<ReadOnlyKeyValueStore<String, TriggerState>> store = store();
+    if (store.isEmpty()) {
+      return;
+    }
+    try (KeyValueIterator<String, TriggerState> all = store.get().all()) {
       all.forEachRemaining(e -> byTrigger.put(e.key, TriggerStatus.of(e.value, now)));
     } catch (InvalidStateStoreException e) {
       return; // rebalancing: the next refresh sees the new assignment
@@ -232,10 +210,10 @@ public class TriggerRuntime {
     metrics.decisions(byTrigger);
   }
 
-  /** The decision core's state: RUNNING once it has its partitions. */
+  /** The decision core's state: RUNNING once it has its partitions; null before it starts. */
   public KafkaStreams.State streamsState() {
-    KafkaStreams s = streams;
-    return s == null ? null : s.state();
+    DecisionCore c = core;
+    return c == null ? null : c.state();
   }
 
   public TriggerConfig config() {
@@ -286,9 +264,9 @@ public class TriggerRuntime {
           if (l != null) {
             l.close();
           }
-          KafkaStreams s = streams;
-          if (s != null) {
-            s.close(Duration.ofSeconds(10));
+          DecisionCore c = core;
+          if (c != null) {
+            c.close();
           }
         });
   }
