@@ -1,9 +1,11 @@
 package dev.floe.backfill;
 
 import dev.floe.stack.test.PackageCycles;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The service's packages depend on each other in one direction only. */
+@Tag("unit")
 class PackageCyclesTest {
   @Test
   void shouldHaveNoPackageCycle() {

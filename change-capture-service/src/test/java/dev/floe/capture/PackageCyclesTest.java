@@ -1,6 +1,7 @@
 package dev.floe.capture;
 
 import dev.floe.stack.test.PackageCycles;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -8,6 +9,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The service's packages, and those of the libraries it is built on (all of them but the test kit),
  * depend on each other in one direction only.
  */
+@Tag("unit")
 class PackageCyclesTest {
   @ParameterizedTest
   @ValueSource(

@@ -34,6 +34,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.Test;
  * no catalog, as Iceberg's kafka-connect tests its channel. The real-broker tests ({@code
  * CaptureCrashIT}, the flow tests) prove the same against a broker; these pin the policy.
  */
+@Tag("unit")
 class CaptureEngineTest {
   private static final String SNAPSHOTS = Topics.SNAPSHOTS;
   private static final String CHANGES = Topics.CHANGES;

@@ -3,10 +3,10 @@ package dev.floe.listener.it;
 import static io.restassured.RestAssured.given;
 
 import dev.floe.contracts.event.SnapshotCommitted;
-import dev.floe.stack.Ports;
-import dev.floe.stack.ServiceProcess;
 import dev.floe.stack.auth.DevAuth;
 import dev.floe.stack.catalog.CatalogFixture;
+import dev.floe.stack.host.Ports;
+import dev.floe.stack.host.ServiceProcess;
 import dev.floe.stack.kafka.KafkaBroker;
 import dev.floe.stack.test.EventTap;
 import java.nio.file.Path;

@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.floe.contracts.event.SnapshotCommitted;
 import dev.floe.contracts.topic.Topics;
-import dev.floe.stack.ServiceProcess;
 import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;
+import dev.floe.stack.host.ServiceProcess;
 import dev.floe.stack.kafka.EmbeddedKafka;
 import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;

@@ -38,6 +38,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -46,6 +47,7 @@ import org.junit.jupiter.api.Timeout;
  * catalog. The real-broker tests ({@code ListenerCrashIT}, {@code ListenerSharingIT}) prove the
  * same against a broker.
  */
+@Tag("unit")
 @Timeout(30)
 class ListenerEngineTest {
   private static final TableRef TABLE = TableRef.parse("lake", "db.orders");

@@ -6,6 +6,8 @@ import dev.floe.stack.catalog.CatalogKind;
 import dev.floe.stack.catalog.S3Store;
 import dev.floe.stack.demo.DemoWriter;
 import dev.floe.stack.host.RepoPaths;
+import dev.floe.stack.host.ServiceProcess;
+import dev.floe.stack.host.StackLogging;
 import dev.floe.stack.kafka.KafkaProcess;
 import dev.floe.stack.prometheus.PrometheusProcess;
 import dev.floe.stack.writer.TableWriter;

@@ -3,10 +3,10 @@ package dev.floe.stack.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.floe.stack.Ports;
-import dev.floe.stack.ServiceProcess;
 import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;
+import dev.floe.stack.host.Ports;
+import dev.floe.stack.host.ServiceProcess;
 import dev.floe.stack.test.FloeStack;
 import java.io.IOException;
 import java.net.http.HttpClient;

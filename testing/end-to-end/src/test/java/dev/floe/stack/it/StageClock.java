@@ -7,7 +7,7 @@ import dev.floe.contracts.model.RunInput;
 import dev.floe.contracts.model.SnapshotRange;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.LocalStack;
-import dev.floe.stack.ServiceProcess;
+import dev.floe.stack.host.ServiceProcess;
 import dev.floe.stack.test.EventTap;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.floe.stack.it;
 
 import dev.floe.stack.LocalStack;
-import dev.floe.stack.Ports;
+import dev.floe.stack.host.Ports;
 import dev.floe.stack.test.FloeStack;
 import java.nio.file.Path;
 import java.time.Duration;

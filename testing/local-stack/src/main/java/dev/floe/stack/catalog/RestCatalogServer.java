@@ -1,20 +1,16 @@
 package dev.floe.stack.catalog;
 
-import dev.floe.stack.ChildProcesses;
-import dev.floe.stack.Ports;
+import dev.floe.stack.host.ChildProcesses;
+import dev.floe.stack.host.Ports;
 import dev.floe.stack.host.RepoPaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -81,16 +77,7 @@ public final class RestCatalogServer implements AutoCloseable {
   }
 
   public synchronized void stop() {
-    if (process != null && process.isAlive()) {
-      process.destroy();
-      try {
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
-          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    ChildProcesses.stop(process);
   }
 
   public boolean isRunning() {
@@ -103,37 +90,14 @@ public final class RestCatalogServer implements AutoCloseable {
   }
 
   private void awaitReady(Duration timeout) {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     HttpRequest config =
         HttpRequest.newBuilder(uri().resolve("/v1/config")).timeout(Duration.ofSeconds(2)).build();
-    Instant deadline = Instant.now().plus(timeout);
-    while (Instant.now().isBefore(deadline)) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException(
-            "the REST catalog server exited with "
-                + process.exitValue()
-                + "; see "
-                + home.resolve("rest-catalog.log"));
-      }
-      try {
-        if (http.send(config, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for the REST catalog", e);
-      }
-      try {
-        TimeUnit.MILLISECONDS.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for the REST catalog", e);
-      }
+    Path log = home.resolve("rest-catalog.log");
+    if (!ChildProcesses.awaitHttpOk(
+        process, config, Duration.ofMillis(100), timeout, "the REST catalog server", log)) {
+      stop();
+      throw new IllegalStateException(
+          "the REST catalog server did not answer within " + timeout + "; see " + home);
     }
-    stop();
-    throw new IllegalStateException(
-        "the REST catalog server did not answer within " + timeout + "; see " + home);
   }
 }

@@ -1,7 +1,7 @@
 package dev.floe.stack.catalog;
 
-import dev.floe.stack.ChildProcesses;
-import dev.floe.stack.Ports;
+import dev.floe.stack.host.ChildProcesses;
+import dev.floe.stack.host.Ports;
 import dev.floe.stack.host.RepoPaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.apache.iceberg.CatalogProperties;
@@ -249,16 +248,7 @@ public final class S3Store implements AutoCloseable {
 
   /** Stops the process; its objects stay on disk. */
   public synchronized void stop() {
-    if (process != null && process.isAlive()) {
-      process.destroy();
-      try {
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
-          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    ChildProcesses.stop(process);
   }
 
   public synchronized boolean isRunning() {

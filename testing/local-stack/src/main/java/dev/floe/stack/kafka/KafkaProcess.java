@@ -1,6 +1,6 @@
 package dev.floe.stack.kafka;
 
-import dev.floe.stack.ChildProcesses;
+import dev.floe.stack.host.ChildProcesses;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;

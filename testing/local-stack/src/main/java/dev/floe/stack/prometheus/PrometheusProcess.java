@@ -2,7 +2,7 @@ package dev.floe.stack.prometheus;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.floe.stack.ChildProcesses;
+import dev.floe.stack.host.ChildProcesses;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,11 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real Prometheus server, from the machine's {@code prometheus} binary (Debian package {@code
@@ -144,36 +142,13 @@ public final class PrometheusProcess implements AutoCloseable {
   }
 
   private void awaitReady(Duration timeout) {
-    Instant deadline = Instant.now().plus(timeout);
-    while (Instant.now().isBefore(deadline)) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException(
-            "Prometheus exited with " + process.exitValue() + "; see " + log);
-      }
-      try {
-        HttpResponse<Void> ready =
-            HTTP.send(
-                HttpRequest.newBuilder(url().resolve("/-/ready"))
-                    .timeout(Duration.ofSeconds(5))
-                    .build(),
-                HttpResponse.BodyHandlers.discarding());
-        if (ready.statusCode() == 200) {
-          return;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for Prometheus", e);
-      }
-      try {
-        TimeUnit.MILLISECONDS.sleep(200);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for Prometheus", e);
-      }
+    HttpRequest ready =
+        HttpRequest.newBuilder(url().resolve("/-/ready")).timeout(Duration.ofSeconds(5)).build();
+    if (!ChildProcesses.awaitHttpOk(
+        process, ready, Duration.ofMillis(200), timeout, "Prometheus", log)) {
+      throw new IllegalStateException(
+          "Prometheus was not ready within " + timeout + "; see " + log);
     }
-    throw new IllegalStateException("Prometheus was not ready within " + timeout + "; see " + log);
   }
 
   /**
@@ -224,13 +199,6 @@ public final class PrometheusProcess implements AutoCloseable {
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(20, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    ChildProcesses.stop(process);
   }
 }

@@ -1,4 +1,4 @@
-package dev.floe.stack;
+package dev.floe.stack.host;
 
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
@@ -13,7 +13,7 @@ import java.util.logging.Logger;
  * Console logging of the local stack's own JVM: the demo writer's commits at INFO, the Kafka,
  * Iceberg and Hadoop clients only when they warn. The services and the broker log to files.
  */
-final class StackLogging {
+public final class StackLogging {
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
 
   // Strong references: java.util.logging forgets the level of a logger nobody holds. The Kafka
@@ -27,7 +27,7 @@ final class StackLogging {
 
   private StackLogging() {}
 
-  static void configure() {
+  public static void configure() {
     QUIET.forEach(logger -> logger.setLevel(Level.WARNING));
     KAFKA_CLIENTS.setLevel(Level.SEVERE);
     Logger root = Logger.getLogger("");

@@ -1,4 +1,4 @@
-package dev.floe.stack;
+package dev.floe.stack.host;
 
 import java.io.IOException;
 import java.net.ServerSocket;

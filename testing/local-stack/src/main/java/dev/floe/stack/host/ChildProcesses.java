@@ -1,6 +1,12 @@
-package dev.floe.stack;
+package dev.floe.stack.host;
 
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -49,6 +55,57 @@ public final class ChildProcesses {
     // Forget it once it ends, so a long test that restarts services does not accumulate handles.
     process.onExit().thenRun(() -> LIVE.remove(process));
     return process;
+  }
+
+  /** Stops {@code process} (SIGTERM, then SIGKILL after 20 s) and waits for it. */
+  public static void stop(Process process) {
+    if (process == null || !process.isAlive()) {
+      return;
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Waits until {@code request} answers 200, asking every {@code every}; false when {@code timeout}
+   * passes first.
+   *
+   * @throws IllegalStateException when {@code process} exits meanwhile (naming {@code what} and
+   *     {@code log}), or the wait is interrupted
+   */
+  public static boolean awaitHttpOk(
+      Process process,
+      HttpRequest request,
+      Duration every,
+      Duration timeout,
+      String what,
+      Path log) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    Instant deadline = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            what + " exited with " + process.exitValue() + "; see " + log);
+      }
+      try {
+        if (http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return true;
+        }
+        Thread.sleep(every.toMillis());
+      } catch (IOException e) {
+        // not listening yet: ask again
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for " + what, e);
+      }
+    }
+    return false;
   }
 
   /** SIGKILLs every registered process that is alive, and its descendants. */

@@ -1,4 +1,4 @@
-package dev.floe.stack;
+package dev.floe.stack.host;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -290,13 +290,6 @@ public final class ServiceProcess implements AutoCloseable {
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(20, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    ChildProcesses.stop(process);
   }
 }

@@ -1,0 +1,14 @@
+package dev.floe.stack;
+
+import dev.floe.stack.test.PackageCycles;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** The module's packages depend on each other in one direction only. */
+@Tag("unit")
+class PackageCyclesTest {
+  @Test
+  void shouldHaveNoPackageCycle() {
+    PackageCycles.assertNone("dev.floe.stack");
+  }
+}
