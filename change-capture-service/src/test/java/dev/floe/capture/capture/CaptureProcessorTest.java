@@ -18,6 +18,7 @@ import dev.floe.icdc.IcdcTables;
 import dev.floe.icdc.RefCommits;
 import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;
+import dev.floe.stack.test.Events;
 import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
@@ -121,22 +122,7 @@ class CaptureProcessorTest {
   }
 
   private SnapshotCommitted committed(Snapshot s) {
-    return new SnapshotCommitted(
-        capture.table(),
-        source.uuid().toString(),
-        "main",
-        s.snapshotId(),
-        s.parentId(),
-        s.sequenceNumber(),
-        Instant.ofEpochMilli(s.timestampMillis()),
-        s.operation(),
-        s.summary(),
-        s.schemaId(),
-        source.spec().specId(),
-        s.manifestListLocation(),
-        ((HasTableOperations) source).operations().current().metadataFileLocation(),
-        Instant.now(),
-        0);
+    return Events.committed(capture.table(), source, s);
   }
 
   private ChangeCaptured capture(Snapshot s) {

@@ -12,6 +12,7 @@ import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.SnapshotCommitted;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
+import dev.floe.stack.test.Events;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -209,23 +210,7 @@ class CaptureEngineTest {
   }
 
   private static ConsumerRecord<String, byte[]> snapshot(long offset, long snapshotId) {
-    SnapshotCommitted committed =
-        new SnapshotCommitted(
-            TABLE,
-            "uuid-1",
-            "main",
-            snapshotId,
-            snapshotId - 1,
-            snapshotId,
-            T0,
-            "append",
-            Map.of(),
-            0,
-            0,
-            "s3://lake/metadata/snap-" + snapshotId + ".avro",
-            "s3://lake/metadata/v" + snapshotId + ".json",
-            T0,
-            0);
+    SnapshotCommitted committed = Events.committed(TABLE, snapshotId, T0);
     ProducerRecord<String, byte[]> record =
         EventRecords.of(SNAPSHOTS, Event.of(committed, "floe/test", T0));
     return new ConsumerRecord<>(SNAPSHOTS, 0, offset, record.key(), record.value());

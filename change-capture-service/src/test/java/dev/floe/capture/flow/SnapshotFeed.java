@@ -5,9 +5,9 @@ import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.SnapshotCommitted;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
+import dev.floe.stack.test.Events;
 import java.time.Instant;
 import java.util.Map;
-import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -37,22 +37,7 @@ public final class SnapshotFeed implements AutoCloseable {
   }
 
   public static SnapshotCommitted committed(TableRef ref, Table table, Snapshot s) {
-    return new SnapshotCommitted(
-        ref,
-        table.uuid().toString(),
-        "main",
-        s.snapshotId(),
-        s.parentId(),
-        s.sequenceNumber(),
-        Instant.ofEpochMilli(s.timestampMillis()),
-        s.operation(),
-        s.summary(),
-        s.schemaId(),
-        table.spec().specId(),
-        s.manifestListLocation(),
-        ((HasTableOperations) table).operations().current().metadataFileLocation(),
-        Instant.now(),
-        Math.max(0, System.currentTimeMillis() - s.timestampMillis()));
+    return Events.committed(ref, table, s);
   }
 
   public void publish(TableRef ref, Table table, Snapshot snapshot) {

@@ -17,6 +17,7 @@ import dev.floe.listener.status.ListenerMetrics;
 import dev.floe.listener.status.TableStatuses;
 import dev.floe.listener.watch.Watch;
 import dev.floe.listener.watch.WatchRegistry;
+import dev.floe.stack.test.Events;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -192,22 +193,7 @@ class ListenerEngineTest {
   }
 
   private static SnapshotCommitted committed(long snapshotId) {
-    return new SnapshotCommitted(
-        TABLE,
-        "uuid-1",
-        "main",
-        snapshotId,
-        snapshotId - 1,
-        snapshotId,
-        T0,
-        "append",
-        Map.of(),
-        0,
-        0,
-        "s3://lake/metadata/snap-" + snapshotId + ".avro",
-        "s3://lake/metadata/v" + snapshotId + ".json",
-        T0,
-        0);
+    return Events.committed(TABLE, snapshotId, T0);
   }
 
   private static ListenerCheckpoint checkpoint(long snapshotId) {

@@ -3,14 +3,13 @@ package dev.floe.bench;
 import dev.floe.contracts.event.SnapshotCommitted;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.stack.catalog.CatalogFixture;
-import java.time.Instant;
+import dev.floe.stack.test.Events;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.iceberg.CatalogUtil;
-import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
@@ -47,21 +46,6 @@ final class Bench {
 
   /** The {@code SnapshotCommitted} the commit-listener publishes for {@code s}. */
   static SnapshotCommitted committed(TableRef ref, Table table, Snapshot s) {
-    return new SnapshotCommitted(
-        ref,
-        table.uuid().toString(),
-        "main",
-        s.snapshotId(),
-        s.parentId(),
-        s.sequenceNumber(),
-        Instant.ofEpochMilli(s.timestampMillis()),
-        s.operation(),
-        s.summary(),
-        s.schemaId(),
-        table.spec().specId(),
-        s.manifestListLocation(),
-        ((HasTableOperations) table).operations().current().metadataFileLocation(),
-        Instant.now(),
-        0);
+    return Events.committed(ref, table, s);
   }
 }
