@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.floe.backfill.run.BackfillState;
 import dev.floe.backfill.run.ChunkValidator;
+import dev.floe.broker.Failures;
+import dev.floe.catalog.CatalogFailures;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.model.BackfillSpec;
 import dev.floe.contracts.model.ChunkState;
@@ -36,6 +38,9 @@ import org.apache.iceberg.types.Types;
  * invalid}, with the reason.
  */
 public final class ChunkValidation implements ChunkValidator {
+  /** The catalog's failures and a webhook's network failures may pass on a retry. */
+  private static final Failures FAILURES = Failures.of(CatalogFailures::isTransient);
+
   public static final String RECORD_COUNT = "record-count";
   public static final String WEBHOOK = "webhook";
   private static final long MICROS_PER_HOUR = 3_600_000_000L;
@@ -62,7 +67,16 @@ public final class ChunkValidation implements ChunkValidator {
           ? webhook(backfill, chunk)
           : recordCount(backfill, chunk, v);
     } catch (RuntimeException e) {
-      return invalid(v.method(), "could not be checked: " + e.getMessage());
+      // The chunk is invalid either way (validation runs once, when its run succeeds); the reason
+      // says whether retrying the backfill may get it checked.
+      return invalid(
+          v.method(),
+          "could not be checked ("
+              + (FAILURES.isRetriable(e)
+                  ? "retriable: retry the backfill once the check answers"
+                  : "permanent")
+              + "): "
+              + Failures.describe(e));
     }
   }
 

@@ -50,6 +50,15 @@ public final class Failures {
     return Kind.PERMANENT;
   }
 
+  /**
+   * An HTTP answer's status, as a caller of another system reads it: 408 (timeout), 429 (too many
+   * requests) and 5xx may pass on a retry; every other status that is not a success is the same
+   * again.
+   */
+  public static Kind ofStatus(int status) {
+    return status == 408 || status == 429 || status / 100 == 5 ? Kind.RETRIABLE : Kind.PERMANENT;
+  }
+
   public boolean isRetriable(Throwable error) {
     return classify(error) == Kind.RETRIABLE;
   }

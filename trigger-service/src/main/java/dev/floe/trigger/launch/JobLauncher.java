@@ -3,6 +3,8 @@ package dev.floe.trigger.launch;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.floe.broker.Failures;
+import dev.floe.catalog.CatalogFailures;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunRequested;
@@ -28,6 +30,10 @@ import org.jboss.logging.Logger;
  */
 public final class JobLauncher {
   private static final Logger LOG = Logger.getLogger(JobLauncher.class);
+
+  /** A network failure may pass on the next try, as the catalog's do. */
+  private static final Failures FAILURES = Failures.of(CatalogFailures::isTransient);
+
   private static final ObjectMapper JSON = EventCodec.mapper();
 
   /** What became of a launch. */
@@ -114,7 +120,7 @@ public final class JobLauncher {
     try {
       response = http.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      return new Failed(RunFailed.ErrorKind.TRANSIENT, request.uri() + ": " + e);
+      return new Failed(kind(FAILURES.classify(e)), request.uri() + ": " + e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new Failed(RunFailed.ErrorKind.TRANSIENT, "interrupted");
@@ -127,9 +133,13 @@ public final class JobLauncher {
       return new Started(null); // this run id was started before: the idempotency key at work
     }
     String message = request.uri() + " answered " + status + ": " + abbreviate(response.body());
-    boolean transientStatus = status == 429 || status == 408 || status / 100 == 5;
-    return new Failed(
-        transientStatus ? RunFailed.ErrorKind.TRANSIENT : RunFailed.ErrorKind.PERMANENT, message);
+    return new Failed(kind(Failures.ofStatus(status)), message);
+  }
+
+  private static RunFailed.ErrorKind kind(Failures.Kind kind) {
+    return kind == Failures.Kind.RETRIABLE
+        ? RunFailed.ErrorKind.TRANSIENT
+        : RunFailed.ErrorKind.PERMANENT;
   }
 
   private HttpRequest request(Launcher launcher, RunRequested run, String params) {
