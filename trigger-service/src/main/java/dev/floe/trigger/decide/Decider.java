@@ -5,26 +5,19 @@ import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.TriggerDefined;
 import dev.floe.contracts.model.Concurrency;
-import dev.floe.contracts.model.Exactness;
-import dev.floe.contracts.model.FieldRange;
-import dev.floe.contracts.model.RangeFilter;
-import dev.floe.contracts.model.RunInput;
-import dev.floe.contracts.model.TriggerCondition;
 import dev.floe.contracts.model.TriggerInput;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
- * The trigger rules as pure functions of a definition, a state and the time: which changes count,
- * when pending changes form a run, how many runs may be in flight, and what a run's success,
- * failure or timeout does. Nothing here reads a clock or does I/O, so every rule is tested exactly,
- * and a replay after a crash decides the same.
+ * The trigger rules as pure functions of a definition, a state and the time: which changes count
+ * ({@link ChangeFilter}), when pending changes form a run ({@link Readiness}) and what it requests
+ * ({@link RunRequests}), how many runs may be in flight, and what a run's success, failure or
+ * timeout does. Nothing here reads a clock or does I/O, so every rule is tested exactly, and a
+ * replay after a crash decides the same.
  */
 public final class Decider {
   /** How a pending change that the capture published without states says why. */
@@ -58,7 +51,7 @@ public final class Decider {
         trigger.inputs().stream()
             .filter(i -> i.matches(change.captureId(), change.table()))
             .findFirst();
-    if (input.isEmpty() || !counts(trigger, change)) {
+    if (input.isEmpty() || !ChangeFilter.counts(trigger, change)) {
       return next.build();
     }
     next.pending.add(
@@ -76,44 +69,6 @@ public final class Decider {
             change.removedIcdc(),
             change.statesOmitted() == null ? null : CAME_WITHOUT_STATES + change.statesOmitted()));
     return next.build();
-  }
-
-  /** Whether a change of a matching input counts: its kind, its origin, its ranges. */
-  static boolean counts(TriggerDefined trigger, ChangeCaptured change) {
-    if (!trigger.changeKinds().contains(change.kind())) {
-      return false;
-    }
-    if (change.backfill() != null
-        && !change.backfill().propagate()
-        && !trigger.propagateBackfills()) {
-      return false;
-    }
-    for (RangeFilter filter : trigger.rangeFilters()) {
-      if (!overlaps(filter, change.ranges())) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** A change with no known range of the field may hold anything, so it overlaps. */
-  static boolean overlaps(RangeFilter filter, List<FieldRange> ranges) {
-    FieldRange range =
-        ranges.stream().filter(r -> r.field().equals(filter.field())).findFirst().orElse(null);
-    if (range == null || range.min() == null || range.max() == null) {
-      return true;
-    }
-    Comparator<String> order = FieldValues.order(range.type());
-    if (order == null) {
-      return true;
-    }
-    try {
-      boolean belowFrom = filter.from() != null && order.compare(range.max(), filter.from()) < 0;
-      boolean aboveTo = filter.to() != null && order.compare(range.min(), filter.to()) > 0;
-      return !belowFrom && !aboveTo;
-    } catch (RuntimeException unparsable) {
-      return true;
-    }
   }
 
   /**
@@ -151,7 +106,7 @@ public final class Decider {
       if (slot.waitingRetry() && !now.isBefore(slot.retryAt()) && !trigger.paused()) {
         RunSlot launched = launch(trigger, slot, now);
         next.runs.set(i, launched);
-        requests.add(request(trigger, launched, "retry"));
+        requests.add(RunRequests.request(trigger, launched, "retry"));
       }
     }
     if (trigger.paused()) {
@@ -163,7 +118,7 @@ public final class Decider {
     String reason =
         manual
             ? (next.pending.isEmpty() ? null : "manual")
-            : held ? null : reason(trigger, next.pending, now);
+            : held ? null : Readiness.reason(trigger, next.pending, now);
     if (manual && next.pending.isEmpty()) {
       next.record("a run was asked for by hand with no pending change: none formed");
     }
@@ -186,37 +141,10 @@ public final class Decider {
       if (slot.queued()) {
         RunSlot launched = launch(trigger, slot, now);
         next.runs.set(i, launched);
-        requests.add(request(trigger, launched, reason == null ? "queued" : reason));
+        requests.add(RunRequests.request(trigger, launched, reason == null ? "queued" : reason));
       }
     }
     return new Decision(next.build(), requests, timedOut);
-  }
-
-  /** Why pending changes may form a run now, or null when they may not. */
-  static String reason(TriggerDefined trigger, List<PendingChange> pending, Instant now) {
-    if (pending.isEmpty()) {
-      return null;
-    }
-    Instant oldest = pending.stream().map(PendingChange::receivedAt).min(Instant::compareTo).get();
-    Instant newest = pending.stream().map(PendingChange::receivedAt).max(Instant::compareTo).get();
-    if (trigger.maxDelay() != null && !now.isBefore(oldest.plus(trigger.maxDelay()))) {
-      return "max-delay";
-    }
-    if (trigger.condition() == TriggerCondition.ALL) {
-      for (TriggerInput input : trigger.inputs()) {
-        if (pending.stream().noneMatch(p -> p.input().equals(input.key()))) {
-          return null;
-        }
-      }
-    }
-    long records = pending.stream().mapToLong(PendingChange::records).sum();
-    if (pending.size() < trigger.minChangeSets() || records < trigger.minRecords()) {
-      return null;
-    }
-    if (now.isBefore(newest.plus(trigger.quietPeriod()))) {
-      return null;
-    }
-    return "changes";
   }
 
   /** A run succeeded: it is done, and its inputs' watermarks advance to what it covered. */
@@ -358,73 +286,5 @@ public final class Decider {
   private static RunSlot launch(TriggerDefined trigger, RunSlot slot, Instant now) {
     return new RunSlot(
         slot.runId(), slot.changes(), slot.attempt(), now, now.plus(trigger.runTimeout()), null);
-  }
-
-  /** The run's request: its change sets grouped by capture, with their ranges merged. */
-  static RunRequested request(TriggerDefined trigger, RunSlot slot, String reason) {
-    Map<String, List<PendingChange>> byCapture = new LinkedHashMap<>();
-    for (PendingChange change : slot.changes()) {
-      byCapture.computeIfAbsent(change.captureId(), k -> new ArrayList<>()).add(change);
-    }
-    List<RunInput> inputs = new ArrayList<>();
-    for (List<PendingChange> changes : byCapture.values()) {
-      PendingChange first = changes.get(0);
-      inputs.add(
-          new RunInput(
-              first.captureId(),
-              first.table(),
-              changes.size() == 1 ? first.icdc() : null,
-              changes.stream().map(PendingChange::range).toList(),
-              changes.stream().map(PendingChange::changeId).toList(),
-              changes.stream().mapToLong(PendingChange::records).sum(),
-              merge(changes),
-              changes.stream().anyMatch(PendingChange::lateData),
-              changes.size() == 1 ? first.removedIcdc() : null,
-              // A single change that came without states says why (a refusal of an earlier run's
-              // union does not concern its own states); several are formed later.
-              changes.size() == 1
-                      && first.statesRefused() != null
-                      && first.statesRefused().startsWith(CAME_WITHOUT_STATES)
-                  ? first.statesRefused()
-                  : null));
-    }
-    return new RunRequested(
-        slot.runId(),
-        trigger.triggerId(),
-        inputs,
-        slot.changes().stream().mapToLong(PendingChange::records).sum(),
-        slot.changes().stream().anyMatch(PendingChange::lateData),
-        reason,
-        null,
-        slot.attempt());
-  }
-
-  /** Per field: the lowest minimum, the highest maximum, and the weakest exactness. */
-  static List<FieldRange> merge(List<PendingChange> changes) {
-    Map<Integer, FieldRange> merged = new LinkedHashMap<>();
-    for (PendingChange change : changes) {
-      for (FieldRange r : change.ranges()) {
-        merged.merge(r.fieldId(), r, Decider::union);
-      }
-    }
-    return List.copyOf(merged.values());
-  }
-
-  private static FieldRange union(FieldRange a, FieldRange b) {
-    Comparator<String> order = FieldValues.order(a.type());
-    if (order == null || a.min() == null || b.min() == null) {
-      return FieldRange.unknown(a.field(), a.fieldId(), a.type());
-    }
-    try {
-      String min = order.compare(a.min(), b.min()) <= 0 ? a.min() : b.min();
-      String max = order.compare(a.max(), b.max()) >= 0 ? a.max() : b.max();
-      Exactness exactness =
-          a.exactness() == Exactness.EXACT && b.exactness() == Exactness.EXACT
-              ? Exactness.EXACT
-              : Exactness.TRUNCATED;
-      return new FieldRange(a.field(), a.fieldId(), a.type(), min, max, exactness);
-    } catch (RuntimeException unparsable) {
-      return FieldRange.unknown(a.field(), a.fieldId(), a.type());
-    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.floe.trigger.decide;
 
+import dev.floe.broker.Failures;
 import dev.floe.catalog.CatalogFailures;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.model.IcdcRef;
@@ -9,23 +10,16 @@ import dev.floe.icdc.IcdcStates;
 import dev.floe.icdc.RangeStates;
 import dev.floe.icdc.RefCommits;
 import dev.floe.icdc.TableRefs;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
-import org.apache.iceberg.DataFile;
-import org.apache.iceberg.DataOperations;
 import org.apache.iceberg.DeleteFile;
-import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotRef;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.Transaction;
@@ -49,6 +43,9 @@ import org.jboss.logging.Logger;
  * commits lost to other writers, leave the run to be formed again ({@link Unions.Unavailable}).
  */
 public final class IcdcUnions implements Unions {
+  /** An outage of the catalog or its storage postpones a run; anything else refuses it. */
+  private static final Failures FAILURES = Failures.of(CatalogFailures::isTransient);
+
   private static final Logger LOG = Logger.getLogger(IcdcUnions.class);
   public static final String RUN_PREFIX = "run-";
   public static final String REMOVED_SUFFIX = "-removed";
@@ -144,17 +141,17 @@ public final class IcdcUnions implements Unions {
     }
     String added = addedTag(runId);
     String removed = removedTag(runId);
-    String digest = digest(changes);
-    Optional<RunInput> done = committed(icdc, name, input, added, removed, digest);
+    String digest = CommittedRunStates.digest(changes);
+    Optional<RunInput> done = CommittedRunStates.find(icdc, name, input, added, removed, digest);
     if (done.isPresent()) {
       return done.get();
     }
     Long from = changes.get(0).range().fromSnapshotIdExclusive();
     long to = changes.get(changes.size() - 1).range().toSnapshotId();
     try {
-      RangeStates.States states = statesOf(source, changes);
+      RangeStates.States states = RunRanges.statesOf(source, changes);
       if (states == null) {
-        String why = gap(source, changes);
+        String why = RunRanges.gap(source, changes);
         LOG.warnf("run %s: %s; the input carries change ids only", runId, why);
         return input.withoutStates(why);
       }
@@ -170,7 +167,8 @@ public final class IcdcUnions implements Unions {
       RefCommits.retrying(
           icdc,
           () -> {
-            if (matches(icdc, added, digest) || matches(icdc, removed, digest)) {
+            if (CommittedRunStates.matches(icdc, added, digest)
+                || CommittedRunStates.matches(icdc, removed, digest)) {
               return; // committed by an earlier attempt
             }
             long base = IcdcStates.base(icdc);
@@ -210,14 +208,14 @@ public final class IcdcUnions implements Unions {
       // precondition of its API), or a file it must read is gone: no retry can win.
       throw refused(input, from, to, e.getMessage(), e);
     } catch (RuntimeException e) {
-      if (CatalogFailures.isTransient(e)) {
+      if (FAILURES.isRetriable(e)) {
         throw new Unavailable("cannot form the states of run " + runId + ": " + e.getMessage(), e);
       }
       // Not an outage: an error that the same inputs give again.
       throw new Refused(
           input.captureId(), "the states of " + input.table() + " cannot be formed: " + e, e);
     }
-    return committed(icdc, name, input, added, removed, digest)
+    return CommittedRunStates.find(icdc, name, input, added, removed, digest)
         .orElse(input.withStates(null, null));
   }
 
@@ -233,156 +231,6 @@ public final class IcdcUnions implements Unions {
             + "] cannot be formed: "
             + why,
         cause);
-  }
-
-  /**
-   * The states of the changes. When they are one range of the source without a snapshot between
-   * them: that range's states. When they are several ranges and each only appended: the sum of
-   * their added files, exactly the appended rows, with nothing of what lies between (a compaction
-   * among appends would otherwise put every row it rewrote in both states, and a job that reads
-   * appends as its change would count them twice). Otherwise, when only compactions lie between
-   * them: the states of the whole range, in which the compacted files' rows appear in both states.
-   * Else null: no states are only this run's.
-   */
-  private static RangeStates.States statesOf(Table source, List<PendingChange> changes) {
-    List<List<PendingChange>> ranges = ranges(changes);
-    if (ranges.size() == 1) {
-      return between(source, changes);
-    }
-    List<DataFile> appended = new ArrayList<>();
-    boolean appendsOnly = true;
-    for (List<PendingChange> range : ranges) {
-      // A snapshot of a range that expired is refused (HistoryGone), as for a single range.
-      RangeStates.States states = between(source, range);
-      if (!states.appendsOnly()) {
-        appendsOnly = false;
-        break;
-      }
-      appended.addAll(states.added().data());
-    }
-    if (appendsOnly) {
-      return new RangeStates.States(
-          new RangeStates.End(List.of(), List.of()),
-          new RangeStates.End(appended, List.of()),
-          0,
-          0,
-          true);
-    }
-    if (gap(source, changes) == null) {
-      return between(source, changes);
-    }
-    return null; // several ranges, not only appends, or one of them unreadable: no states
-  }
-
-  private static RangeStates.States between(Table source, List<PendingChange> changes) {
-    return RangeStates.between(
-        source,
-        changes.get(0).range().fromSnapshotIdExclusive(),
-        changes.get(changes.size() - 1).range().toSnapshotId());
-  }
-
-  /** {@code changes} in runs that are each one range of the source, nothing between, in order. */
-  private static List<List<PendingChange>> ranges(List<PendingChange> changes) {
-    List<List<PendingChange>> runs = new ArrayList<>();
-    List<PendingChange> current = new ArrayList<>();
-    for (PendingChange change : changes) {
-      if (!current.isEmpty()
-          && !Objects.equals(
-              change.range().fromSnapshotIdExclusive(),
-              current.get(current.size() - 1).range().toSnapshotId())) {
-        runs.add(current);
-        current = new ArrayList<>();
-      }
-      current.add(change);
-    }
-    runs.add(current);
-    return runs;
-  }
-
-  /**
-   * Why the changes are not one range of the source, or null: between two of them, every snapshot
-   * must be a compaction ({@code replace}), which changes no row. Another change between (one a
-   * later run holds after a failed run folded back, a backfill commit the trigger suppresses, a
-   * change its filters leave out) would otherwise be read into this run's states.
-   *
-   * @throws RangeStates.HistoryGone when a snapshot between them has expired
-   */
-  private static String gap(Table source, List<PendingChange> changes) {
-    for (int i = 1; i < changes.size(); i++) {
-      String gap = gapBetween(source, changes.get(i - 1), changes.get(i));
-      if (gap != null) {
-        return gap;
-      }
-    }
-    return null;
-  }
-
-  private static String gapBetween(Table source, PendingChange previous, PendingChange next) {
-    long end = previous.range().toSnapshotId();
-    Long start = next.range().fromSnapshotIdExclusive();
-    Snapshot endSnapshot = source.snapshot(end);
-    Long at = start;
-    while (at != null && at != end) {
-      Snapshot between = source.snapshot(at);
-      if (between != null
-          && endSnapshot != null
-          && endSnapshot.sequenceNumber() > 0 // format 1 numbers no snapshot
-          && between.sequenceNumber() <= endSnapshot.sequenceNumber()) {
-        break; // walked past the earlier change: it is not an ancestor (a rollback between)
-      }
-      if (between == null) {
-        throw new RangeStates.HistoryGone(
-            "snapshot " + at + " of " + source.name() + ", between the run's changes, expired");
-      }
-      if (!DataOperations.REPLACE.equals(between.operation())) {
-        return "the changes are not one range of "
-            + source.name()
-            + ": snapshot "
-            + at
-            + " ("
-            + between.operation()
-            + ") between them is not in this run";
-      }
-      at = between.parentId();
-    }
-    return at != null && at == end
-        ? null
-        : "snapshot " + end + " is not an ancestor of " + start + " in " + source.name();
-  }
-
-  /** The input with the run's states, when at least one was committed. */
-  private static Optional<RunInput> committed(
-      Table icdc, TableRef name, RunInput input, String added, String removed, String digest) {
-    if (!matches(icdc, added, digest) && !matches(icdc, removed, digest)) {
-      return Optional.empty();
-    }
-    Optional<IcdcRef> a = IcdcStates.find(icdc, name, added);
-    Optional<IcdcRef> r = IcdcStates.find(icdc, name, removed);
-    return Optional.of(input.withStates(a.orElse(null), r.orElse(null)));
-  }
-
-  /**
-   * Whether {@code tag} holds states of exactly these changes: its summary names their digest, or,
-   * committed before states recorded one, names none.
-   */
-  private static boolean matches(Table icdc, String tag, String digest) {
-    return IcdcStates.summary(icdc, tag)
-        .map(summary -> digest.equals(summary.getOrDefault(CHANGES_DIGEST, digest)))
-        .orElse(false);
-  }
-
-  /** A digest of the change ids, in order: what a run's states were formed from. */
-  static String digest(List<PendingChange> changes) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      for (PendingChange change : changes) {
-        sha.update(change.changeId().getBytes(StandardCharsets.UTF_8));
-        sha.update((byte) '\n');
-      }
-      return HexFormat.of().formatHex(sha.digest(), 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** The longest time-to-live of the change states, so the run's lives as long as they do. */

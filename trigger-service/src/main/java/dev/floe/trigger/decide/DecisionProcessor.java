@@ -1,0 +1,258 @@
+package dev.floe.trigger.decide;
+
+import dev.floe.contracts.codec.CloudEventHeaders;
+import dev.floe.contracts.codec.EventCodec;
+import dev.floe.contracts.codec.EventDecodingException;
+import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.event.Event;
+import dev.floe.contracts.event.Payload;
+import dev.floe.contracts.event.RunCancelled;
+import dev.floe.contracts.event.RunFailed;
+import dev.floe.contracts.event.RunRequested;
+import dev.floe.contracts.event.RunSucceeded;
+import dev.floe.contracts.event.TriggerDefined;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.jboss.logging.Logger;
+
+/**
+ * Applies the {@link Decider} to one partition's triggers: to their changes and run outcomes as
+ * they arrive, to a run-now command, and to the passing of time at each tick. A run whose union of
+ * states cannot be formed is failed at once, visibly; one whose states stay unreachable is formed
+ * again at the next tick, and failed as refused after {@link #UNAVAILABLE_LIMIT}.
+ */
+final class DecisionProcessor implements Processor<String, byte[], String, byte[]> {
+  // The decision core logs under one category, the topology's.
+  private static final Logger LOG = Logger.getLogger(TriggerTopology.class);
+
+  /** How long a run's states may stay unreachable before the run is failed as refused. */
+  static final Duration UNAVAILABLE_LIMIT = Duration.ofMinutes(10);
+
+  private final Duration tick;
+  private final Unions unions;
+  // When each run's states were first unreachable; on this instance, since its start.
+  private final Map<String, Instant> unavailableSince = new HashMap<>();
+  private ProcessorContext<String, byte[]> context;
+  private KeyValueStore<String, TriggerDefined> definitions;
+  private KeyValueStore<String, TriggerState> states;
+
+  DecisionProcessor(Duration tick, Unions unions) {
+    this.tick = tick;
+    this.unions = unions;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, byte[]> context) {
+    this.context = context;
+    this.definitions = context.getStateStore(TriggerTopology.DEFINITIONS);
+    this.states = context.getStateStore(TriggerTopology.STATE);
+    context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::tick);
+  }
+
+  /**
+   * A record without a key, or an event that does not decode, is dead-lettered whatever trigger it
+   * names; a sound event for a trigger that is not defined (deleted, or not yet read) is ignored.
+   */
+  @Override
+  public void process(Record<String, byte[]> record) {
+    String triggerId = record.key();
+    if (triggerId == null) {
+      DeadLetterForwarder.forward(
+          context, record, "missing-key", "a record without a trigger id as its key");
+      return;
+    }
+    TriggerDefined trigger = definitions.get(triggerId);
+    Header command = record.headers().lastHeader(TriggerTopology.COMMAND);
+    if (command != null
+        && TriggerTopology.RUN_NOW.equals(new String(command.value(), StandardCharsets.UTF_8))) {
+      if (trigger != null) {
+        Instant now = now();
+        decide(trigger, stateOf(triggerId, now), now, states.get(triggerId) == null, true);
+      }
+      return;
+    }
+    if (record.value() == null) {
+      DeadLetterForwarder.forward(context, record, "missing-value", "a record without an event");
+      return;
+    }
+    Event event;
+    try {
+      event = EventCodec.decode(record.value());
+    } catch (EventDecodingException e) {
+      DeadLetterForwarder.forward(context, record, e.reason().code(), e.getMessage());
+      return;
+    }
+    if (trigger == null) {
+      return; // deleted, or not defined yet: its changes are not for a trigger any more
+    }
+    Instant now = now();
+    TriggerState state = stateOf(triggerId, now);
+    TriggerState next = state;
+    if (event.payload() instanceof ChangeCaptured change) {
+      next = Decider.accept(trigger, state, event.id(), change, now);
+    } else if (event.payload() instanceof RunSucceeded done) {
+      next = Decider.succeeded(state, done.runId());
+    } else if (event.payload() instanceof RunFailed failed && !failed.willRetry()) {
+      // A failure its reporter retries by itself (an orchestrator's own retries) is not the
+      // attempt's end; a permanent one is not retried here either, its changes fold at once.
+      next =
+          Decider.failed(
+              trigger,
+              state,
+              failed.runId(),
+              failed.attempt(),
+              now,
+              failed.errorKind().wireName() + ": " + failed.message(),
+              failed.errorKind() != RunFailed.ErrorKind.PERMANENT);
+    } else if (event.payload() instanceof RunCancelled cancelled) {
+      next = Decider.cancelled(state, cancelled.runId());
+    }
+    decide(trigger, next, now, !next.equals(state), false);
+  }
+
+  private void tick(long wallClockMs) {
+    Instant now = Instant.ofEpochMilli(wallClockMs);
+    // Runs no longer formed (paused, deleted, decided elsewhere) leave no entry behind.
+    unavailableSince
+        .values()
+        .removeIf(
+            since -> Duration.between(since, now).compareTo(UNAVAILABLE_LIMIT.multipliedBy(2)) > 0);
+    List<KeyValue<String, TriggerState>> all = new ArrayList<>();
+    try (KeyValueIterator<String, TriggerState> it = states.all()) {
+      it.forEachRemaining(all::add);
+    }
+    for (KeyValue<String, TriggerState> entry : all) {
+      TriggerDefined trigger = definitions.get(entry.key);
+      if (trigger == null) {
+        LOG.infof("trigger %s was deleted: its state is dropped", entry.key);
+        states.delete(entry.key);
+      } else {
+        decide(trigger, entry.value, now, false, false);
+      }
+    }
+  }
+
+  private void decide(
+      TriggerDefined trigger, TriggerState state, Instant now, boolean changed, boolean manual) {
+    Decider.Decision decision = Decider.decide(trigger, state, now, manual);
+    List<RunRequested> requests = new ArrayList<>();
+    List<RunFailed> refused = new ArrayList<>();
+    TriggerState decided = decision.state();
+    for (RunRequested request : decision.requests()) {
+      try {
+        requests.add(unions.complete(request, changesOf(decision.state(), request.runId())));
+        unavailableSince.remove(request.runId());
+      } catch (Unions.Unavailable e) {
+        Instant since = unavailableSince.computeIfAbsent(request.runId(), k -> now);
+        if (Duration.between(since, now).compareTo(UNAVAILABLE_LIMIT) < 0) {
+          // Nothing is decided: the same decision is taken again at the next tick.
+          LOG.warnf(
+              "trigger %s: %s; its runs are formed again shortly",
+              trigger.triggerId(), e.getMessage());
+          if (changed) {
+            states.put(trigger.triggerId(), state);
+          }
+          return;
+        }
+        // Unavailable for too long to be an outage: given up as refused.
+        unavailableSince.remove(request.runId());
+        decided = refuse(trigger, decided, request, null, e.getMessage(), now, refused);
+      } catch (Unions.Refused e) {
+        decided = refuse(trigger, decided, request, e.captureId(), e.getMessage(), now, refused);
+      }
+    }
+    if (changed || !decided.equals(state)) {
+      states.put(trigger.triggerId(), decided);
+    }
+    for (RunFailed failed : refused) {
+      TriggerTopology.refusedRuns(trigger.triggerId()).increment();
+      LOG.errorf(
+          "trigger %s: run %s attempt %d failed, its states cannot be formed: %s",
+          trigger.triggerId(), failed.runId(), failed.attempt(), failed.message());
+      emit(failed.triggerId(), failed, now);
+    }
+    for (RunFailed timeout : decision.timedOut()) {
+      emit(timeout.triggerId(), timeout, now);
+      LOG.warnf("run %s attempt %d timed out", timeout.runId(), timeout.attempt());
+    }
+    for (RunRequested request : requests) {
+      emit(request.triggerId(), request, now);
+      LOG.infof(
+          "trigger %s requests run %s (attempt %d, %s): %d change sets",
+          trigger.triggerId(),
+          request.runId(),
+          request.attempt(),
+          request.reason(),
+          request.inputs().stream().mapToInt(i -> i.snapshotRanges().size()).sum());
+    }
+  }
+
+  /**
+   * A run whose states cannot be formed fails now, visibly, and its changes fold into the next run
+   * after the back-off, where the refused input's changes go without states instead of failing
+   * again; the trigger's other runs go on.
+   */
+  private static TriggerState refuse(
+      TriggerDefined trigger,
+      TriggerState state,
+      RunRequested request,
+      String captureId,
+      String why,
+      Instant now,
+      List<RunFailed> refused) {
+    refused.add(
+        new RunFailed(
+            request.runId(),
+            trigger.triggerId(),
+            request.attempt(),
+            RunFailed.ErrorKind.PERMANENT,
+            why,
+            false,
+            null,
+            now));
+    return Decider.statesRefused(
+        trigger, state, request.runId(), request.attempt(), captureId, now, why);
+  }
+
+  private void emit(String triggerId, Payload payload, Instant now) {
+    Event event = Event.of(payload, Event.sourceOf("trigger-service"), now);
+    Headers headers = new RecordHeaders();
+    CloudEventHeaders.of(event)
+        .forEach((k, v) -> headers.add(k, v.getBytes(StandardCharsets.UTF_8)));
+    context.forward(
+        new Record<>(triggerId, EventCodec.encode(event), now.toEpochMilli(), headers),
+        TriggerTopology.REQUESTS);
+  }
+
+  private static List<PendingChange> changesOf(TriggerState state, String runId) {
+    return state.runs().stream()
+        .filter(r -> r.runId().equals(runId))
+        .findFirst()
+        .map(RunSlot::changes)
+        .orElse(List.of());
+  }
+
+  private TriggerState stateOf(String triggerId, Instant now) {
+    TriggerState state = states.get(triggerId);
+    return state == null ? TriggerState.empty(now) : state;
+  }
+
+  private Instant now() {
+    return Instant.ofEpochMilli(context.currentSystemTimeMs());
+  }
+}
