@@ -1,7 +1,7 @@
 package dev.floe.backfill.run;
 
-import dev.floe.broker.DeadLetters;
 import dev.floe.broker.JsonSerde;
+import dev.floe.broker.StreamsDeadLetters;
 import dev.floe.contracts.codec.CloudEventHeaders;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.codec.EventDecodingException;
@@ -33,7 +33,6 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
@@ -282,20 +281,7 @@ public final class BackfillTopology {
     }
 
     private void deadLetter(Record<String, byte[]> record, String reason, String cause) {
-      Optional<RecordMetadata> from = context.recordMetadata();
-      Headers headers =
-          DeadLetters.headers(
-              SERVICE,
-              reason,
-              cause,
-              from.map(RecordMetadata::topic).orElse(null),
-              from.map(RecordMetadata::partition).orElse(null),
-              from.map(RecordMetadata::offset).orElse(null));
-      LOG.warnf("dead-lettered a record (%s): %s", reason, cause);
-      context.forward(
-          new Record<>(
-              record.key(), DeadLetters.fit(record.value(), headers), record.timestamp(), headers),
-          "dead-letters");
+      StreamsDeadLetters.forward(context, record, SERVICE, reason, cause, "dead-letters");
     }
   }
 

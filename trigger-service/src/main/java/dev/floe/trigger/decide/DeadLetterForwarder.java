@@ -1,11 +1,8 @@
 package dev.floe.trigger.decide;
 
-import dev.floe.broker.DeadLetters;
-import java.util.Optional;
-import org.apache.kafka.common.header.Headers;
+import dev.floe.broker.StreamsDeadLetters;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.jboss.logging.Logger;
 
 /**
@@ -23,19 +20,7 @@ final class DeadLetterForwarder {
       Record<String, byte[]> record,
       String reason,
       String cause) {
-    Optional<RecordMetadata> from = context.recordMetadata();
-    Headers headers =
-        DeadLetters.headers(
-            "trigger-service",
-            reason,
-            cause,
-            from.map(RecordMetadata::topic).orElse(null),
-            from.map(RecordMetadata::partition).orElse(null),
-            from.map(RecordMetadata::offset).orElse(null));
-    LOG.warnf("dead-lettered a record (%s): %s", reason, cause);
-    context.forward(
-        new Record<>(
-            record.key(), DeadLetters.fit(record.value(), headers), record.timestamp(), headers),
-        TriggerTopology.DEAD_LETTERS);
+    StreamsDeadLetters.forward(
+        context, record, "trigger-service", reason, cause, TriggerTopology.DEAD_LETTERS);
   }
 }
