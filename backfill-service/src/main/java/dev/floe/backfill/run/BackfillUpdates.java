@@ -14,7 +14,7 @@ import java.util.function.Predicate;
  * instead of polling the store: the decision core reports each backfill it changes ({@link
  * #changed}, on the stream thread), and a waiter whose condition the new state meets completes.
  *
- * <p>Thread-safe. A waiter that no change satisfies completes empty after its timeout.
+ * <p>Thread-safe. A waiter that no change satisfies completes {@code false} after its timeout.
  */
 public final class BackfillUpdates {
   private record Waiter(Predicate<BackfillState> applied, CompletableFuture<Boolean> done) {}

@@ -111,7 +111,8 @@ public final class CaptureEngine {
   }
 
   public String state() {
-    return state.equals("starting") ? channel.state() : state;
+    String problem = channel.problem();
+    return problem != null || state.equals("starting") ? channel.state() : state;
   }
 
   /** Whether this instance captures the table now, by the partition of its snapshots. */
@@ -164,11 +165,16 @@ public final class CaptureEngine {
       rows.committed();
       published.forEach(event -> metrics.captured(event, now));
       metrics.rowsPublished(rowChanges[0]);
-    } else {
+    } else if (outcome == TransactionalChannel.Outcome.ABORTED) {
       // Nothing of the batch is visible: read it again, its captures are idempotent.
-      LOG.warnf("capture transaction %s, the batch is captured again", outcome);
+      LOG.warnf("capture transaction aborted, the batch is captured again");
       rows.aborted();
       rewind(firstOffsets);
+    } else {
+      // Whether the batch committed is known only from Kafka: go on from the group's offsets.
+      LOG.warnf("capture producer replaced; going on from the committed offsets");
+      rows.aborted();
+      channel.seekToCommitted(firstOffsets);
     }
   }
 

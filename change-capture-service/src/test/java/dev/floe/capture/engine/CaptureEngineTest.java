@@ -150,6 +150,26 @@ class CaptureEngineTest {
   }
 
   @Test
+  void shouldGoOnFromTheCommittedOffsetWhenACommitsOutcomeIsUnknown() {
+    consumer.addRecord(snapshot(0, 101));
+    consumer.addRecord(snapshot(1, 102));
+    // Every commit times out, yet one landed: Kafka holds the group's offset past both records.
+    producers.get(0).commitTransactionException =
+        new org.apache.kafka.common.errors.TimeoutException("no answer from the coordinator");
+    step =
+        committed -> {
+          consumer.commitSync(Map.of(TP, new OffsetAndMetadata(2)));
+          return captured(committed);
+        };
+
+    engine.pollOnce();
+
+    assertThat(producers.get(0).closed()).isTrue();
+    // Not rewound to the batch: capturing 101 and 102 again would publish them twice.
+    assertThat(consumer.position(TP)).isEqualTo(2);
+  }
+
+  @Test
   void shouldHoldThePartitionAtARecordWhoseCaptureMayBeRetried() {
     step =
         committed -> {

@@ -109,7 +109,8 @@ public final class ListenerEngine implements AutoCloseable {
    * for.
    */
   public String state() {
-    return state.equals("starting") ? channel.state() : state;
+    String problem = channel.problem();
+    return problem != null || state.equals("starting") ? channel.state() : state;
   }
 
   /** Runs the loop on the calling thread until {@link #close()}. */

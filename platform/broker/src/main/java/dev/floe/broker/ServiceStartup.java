@@ -17,6 +17,8 @@ import org.jboss.logging.Logger;
  * producer its REST API writes with) is made and the service's own start-up runs on the same
  * thread: reading its definitions ({@link #readDefinitions}), then starting its engine.
  *
+ * <p>Thread-safe: the start-up thread and the stop and REST threads share it.
+ *
  * <p>Stopping runs in a fixed order: the service stops its engine, the start-up thread ends, then
  * what the start-up registered is closed in reverse order, the writer last.
  */
@@ -32,7 +34,7 @@ public final class ServiceStartup {
   private volatile Producer<String, byte[]> writer;
   private volatile String state = "preparing Kafka topics";
   private volatile boolean stopping;
-  private Thread thread;
+  private volatile Thread thread;
 
   public ServiceStartup(String service, KafkaClients kafka, Supplier<List<TopicSpec>> topics) {
     this.service = service;
@@ -91,9 +93,17 @@ public final class ServiceStartup {
     closeOnStop(reader);
     reader.start();
     state = "reading " + what;
-    try (var probe = kafka.consumer(KafkaClients.readCommittedFromStart(probeClientId))) {
-      while (!stopping && !reader.awaitCaughtUp(probe, Duration.ofSeconds(30))) {
+    while (!stopping) {
+      try (var probe = kafka.consumer(KafkaClients.readCommittedFromStart(probeClientId))) {
+        if (reader.awaitCaughtUp(probe, Duration.ofSeconds(30))) {
+          break;
+        }
         LOG.warnf("%s: %s not all read after 30 s; still waiting", service, what);
+      } catch (RuntimeException e) {
+        // The broker went away meanwhile: keep trying, as at start-up.
+        state = "reading " + what + ": " + e.getMessage();
+        LOG.warnf("%s: %s", service, state);
+        pause(RETRY);
       }
     }
     return !stopping;

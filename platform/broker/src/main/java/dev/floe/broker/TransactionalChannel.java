@@ -15,6 +15,7 @@ import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.jboss.logging.Logger;
 
@@ -25,16 +26,18 @@ import org.jboss.logging.Logger;
  *
  * <p>The policy follows the producer's contract: a fenced producer, a stale epoch, a refused
  * authorization, a broker too old for transactions or a broken sequence leave the producer
- * unusable, so it is closed and a new one initialised ({@link Outcome#FENCED}); any other Kafka
- * failure aborts the transaction ({@link Outcome#ABORTED}), and a producer that cannot abort is
- * replaced too. Either way nothing of the transaction is visible to read_committed readers and no
- * offset moved, so the caller reads its input again from where the transaction began.
+ * unusable, so it is replaced; a commit that timed out is retried, as the contract allows, and if
+ * it still does not answer the producer is replaced, since the commit may yet complete ({@link
+ * Outcome#FENCED}: whether the transaction committed is then known only from Kafka); any other
+ * Kafka failure aborts the transaction ({@link Outcome#ABORTED}: nothing of it is visible and no
+ * offset moved). A producer that cannot abort is replaced, with the outcome FENCED too.
  *
  * <p>Not thread-safe: one loop thread uses it, except {@link #wakeup()}.
  */
 public final class TransactionalChannel implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(TransactionalChannel.class);
   private static final Duration INIT_RETRY = Duration.ofSeconds(2);
+  private static final int COMMIT_TRIES = 3;
 
   /** Builds the clients; the producer again after it became unusable. */
   public interface Clients {
@@ -58,9 +61,12 @@ public final class TransactionalChannel implements AutoCloseable {
   public enum Outcome {
     /** Its records and offsets are committed. */
     COMMITTED,
-    /** Aborted: nothing of it is visible; the producer is ready for the next one. */
+    /** Aborted: nothing of it is visible, no offset moved; read the input again from its start. */
     ABORTED,
-    /** The producer could not go on and was replaced: nothing of it is visible. */
+    /**
+     * The producer could not go on and was replaced, or could not be made: the transaction may or
+     * may not have committed, so the caller reads its position and state back from Kafka.
+     */
     FENCED
   }
 
@@ -132,21 +138,50 @@ public final class TransactionalChannel implements AutoCloseable {
     return state;
   }
 
-  /** Runs {@code work} in one transaction with the offsets it returns. */
+  /** Why no transaction can run now (no producer could be made), or null when one can. */
+  public String problem() {
+    return producer == null && consumer != null ? state : null;
+  }
+
+  /**
+   * Moves each of {@code partitions} this consumer still holds to the group's committed offset, the
+   * truth after a FENCED transaction (read_committed waits until no transaction is pending), or to
+   * {@code fallback}'s offset where the group has committed none.
+   */
+  public void seekToCommitted(Map<TopicPartition, Long> fallback) {
+    Map<TopicPartition, OffsetAndMetadata> committed =
+        consumer.committed(new java.util.HashSet<>(fallback.keySet()));
+    fallback.forEach(
+        (tp, offset) -> {
+          if (consumer.assignment().contains(tp)) {
+            OffsetAndMetadata c = committed.get(tp);
+            consumer.seek(tp, c == null ? offset : c.offset());
+          }
+        });
+  }
+
+  /**
+   * Runs {@code work} in one transaction with the offsets it returns. When no producer can be made
+   * (the broker refuses), the work does not run, the channel waits a moment and answers FENCED. A
+   * failure of the work that is not Kafka's aborts the transaction and is rethrown.
+   */
   public Outcome transact(Work work) {
     if (producer == null && !initProducer()) {
+      pause(INIT_RETRY);
       return Outcome.FENCED;
     }
+    boolean committing = false;
     try {
       producer.beginTransaction();
       Map<TopicPartition, OffsetAndMetadata> offsets = work.write(producer::send);
       if (!offsets.isEmpty()) {
         producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
       }
-      producer.commitTransaction();
+      committing = true;
+      commit();
       return Outcome.COMMITTED;
     } catch (KafkaException e) {
-      if (unusable(e)) {
+      if (unusable(e) || committing && e instanceof TimeoutException) {
         LOG.errorf("%s: the transactional producer cannot continue (%s); recreating it", name, e);
         replaceProducer();
         return Outcome.FENCED;
@@ -154,10 +189,11 @@ public final class TransactionalChannel implements AutoCloseable {
       LOG.warnf("%s: transaction aborted: %s", name, e.toString());
       try {
         producer.abortTransaction();
+        return Outcome.ABORTED;
       } catch (KafkaException abortFailed) {
         replaceProducer();
+        return Outcome.FENCED;
       }
-      return Outcome.ABORTED;
     } catch (RuntimeException e) {
       // A bug in the work: abort so that nothing half-written commits, and let it surface.
       try {
@@ -166,6 +202,21 @@ public final class TransactionalChannel implements AutoCloseable {
         replaceProducer();
       }
       throw e;
+    }
+  }
+
+  /** Commits, retrying a commit that timed out: the producer's contract allows exactly that. */
+  private void commit() {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        producer.commitTransaction();
+        return;
+      } catch (TimeoutException e) {
+        if (attempt == COMMIT_TRIES) {
+          throw e;
+        }
+        LOG.warnf("%s: the commit timed out (%s); retrying it", name, e.getMessage());
+      }
     }
   }
 

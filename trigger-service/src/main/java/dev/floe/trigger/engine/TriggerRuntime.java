@@ -186,7 +186,11 @@ public class TriggerRuntime {
    * the trigger's partition or the decision core is not running yet.
    */
   public Optional<TriggerState> decisionState(String triggerId) {
-    return store().map(store -> store.get(triggerId));
+    try {
+      return store().map(store -> store.get(triggerId));
+    } catch (InvalidStateStoreException e) {
+      return Optional.empty(); // rebalancing
+    }
   }
 
   private Optional<ReadOnlyKeyValueStore<String, TriggerState>> store() {
