@@ -7,9 +7,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import dev.floe.broker.EventRecords;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.event.BackfillCompleted;
@@ -25,6 +22,8 @@ import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.test.FloeTestResource;
 import dev.floe.stack.test.InjectFloeStack;
+import dev.floe.stack.test.JobServer;
+import dev.floe.stack.test.JobServer.Reply;
 import dev.floe.stack.test.PoisonRecords;
 import dev.floe.stack.test.TestTriggers;
 import dev.floe.stack.writer.Orders;
@@ -32,7 +31,6 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import java.math.BigDecimal;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -321,32 +319,23 @@ class BackfillResourceTest {
   @Test
   void aWebhookCheckValidatesEachChunkAndItsUrlIsNeverPublished() throws Exception {
     String id = "hook-" + suffix();
-    List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
-    HttpServer check = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    check.createContext(
-        "/check",
-        exchange -> {
-          JsonNode body = new ObjectMapper().readTree(exchange.getRequestBody().readAllBytes());
-          asked.add(
-              body.path("chunkId").asText()
-                  + "/"
-                  + exchange.getRequestHeaders().getFirst("Idempotency-Key"));
-          boolean valid = body.path("chunkId").asText().equals("2026-10-01");
-          byte[] answer =
-              ("{\"valid\": "
-                      + valid
-                      + ", \"detail\": \""
-                      + (valid ? "ok" : "rows missing")
-                      + "\"}")
-                  .getBytes(StandardCharsets.UTF_8);
-          exchange.sendResponseHeaders(200, answer.length);
-          exchange.getResponseBody().write(answer);
-          exchange.close();
-        });
-    check.start();
-    String url = "http://127.0.0.1:" + check.getAddress().getPort() + "/check?token=s3cr3t";
-    try (EventTap runs = new EventTap(stack.kafka().bootstrapServers(), Topics.RUNS);
+    try (JobServer check =
+            JobServer.start(2)
+                .on(
+                    "/check",
+                    call -> {
+                      boolean valid = call.json().path("chunkId").asText().equals("2026-10-01");
+                      return new Reply(
+                          200,
+                          "{\"valid\": "
+                              + valid
+                              + ", \"detail\": \""
+                              + (valid ? "ok" : "rows missing")
+                              + "\"}");
+                    });
+        EventTap runs = new EventTap(stack.kafka().bootstrapServers(), Topics.RUNS);
         EventTap lifecycle = new EventTap(stack.kafka().bootstrapServers(), Topics.BACKFILLS)) {
+      String url = check.url("/check?token=s3cr3t").toString();
       given()
           .contentType(ContentType.JSON)
           .body(request(id, 2, 2, Map.of("method", "webhook", "url", url), false))
@@ -369,7 +358,9 @@ class BackfillResourceTest {
                       .body("chunks[1].state", equalTo("invalid"))
                       .body("chunks[1].validation.method", equalTo("webhook"))
                       .body("chunks[1].validation.detail", equalTo("rows missing")));
-      assertThat(asked)
+      assertThat(check.calls())
+          .extracting(
+              call -> call.json().path("chunkId").asText() + "/" + call.header("Idempotency-Key"))
           .containsExactlyInAnyOrder(
               "2026-10-01/" + TRIGGER + "." + id + ".2026-10-01.1",
               "2026-10-02/" + TRIGGER + "." + id + ".2026-10-02.1");
@@ -386,8 +377,6 @@ class BackfillResourceTest {
                   .toList())
           .as("records on %s carrying the check's URL", Topics.BACKFILLS)
           .isEmpty();
-    } finally {
-      check.stop(0);
     }
   }
 

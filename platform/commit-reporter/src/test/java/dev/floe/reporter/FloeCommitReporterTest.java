@@ -3,21 +3,21 @@ package dev.floe.reporter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;
 import dev.floe.stack.kafka.EmbeddedKafka;
 import dev.floe.stack.test.FloeStack;
+import dev.floe.stack.test.JobServer;
+import dev.floe.stack.test.JobServer.Call;
+import dev.floe.stack.test.JobServer.Reply;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
 import java.io.Closeable;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -96,37 +96,21 @@ class FloeCommitReporterTest {
   }
 
   @Test
-  void sendsEachCommitReportToTheListenersIcebergMetricsPath() throws IOException {
-    List<String[]> received = new CopyOnWriteArrayList<>();
-    HttpServer listener = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    listener.createContext(
-        "/",
-        exchange -> {
-          received.add(
-              new String[] {
-                exchange.getRequestURI().getRawPath(),
-                new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)
-              });
-          exchange.sendResponseHeaders(204, -1);
-          exchange.close();
-        });
-    listener.start();
-    try {
-      Catalog catalog =
-          writerCatalog(
-              Map.of(
-                  FloeCommitReporter.URL, "http://127.0.0.1:" + listener.getAddress().getPort()));
+  void sendsEachCommitReportToTheListenersIcebergMetricsPath() {
+    // The commit-listener's REST endpoint: it records each report and answers 204.
+    try (JobServer listener = JobServer.start(2).on("/", call -> Reply.of(204))) {
+      Catalog catalog = writerCatalog(Map.of(FloeCommitReporter.URL, listener.url("").toString()));
 
       Snapshot snapshot = commit(catalog, "reported");
 
-      await().atMost(Duration.ofSeconds(30)).until(() -> !received.isEmpty());
-      String[] request = received.get(0);
-      assertThat(request[0]).matches("/v1/namespaces/reported/tables/orders_[0-9a-f]{6}/metrics");
-      CommitReport report = (CommitReport) ReportMetricsRequestParser.fromJson(request[1]).report();
+      await().atMost(Duration.ofSeconds(30)).until(() -> !listener.calls().isEmpty());
+      Call request = listener.calls().get(0);
+      assertThat(request.path())
+          .matches("/v1/namespaces/reported/tables/orders_[0-9a-f]{6}/metrics");
+      CommitReport report =
+          (CommitReport) ReportMetricsRequestParser.fromJson(request.body()).report();
       assertThat(report.snapshotId()).isEqualTo(snapshot.snapshotId());
       assertThat(report.tableName()).startsWith(fixture.name() + ".reported.orders_");
-    } finally {
-      listener.stop(0);
     }
   }
 

@@ -3,9 +3,6 @@ package dev.floe.trigger.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.auth.DevAuth;
@@ -16,9 +13,10 @@ import dev.floe.stack.host.ServiceProcess;
 import dev.floe.stack.kafka.EmbeddedKafka;
 import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
+import dev.floe.stack.test.JobServer;
+import dev.floe.stack.test.JobServer.Reply;
 import dev.floe.stack.test.TestTier;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -62,7 +60,6 @@ import org.junit.jupiter.api.Timeout;
 class TriggerChaosIT {
   static final Path APP =
       Path.of(System.getProperty("floe.trigger.app", "target/quarkus-app")).toAbsolutePath();
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   /** The services run with authentication on; this test is an admin and its job an operator. */
@@ -108,33 +105,35 @@ class TriggerChaosIT {
     Random random = new Random(42);
     // What the job saw: per run id, the change ids of each call it answered 200.
     Map<String, List<List<String>>> succeeded = new ConcurrentHashMap<>();
-    List<String> calls = new CopyOnWriteArrayList<>();
     List<URI> instances = new CopyOnWriteArrayList<>();
     ExecutorService callbacks = Executors.newFixedThreadPool(2);
-    HttpServer job = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    job.createContext(
-        "/job",
-        exchange -> {
-          JsonNode run = JSON.readTree(exchange.getRequestBody().readAllBytes());
-          String runId = run.get("runId").asText();
-          calls.add(runId);
-          boolean fail;
-          synchronized (random) {
-            fail = random.nextInt(5) == 0;
-          }
-          exchange.sendResponseHeaders(fail ? 500 : 200, -1);
-          exchange.close();
-          if (!fail) {
-            List<String> ids = new ArrayList<>();
-            run.get("inputs").forEach(i -> i.get("changeIds").forEach(c -> ids.add(c.asText())));
-            succeeded.computeIfAbsent(runId, k -> new CopyOnWriteArrayList<>()).add(ids);
-            callbacks.submit(() -> report(instances, runId));
-          }
-        });
-    job.start();
     // Every instance process this test starts, restarts included: all closed in the end.
     List<ServiceProcess> processes = new CopyOnWriteArrayList<>();
-    try (EmbeddedKafka kafka = EmbeddedKafka.start();
+    try (JobServer job =
+            JobServer.start(2)
+                .on(
+                    "/job",
+                    call -> {
+                      boolean fail;
+                      synchronized (random) {
+                        fail = random.nextInt(5) == 0;
+                      }
+                      return Reply.of(fail ? 500 : 200);
+                    },
+                    (call, reply) -> {
+                      if (reply.status() == 200) {
+                        String runId = call.runId();
+                        List<String> ids = new ArrayList<>();
+                        call.json()
+                            .get("inputs")
+                            .forEach(i -> i.get("changeIds").forEach(c -> ids.add(c.asText())));
+                        succeeded
+                            .computeIfAbsent(runId, k -> new CopyOnWriteArrayList<>())
+                            .add(ids);
+                        callbacks.submit(() -> report(instances, runId));
+                      }
+                    });
+        EmbeddedKafka kafka = EmbeddedKafka.start();
         CatalogFixture catalog = CatalogFixture.start(CatalogKind.SQLITE, home);
         KafkaProducer<String, byte[]> producer =
             new KafkaProducer<>(
@@ -174,9 +173,9 @@ class TriggerChaosIT {
                   + "\"}], \"concurrency\": {\"policy\": \"parallel\", \"maxParallel\": 3},"
                   + " \"retry\": {\"maxAttempts\": 5,"
                   + " \"backoff\": \"PT0.5S\"}, \"runTimeout\": \"PT20S\", \"launcher\": {\"type\":"
-                  + " \"webhook\", \"url\": \"http://127.0.0.1:"
-                  + job.getAddress().getPort()
-                  + "/job\"}}";
+                  + " \"webhook\", \"url\": \""
+                  + job.url("/job")
+                  + "\"}}";
           assertThat(post(a.url().resolve("/triggers"), body)).isEqualTo(201);
         }
 
@@ -269,8 +268,8 @@ class TriggerChaosIT {
             requested.size(),
             decidedBy,
             succeeded.size(),
-            calls.size(),
-            calls.size() - succeeded.values().stream().mapToInt(List::size).sum(),
+            job.calls().size(),
+            job.calls().size() - succeeded.values().stream().mapToInt(List::size).sum(),
             coldStart,
             outages.stream()
                 .map(
@@ -289,7 +288,6 @@ class TriggerChaosIT {
         processes.parallelStream().forEach(ServiceProcess::close);
       }
     } finally {
-      job.stop(0);
       callbacks.shutdownNow();
     }
   }

@@ -4,17 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.model.Launcher;
-import java.io.IOException;
-import java.net.InetSocketAddress;
+import dev.floe.stack.test.JobServer;
+import dev.floe.stack.test.JobServer.Call;
+import dev.floe.stack.test.JobServer.Reply;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -28,10 +26,7 @@ import org.junit.jupiter.api.Test;
 class JobLauncherTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  record Call(String path, Map<String, List<String>> headers, String body) {}
-
-  private HttpServer server;
-  private final Queue<Call> calls = new ConcurrentLinkedQueue<>();
+  private JobServer server;
   private volatile int status = 200;
   private final JobLauncher launcher =
       new JobLauncher(
@@ -41,31 +36,17 @@ class JobLauncherTest {
           new LaunchSecrets(Map.of("airflow-token", "t0ken")));
 
   @BeforeEach
-  void start() throws IOException {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext(
-        "/",
-        exchange -> {
-          calls.add(
-              new Call(
-                  exchange.getRequestURI().getPath(),
-                  Map.copyOf(exchange.getRequestHeaders()),
-                  new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
-          byte[] answer = "{\"dag_run_id\": \"d-1\"}".getBytes(StandardCharsets.UTF_8);
-          exchange.sendResponseHeaders(status, answer.length);
-          exchange.getResponseBody().write(answer);
-          exchange.close();
-        });
-    server.start();
+  void start() {
+    server = JobServer.start(2).on("/", call -> new Reply(status, "{\"dag_run_id\": \"d-1\"}"));
   }
 
   @AfterEach
   void stop() {
-    server.stop(0);
+    server.close();
   }
 
   private String base() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
+    return server.url("").toString();
   }
 
   private static RunRequested run(int attempt) {
@@ -79,7 +60,7 @@ class JobLauncherTest {
         new Launcher(Launcher.Type.MAESTRO, base() + "/", "orders_wf", null, null, null, Map.of());
     JobLauncher.Outcome outcome = launcher.launch(maestro, run(2), null);
     assertThat(outcome).isInstanceOf(JobLauncher.Started.class);
-    Call call = calls.poll();
+    Call call = server.calls().get(0);
     assertThat(call.path()).isEqualTo("/api/v3/workflows/orders_wf/versions/active/actions/start");
     JsonNode body = JSON.readTree(call.body());
     assertThat(body.at("/initiator/type").asText()).isEqualTo("MANUAL");
@@ -103,7 +84,7 @@ class JobLauncherTest {
             Map.of("Authorization", "Bearer ${secret:airflow-token}"));
     JobLauncher.Outcome outcome = launcher.launch(airflow, run(1), null);
     assertThat(outcome).isEqualTo(new JobLauncher.Started("d-1"));
-    Call call = calls.poll();
+    Call call = server.calls().get(0);
     assertThat(call.path()).isEqualTo("/api/v2/dags/orders_dag/dagRuns");
     assertThat(call.headers().get("Authorization")).containsExactly("Bearer t0ken");
     JsonNode body = JSON.readTree(call.body());
@@ -111,7 +92,7 @@ class JobLauncherTest {
     assertThat(body.get("logical_date").isNull()).isTrue();
     assertThat(body.at("/conf/records").asLong()).isEqualTo(42);
     launcher.launch(airflow, run(2), null);
-    assertThat(JSON.readTree(calls.poll().body()).get("dag_run_id").asText())
+    assertThat(JSON.readTree(server.calls().get(1).body()).get("dag_run_id").asText())
         .isEqualTo("daily-mhx1-7-attempt-2");
   }
 
@@ -133,7 +114,7 @@ class JobLauncherTest {
     assertThat(((JobLauncher.Failed) outcome).kind())
         .isEqualTo(dev.floe.contracts.event.RunFailed.ErrorKind.PERMANENT);
     assertThat(((JobLauncher.Failed) outcome).message()).contains("gone").doesNotContain("t0ken");
-    assertThat(calls).isEmpty();
+    assertThat(server.calls()).isEmpty();
   }
 
   @Test
@@ -142,15 +123,15 @@ class JobLauncherTest {
         new Launcher(Launcher.Type.WEBHOOK, base() + "/hook", null, null, null, null, Map.of());
     status = 409;
     assertThat(launcher.launch(hook, run(1), null)).isInstanceOf(JobLauncher.Started.class);
-    calls.clear();
+    int before = server.calls().size();
     status = 422;
     JobLauncher.Outcome failed = launcher.launch(hook, run(1), null);
     assertThat(failed).isInstanceOf(JobLauncher.Failed.class);
-    assertThat(calls).hasSize(1);
+    assertThat(server.calls()).hasSize(before + 1);
     status = 502;
-    calls.clear();
+    before = server.calls().size();
     assertThat(launcher.launch(hook, run(1), null)).isInstanceOf(JobLauncher.Failed.class);
-    assertThat(calls).hasSize(2); // retried once: two tries in all
+    assertThat(server.calls()).hasSize(before + 2); // retried once: two tries in all
   }
 
   @Test

@@ -7,7 +7,6 @@ import static org.hamcrest.Matchers.hasItem;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.event.Event;
@@ -20,22 +19,20 @@ import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.test.FloeTestResource;
 import dev.floe.stack.test.InjectFloeStack;
+import dev.floe.stack.test.JobServer;
+import dev.floe.stack.test.JobServer.Call;
+import dev.floe.stack.test.JobServer.Reply;
 import dev.floe.trigger.TestChanges;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -55,49 +52,36 @@ class LaunchOnBrokerTest {
 
   @InjectFloeStack FloeStack stack;
 
-  /** What the receiver saw: the path, the idempotency key, the attempt and the body. */
-  record Call(String path, String key, String attempt, String body) {}
+  private JobServer receiver;
 
-  private HttpServer receiver;
-  private final Queue<Call> calls = new ConcurrentLinkedQueue<>();
+  /** The receiver's answers to come, in order; 200 once none is left. */
   private final Deque<Integer> answers = new ArrayDeque<>();
 
   @BeforeEach
-  void start() throws IOException {
+  void start() {
     await()
         .atMost(Duration.ofSeconds(60))
         .until(() -> given().get("/q/health/ready").statusCode() == 200);
-    receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    receiver.createContext(
-        "/",
-        exchange -> {
-          String body =
-              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-          calls.add(
-              new Call(
-                  exchange.getRequestURI().getPath(),
-                  exchange.getRequestHeaders().getFirst("Idempotency-Key"),
-                  exchange.getRequestHeaders().getFirst("Floe-Attempt"),
-                  body));
-          Integer status;
-          synchronized (answers) {
-            status = answers.poll();
-          }
-          byte[] answer = "{\"run_id\": \"ext-1\"}".getBytes(StandardCharsets.UTF_8);
-          exchange.sendResponseHeaders(status == null ? 200 : status, answer.length);
-          exchange.getResponseBody().write(answer);
-          exchange.close();
-        });
-    receiver.start();
+    receiver =
+        JobServer.start(2)
+            .on(
+                "/",
+                call -> {
+                  Integer status;
+                  synchronized (answers) {
+                    status = answers.poll();
+                  }
+                  return new Reply(status == null ? 200 : status, "{\"run_id\": \"ext-1\"}");
+                });
   }
 
   @AfterEach
   void stop() {
-    receiver.stop(0);
+    receiver.close();
   }
 
   private String url(String path) {
-    return "http://127.0.0.1:" + receiver.getAddress().getPort() + path;
+    return receiver.url(path).toString();
   }
 
   private void define(String trigger, String capture, String path, String params) {
@@ -135,7 +119,7 @@ class LaunchOnBrokerTest {
   }
 
   private List<Call> callsTo(String path) {
-    return calls.stream().filter(c -> c.path().equals(path)).toList();
+    return receiver.calls().stream().filter(c -> c.path().equals(path)).toList();
   }
 
   @Test
@@ -156,8 +140,8 @@ class LaunchOnBrokerTest {
       assertThat(started.externalRunId()).isEqualTo("ext-1");
       List<Call> received = callsTo("/hook-" + suffix);
       assertThat(received).hasSize(1);
-      assertThat(received.get(0).key()).isEqualTo(started.runId());
-      assertThat(received.get(0).attempt()).isEqualTo("1");
+      assertThat(received.get(0).header("Idempotency-Key")).isEqualTo(started.runId());
+      assertThat(received.get(0).header("Floe-Attempt")).isEqualTo("1");
       JsonNode body = JSON.readTree(received.get(0).body());
       assertThat(body.get("run").asText()).isEqualTo(started.runId());
       assertThat(body.get("icdc").asText()).endsWith("00001.metadata.json");
@@ -207,7 +191,7 @@ class LaunchOnBrokerTest {
           runs.await(RunStarted.class, r -> r.triggerId().equals(flaky), Duration.ofSeconds(60));
       assertThat(callsTo("/flaky-" + suffix))
           .hasSize(3)
-          .extracting(Call::key)
+          .extracting(call -> call.header("Idempotency-Key"))
           .containsOnly(started.runId());
       RunRequested requested =
           runs.await(RunRequested.class, r -> r.triggerId().equals(flaky), Duration.ofSeconds(5));

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import dev.floe.cli.Floe;
 import dev.floe.contracts.event.BackfillCancelled;
 import dev.floe.contracts.event.BackfillChunkStateChanged;
@@ -18,6 +17,8 @@ import dev.floe.contracts.model.ChunkState;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.LocalStack;
 import dev.floe.stack.test.EventTap;
+import dev.floe.stack.test.JobServer;
+import dev.floe.stack.test.JobServer.Reply;
 import dev.floe.stack.test.RowsById;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
@@ -26,7 +27,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -81,7 +81,7 @@ class BackfillIT {
   private static final String TRIGGER = "backfill-job";
 
   private LocalStack stack;
-  private HttpServer receiver;
+  private JobServer receiver;
   private final ExecutorService jobs = Executors.newFixedThreadPool(8);
   private Catalog catalog;
   private TableWriter writer;
@@ -126,16 +126,9 @@ class BackfillIT {
     admin = StackHttp.as(stack, "admin");
     operator = StackHttp.as(stack, "operator");
 
-    receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    receiver.createContext(
-        "/job",
-        exchange -> {
-          JsonNode run = JSON.readTree(exchange.getRequestBody().readAllBytes());
-          exchange.sendResponseHeaders(202, -1);
-          exchange.close();
-          jobs.submit(() -> runJob(run));
-        });
-    receiver.start();
+    receiver =
+        JobServer.start(2)
+            .on("/job", call -> Reply.of(202), call -> jobs.submit(() -> runJob(call.json())));
 
     // 30 days of orders, 20 a day, in three commits of ten day-partitions each.
     String name = "bf_src_" + UUID.randomUUID().toString().substring(0, 6);
@@ -168,16 +161,16 @@ class BackfillIT {
                     + "\", \"inputs\": [{\"table\": \""
                     + source
                     + "\"}], \"retry\": {\"maxAttempts\": 1, \"backoff\": \"PT1S\"},"
-                    + " \"launcher\": {\"type\": \"webhook\", \"url\": \"http://127.0.0.1:"
-                    + receiver.getAddress().getPort()
-                    + "/job\"}}"))
+                    + " \"launcher\": {\"type\": \"webhook\", \"url\": \""
+                    + receiver.url("/job")
+                    + "\"}}"))
         .isEqualTo(201);
   }
 
   @AfterAll
   void stop() {
     if (receiver != null) {
-      receiver.stop(0);
+      receiver.close();
     }
     jobs.shutdownNow();
     // The stack is the JVM's shared one: it stops when the JVM exits.

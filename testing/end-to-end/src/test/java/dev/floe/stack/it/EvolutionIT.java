@@ -5,18 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunSucceeded;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.LocalStack;
 import dev.floe.stack.test.EventTap;
+import dev.floe.stack.test.JobServer;
+import dev.floe.stack.test.JobServer.Reply;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
@@ -89,39 +90,39 @@ class EvolutionIT {
     AtomicReference<CountDownLatch> hold = new AtomicReference<>();
     Queue<String> jobErrors = new ConcurrentLinkedQueue<>();
     ExecutorService jobs = Executors.newSingleThreadExecutor();
-    HttpServer job = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    job.createContext(
-        "/job",
-        exchange -> {
-          JsonNode run = JSON.readTree(exchange.getRequestBody().readAllBytes());
-          exchange.sendResponseHeaders(200, -1);
-          exchange.close();
-          jobs.submit(
-              () -> {
-                String runId = run.get("runId").asText();
-                try {
-                  CountDownLatch latch = hold.get();
-                  if (latch != null && !latch.await(120, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("held for two minutes");
-                  }
-                  JsonNode input = run.get("inputs").get(0);
-                  if (!revenue.hasApplied(runId)) {
-                    Table table = catalog.loadTable(TableIdentifier.of("demo", name));
-                    revenue.keep(revenue.next(catalog, table, name, runId, input));
-                  }
-                  inputsByRun.put(runId, input);
-                  JsonNode ranges = input.get("snapshotRanges");
-                  lastSnapshotByRun.put(
-                      runId, ranges.get(ranges.size() - 1).get("toSnapshotId").asLong());
-                  operator.report(trigger, runId, "{\"status\": \"succeeded\"}");
-                } catch (RuntimeException | InterruptedException e) {
-                  jobErrors.add(runId + ": " + e);
-                  operator.report(trigger, runId, "{\"status\": \"failed\"}");
-                }
-              });
-        });
-    job.start();
-    try (EventTap runs = new EventTap(stack.kafka().bootstrapServers(), Topics.RUNS)) {
+    Consumer<JsonNode> applyRun =
+        run -> {
+          String runId = run.get("runId").asText();
+          try {
+            CountDownLatch latch = hold.get();
+            if (latch != null && !latch.await(120, TimeUnit.SECONDS)) {
+              throw new IllegalStateException("held for two minutes");
+            }
+            JsonNode input = run.get("inputs").get(0);
+            if (!revenue.hasApplied(runId)) {
+              Table table = catalog.loadTable(TableIdentifier.of("demo", name));
+              revenue.keep(revenue.next(catalog, table, name, runId, input));
+            }
+            inputsByRun.put(runId, input);
+            JsonNode ranges = input.get("snapshotRanges");
+            lastSnapshotByRun.put(
+                runId, ranges.get(ranges.size() - 1).get("toSnapshotId").asLong());
+            operator.report(trigger, runId, "{\"status\": \"succeeded\"}");
+          } catch (RuntimeException | InterruptedException e) {
+            jobErrors.add(runId + ": " + e);
+            operator.report(trigger, runId, "{\"status\": \"failed\"}");
+          }
+        };
+    try (JobServer job =
+            JobServer.start(2)
+                .on(
+                    "/job",
+                    call -> Reply.of(200),
+                    call -> {
+                      JsonNode run = call.json();
+                      jobs.submit(() -> applyRun.accept(run));
+                    });
+        EventTap runs = new EventTap(stack.kafka().bootstrapServers(), Topics.RUNS)) {
       String captureId = "cap-" + triggerId;
       assertThat(
               admin.post(
@@ -136,8 +137,8 @@ class EvolutionIT {
                           + " \"concurrency\": {\"policy\": \"latest-only\"},"
                           + " \"retry\": {\"maxAttempts\": 3, \"backoff\": \"PT1S\"},"
                           + " \"launcher\": {\"type\": \"webhook\", \"url\":"
-                          + " \"http://127.0.0.1:%d/job\"}}")
-                      .formatted(triggerId, captureId, job.getAddress().getPort())))
+                          + " \"%s\"}}")
+                      .formatted(triggerId, captureId, job.url("/job"))))
           .isEqualTo(201);
       assertThat(
               admin.post(
@@ -282,7 +283,6 @@ class EvolutionIT {
           .containsExactly("1.0");
       assertThat(revenue.withRemoved()).as("runs with a removed state").isGreaterThanOrEqualTo(4);
     } finally {
-      job.stop(0);
       jobs.shutdownNow();
     }
   }

@@ -4,19 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.LocalStack;
 import dev.floe.stack.test.EventTap;
+import dev.floe.stack.test.JobServer;
+import dev.floe.stack.test.JobServer.Reply;
 import dev.floe.stack.test.TestTier;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
 import java.math.BigDecimal;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,7 +49,6 @@ import org.junit.jupiter.api.Timeout;
  * one run of exactly the burst's change sets.
  */
 class IncrementalPipelineIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final OffsetDateTime DAY =
       OffsetDateTime.of(2026, 11, 26, 0, 0, 0, 0, ZoneOffset.UTC);
 
@@ -173,9 +171,8 @@ class IncrementalPipelineIT {
     List<String> failed = new CopyOnWriteArrayList<>();
     Map<String, Integer> accepted = new ConcurrentHashMap<>();
     ExecutorService job = Executors.newSingleThreadExecutor();
-    HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     LocalStack stack = SharedStack.get();
-    try {
+    try (JobServer receiver = JobServer.start(2)) {
       URI listener = stack.services().get(0).url();
       URI capture = stack.services().get(1).url();
       URI trigger = stack.services().get(2).url();
@@ -185,21 +182,22 @@ class IncrementalPipelineIT {
 
       // The job: acknowledges the run (or fails the call), reads each input's ICDC state, and
       // reports success; a run id it has read already is acknowledged and not read again.
-      receiver.createContext(
+      receiver.on(
           "/job",
-          exchange -> {
-            JsonNode run = JSON.readTree(exchange.getRequestBody().readAllBytes());
-            String runId = run.get("runId").asText();
+          call -> {
             boolean fail;
             synchronized (random) {
               fail = failOneIn > 0 && random.nextInt(failOneIn) == 0;
             }
-            exchange.sendResponseHeaders(fail ? 500 : 200, -1);
-            exchange.close();
-            if (fail) {
+            return Reply.of(fail ? 500 : 200);
+          },
+          (call, reply) -> {
+            String runId = call.runId();
+            if (reply.status() == 500) {
               failed.add(runId);
               return;
             }
+            JsonNode run = call.json();
             accepted.merge(runId + " attempt " + run.path("attempt").asInt(1), 1, Integer::sum);
             job.submit(
                 () -> {
@@ -213,7 +211,6 @@ class IncrementalPipelineIT {
                   operator.report(trigger, runId, "{\"status\": \"succeeded\", \"durationMs\": 5}");
                 });
           });
-      receiver.start();
 
       String name = "e2e_" + UUID.randomUUID().toString().substring(0, 6);
       String id = name.replace('_', '-');
@@ -244,9 +241,9 @@ class IncrementalPipelineIT {
                       + triggerSettings
                       + ", \"retry\": {\"maxAttempts\": 5,"
                       + " \"backoff\": \"PT1S\"}, \"launcher\": {\"type\": \"webhook\","
-                      + " \"url\": \"http://127.0.0.1:"
-                      + receiver.getAddress().getPort()
-                      + "/job\"}}"))
+                      + " \"url\": \""
+                      + receiver.url("/job")
+                      + "\"}}"))
           .isEqualTo(201);
       assertThat(admin.post(listener.resolve("/watches"), "{\"table\": \"demo." + name + "\"}"))
           .isIn(200, 201);
@@ -320,7 +317,6 @@ class IncrementalPipelineIT {
             List.copyOf(failed));
       }
     } finally {
-      receiver.stop(0);
       job.shutdownNow();
     }
   }

@@ -3,7 +3,6 @@ package dev.floe.stack.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.SnapshotCommitted;
@@ -17,11 +16,12 @@ import dev.floe.stack.host.ServiceProcess;
 import dev.floe.stack.kafka.KafkaProcess;
 import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
+import dev.floe.stack.test.JobServer;
+import dev.floe.stack.test.JobServer.Reply;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,7 +37,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -75,17 +74,8 @@ class KafkaSaslIT {
     String token = auth.token("sasl-it", List.of("admin"));
     StackHttp admin = StackHttp.withToken(token);
     List<ServiceProcess> services = new ArrayList<>();
-    // The job: records the credential each launch presents.
-    List<String> presented = new CopyOnWriteArrayList<>();
-    HttpServer job = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    job.createContext(
-        "/run",
-        exchange -> {
-          presented.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
-          exchange.sendResponseHeaders(202, -1);
-          exchange.close();
-        });
-    job.start();
+    // The job: accepts each launch; the credential each presents is in its calls.
+    JobServer job = JobServer.start(2).on("/run", call -> Reply.of(202));
     try (KafkaProcess kafka =
             KafkaProcess.start(home.resolve("kafka"), Ports.freePort(), Ports.freePort(), sasl);
         CatalogFixture catalog =
@@ -132,9 +122,9 @@ class KafkaSaslIT {
               admin.post(
                   trigger.resolve("/triggers"),
                   "{\"id\": \"sasl-job\", \"inputs\": [{\"capture\": \"sasl-orders\"}],"
-                      + " \"launcher\": {\"type\": \"webhook\", \"url\": \"http://127.0.0.1:"
-                      + job.getAddress().getPort()
-                      + "/run\","
+                      + " \"launcher\": {\"type\": \"webhook\", \"url\": \""
+                      + job.url("/run")
+                      + "\","
                       + " \"headers\": {\"Authorization\": \"${secret:job-token}\"}}}"))
           .isEqualTo(201);
 
@@ -163,8 +153,8 @@ class KafkaSaslIT {
             Duration.ofSeconds(60));
         runs.await(
             RunRequested.class, r -> r.triggerId().equals("sasl-job"), Duration.ofSeconds(60));
-        await().atMost(Duration.ofSeconds(60)).until(() -> !presented.isEmpty());
-        assertThat(presented).first().isEqualTo("Bearer " + jobToken);
+        await().atMost(Duration.ofSeconds(60)).until(() -> !job.calls().isEmpty());
+        assertThat(job.calls().get(0).header("Authorization")).isEqualTo("Bearer " + jobToken);
       }
 
       // The same service with a wrong password never gets ready, and says why.
@@ -192,7 +182,7 @@ class KafkaSaslIT {
       assertNoSecretInRecords(kafka.bootstrapServers(), secrets);
     } finally {
       services.forEach(ServiceProcess::close);
-      job.stop(0);
+      job.close();
     }
   }
 

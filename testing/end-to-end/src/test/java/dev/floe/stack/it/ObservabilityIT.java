@@ -5,18 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.LocalStack;
 import dev.floe.stack.host.ChildProcesses;
 import dev.floe.stack.host.Ports;
 import dev.floe.stack.host.RepoPaths;
 import dev.floe.stack.prometheus.PrometheusProcess;
+import dev.floe.stack.test.JobServer;
+import dev.floe.stack.test.JobServer.Reply;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -76,7 +76,6 @@ class ObservabilityIT {
   private final String name = "obs_" + UUID.randomUUID().toString().substring(0, 6);
   private final String id = name.replace('_', '-');
   private final Map<String, List<Long>> rowsByRun = new ConcurrentHashMap<>();
-  private final Set<String> held = ConcurrentHashMap.newKeySet();
   private final List<Long> written = new ArrayList<>();
   private final Set<TableIdentifier> icdcTables = ConcurrentHashMap.newKeySet();
 
@@ -84,7 +83,7 @@ class ObservabilityIT {
   private StackHttp admin;
   private StackHttp operator;
   private PrometheusProcess prometheus;
-  private HttpServer receiver;
+  private JobServer receiver;
   private Catalog catalog;
   private Table source;
 
@@ -106,28 +105,19 @@ class ObservabilityIT {
 
     // The job: reads each run's ICDC state and reports success; runs of the held trigger (the
     // backfill's chunks) are accepted and never reported, so that their backfill stays running.
-    receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    receiver.createContext(
-        "/job",
-        exchange -> {
-          JsonNode run = JSON.readTree(exchange.getRequestBody().readAllBytes());
-          exchange.sendResponseHeaders(202, -1);
-          exchange.close();
-          String runId = run.get("runId").asText();
-          List<Long> rows = new ArrayList<>();
-          run.get("inputs").forEach(input -> rows.addAll(read(input.get("icdc"))));
-          rowsByRun.put(runId, rows);
-          operator.report(trigger, runId, "{\"status\": \"succeeded\", \"durationMs\": 40}");
-        });
-    receiver.createContext(
-        "/hold",
-        exchange -> {
-          held.add(JSON.readTree(exchange.getRequestBody().readAllBytes()).get("runId").asText());
-          exchange.sendResponseHeaders(202, -1);
-          exchange.close();
-        });
-    receiver.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(2));
-    receiver.start();
+    receiver =
+        JobServer.start(2)
+            .on(
+                "/job",
+                call -> Reply.of(202),
+                call -> {
+                  List<Long> rows = new ArrayList<>();
+                  call.json().get("inputs").forEach(input -> rows.addAll(read(input.get("icdc"))));
+                  rowsByRun.put(call.runId(), rows);
+                  operator.report(
+                      trigger, call.runId(), "{\"status\": \"succeeded\", \"durationMs\": 40}");
+                })
+            .on("/hold", call -> Reply.of(202));
 
     TableWriter writer = new TableWriter(catalog);
     source = writer.createOrLoad(TableIdentifier.of("demo", name), Orders.SCHEMA, Orders.BY_DAY);
@@ -139,7 +129,7 @@ class ObservabilityIT {
                 "{\"id\": \"cap-%s\", \"table\": \"demo.%s\", \"trackedFields\": [\"order_ts\"]}"
                     .formatted(id, name)))
         .isEqualTo(201);
-    String webhook = "http://127.0.0.1:" + receiver.getAddress().getPort();
+    String webhook = receiver.url("").toString();
     assertThat(
             admin.post(
                 trigger.resolve("/triggers"),
@@ -178,7 +168,7 @@ class ObservabilityIT {
   @AfterAll
   void stop() {
     if (receiver != null) {
-      receiver.stop(0);
+      receiver.close();
     }
     if (stack != null) {
       stack.close();
@@ -379,7 +369,11 @@ class ObservabilityIT {
     String chunkRuns = "backfill-" + id + ".bf-" + id + ".";
     await()
         .atMost(Duration.ofSeconds(60))
-        .until(() -> held.stream().anyMatch(run -> run.startsWith(chunkRuns)));
+        .until(
+            () ->
+                receiver.calls().stream()
+                    .filter(call -> call.path().equals("/hold"))
+                    .anyMatch(call -> call.runId().startsWith(chunkRuns)));
   }
 
   private List<Long> read(JsonNode icdc) {

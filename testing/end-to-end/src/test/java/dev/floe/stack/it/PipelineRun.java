@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.event.ChangeLost;
 import dev.floe.contracts.topic.Topics;
@@ -16,12 +14,14 @@ import dev.floe.stack.catalog.CatalogKind;
 import dev.floe.stack.catalog.RestCatalogServer;
 import dev.floe.stack.host.ServiceProcess;
 import dev.floe.stack.test.EventTap;
+import dev.floe.stack.test.JobServer;
+import dev.floe.stack.test.JobServer.Call;
+import dev.floe.stack.test.JobServer.Reply;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,6 +41,8 @@ import java.util.Queue;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -358,9 +360,8 @@ final class PipelineRun {
             // New source tables are found within seconds, not the default 30.
             .withServiceConfig("commit-listener", Map.of("floe.listener.discovery-interval", "2s"));
     ExecutorService jobs = Executors.newFixedThreadPool(2);
-    ExecutorService answers = Executors.newFixedThreadPool(4);
     ScheduledExecutorService expiry = Executors.newSingleThreadScheduledExecutor();
-    HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    JobServer receiver = JobServer.start(4);
     try (LocalStack stack = LocalStack.start(options);
         EventTap changes = new EventTap(stack.kafka().bootstrapServers(), Topics.CHANGES)) {
       StageClock clock = new StageClock(stack);
@@ -371,10 +372,10 @@ final class PipelineRun {
       Catalog catalog = stack.catalog().catalog();
       TableWriter writer = new TableWriter(plan.hints() ? reporting(stack) : catalog);
 
-      receiver.setExecutor(answers);
-      receiver.createContext(
-          "/job", exchange -> answer(exchange, catalog, jobs, operator, triggers));
-      receiver.start();
+      receiver.onLate(
+          "/job",
+          this::answer,
+          (call, reply) -> answered(call, reply, catalog, jobs, operator, triggers));
 
       String suffix = UUID.randomUUID().toString().substring(0, 6);
       List<Table> sources = new ArrayList<>();
@@ -405,7 +406,7 @@ final class PipelineRun {
                             + " \"concurrency\": %s,"
                             + " \"retry\": {\"maxAttempts\": 20, \"backoff\": \"PT1S\"},"
                             + " \"launcher\": {\"type\": \"webhook\", \"url\":"
-                            + " \"http://127.0.0.1:%d/job?table=%s\", \"headers\":"
+                            + " \"%s?table=%s\", \"headers\":"
                             + " {\"Authorization\": \"${secret:job}\"}}}")
                         .formatted(
                             id,
@@ -413,7 +414,7 @@ final class PipelineRun {
                             plan.rewriteEvery() > 0
                                 ? "{\"policy\": \"latest-only\"}"
                                 : "{\"policy\": \"parallel\", \"maxParallel\": 2}",
-                            receiver.getAddress().getPort(),
+                            receiver.url("/job"),
                             name)))
             .isEqualTo(201);
       }
@@ -596,62 +597,55 @@ final class PipelineRun {
         stages.close();
       }
       expiry.shutdownNow();
-      receiver.stop(0);
+      receiver.close();
       jobs.shutdownNow();
-      answers.shutdownNow();
       later.shutdownNow();
     }
   }
 
-  /** The webhook: checks the credential, answers (slowly now and then), then runs the job. */
-  private void answer(
-      HttpExchange exchange,
-      Catalog catalog,
-      ExecutorService jobs,
-      StackHttp operator,
-      URI triggers)
-      throws IOException {
-    JsonNode run = JSON.readTree(exchange.getRequestBody().readAllBytes());
-    if (!JOB_SECRET.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-      exchange.sendResponseHeaders(401, -1);
-      exchange.close();
-      jobErrors.add("call without the job's credential");
-      return;
+  /** The webhook: checks the credential and answers, slowly now and then. */
+  private CompletionStage<Reply> answer(Call call) {
+    if (!JOB_SECRET.equals(call.header("Authorization"))) {
+      return CompletableFuture.completedFuture(Reply.of(401));
     }
-    LaunchContract.Delivery delivery =
-        new LaunchContract.Delivery(
-            Instant.now(),
-            exchange.getRequestHeaders().getFirst("Idempotency-Key"),
-            exchange.getRequestHeaders().getFirst("Floe-Attempt"),
-            run);
     boolean slow;
     synchronized (random) {
       slow = plan.slowOneIn() > 0 && random.nextInt(plan.slowOneIn()) == 0;
     }
-    Runnable accept =
-        () -> {
-          try {
-            exchange.sendResponseHeaders(200, -1);
-          } catch (IOException e) {
-            jobErrors.add("cannot answer a call: " + e);
-          } finally {
-            exchange.close();
-          }
-          String runId = run.get("runId").asText();
-          deliveries
-              .computeIfAbsent(
-                  runId + " attempt " + run.path("attempt").asInt(1),
-                  k -> new CopyOnWriteArrayList<>())
-              .add(delivery);
-          String table = exchange.getRequestURI().getQuery().substring("table=".length());
-          jobs.submit(() -> job(catalog, operator, triggers, run, runId, table));
-        };
-    if (slow) {
-      // The fault: a receiver that answers late. The call stays open meanwhile.
-      later.schedule(accept, plan.slowAnswer().toMillis(), TimeUnit.MILLISECONDS);
-    } else {
-      accept.run();
+    if (!slow) {
+      return CompletableFuture.completedFuture(Reply.of(200));
     }
+    // The fault: a receiver that answers late. The call stays open meanwhile.
+    CompletableFuture<Reply> late = new CompletableFuture<>();
+    later.schedule(
+        () -> late.complete(Reply.of(200)), plan.slowAnswer().toMillis(), TimeUnit.MILLISECONDS);
+    return late;
+  }
+
+  /**
+   * Once the webhook has answered: records the delivery, dated by its arrival, and runs the job.
+   */
+  private void answered(
+      Call call,
+      Reply reply,
+      Catalog catalog,
+      ExecutorService jobs,
+      StackHttp operator,
+      URI triggers) {
+    if (reply.status() == 401) {
+      jobErrors.add("call without the job's credential");
+      return;
+    }
+    JsonNode run = call.json();
+    String runId = run.get("runId").asText();
+    deliveries
+        .computeIfAbsent(
+            runId + " attempt " + run.path("attempt").asInt(1), k -> new CopyOnWriteArrayList<>())
+        .add(
+            new LaunchContract.Delivery(
+                call.at(), call.header("Idempotency-Key"), call.header("Floe-Attempt"), run));
+    String table = call.query().substring("table=".length());
+    jobs.submit(() -> job(catalog, operator, triggers, run, runId, table));
   }
 
   /**

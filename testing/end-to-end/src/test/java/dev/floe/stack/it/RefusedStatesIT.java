@@ -4,18 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.LocalStack;
 import dev.floe.stack.test.EventTap;
+import dev.floe.stack.test.JobServer;
+import dev.floe.stack.test.JobServer.Reply;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
 import java.math.BigDecimal;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,7 +44,6 @@ import org.junit.jupiter.api.Timeout;
  * states (saying why), and a later change of b gets a run with its states.
  */
 class RefusedStatesIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final OffsetDateTime DAY =
       OffsetDateTime.of(2026, 12, 1, 0, 0, 0, 0, ZoneOffset.UTC);
 
@@ -64,19 +62,16 @@ class RefusedStatesIT {
 
     // The job: every run it is sent, by run id; each reported a success.
     Map<String, JsonNode> launched = new ConcurrentHashMap<>();
-    HttpServer job = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    job.createContext(
-        "/job",
-        exchange -> {
-          JsonNode run = JSON.readTree(exchange.getRequestBody().readAllBytes());
-          exchange.sendResponseHeaders(200, -1);
-          exchange.close();
-          String runId = run.get("runId").asText();
-          launched.put(runId, run);
-          operator.report(trigger, runId, "{\"status\": \"succeeded\"}");
-        });
-    job.start();
-    try (EventTap changes = new EventTap(stack.kafka().bootstrapServers(), Topics.CHANGES);
+    try (JobServer job =
+            JobServer.start(2)
+                .on(
+                    "/job",
+                    call -> Reply.of(200),
+                    call -> {
+                      launched.put(call.runId(), call.json());
+                      operator.report(trigger, call.runId(), "{\"status\": \"succeeded\"}");
+                    });
+        EventTap changes = new EventTap(stack.kafka().bootstrapServers(), Topics.CHANGES);
         EventTap runs = new EventTap(stack.kafka().bootstrapServers(), Topics.RUNS)) {
       TableWriter writer = new TableWriter(catalog);
       Table a = source(writer, "refused_a_" + suffix);
@@ -101,8 +96,8 @@ class RefusedStatesIT {
                   ("{\"id\": \"%s\", \"inputs\": [{\"capture\": \"%s\"}, {\"capture\": \"%s\"}],"
                           + " \"paused\": true, \"retry\": {\"maxAttempts\": 3, \"backoff\":"
                           + " \"PT1S\"}, \"launcher\": {\"type\": \"webhook\", \"url\":"
-                          + " \"http://127.0.0.1:%d/job\"}}")
-                      .formatted(triggerId, capA, capB, job.getAddress().getPort())))
+                          + " \"%s\"}}")
+                      .formatted(triggerId, capA, capB, job.url("/job"))))
           .isEqualTo(201);
       for (Table t : List.of(a, b)) {
         assertThat(admin.post(listener.resolve("/watches"), "{\"table\": \"" + name(t) + "\"}"))
@@ -199,8 +194,6 @@ class RefusedStatesIT {
       assertThat(runs.payloads(RunRequested.class, r -> r.triggerId().equals(triggerId)))
           .as("runs requested")
           .hasSizeGreaterThanOrEqualTo(2);
-    } finally {
-      job.stop(0);
     }
   }
 

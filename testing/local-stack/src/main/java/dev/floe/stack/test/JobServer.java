@@ -9,11 +9,14 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -24,8 +27,12 @@ import java.util.function.Consumer;
 public final class JobServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** One call: its path, headers (names as sent) and body, JSON when it parses. */
-  public record Call(String path, Map<String, List<String>> headers, String body) {
+  /**
+   * One call: its path, headers (names as sent) and body, JSON when it parses; the query of its URL
+   * (decoded, null when none) and when it came.
+   */
+  public record Call(
+      String path, Map<String, List<String>> headers, String body, String query, Instant at) {
     /** The body as JSON; a JSON null node when it is not JSON. */
     public JsonNode json() {
       try {
@@ -63,6 +70,12 @@ public final class JobServer implements AutoCloseable {
     Reply handle(Call call);
   }
 
+  /** Decides the answer to a call later: the call stays open until the answer completes. */
+  @FunctionalInterface
+  public interface LateHandler {
+    CompletionStage<Reply> handle(Call call);
+  }
+
   private final HttpServer server;
   private final ExecutorService threads;
   private final List<Call> calls = new CopyOnWriteArrayList<>();
@@ -92,36 +105,87 @@ public final class JobServer implements AutoCloseable {
 
   /** Answers calls to {@code path} with {@code handler}, then runs {@code after} on the call. */
   public JobServer on(String path, Handler handler, Consumer<Call> after) {
-    server.createContext(path, exchange -> answer(exchange, handler, after));
+    return on(path, handler, (call, reply) -> after.accept(call));
+  }
+
+  /**
+   * Answers calls to {@code path} with {@code handler}, then runs {@code after} on the call and the
+   * answer it got.
+   */
+  public JobServer on(String path, Handler handler, BiConsumer<Call, Reply> after) {
+    server.createContext(
+        path,
+        exchange -> {
+          Call call = record(exchange);
+          Reply reply = handler.handle(call);
+          send(exchange, reply);
+          after.accept(call, reply);
+        });
     return this;
   }
 
-  private void answer(HttpExchange exchange, Handler handler, Consumer<Call> after)
-      throws IOException {
+  /**
+   * Answers calls to {@code path} when {@code handler}'s answer completes, as a job that answers
+   * late does; no thread of this server waits meanwhile. Then runs {@code after}, on the thread
+   * that completed the answer, also when the caller hung up before it (the job has the run by
+   * then). An answer that completes exceptionally closes the call unanswered.
+   */
+  public JobServer onLate(String path, LateHandler handler, BiConsumer<Call, Reply> after) {
+    server.createContext(
+        path,
+        exchange -> {
+          Call call = record(exchange);
+          handler
+              .handle(call)
+              .whenComplete(
+                  (reply, failed) -> {
+                    if (failed != null) {
+                      exchange.close();
+                      return;
+                    }
+                    try {
+                      send(exchange, reply);
+                    } catch (IOException hungUp) {
+                      // the caller is gone; what the job does with the run does not depend on it
+                    }
+                    after.accept(call, reply);
+                  });
+        });
+    return this;
+  }
+
+  private Call record(HttpExchange exchange) throws IOException {
     Call call =
         new Call(
             exchange.getRequestURI().getPath(),
             Map.copyOf(exchange.getRequestHeaders()),
-            new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8),
+            exchange.getRequestURI().getQuery(),
+            Instant.now());
     calls.add(call);
-    Reply reply = handler.handle(call);
-    if (reply.body() == null) {
-      exchange.sendResponseHeaders(reply.status(), -1);
-    } else {
-      byte[] body = reply.body().getBytes(StandardCharsets.UTF_8);
-      String trimmed = reply.body().stripLeading();
-      exchange
-          .getResponseHeaders()
-          .set(
-              "Content-Type",
-              trimmed.startsWith("{") || trimmed.startsWith("[")
-                  ? "application/json"
-                  : "text/plain");
-      exchange.sendResponseHeaders(reply.status(), body.length);
-      exchange.getResponseBody().write(body);
+    return call;
+  }
+
+  private static void send(HttpExchange exchange, Reply reply) throws IOException {
+    try {
+      if (reply.body() == null) {
+        exchange.sendResponseHeaders(reply.status(), -1);
+      } else {
+        byte[] body = reply.body().getBytes(StandardCharsets.UTF_8);
+        String trimmed = reply.body().stripLeading();
+        exchange
+            .getResponseHeaders()
+            .set(
+                "Content-Type",
+                trimmed.startsWith("{") || trimmed.startsWith("[")
+                    ? "application/json"
+                    : "text/plain");
+        exchange.sendResponseHeaders(reply.status(), body.length);
+        exchange.getResponseBody().write(body);
+      }
+    } finally {
+      exchange.close();
     }
-    exchange.close();
-    after.accept(call);
   }
 
   /** The URL of {@code path} on this server. */
