@@ -19,9 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.iceberg.CatalogUtil;
-import org.apache.iceberg.catalog.Catalog;
 
 /**
  * The one-command local stack: a KRaft broker process, the embedded SQLite catalog, the four
@@ -31,9 +28,6 @@ import org.apache.iceberg.catalog.Catalog;
  * that directory for a fresh start.
  */
 public final class LocalStack implements AutoCloseable {
-  /** The writer-side reporter that turns commits into push hints, loaded by name. */
-  static final String REPORTER = "dev.floe.reporter.FloeCommitReporter";
-
   /** The services, in start order. */
   public static final List<String> SERVICES =
       List.of("commit-listener", "change-capture-service", "trigger-service", "backfill-service");
@@ -231,29 +225,11 @@ public final class LocalStack implements AutoCloseable {
       started.add(prometheus);
     }
     if (options.demo()) {
-      demo = new DemoWriter(new TableWriter(demoCatalog()), options.demoInterval());
+      DemoCatalog demoCatalog = DemoCatalog.of(catalog, services.all().get(0).url());
+      pushHints = demoCatalog.pushHints();
+      demo = new DemoWriter(new TableWriter(demoCatalog.catalog()), options.demoInterval());
       demo.start();
       started.add(demo);
-    }
-  }
-
-  /**
-   * The demo writer's catalog: the stack's catalog with Floe's commit reporter, so that each demo
-   * commit reaches the commit-listener as a push hint. The reporter is loaded by class name, as a
-   * writer loads it; without it on the classpath the demo relies on polling alone.
-   */
-  private Catalog demoCatalog() {
-    Map<String, String> props = new LinkedHashMap<>(catalog.properties());
-    props.put("metrics-reporter-impl", REPORTER);
-    props.put("floe.reporter.url", services.all().get(0).url().toString());
-    try {
-      Catalog reporting =
-          CatalogUtil.buildIcebergCatalog(catalog.name(), props, new Configuration());
-      pushHints = true;
-      return reporting;
-    } catch (RuntimeException e) {
-      System.err.println("commit reporter not on the classpath, the demo relies on polling: " + e);
-      return catalog.catalog();
     }
   }
 
