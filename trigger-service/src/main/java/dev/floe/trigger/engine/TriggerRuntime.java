@@ -117,14 +117,16 @@ public class TriggerRuntime {
               }
             },
             "floe-trigger-definitions");
+    // The decision core reads its own copy of the definitions: it starts at once, and joins its
+    // group while the launcher waits for the definitions below.
+    core =
+        DecisionCore.start(
+            TriggerTopology.build(streamTopics(), new IcdcUnions(catalog::get)), streamsConfig());
     // A launch needs its trigger: the definitions that existed at start-up are read first.
     if (!startup.readDefinitions(
         definitions, "trigger definitions", "floe-trigger-" + instanceId + "-probe")) {
       return;
     }
-    core =
-        DecisionCore.start(
-            TriggerTopology.build(streamTopics(), new IcdcUnions(catalog::get)), streamsConfig());
     launches =
         new LaunchLoop(
             kafka.consumer(launcherConsumerConfig()),
