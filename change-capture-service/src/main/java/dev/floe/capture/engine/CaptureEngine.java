@@ -151,20 +151,18 @@ public final class CaptureEngine {
   private void process(ConsumerRecords<String, byte[]> records) {
     Map<TopicPartition, Long> firstOffsets = new HashMap<>();
     records.partitions().forEach(tp -> firstOffsets.put(tp, records.records(tp).get(0).offset()));
-    List<ChangeCaptured> published = new ArrayList<>();
-    long[] rowChanges = {0};
+    Sent sent = new Sent();
     TransactionalChannel.Outcome outcome =
         channel.transact(
             send -> {
-              published.clear();
-              rowChanges[0] = 0;
-              return captureBatch(records, send, published, rowChanges);
+              sent.clear();
+              return captureBatch(records, send, sent);
             });
     if (outcome == TransactionalChannel.Outcome.COMMITTED) {
       Instant now = clock.instant();
       rows.committed();
-      published.forEach(event -> metrics.captured(event, now));
-      metrics.rowsPublished(rowChanges[0]);
+      sent.captured.forEach(event -> metrics.captured(event, now));
+      metrics.rowsPublished(sent.rowChanges);
     } else if (outcome == TransactionalChannel.Outcome.ABORTED) {
       // Nothing of the batch is visible: read it again, its captures are idempotent.
       LOG.warnf("capture transaction aborted, the batch is captured again");
@@ -185,8 +183,7 @@ public final class CaptureEngine {
   private Map<TopicPartition, OffsetAndMetadata> captureBatch(
       ConsumerRecords<String, byte[]> records,
       Consumer<ProducerRecord<String, byte[]>> send,
-      List<ChangeCaptured> published,
-      long[] rowChanges) {
+      Sent sent) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     long deadline = System.nanoTime() + settings.batchBudget().toNanos();
     boolean spent = false;
@@ -199,7 +196,7 @@ public final class CaptureEngine {
         }
         spent = System.nanoTime() - deadline >= 0;
         try {
-          handle(record, send, published, rowChanges);
+          handle(record, send, sent);
           offsets.put(tp, new OffsetAndMetadata(record.offset() + 1));
         } catch (SnapshotCapture.Retry e) {
           metrics.retried();
@@ -215,8 +212,7 @@ public final class CaptureEngine {
   private void handle(
       ConsumerRecord<String, byte[]> record,
       Consumer<ProducerRecord<String, byte[]>> send,
-      List<ChangeCaptured> published,
-      long[] rowChanges) {
+      Sent sent) {
     if (record.value() == null) {
       return;
     }
@@ -250,8 +246,19 @@ public final class CaptureEngine {
     for (SnapshotCapture.Rejection rejection : result.rejections()) {
       send.accept(deadLetter(record, rejection.reason(), rejection.cause()));
     }
-    published.addAll(result.captured());
-    rowChanges[0] += result.rowChanges();
+    sent.captured.addAll(result.captured());
+    sent.rowChanges += result.rowChanges();
+  }
+
+  /** What a transaction's attempt sent, counted in the metrics once it commits. */
+  private static final class Sent {
+    final List<ChangeCaptured> captured = new ArrayList<>();
+    long rowChanges;
+
+    void clear() {
+      captured.clear();
+      rowChanges = 0;
+    }
   }
 
   /** After an aborted transaction, reads the batch again from where it began. */

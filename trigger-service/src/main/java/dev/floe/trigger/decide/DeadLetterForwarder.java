@@ -3,16 +3,13 @@ package dev.floe.trigger.decide;
 import dev.floe.broker.StreamsDeadLetters;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.jboss.logging.Logger;
 
 /**
  * Forwards a record the trigger topology cannot take to its dead-letter sink, with the reason, the
- * cause and the record's source offset in Floe's dead-letter headers, and logs it.
+ * cause and the record's source offset in Floe's dead-letter headers ({@link StreamsDeadLetters}
+ * logs it).
  */
 final class DeadLetterForwarder {
-  // The decision core logs under one category, the topology's.
-  private static final Logger LOG = Logger.getLogger(TriggerTopology.class);
-
   private DeadLetterForwarder() {}
 
   static void forward(
