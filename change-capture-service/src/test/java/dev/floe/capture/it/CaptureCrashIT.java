@@ -57,8 +57,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CaptureCrashIT {
   static final Path APP =
       Path.of(System.getProperty("floe.capture.app", "target/quarkus-app")).toAbsolutePath();
-  private static final int COMMITS = 30;
-  private static final int KILLS = 3;
+  private static final int COMMITS = TestTier.pick(20, 30);
+  private static final int KILLS = TestTier.pick(2, 3);
 
   private static final OffsetDateTime DAY =
       OffsetDateTime.of(2026, 11, 20, 0, 0, 0, 0, ZoneOffset.UTC);

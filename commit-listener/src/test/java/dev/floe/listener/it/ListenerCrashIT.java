@@ -46,7 +46,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ListenerCrashIT {
   private static final int TABLES = 3;
-  private static final int KILLS = 3;
+  private static final int KILLS = TestTier.pick(2, 3);
 
   /** Commits between a restart and the next kill (or the stream's end), plus up to 5 at random. */
   private static final int BETWEEN_KILLS = 10;

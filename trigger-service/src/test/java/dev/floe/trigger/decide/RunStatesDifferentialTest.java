@@ -13,6 +13,7 @@ import dev.floe.stack.catalog.CatalogFixture;
 import dev.floe.stack.catalog.CatalogKind;
 import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.test.RowsById;
+import dev.floe.stack.test.TestTier;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.RandomCommits;
 import dev.floe.stack.writer.TableWriter;
@@ -51,7 +52,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 @Tag("unit")
 class RunStatesDifferentialTest {
   private static final int COMMITS = 24;
-  private static final int RUNS = 12;
+
+  /** Random runs per sequence (the soak's 12 take about 20 s more); plus one per compaction. */
+  private static final int RUNS = TestTier.pick(6, 12);
+
   private static CatalogFixture fixture;
 
   @BeforeAll

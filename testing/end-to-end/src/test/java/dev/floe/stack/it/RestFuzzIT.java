@@ -144,7 +144,7 @@ class RestFuzzIT {
 
   /** Fewer tries in the gate, many more in the soak; a property's own {@code tries} wins. */
   public static final class TriesByTier implements AroundPropertyHook {
-    static final int GATE = 60;
+    static final int GATE = 30;
     static final int SOAK = 1000;
 
     @Override
