@@ -86,5 +86,13 @@ public interface BackfillConfig {
     /** How often running chunks are checked for timeouts. */
     @WithDefault("5s")
     Duration tick();
+
+    /**
+     * How often the expiry of unfinished backfills' pins is measured for {@code
+     * floe_backfill_pin_expiry_timestamp_seconds}; a completed backfill's pins are released within
+     * seconds whatever this is.
+     */
+    @WithDefault("PT10M")
+    Duration maintenanceInterval();
   }
 }

@@ -11,6 +11,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
+import java.time.Duration;
 import java.time.Instant;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -28,6 +29,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * @param order {@code oldest-first} (default) or {@code newest-first}
  * @param propagate whether downstream triggers run on the backfill's output; false by default
  * @param validation how each chunk is validated; none when absent
+ * @param retry how a chunk whose run failed transiently or timed out runs again; the trigger's
+ *     retry policy when absent
  * @param dryRun answer the plan only: nothing is committed, published or run
  */
 public record BackfillRequest(
@@ -52,6 +55,7 @@ public record BackfillRequest(
     @Schema(example = "oldest-first") String order,
     Boolean propagate,
     @Valid ValidationRequest validation,
+    @Valid RetryRequest retry,
     Boolean dryRun) {
 
   /**
@@ -100,4 +104,11 @@ public record BackfillRequest(
       @Size(max = 400) String target,
       @DecimalMin("0") @DecimalMax("1") Double tolerance,
       @Size(max = 2000) String url) {}
+
+  /**
+   * @param maxAttempts attempts of one chunk in all, the first included; 1 for no retry
+   * @param backoff the wait before the second attempt, doubling for each later one
+   */
+  public record RetryRequest(
+      @Min(1) @Max(100) Integer maxAttempts, @Schema(example = "PT30S") Duration backoff) {}
 }

@@ -6,12 +6,15 @@ import dev.floe.backfill.validate.ChunkValidation;
 import dev.floe.catalog.CatalogHandle;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.event.CaptureDefined;
+import dev.floe.contracts.event.TriggerDefined;
 import dev.floe.contracts.model.BackfillSpec;
+import dev.floe.contracts.model.RetryPolicy;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.icdc.TableRefs;
 import dev.floe.problem.Problem;
 import dev.floe.problem.ProblemException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -30,12 +33,12 @@ final class BackfillRequests {
   static final int MAX_PLAN_BYTES = 512 * 1024;
 
   private final Function<String, Optional<CaptureDefined>> captures;
-  private final Function<String, Optional<?>> triggers;
+  private final Function<String, Optional<TriggerDefined>> triggers;
   private final CatalogHandle catalog;
 
   BackfillRequests(
       Function<String, Optional<CaptureDefined>> captures,
-      Function<String, Optional<?>> triggers,
+      Function<String, Optional<TriggerDefined>> triggers,
       CatalogHandle catalog) {
     this.captures = captures;
     this.triggers = triggers;
@@ -44,9 +47,10 @@ final class BackfillRequests {
 
   /** The spec a request asks for; the trigger it names must exist. */
   BackfillSpec spec(BackfillRequest body, Source source) {
-    if (triggers.apply(body.trigger()).isEmpty()) {
-      throw notFound("trigger", "trigger " + body.trigger());
-    }
+    TriggerDefined trigger =
+        triggers
+            .apply(body.trigger())
+            .orElseThrow(() -> notFound("trigger", "trigger " + body.trigger()));
     return new BackfillSpec(
         source.table(),
         source.captureId(),
@@ -60,7 +64,21 @@ final class BackfillRequests {
         body.concurrency() == null ? 1 : body.concurrency(),
         order(body.order()),
         Boolean.TRUE.equals(body.propagate()),
-        validation(body.validation(), body.chunking().strategy()));
+        validation(body.validation(), body.chunking().strategy()),
+        retry(body.retry(), trigger.retry()));
+  }
+
+  /** The request's retry policy, each member absent taken from the trigger's. */
+  private static RetryPolicy retry(BackfillRequest.RetryRequest r, RetryPolicy trigger) {
+    if (r == null) {
+      return trigger;
+    }
+    Duration backoff = r.backoff() == null ? trigger.backoff() : r.backoff();
+    if (backoff.isNegative()) {
+      throw ProblemException.invalidField("retry.backoff", "must not be negative");
+    }
+    return new RetryPolicy(
+        r.maxAttempts() == null ? trigger.maxAttempts() : r.maxAttempts(), backoff);
   }
 
   /** Plans {@code spec}; a plan that can't be made is the caller's 4xx. */

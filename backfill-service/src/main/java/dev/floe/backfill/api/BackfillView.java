@@ -64,6 +64,7 @@ public record BackfillView(
       Instant finishedAt,
       Long durationMs,
       String error,
+      Instant retryAt,
       BackfillState.Validation validation) {}
 
   public static BackfillView of(BackfillState s, boolean withChunks, Instant now) {
@@ -106,7 +107,18 @@ public record BackfillView(
     List<ChunkView> chunks =
         plan.chunks().stream()
             .map(
-                c -> chunk(c, ChunkState.PENDING.wireName(), 1, null, null, null, null, null, null))
+                c ->
+                    chunk(
+                        c,
+                        ChunkState.PENDING.wireName(),
+                        1,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null))
             .toList();
     return new BackfillView(
         id,
@@ -136,6 +148,7 @@ public record BackfillView(
         c.startedAt,
         c.finishedAt,
         c.error,
+        c.retryAt,
         c.validation);
   }
 
@@ -148,6 +161,7 @@ public record BackfillView(
       Instant startedAt,
       Instant finishedAt,
       String error,
+      Instant retryAt,
       BackfillState.Validation validation) {
     return new ChunkView(
         p.chunkId(),
@@ -169,6 +183,7 @@ public record BackfillView(
             ? Duration.between(startedAt, finishedAt).toMillis()
             : null,
         error,
+        retryAt,
         validation);
   }
 

@@ -25,6 +25,7 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,10 +62,10 @@ public class BackfillRuntime {
   private final String instanceId;
   private final Map<String, CaptureDefined> captures = new ConcurrentHashMap<>();
   private final Map<String, TriggerDefined> triggers = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService gauges =
+  private final ScheduledExecutorService maintenance =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
-            Thread t = new Thread(r, "floe-backfill-gauges");
+            Thread t = new Thread(r, "floe-backfill-maintenance");
             t.setDaemon(true);
             return t;
           });
@@ -134,7 +135,22 @@ public class BackfillRuntime {
                   updates.changed(state);
                 }),
             streamsConfig());
-    gauges.scheduleWithFixedDelay(() -> metrics.refresh(held()), 2, 5, TimeUnit.SECONDS);
+    BackfillPinKeeper pins =
+        new BackfillPinKeeper(catalog::get, metrics, config.backfill().maintenanceInterval());
+    // The gauges and the pins, every 5 s; a failed pass must not end the schedule.
+    maintenance.scheduleWithFixedDelay(
+        () -> {
+          try {
+            List<BackfillState> held = held();
+            metrics.refresh(held);
+            pins.pass(held, Instant.now());
+          } catch (RuntimeException e) {
+            LOG.warnf("backfill maintenance pass failed: %s", e.toString());
+          }
+        },
+        2,
+        5,
+        TimeUnit.SECONDS);
     startup.state("running");
   }
 
@@ -220,14 +236,17 @@ public class BackfillRuntime {
 
   private ReadOnlyKeyValueStore<String, BackfillState> store() {
     DecisionCore c = core;
-    return (c == null
-            ? Optional.<ReadOnlyKeyValueStore<String, BackfillState>>empty()
-            : c.<BackfillState>store(BackfillTopology.STATE))
+    if (c == null) {
+      throw new StoreUnavailableException(
+          "the backfill store is not ready: the decision core is not started ("
+              + startup.state()
+              + ")");
+    }
+    return c.<BackfillState>store(BackfillTopology.STATE)
         .orElseThrow(
             () ->
                 new StoreUnavailableException(
-                    "the backfill store is not ready: the decision core is "
-                        + (c == null ? "not started (" + startup.state() + ")" : c.state())));
+                    "the backfill store is not ready: the decision core is " + c.state()));
   }
 
   public KafkaStreams.State streamsState() {
@@ -295,7 +314,7 @@ public class BackfillRuntime {
   void stop(@Observes ShutdownEvent stopped) {
     startup.stop(
         () -> {
-          gauges.shutdownNow();
+          maintenance.shutdownNow();
           DecisionCore c = core;
           if (c != null) {
             c.close();

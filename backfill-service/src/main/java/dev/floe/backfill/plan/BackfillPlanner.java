@@ -4,7 +4,6 @@ import dev.floe.contracts.model.BackfillSpec;
 import dev.floe.contracts.model.ChunkPlan;
 import dev.floe.contracts.model.IcdcRef;
 import dev.floe.contracts.model.TableRef;
-import dev.floe.icdc.RefCommits;
 import dev.floe.icdc.TableRefs;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,15 +28,6 @@ import org.jboss.logging.Logger;
  * that expiry can't delete a file a chunk still needs. Thread-safe.
  */
 public final class BackfillPlanner {
-  /** Prefix of the tag that pins a backfill's source snapshot. */
-  public static final String PIN_PREFIX = "floe-backfill-";
-
-  /**
-   * Suffix of the tag that pins the start of a backfill's snapshot range, when it removed rows; ids
-   * cannot hold a dot, so no other backfill's pin can take this name.
-   */
-  public static final String FROM_SUFFIX = ".from";
-
   /** Suffix of a chunk's removed state's tag; chunk ids cannot hold a dot either. */
   public static final String REMOVED_SUFFIX = ".removed";
 
@@ -102,10 +92,13 @@ public final class BackfillPlanner {
             : states.commit(
                 c, source, spec, icdcTable(spec.table()), selection, backfillId, groups, selected);
     if (!dryRun) {
-      pin(source, PIN_PREFIX + backfillId, selection.toSnapshotId());
+      pin(source, BackfillPins.PREFIX + backfillId, selection.toSnapshotId());
       if (selected.rewrote()) {
         // The removed states read the files live at the range's start.
-        pin(source, PIN_PREFIX + backfillId + FROM_SUFFIX, selection.fromSnapshotId());
+        pin(
+            source,
+            BackfillPins.PREFIX + backfillId + BackfillPins.FROM_SUFFIX,
+            selection.fromSnapshotId());
       }
     }
     List<ChunkPlan> chunks = new ArrayList<>();
@@ -162,7 +155,8 @@ public final class BackfillPlanner {
         spec.concurrency(),
         spec.order(),
         spec.propagate(),
-        spec.validation());
+        spec.validation(),
+        spec.retry());
   }
 
   private static Types.NestedField sortField(Table source, BackfillSpec spec) {
@@ -220,24 +214,7 @@ public final class BackfillPlanner {
   /** Pins a planned snapshot, so that the source's expiry keeps every file a chunk references. */
   private void pin(Table source, String tag, long snapshotId) {
     try {
-      source.refresh();
-      RefCommits.retrying(
-          source,
-          () -> {
-            if (!source.refs().containsKey(tag)) {
-              // Iceberg ages a tag from its snapshot's commit, not from the tag: the pin lasts
-              // for the retention from now however old the snapshot is.
-              long age =
-                  Math.max(
-                      0,
-                      System.currentTimeMillis() - source.snapshot(snapshotId).timestampMillis());
-              source
-                  .manageSnapshots()
-                  .createTag(tag, snapshotId)
-                  .setMaxRefAgeMs(tag, age + retention.toMillis())
-                  .commit();
-            }
-          });
+      BackfillPins.pin(source, tag, snapshotId, retention);
     } catch (RuntimeException e) {
       // Not fatal: the chunks are planned; until the next expiry of the source nothing is lost.
       LOG.warnf(

@@ -19,6 +19,7 @@ import dev.floe.contracts.event.RunSucceeded;
 import dev.floe.contracts.model.BackfillTag;
 import dev.floe.contracts.model.ChunkRuns;
 import dev.floe.contracts.model.ChunkState;
+import dev.floe.contracts.model.RetryPolicy;
 import dev.floe.contracts.model.RunInput;
 import dev.floe.contracts.model.SnapshotRange;
 import java.time.Duration;
@@ -36,6 +37,11 @@ import java.util.Map;
  * <p>Chunks start in index order (the plan put them in the requested order), never more than the
  * concurrency limit at once, and only while the backfill runs. Each chunk attempt is requested
  * once: its run id names the chunk and attempt, and a run event naming another attempt is stale.
+ *
+ * <p>A chunk whose run failed transiently or timed out runs again, like a trigger's run, while the
+ * backfill's retry policy allows: it waits pending for its back-off (doubling with each attempt)
+ * and then starts with the next attempt. A permanent failure, or a transient one with no attempts
+ * left, fails the chunk.
  */
 public final class BackfillMachine {
   private final ChunkValidator validator;
@@ -152,6 +158,8 @@ public final class BackfillMachine {
             now));
     for (BackfillState.Chunk c : again) {
       c.attempt++;
+      c.tries = 1;
+      c.retryAt = null;
       c.runId = null;
       c.externalRunId = null;
       c.startedAt = null;
@@ -190,8 +198,13 @@ public final class BackfillMachine {
       if (failed.willRetry()) {
         return false; // the job's own orchestrator retries it: not the attempt's end
       }
-      c.finishedAt = now;
-      move(s, c, ChunkState.FAILED, failed.errorKind().wireName() + ": " + failed.message(), out);
+      fail(
+          s,
+          c,
+          failed.errorKind().wireName() + ": " + failed.message(),
+          failed.errorKind() != RunFailed.ErrorKind.PERMANENT,
+          now,
+          out);
     } else if (event instanceof RunCancelled cancelled) {
       c.finishedAt = now;
       move(s, c, ChunkState.CANCELLED, "run cancelled: " + cancelled.reason(), out);
@@ -202,21 +215,54 @@ public final class BackfillMachine {
     return true;
   }
 
-  /** Fails chunks whose run has not ended within the chunk timeout. */
+  /**
+   * Fails (or retries) chunks whose run has not ended within the chunk timeout, and starts chunks
+   * whose retry back-off is over.
+   */
   public void tick(BackfillState s, Instant now, List<Payload> out) {
     boolean changed = false;
     for (BackfillState.Chunk c : s.chunks) {
       if (c.state == ChunkState.RUNNING
           && c.startedAt != null
           && c.startedAt.plus(chunkTimeout).isBefore(now)) {
-        c.finishedAt = now;
-        move(s, c, ChunkState.FAILED, "timeout: no outcome after " + chunkTimeout, out);
+        fail(s, c, "timeout: no outcome after " + chunkTimeout, true, now, out);
+        changed = true;
+      } else if (c.state == ChunkState.PENDING && c.retryAt != null && c.due(now)) {
         changed = true;
       }
     }
     if (changed) {
       advance(s, now, out);
     }
+  }
+
+  /**
+   * Ends a chunk's attempt that failed: a {@code transient} failure with attempts left makes the
+   * chunk pending again until its back-off is over, anything else fails it.
+   */
+  private static void fail(
+      BackfillState s,
+      BackfillState.Chunk c,
+      String reason,
+      boolean transientFailure,
+      Instant now,
+      List<Payload> out) {
+    c.finishedAt = now;
+    RetryPolicy retry = s.spec.retry();
+    if (transientFailure && retry != null && c.tries < retry.maxAttempts()) {
+      Duration wait = retry.backoff().multipliedBy(1L << Math.min(c.tries - 1, 20));
+      c.tries++;
+      c.attempt++;
+      c.retryAt = now.plus(wait);
+      move(
+          s,
+          c,
+          ChunkState.PENDING,
+          reason + "; attempt " + c.tries + " of " + retry.maxAttempts() + " after " + wait,
+          out);
+      return;
+    }
+    move(s, c, ChunkState.FAILED, reason, out);
   }
 
   private void validate(BackfillState s, BackfillState.Chunk c, List<Payload> out) {
@@ -256,7 +302,7 @@ public final class BackfillMachine {
         if (running >= s.spec.concurrency()) {
           break;
         }
-        if (c.state == ChunkState.PENDING) {
+        if (c.state == ChunkState.PENDING && c.due(now)) {
           start(s, c, now, out);
           running++;
         }
@@ -301,6 +347,7 @@ public final class BackfillMachine {
     c.runId = ChunkRuns.runId(s.spec.triggerId(), s.backfillId, c.id(), c.attempt);
     c.startedAt = now;
     c.finishedAt = null;
+    c.retryAt = null;
     c.error = null;
     move(s, c, ChunkState.RUNNING, null, out);
     out.add(request(s, c));
@@ -336,7 +383,7 @@ public final class BackfillMachine {
         false,
         "backfill",
         new BackfillTag(s.backfillId, c.id(), s.spec.propagate()),
-        1);
+        c.attempt);
   }
 
   private static void move(

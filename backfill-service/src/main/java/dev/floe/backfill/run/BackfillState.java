@@ -38,7 +38,19 @@ public final class BackfillState {
   public static final class Chunk {
     public ChunkPlan plan;
     public ChunkState state = ChunkState.PENDING;
+
+    /** The chunk's attempt, counted over the whole backfill: it names the attempt's run. */
     public int attempt = 1;
+
+    /**
+     * The attempts since the chunk last started afresh (planned, or run again by an operator's
+     * retry), which the backfill's retry policy bounds.
+     */
+    public int tries = 1;
+
+    /** When a chunk waiting for its automatic retry may start; null when it need not wait. */
+    public Instant retryAt;
+
     public String runId;
     public String externalRunId;
     public Instant startedAt;
@@ -69,6 +81,12 @@ public final class BackfillState {
       return state == ChunkState.FAILED
           || state == ChunkState.INVALID
           || state == ChunkState.CANCELLED;
+    }
+
+    /** Whether a pending chunk may start at {@code now}: it is not waiting out a back-off. */
+    @JsonIgnore
+    public boolean due(Instant now) {
+      return retryAt == null || !retryAt.isAfter(now);
     }
 
     @JsonIgnore

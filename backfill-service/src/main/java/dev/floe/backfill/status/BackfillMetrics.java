@@ -35,6 +35,8 @@ public final class BackfillMetrics {
   private final MultiGauge chunks;
   private final MultiGauge progress;
   private final MultiGauge lastProgress;
+  private final MultiGauge pinExpiry;
+  private final Counter pinsReleased;
   private final Counter validationFailures;
   private final Counter runsRequested;
   private final Counter planned;
@@ -60,6 +62,17 @@ public final class BackfillMetrics {
                     + " backfill stops moving it")
             .baseUnit("seconds")
             .register(registry);
+    this.pinExpiry =
+        MultiGauge.builder(P + "pin.expiry.timestamp")
+            .description(
+                "When the first of an unfinished backfill's pins on its source expires, in Unix"
+                    + " seconds; set by the pin pass")
+            .baseUnit("seconds")
+            .register(registry);
+    this.pinsReleased =
+        Counter.builder(P + "pins.released")
+            .description("Pins released from sources once their backfill completed")
+            .register(registry);
     this.validationFailures =
         Counter.builder(P + "validation.failures")
             .description("Chunks found invalid by their validation")
@@ -73,6 +86,23 @@ public final class BackfillMetrics {
             .description("Backfills planned and started")
             .register(registry);
     refresh(List.of());
+  }
+
+  /**
+   * The pins of the unfinished backfills this instance holds, after each pin pass.
+   *
+   * @param expiries when each one's first pin expires, by backfill id and source table
+   */
+  public void pinExpiries(Map<Tags, Instant> expiries) {
+    pinExpiry.register(
+        expiries.entrySet().stream()
+            .map(e -> MultiGauge.Row.of(e.getKey(), e.getValue().toEpochMilli() / 1000.0))
+            .toList(),
+        true);
+  }
+
+  public void pinsReleased(int tags) {
+    pinsReleased.increment(tags);
   }
 
   /** Every payload the decision core publishes, with the state it came from. */

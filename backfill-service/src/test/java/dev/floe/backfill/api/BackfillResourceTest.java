@@ -174,8 +174,25 @@ class BackfillResourceTest {
         .body("chunks", hasSize(5))
         .body("chunks[0].chunkId", equalTo("2026-10-01"))
         .body("chunks[0].records", equalTo(3))
-        .body("totals.records", equalTo(15));
+        .body("totals.records", equalTo(15))
+        // The trigger's retry policy, as no retry was asked for.
+        .body("spec.retry.maxAttempts", equalTo(1))
+        .body("spec.retry.backoff", equalTo("PT1S"));
     given().get("/backfills/" + id).then().statusCode(404);
+  }
+
+  @Test
+  void aRequestsRetryTakesWhatItLeavesOutFromTheTriggers() {
+    Map<String, Object> body = request("retry-" + suffix(), 2, 1, null, true);
+    body.put("retry", Map.of("maxAttempts", 4));
+    given()
+        .contentType(ContentType.JSON)
+        .body(body)
+        .post("/backfills")
+        .then()
+        .statusCode(200)
+        .body("spec.retry.maxAttempts", equalTo(4))
+        .body("spec.retry.backoff", equalTo("PT1S"));
   }
 
   @Test
@@ -403,6 +420,8 @@ class BackfillResourceTest {
         "400 | validation.method  | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"files\", \"maxFiles\": 5}, \"trigger\": \"bf-job\", \"validation\": {\"method\": \"record-count\", \"target\": \"demo.bf_target\"}}",
         "400 | validation.url     | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\", \"validation\": {\"method\": \"webhook\", \"url\": \"ftp://x\"}}",
         "400 | validation.tolerance | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\", \"validation\": {\"method\": \"record-count\", \"target\": \"demo.bf_target\", \"tolerance\": 2}}",
+        "400 | retry.maxAttempts  | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\", \"retry\": {\"maxAttempts\": 0}}",
+        "400 | retry.backoff      | {\"table\": \"demo.bf_source\", \"chunking\": {\"strategy\": \"day\", \"field\": \"order_ts\"}, \"trigger\": \"bf-job\", \"retry\": {\"backoff\": \"-PT1S\"}}",
       })
   void badRequestsGetProblemDetailsNamingTheField(int status, String field, String body) {
     given()

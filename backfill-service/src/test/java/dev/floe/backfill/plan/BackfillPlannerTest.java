@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -164,7 +165,7 @@ class BackfillPlannerTest {
         throw new UncheckedIOException(e);
       }
     }
-    assertThat(table.refs()).containsKey(BackfillPlanner.PIN_PREFIX + "bf-icdc");
+    assertThat(table.refs()).containsKey(BackfillPins.PREFIX + "bf-icdc");
   }
 
   @Test
@@ -199,6 +200,7 @@ class BackfillPlannerTest {
             1,
             BackfillSpec.Order.OLDEST_FIRST,
             false,
+            null,
             null);
     BackfillPlanner.Plan plan = planner.plan("bf-snap", spec, List.of(), true);
     assertThat(plan.chunks()).hasSize(20);
@@ -259,6 +261,7 @@ class BackfillPlannerTest {
             1,
             BackfillSpec.Order.OLDEST_FIRST,
             false,
+            null,
             null);
 
     long planned = System.currentTimeMillis();
@@ -308,20 +311,20 @@ class BackfillPlannerTest {
     table.refresh();
     assertThat(table.refs())
         .containsKeys(
-            BackfillPlanner.PIN_PREFIX + "bf-mor",
-            BackfillPlanner.PIN_PREFIX + "bf-mor" + BackfillPlanner.FROM_SUFFIX);
+            BackfillPins.PREFIX + "bf-mor",
+            BackfillPins.PREFIX + "bf-mor" + BackfillPins.FROM_SUFFIX);
     assertThat(
             table
                 .refs()
-                .get(BackfillPlanner.PIN_PREFIX + "bf-mor" + BackfillPlanner.FROM_SUFFIX)
+                .get(BackfillPins.PREFIX + "bf-mor" + BackfillPins.FROM_SUFFIX)
                 .snapshotId())
         .isEqualTo(start);
 
     // Iceberg ages a tag from its snapshot's commit: the pins last the retention from the plan.
     for (String pin :
         List.of(
-            BackfillPlanner.PIN_PREFIX + "bf-mor",
-            BackfillPlanner.PIN_PREFIX + "bf-mor" + BackfillPlanner.FROM_SUFFIX)) {
+            BackfillPins.PREFIX + "bf-mor",
+            BackfillPins.PREFIX + "bf-mor" + BackfillPins.FROM_SUFFIX)) {
       long snapshotAt = table.snapshot(table.refs().get(pin).snapshotId()).timestampMillis();
       assertThat(table.refs().get(pin).maxRefAgeMs())
           .as(pin)
@@ -366,7 +369,8 @@ class BackfillPlannerTest {
             1,
             BackfillSpec.Order.OLDEST_FIRST,
             false,
-            new BackfillSpec.Validation("record-count", ref, 0.0)),
+            new BackfillSpec.Validation("record-count", ref, 0.0),
+            null),
         "validation.method");
     // A range of appends only takes them all.
     long appended =
@@ -390,6 +394,19 @@ class BackfillPlannerTest {
                 null),
             new BackfillSpec.Chunking("files", null, 10L, null));
     assertThat(planner.plan("bf-mor-a", appends, List.of(), true).records()).isEqualTo(1);
+
+    // The pins keep the range's start from the source's own expiry until they are released;
+    // then the expiry drops it (in metadata only: this test deletes no data file).
+    assertThat(BackfillPins.expiry(table, "bf-mor"))
+        .hasValueSatisfying(at -> assertThat(at).isAfter(Instant.now().plus(Duration.ofDays(6))));
+    TableWriter.expireUnreferenced(table);
+    assertThat(table.snapshot(start)).as("pinned by the range's start").isNotNull();
+    assertThat(BackfillPins.release(table, "bf-mor")).isEqualTo(2);
+    assertThat(BackfillPins.release(table, "bf-mor")).as("released once").isZero();
+    assertThat(table.refs()).doesNotContainKeys(BackfillPins.tags("bf-mor").toArray(String[]::new));
+    assertThat(BackfillPins.expiry(table, "bf-mor")).isEmpty();
+    TableWriter.expireUnreferenced(table);
+    assertThat(table.snapshot(start)).as("released, then expired").isNull();
   }
 
   /**
@@ -437,6 +454,7 @@ class BackfillPlannerTest {
               1,
               BackfillSpec.Order.OLDEST_FIRST,
               false,
+              null,
               null);
       ChunkPlan chunk = planner.plan(id, spec, List.of(), false).chunks().get(0);
       icdc = fixture.catalog().loadTable(TableRefs.identifier(planner.icdcTable(ref)));
@@ -511,6 +529,7 @@ class BackfillPlannerTest {
         1,
         BackfillSpec.Order.OLDEST_FIRST,
         false,
+        null,
         null);
   }
 
@@ -542,7 +561,7 @@ class BackfillPlannerTest {
         planner.plan("bf-dry", spec(dayChunks(), null, null), List.of(), true);
     assertThat(plan.chunks()).hasSize(30).allMatch(c -> c.icdc() == null);
     Table table = fixture.catalog().loadTable(TableIdentifier.of("demo", "orders30"));
-    assertThat(table.refs()).doesNotContainKey(BackfillPlanner.PIN_PREFIX + "bf-dry");
+    assertThat(table.refs()).doesNotContainKey(BackfillPins.PREFIX + "bf-dry");
   }
 
   @Test
@@ -607,6 +626,7 @@ class BackfillPlannerTest {
             1,
             BackfillSpec.Order.OLDEST_FIRST,
             false,
+            null,
             null);
     BackfillPlanner.Plan plan = planner.plan("bf-flat", spec, List.of(), true);
     assertThat(plan.chunks())
@@ -647,6 +667,7 @@ class BackfillPlannerTest {
             1,
             BackfillSpec.Order.OLDEST_FIRST,
             false,
+            null,
             null);
     assertThatThrownBy(() -> planner.plan("bf-x", missing, List.of(), true))
         .isInstanceOf(NoSuchTableException.class);
@@ -678,7 +699,16 @@ class BackfillPlannerTest {
             ? emptyRange()
             : new BackfillSpec.Range("order_ts", from, to, null, null, null, null, null);
     return new BackfillSpec(
-        source, null, range, chunking, "job", 3, BackfillSpec.Order.OLDEST_FIRST, false, null);
+        source,
+        null,
+        range,
+        chunking,
+        "job",
+        3,
+        BackfillSpec.Order.OLDEST_FIRST,
+        false,
+        null,
+        null);
   }
 
   private static BackfillSpec withSpec(
@@ -692,7 +722,8 @@ class BackfillPlannerTest {
         s.concurrency(),
         s.order(),
         s.propagate(),
-        s.validation());
+        s.validation(),
+        null);
   }
 
   private static BackfillSpec withOrder(BackfillSpec s, BackfillSpec.Order order) {
@@ -705,7 +736,8 @@ class BackfillPlannerTest {
         s.concurrency(),
         order,
         s.propagate(),
-        s.validation());
+        s.validation(),
+        null);
   }
 
   private static List<Integer> range(int n) {

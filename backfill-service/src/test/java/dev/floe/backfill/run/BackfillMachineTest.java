@@ -16,6 +16,7 @@ import dev.floe.contracts.model.BackfillSpec;
 import dev.floe.contracts.model.ChunkPlan;
 import dev.floe.contracts.model.ChunkRuns;
 import dev.floe.contracts.model.ChunkState;
+import dev.floe.contracts.model.RetryPolicy;
 import dev.floe.contracts.model.TableRef;
 import java.time.Duration;
 import java.time.Instant;
@@ -91,6 +92,87 @@ class BackfillMachineTest {
     succeed(s, "c1");
     succeed(s, "c3");
     assertThat(s.status).isEqualTo(BackfillStatus.COMPLETED);
+  }
+
+  @Test
+  void aTransientFailureRunsTheChunkAgainAfterItsBackOffWhileLaterChunksGoOn() {
+    BackfillState s = create(3, 1, new RetryPolicy(3, Duration.ofSeconds(10)));
+    assertThat(requested()).extracting(r -> r.backfill().chunkId()).containsExactly("c0");
+
+    failAt(s, "c0", RunFailed.ErrorKind.TRANSIENT, T0);
+    BackfillState.Chunk c0 = s.chunk("c0");
+    assertThat(c0.state).isEqualTo(ChunkState.PENDING);
+    assertThat(c0.retryAt).isEqualTo(T0.plusSeconds(10));
+    assertThat(c0.error).isEqualTo("transient: boom; attempt 2 of 3 after PT10S");
+    // The waiting chunk leaves its slot to the next one.
+    assertThat(requested()).extracting(r -> r.backfill().chunkId()).containsExactly("c1");
+
+    succeed(s, "c1");
+    // c0 still waits: c2 takes the slot.
+    assertThat(requested()).extracting(r -> r.backfill().chunkId()).containsExactly("c2");
+    machine.tick(s, T0.plusSeconds(9), out);
+    assertThat(requested()).isEmpty();
+    succeed(s, "c2");
+    assertThat(requested()).isEmpty();
+    machine.tick(s, T0.plusSeconds(10), out);
+    List<RunRequested> again = requested();
+    assertThat(again).extracting(RunRequested::runId).containsExactly("job.bf.c0.2");
+    assertThat(again).extracting(RunRequested::attempt).containsExactly(2);
+
+    succeed(s, "c0");
+    assertThat(s.status).isEqualTo(BackfillStatus.COMPLETED);
+    assertThat(completed().outcome()).isEqualTo("succeeded");
+  }
+
+  @Test
+  void theBackOffDoublesAndTheChunkFailsWhenNoAttemptIsLeft() {
+    BackfillState s = create(1, 1, new RetryPolicy(3, Duration.ofSeconds(10)));
+    failAt(s, "c0", RunFailed.ErrorKind.TIMEOUT, T0);
+    machine.tick(s, T0.plusSeconds(10), out);
+    failAt(s, "c0", RunFailed.ErrorKind.TRANSIENT, T0.plusSeconds(11));
+    assertThat(s.chunk("c0").retryAt).isEqualTo(T0.plusSeconds(31));
+    machine.tick(s, T0.plusSeconds(31), out);
+    assertThat(requested()).extracting(RunRequested::runId).last().isEqualTo("job.bf.c0.3");
+
+    failAt(s, "c0", RunFailed.ErrorKind.TRANSIENT, T0.plusSeconds(40));
+    assertThat(s.chunk("c0").state).isEqualTo(ChunkState.FAILED);
+    assertThat(s.status).isEqualTo(BackfillStatus.FAILED);
+  }
+
+  @Test
+  void aPermanentFailureIsNotRetried() {
+    BackfillState s = create(2, 2, new RetryPolicy(3, Duration.ZERO));
+    requested();
+    failAt(s, "c0", RunFailed.ErrorKind.PERMANENT, T0);
+    assertThat(s.chunk("c0").state).isEqualTo(ChunkState.FAILED);
+    machine.tick(s, T0.plusSeconds(60), out);
+    assertThat(requested()).isEmpty();
+    succeed(s, "c1");
+    assertThat(s.status).isEqualTo(BackfillStatus.FAILED);
+  }
+
+  @Test
+  void aChunkWithoutAnOutcomeInTimeIsRetried() {
+    BackfillState s = create(1, 1, new RetryPolicy(2, Duration.ZERO));
+    requested();
+    machine.tick(s, T0.plus(Duration.ofHours(1)).plusSeconds(1), out);
+    assertThat(requested()).extracting(RunRequested::runId).containsExactly("job.bf.c0.2");
+    assertThat(s.chunk("c0").state).isEqualTo(ChunkState.RUNNING);
+  }
+
+  @Test
+  void anOperatorsRetryGivesTheFailedChunksAFreshSetOfAttempts() {
+    BackfillState s = create(1, 1, new RetryPolicy(2, Duration.ZERO));
+    failAt(s, "c0", RunFailed.ErrorKind.TRANSIENT, T0);
+    failAt(s, "c0", RunFailed.ErrorKind.TRANSIENT, T0);
+    assertThat(s.status).isEqualTo(BackfillStatus.FAILED);
+    requested();
+
+    assertThat(machine.retry(s, "ops", T0, out)).isTrue();
+    assertThat(requested()).extracting(RunRequested::runId).containsExactly("job.bf.c0.3");
+    failAt(s, "c0", RunFailed.ErrorKind.TRANSIENT, T0);
+    assertThat(s.chunk("c0").state).isEqualTo(ChunkState.RUNNING);
+    assertThat(requested()).extracting(RunRequested::runId).containsExactly("job.bf.c0.4");
   }
 
   @Test
@@ -198,6 +280,10 @@ class BackfillMachineTest {
   }
 
   private BackfillState create(int chunks, int concurrency) {
+    return create(chunks, concurrency, null);
+  }
+
+  private BackfillState create(int chunks, int concurrency, RetryPolicy retry) {
     List<ChunkPlan> plans = new ArrayList<>();
     for (int i = 0; i < chunks; i++) {
       plans.add(new ChunkPlan("c" + i, i, List.of(), null, 1, 10, 100, null));
@@ -212,7 +298,8 @@ class BackfillMachineTest {
             concurrency,
             BackfillSpec.Order.OLDEST_FIRST,
             false,
-            null);
+            null,
+            retry);
     return machine.create(
         new BackfillPlanned("bf", 0, spec, plans, chunks * 10L, chunks, chunks * 100L, "me"),
         T0,
@@ -231,6 +318,12 @@ class BackfillMachineTest {
         T0,
         out);
     assertThat(s.chunk(chunk).state).isEqualTo(ChunkState.FAILED);
+  }
+
+  private void failAt(BackfillState s, String chunk, RunFailed.ErrorKind kind, Instant at) {
+    BackfillState.Chunk c = s.chunk(chunk);
+    machine.onRun(
+        s, new RunFailed(c.runId, "job", c.attempt, kind, "boom", false, null, at), at, out);
   }
 
   /** The runs requested since the last call. */

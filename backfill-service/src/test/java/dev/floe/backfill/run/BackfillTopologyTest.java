@@ -208,6 +208,7 @@ class BackfillTopologyTest {
             concurrency,
             BackfillSpec.Order.OLDEST_FIRST,
             false,
+            null,
             null);
     return new BackfillPlanned(id, 0, spec, plans, chunks * 10L, chunks, chunks * 100L, "me");
   }

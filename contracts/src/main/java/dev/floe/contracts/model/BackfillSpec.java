@@ -18,6 +18,8 @@ import java.time.Instant;
  * @param order which chunks run first
  * @param propagate whether downstream triggers run on the backfill's output
  * @param validation how each chunk is validated; null for none
+ * @param retry how a chunk whose run failed transiently or timed out runs again; null (a plan made
+ *     before chunks were retried) for one attempt
  */
 public record BackfillSpec(
     @JsonProperty(required = true) TableRef table,
@@ -28,7 +30,8 @@ public record BackfillSpec(
     @JsonProperty(required = true) int concurrency,
     @JsonProperty(required = true) Order order,
     boolean propagate,
-    Validation validation) {
+    Validation validation,
+    RetryPolicy retry) {
 
   public BackfillSpec {
     requireNonNull(table, "table");

@@ -57,6 +57,17 @@ final class CreateBackfill extends BackfillCall {
   @Option(names = "--concurrency", description = "Chunks running at once")
   Integer concurrency;
 
+  @Option(
+      names = "--max-attempts",
+      description =
+          "Attempts of a chunk that fails transiently, the first included (the trigger's)")
+  Integer maxAttempts;
+
+  @Option(
+      names = "--retry-backoff",
+      description = "ISO-8601 wait before a chunk's second attempt, doubling (the trigger's)")
+  String retryBackoff;
+
   @Option(names = "--order", description = "oldest-first or newest-first")
   String order;
 
@@ -107,6 +118,13 @@ final class CreateBackfill extends BackfillCall {
       if (maxRecords != null) {
         c.put("maxRecords", maxRecords);
       }
+    }
+    if (maxAttempts != null || retryBackoff != null) {
+      ObjectNode r = request.with("retry");
+      if (maxAttempts != null) {
+        r.put("maxAttempts", maxAttempts);
+      }
+      put(r, "backoff", retryBackoff);
     }
     if (validateTarget != null) {
       ObjectNode v = request.with("validation");

@@ -93,6 +93,10 @@ class BackfillIT {
   static final class Job {
     final String target;
     final Set<String> failChunks = ConcurrentHashMap.newKeySet();
+
+    /** Whether every chunk's first attempt fails transiently (a failing chunk fails for good). */
+    volatile boolean failFirstAttempts;
+
     final Semaphore gate;
     final Map<String, AtomicInteger> runsByChunk = new ConcurrentHashMap<>();
     final List<String> runIds = new CopyOnWriteArrayList<>();
@@ -231,6 +235,41 @@ class BackfillIT {
         .containsExactlyInAnyOrder(
             TRIGGER + "." + id + ".2026-10-07.2", TRIGGER + "." + id + ".2026-10-19.2");
     assertThat(rows(job.target)).isEqualTo(rows(source));
+  }
+
+  @Test
+  @Timeout(300)
+  void aChunkFailingTransientlyRunsAgainByItselfAndAPermanentFailureDoesNot() {
+    // Every chunk's first attempt fails transiently: each runs again after its back-off, by itself.
+    String id = "flaky";
+    Job job = job(id, null);
+    job.failFirstAttempts = true;
+    create(id, job, 2, 4, ", \"retry\": {\"maxAttempts\": 2, \"backoff\": \"PT1S\"}");
+    JsonNode done = awaitState(id, "completed", Duration.ofSeconds(120));
+    assertThat(done.path("chunkStates").path("validated").asInt()).isEqualTo(4);
+    assertThat(done.path("retries").asInt()).as("no operator retry").isZero();
+    assertThat(job.runsByChunk).hasSize(4).allSatisfy((c, n) -> assertThat(n.get()).isEqualTo(2));
+    assertThat(job.runIds)
+        .hasSize(8)
+        .doesNotHaveDuplicates()
+        .allMatch(r -> r.endsWith(".1") || r.endsWith(".2"));
+    for (JsonNode chunk : done.path("chunks")) {
+      assertThat(chunk.path("attempt").asInt()).isEqualTo(2);
+    }
+
+    // A permanent failure fails its chunk at once; the other chunk's transient one is retried.
+    String bad = "flaky-bad";
+    Job badJob = job(bad, null);
+    badJob.failFirstAttempts = true;
+    badJob.failChunks.add("2026-10-01");
+    create(bad, badJob, 2, 2, ", \"retry\": {\"maxAttempts\": 3, \"backoff\": \"PT1S\"}");
+    JsonNode failed = awaitState(bad, "failed", Duration.ofSeconds(120));
+    assertThat(failed.path("failedChunks"))
+        .extracting(JsonNode::asText)
+        .containsExactly("2026-10-01");
+    assertThat(failed.path("chunkStates").path("validated").asInt()).isOne();
+    assertThat(badJob.runsByChunk.get("2026-10-01").get()).isOne();
+    assertThat(badJob.runsByChunk.get("2026-10-02").get()).isEqualTo(2);
   }
 
   @Test
@@ -377,6 +416,8 @@ class BackfillIT {
             TRIGGER,
             "--concurrency",
             "2",
+            "--max-attempts",
+            "3",
             "--validate-target",
             job.target,
             "--wait",
@@ -388,6 +429,11 @@ class BackfillIT {
     assertThat(out.toString())
         .contains("created backfill from-cli", "backfill from-cli: COMPLETED, 5 chunks", "100.0%");
     assertThat(job.runsByChunk).hasSize(5);
+    assertThat(
+            read(operator.send("GET", backfills.resolve("/backfills/" + id), null).body())
+                .path("spec")
+                .path("retry"))
+        .hasToString("{\"maxAttempts\":3,\"backoff\":\"PT1S\"}");
 
     StringWriter refusedOut = new StringWriter();
     StringWriter refusedErr = new StringWriter();
@@ -486,10 +532,19 @@ class BackfillIT {
                 .formatted(id, name, start.snapshotId(), end.snapshotId(), TRIGGER));
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
     assertThat(read(response.body()).path("chunks")).hasSize(3);
-    awaitState(id, "completed", Duration.ofSeconds(120));
-
+    // Pinned when planned: the range's end, and its start since the range rewrote rows.
     table.refresh();
     assertThat(table.refs()).containsKeys("floe-backfill-" + id, "floe-backfill-" + id + ".from");
+    awaitState(id, "completed", Duration.ofSeconds(120));
+    // Released once it completed, in one commit.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(250))
+        .untilAsserted(
+            () -> {
+              table.refresh();
+              assertThat(table.refs().keySet()).noneMatch(r -> r.startsWith("floe-backfill-" + id));
+            });
     Schema schema = table.schema();
     List<Map<Integer, Object>> removed = new ArrayList<>();
     List<Map<Integer, Object>> added = new ArrayList<>();
@@ -517,6 +572,11 @@ class BackfillIT {
     assertThat(net.keySet())
         .extracting(r -> r.get(1))
         .containsExactlyInAnyOrder(1L, 2L, 3L, 9L, 10L, 17L);
+
+    // With the pins released, the source's own expiry removes the range's start (in metadata
+    // only: no data file is deleted).
+    TableWriter.expireUnreferenced(table);
+    assertThat(table.snapshot(start.snapshotId())).isNull();
   }
 
   private static Record shipped(Record row, String status) {
@@ -529,6 +589,11 @@ class BackfillIT {
    * Creates a backfill of the first {@code days} days, validated by counts against a new target.
    */
   private JsonNode create(String id, Job job, int concurrency, int days) {
+    return create(id, job, concurrency, days, "");
+  }
+
+  /** Creates a backfill of the first {@code days} days; {@code more} adds members to the body. */
+  private JsonNode create(String id, Job job, int concurrency, int days, String more) {
     String body =
         "{\"id\": \""
             + id
@@ -542,7 +607,9 @@ class BackfillIT {
             + concurrency
             + ", \"validation\": {\"method\": \"record-count\", \"target\": \""
             + job.target
-            + "\"}}";
+            + "\"}"
+            + more
+            + "}";
     HttpResponse<String> response = operator.send("POST", backfills.resolve("/backfills"), body);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
     return read(response.body());
@@ -582,6 +649,11 @@ class BackfillIT {
         report(
             runId,
             "{\"status\": \"failed\", \"errorKind\": \"permanent\", \"message\": \"bad day\"}");
+        return;
+      }
+      if (job.failFirstAttempts && runId.endsWith(".1")) {
+        report(
+            runId, "{\"status\": \"failed\", \"errorKind\": \"transient\", \"message\": \"busy\"}");
         return;
       }
       if (job.target == null) {

@@ -94,9 +94,11 @@ class ObservabilityIT {
             TestStacks.options("observability")
                 .withS3()
                 .withPrometheus(Ports.freePort(), Duration.ofSeconds(1))
-                // Pins and their expiry are measured by the capture's maintenance pass.
+                // Pins and their expiry are measured by the maintenance passes.
                 .withServiceConfig(
-                    "change-capture-service", Map.of("floe.capture.maintenance-interval", "PT2S")));
+                    "change-capture-service", Map.of("floe.capture.maintenance-interval", "PT2S"))
+                .withServiceConfig(
+                    "backfill-service", Map.of("floe.backfill.maintenance-interval", "PT2S")));
     prometheus = stack.prometheus().orElseThrow();
     admin = StackHttp.as(stack, "admin");
     operator = StackHttp.as(stack, "operator");

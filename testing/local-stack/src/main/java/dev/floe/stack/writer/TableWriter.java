@@ -245,6 +245,20 @@ public final class TableWriter {
     return ids;
   }
 
+  /**
+   * The table's own snapshot expiry, as a maintenance job would run it: every snapshot but the
+   * current one and those a ref keeps goes, in metadata only. No file is deleted.
+   */
+  public static void expireUnreferenced(Table table) {
+    table
+        .expireSnapshots()
+        .expireOlderThan(System.currentTimeMillis() + 1)
+        .retainLast(1)
+        .cleanExpiredFiles(false)
+        .commit();
+    table.refresh();
+  }
+
   /** Appends to {@code branch}, creating it from the main branch's head if it does not exist. */
   public Snapshot appendToBranch(Table table, String branch, Collection<Record> records) {
     if (!table.refs().containsKey(branch)) {
