@@ -2,6 +2,7 @@ package dev.floe.backfill.api;
 
 import dev.floe.backfill.plan.BackfillPlanner;
 import dev.floe.backfill.plan.PlanningException;
+import dev.floe.backfill.run.BackfillMachine;
 import dev.floe.backfill.validate.ChunkValidation;
 import dev.floe.catalog.CatalogHandle;
 import dev.floe.contracts.codec.EventCodec;
@@ -74,8 +75,9 @@ final class BackfillRequests {
       return trigger;
     }
     Duration backoff = r.backoff() == null ? trigger.backoff() : r.backoff();
-    if (backoff.isNegative()) {
-      throw ProblemException.invalidField("retry.backoff", "must not be negative");
+    if (backoff.isNegative() || backoff.compareTo(BackfillMachine.MAX_BACKOFF) > 0) {
+      throw ProblemException.invalidField(
+          "retry.backoff", "must be between PT0S and " + BackfillMachine.MAX_BACKOFF);
     }
     return new RetryPolicy(
         r.maxAttempts() == null ? trigger.maxAttempts() : r.maxAttempts(), backoff);

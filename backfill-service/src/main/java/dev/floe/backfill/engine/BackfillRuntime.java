@@ -143,7 +143,12 @@ public class BackfillRuntime {
           try {
             List<BackfillState> held = held();
             metrics.refresh(held);
-            pins.pass(held, Instant.now());
+            if (core != null && core.state() == KafkaStreams.State.RUNNING) {
+              // Only from a readable store: an empty answer while it restores is not "none".
+              pins.pass(all(), Instant.now());
+            }
+          } catch (StoreUnavailableException e) {
+            LOG.debugf("backfill pins: the store is not readable now: %s", e.getMessage());
           } catch (RuntimeException e) {
             LOG.warnf("backfill maintenance pass failed: %s", e.toString());
           }

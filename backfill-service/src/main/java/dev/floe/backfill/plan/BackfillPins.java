@@ -33,7 +33,7 @@ public final class BackfillPins {
    * Tags {@code snapshotId} as {@code tag} for {@code retention} from now. Iceberg ages a tag from
    * its snapshot's commit, not from the tag: the age limit adds the snapshot's age.
    */
-  static void pin(Table source, String tag, long snapshotId, Duration retention) {
+  public static void pin(Table source, String tag, long snapshotId, Duration retention) {
     source.refresh();
     RefCommits.retrying(
         source,

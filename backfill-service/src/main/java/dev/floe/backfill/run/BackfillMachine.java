@@ -44,6 +44,9 @@ import java.util.Map;
  * left, fails the chunk.
  */
 public final class BackfillMachine {
+  /** The longest a chunk waits for its next attempt, whatever its back-off and attempt. */
+  public static final Duration MAX_BACKOFF = Duration.ofDays(1);
+
   private final ChunkValidator validator;
   private final Duration chunkTimeout;
 
@@ -238,7 +241,8 @@ public final class BackfillMachine {
 
   /**
    * Ends a chunk's attempt that failed: a {@code transient} failure with attempts left makes the
-   * chunk pending again until its back-off is over, anything else fails it.
+   * chunk pending again until its back-off is over, while the backfill runs or is paused; anything
+   * else fails it, so a backfill being cancelled ends once its running chunks have.
    */
   private static void fail(
       BackfillState s,
@@ -249,20 +253,28 @@ public final class BackfillMachine {
       List<Payload> out) {
     c.finishedAt = now;
     RetryPolicy retry = s.spec.retry();
-    if (transientFailure && retry != null && c.tries < retry.maxAttempts()) {
-      Duration wait = retry.backoff().multipliedBy(1L << Math.min(c.tries - 1, 20));
-      c.tries++;
-      c.attempt++;
-      c.retryAt = now.plus(wait);
+    boolean open = s.status == BackfillStatus.RUNNING || s.status == BackfillStatus.PAUSED;
+    if (open && transientFailure && retry != null && c.tries < retry.maxAttempts()) {
+      Duration wait = backoff(retry, c.tries);
+      // The event names the attempt that failed; the chunk then waits for the next one.
       move(
           s,
           c,
           ChunkState.PENDING,
-          reason + "; attempt " + c.tries + " of " + retry.maxAttempts() + " after " + wait,
+          reason + "; attempt " + (c.tries + 1) + " of " + retry.maxAttempts() + " after " + wait,
           out);
+      c.tries++;
+      c.attempt++;
+      c.retryAt = now.plus(wait);
       return;
     }
     move(s, c, ChunkState.FAILED, reason, out);
+  }
+
+  /** The wait after the {@code tries}-th attempt: the back-off, doubling, at most a day. */
+  static Duration backoff(RetryPolicy retry, int tries) {
+    Duration wait = retry.backoff().multipliedBy(1L << Math.min(tries - 1, 16));
+    return wait.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait;
   }
 
   private void validate(BackfillState s, BackfillState.Chunk c, List<Payload> out) {
@@ -374,7 +386,8 @@ public final class BackfillMachine {
             c.plan.ranges(),
             false,
             c.plan.removedIcdc(),
-            null);
+            null,
+            List.of());
     return new RunRequested(
         c.runId,
         s.spec.triggerId(),

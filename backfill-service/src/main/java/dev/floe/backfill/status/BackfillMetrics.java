@@ -119,7 +119,10 @@ public final class BackfillMetrics {
       if (chunk != null && chunk.startedAt != null && chunk.finishedAt != null) {
         Timer.builder(P + "chunk.duration")
             .description("How long chunk runs took, from request to outcome")
-            .tags("outcome", changed.state().wireName())
+            // A transient failure sends the chunk back to pending for its next attempt.
+            .tags(
+                "outcome",
+                changed.state() == ChunkState.PENDING ? "retried" : changed.state().wireName())
             .register(registry)
             .record(Duration.between(chunk.startedAt, chunk.finishedAt));
       }

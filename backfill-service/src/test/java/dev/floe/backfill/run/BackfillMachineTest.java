@@ -176,6 +176,71 @@ class BackfillMachineTest {
   }
 
   @Test
+  void aCancelledBackfillEndsWhenItsRunningChunkFailsTransientlyOrTimesOut() {
+    BackfillState s = create(3, 2, new RetryPolicy(3, Duration.ofSeconds(10)));
+    requested();
+    assertThat(machine.cancel(s, "ops", null, T0, out)).isTrue();
+    failAt(s, "c0", RunFailed.ErrorKind.TRANSIENT, T0);
+    assertThat(s.chunk("c0").state).as("no retry while cancelling").isEqualTo(ChunkState.FAILED);
+    machine.tick(s, T0.plus(Duration.ofHours(2)), out);
+    assertThat(s.chunk("c1").state).isEqualTo(ChunkState.FAILED);
+    assertThat(s.status).isEqualTo(BackfillStatus.CANCELLED);
+    assertThat(requested()).isEmpty();
+  }
+
+  @Test
+  void aChunkWaitingForItsRetryIsCancelledWithThePendingOnes() {
+    BackfillState s = create(2, 1, new RetryPolicy(3, Duration.ofSeconds(10)));
+    failAt(s, "c0", RunFailed.ErrorKind.TRANSIENT, T0);
+    assertThat(s.chunk("c0").state).isEqualTo(ChunkState.PENDING);
+    assertThat(machine.cancel(s, "ops", null, T0, out)).isTrue();
+    assertThat(s.chunk("c0").state).isEqualTo(ChunkState.CANCELLED);
+    succeed(s, "c1");
+    assertThat(s.status).isEqualTo(BackfillStatus.CANCELLED);
+  }
+
+  @Test
+  void anEventOfTheFailedAttemptChangesNothingOnceTheNextIsDue() {
+    BackfillState s = create(1, 1, new RetryPolicy(3, Duration.ofSeconds(10)));
+    String first = s.chunk("c0").runId;
+    failAt(s, "c0", RunFailed.ErrorKind.TRANSIENT, T0);
+    List<Payload> before = new ArrayList<>(out);
+    assertThat(
+            machine.onRun(
+                s, new RunSucceeded(first, "job", 1, null, T0, 5), T0.plusSeconds(1), out))
+        .isFalse();
+    assertThat(out).isEqualTo(before);
+    machine.tick(s, T0.plusSeconds(10), out);
+    assertThat(
+            machine.onRun(
+                s, new RunSucceeded(first, "job", 1, null, T0, 5), T0.plusSeconds(11), out))
+        .as("the first attempt's success, late, while the second runs")
+        .isFalse();
+    assertThat(s.chunk("c0").state).isEqualTo(ChunkState.RUNNING);
+    assertThat(s.chunk("c0").attempt).isEqualTo(2);
+  }
+
+  @Test
+  void aChunkDueForItsRetryWaitsWhileTheBackfillIsPaused() {
+    BackfillState s = create(1, 1, new RetryPolicy(3, Duration.ofSeconds(10)));
+    requested();
+    failAt(s, "c0", RunFailed.ErrorKind.TRANSIENT, T0);
+    assertThat(machine.pause(s, "ops", null, T0, out)).isTrue();
+    machine.tick(s, T0.plusSeconds(30), out);
+    assertThat(requested()).isEmpty();
+    assertThat(machine.resume(s, "ops", null, T0.plusSeconds(31), out)).isTrue();
+    assertThat(requested()).extracting(RunRequested::runId).containsExactly("job.bf.c0.2");
+  }
+
+  @Test
+  void theBackOffIsCappedAtADay() {
+    RetryPolicy retry = new RetryPolicy(40, Duration.ofHours(1));
+    assertThat(BackfillMachine.backoff(retry, 1)).isEqualTo(Duration.ofHours(1));
+    assertThat(BackfillMachine.backoff(retry, 3)).isEqualTo(Duration.ofHours(4));
+    assertThat(BackfillMachine.backoff(retry, 39)).isEqualTo(BackfillMachine.MAX_BACKOFF);
+  }
+
+  @Test
   void pauseStopsNewChunksAndResumeGoesOn() {
     BackfillState s = create(3, 1);
     requested();

@@ -253,6 +253,7 @@ class BackfillIT {
         .hasSize(8)
         .doesNotHaveDuplicates()
         .allMatch(r -> r.endsWith(".1") || r.endsWith(".2"));
+    assertThat(done.path("chunks")).hasSize(4);
     for (JsonNode chunk : done.path("chunks")) {
       assertThat(chunk.path("attempt").asInt()).isEqualTo(2);
     }
@@ -519,7 +520,10 @@ class BackfillIT {
             table,
             List.of(
                 Orders.order(table, 101, "us-east", "NEW", BigDecimal.TEN, OCT_1.plusHours(9))));
-    Job job = new Job(null, null);
+    // The job waits until the pins were seen, so that the backfill can't complete (and release
+    // them) first.
+    Semaphore gate = new Semaphore(0);
+    Job job = new Job(null, gate);
     jobsByBackfill.put(id, job);
 
     HttpResponse<String> response =
@@ -535,10 +539,11 @@ class BackfillIT {
     // Pinned when planned: the range's end, and its start since the range rewrote rows.
     table.refresh();
     assertThat(table.refs()).containsKeys("floe-backfill-" + id, "floe-backfill-" + id + ".from");
+    gate.release(100);
     awaitState(id, "completed", Duration.ofSeconds(120));
-    // Released once it completed, in one commit.
+    // Released once its completion settled (10 s), in one commit.
     await()
-        .atMost(Duration.ofSeconds(30))
+        .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofMillis(250))
         .untilAsserted(
             () -> {
