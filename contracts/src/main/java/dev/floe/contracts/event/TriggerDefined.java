@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.Concurrency;
 import dev.floe.contracts.model.Launcher;
+import dev.floe.contracts.model.OnLost;
 import dev.floe.contracts.model.RangeFilter;
 import dev.floe.contracts.model.RetryPolicy;
 import dev.floe.contracts.model.TriggerCondition;
@@ -34,6 +35,8 @@ import java.util.List;
  * @param runTimeout a run not finished after this long fails, and is retried
  * @param launcher what starts the job
  * @param paused a paused trigger keeps collecting changes and starts no run
+ * @param onLost what a lost change of an input does: hold the trigger (null, the default) or
+ *     continue; the next run lists it either way
  */
 public record TriggerDefined(
     @JsonProperty(required = true) String triggerId,
@@ -51,6 +54,7 @@ public record TriggerDefined(
     @JsonProperty(required = true) Duration runTimeout,
     @JsonProperty(required = true) Launcher launcher,
     boolean paused,
+    OnLost onLost,
     String definedBy,
     @JsonProperty(required = true) Instant definedAt)
     implements TriggerEvent {

@@ -2,6 +2,7 @@ package dev.floe.contracts.model;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
@@ -25,6 +26,9 @@ import java.util.List;
  *     reads each change's own states (named in its {@code ChangeCaptured}), or the source where a
  *     change has none either ({@code ChangeCaptured.statesOmitted}), as both being null would
  *     otherwise read as "nothing added, nothing removed"
+ * @param lost changes of this capture that were lost before they were captured ({@code
+ *     ChangeLost}), listed in the first run formed after them: the input misses their rows; empty
+ *     when none
  */
 public record RunInput(
     @JsonProperty(required = true) String captureId,
@@ -36,7 +40,8 @@ public record RunInput(
     List<FieldRange> ranges,
     boolean lateData,
     IcdcRef removedIcdc,
-    String statesOmitted) {
+    String statesOmitted,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<LostChange> lost) {
 
   public RunInput {
     requireNonNull(captureId, "captureId");
@@ -44,6 +49,7 @@ public record RunInput(
     snapshotRanges = List.copyOf(requireNonNull(snapshotRanges, "snapshotRanges"));
     changeIds = changeIds == null ? List.of() : List.copyOf(changeIds);
     ranges = ranges == null ? List.of() : List.copyOf(ranges);
+    lost = lost == null ? List.of() : List.copyOf(lost);
   }
 
   /** An input without a removed state. */
@@ -56,7 +62,34 @@ public record RunInput(
       long records,
       List<FieldRange> ranges,
       boolean lateData) {
-    this(captureId, table, icdc, snapshotRanges, changeIds, records, ranges, lateData, null, null);
+    this(
+        captureId,
+        table,
+        icdc,
+        snapshotRanges,
+        changeIds,
+        records,
+        ranges,
+        lateData,
+        null,
+        null,
+        List.of());
+  }
+
+  /** This input listing {@code changes} as lost. */
+  public RunInput withLost(List<LostChange> changes) {
+    return new RunInput(
+        captureId,
+        table,
+        icdc,
+        snapshotRanges,
+        changeIds,
+        records,
+        ranges,
+        lateData,
+        removedIcdc,
+        statesOmitted,
+        changes);
   }
 
   /** This input with the states {@code added} and {@code removed}. */
@@ -71,12 +104,23 @@ public record RunInput(
         ranges,
         lateData,
         removed,
-        null);
+        null,
+        lost);
   }
 
   /** This input without states, saying why. */
   public RunInput withoutStates(String why) {
     return new RunInput(
-        captureId, table, null, snapshotRanges, changeIds, records, ranges, lateData, null, why);
+        captureId,
+        table,
+        null,
+        snapshotRanges,
+        changeIds,
+        records,
+        ranges,
+        lateData,
+        null,
+        why,
+        lost);
   }
 }

@@ -1,10 +1,13 @@
 package dev.floe.trigger.decide;
 
 import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.event.ChangeLost;
 import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.TriggerDefined;
 import dev.floe.contracts.model.Concurrency;
+import dev.floe.contracts.model.LostChange;
+import dev.floe.contracts.model.OnLost;
 import dev.floe.contracts.model.TriggerInput;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,6 +75,65 @@ public final class Decider {
   }
 
   /**
+   * A lost change of one of the trigger's inputs arrives ({@code ChangeLost}: a source snapshot
+   * expired before it was captured). It is kept for the next run's input to list, whatever the
+   * trigger's filters, as a job must learn that its input misses rows; unless the trigger's {@code
+   * onLost} is {@code continue}, the trigger holds: no new run forms until an operator resumes it.
+   * A lost change seen before is ignored.
+   */
+  public static TriggerState lost(
+      TriggerDefined trigger, TriggerState state, String changeId, ChangeLost lost, Instant now) {
+    if (state.seen().contains(changeId)) {
+      return state;
+    }
+    TriggerState.Builder next = state.edit();
+    next.remember(changeId);
+    Optional<TriggerInput> input =
+        trigger.inputs().stream()
+            .filter(i -> i.matches(lost.captureId(), lost.table()))
+            .findFirst();
+    if (input.isEmpty()) {
+      return next.build();
+    }
+    next.lost.add(
+        new PendingLost(
+            input.get().key(),
+            lost.captureId(),
+            lost.table(),
+            new LostChange(
+                lost.snapshotId(),
+                lost.parentSnapshotId(),
+                lost.committedAt(),
+                lost.reason(),
+                changeId)));
+    boolean hold = trigger.onLost() != OnLost.CONTINUE;
+    if (hold && next.hold == null) {
+      next.hold = new Hold(Hold.CHANGE_LOST, now);
+    }
+    next.record(
+        "snapshot "
+            + lost.snapshotId()
+            + " of "
+            + lost.table()
+            + " was lost ("
+            + lost.reason()
+            + "); the next run lists it"
+            + (hold ? ", and the trigger holds until resumed" : ""));
+    return next.build();
+  }
+
+  /** An operator resumes a held trigger: runs form again, the next one listing the lost changes. */
+  public static TriggerState resume(TriggerState state, String by) {
+    if (state.hold() == null) {
+      return state;
+    }
+    TriggerState.Builder next = state.edit();
+    next.hold = null;
+    next.record("resumed" + (by == null ? "" : " by " + by) + " after " + state.hold().reason());
+    return next.build();
+  }
+
+  /**
    * Decides at {@code now}: retries that are due are requested again, attempts past their deadline
    * fail, and pending changes that are ready form runs as the concurrency policy allows.
    *
@@ -109,7 +171,7 @@ public final class Decider {
         requests.add(RunRequests.request(trigger, launched, "retry"));
       }
     }
-    if (trigger.paused()) {
+    if (trigger.paused() || next.hold != null) {
       return new Decision(next.build(), requests, timedOut);
     }
     Concurrency.Policy policy = trigger.concurrency().policy();
@@ -131,8 +193,9 @@ public final class Decider {
           };
       if (form) {
         String runId = trigger.triggerId() + "-" + next.epoch + "-" + next.nextRun++;
-        next.runs.add(new RunSlot(runId, next.pending, 1, null, null, null));
+        next.runs.add(new RunSlot(runId, next.pending, 1, null, null, null, next.lost));
         next.pending.clear();
+        next.lost.clear();
         next.record(runId + " formed (" + reason + ")");
       }
     }
@@ -229,7 +292,13 @@ public final class Decider {
         next.runs.set(
             i,
             new RunSlot(
-                runId, slot.changes(), attempt + 1, slot.launchedAt(), null, now.plus(wait)));
+                runId,
+                slot.changes(),
+                attempt + 1,
+                slot.launchedAt(),
+                null,
+                now.plus(wait),
+                slot.lost()));
         next.record(runId + " attempt " + attempt + " failed (" + why + "), retried");
       } else {
         next.runs.remove(i);
@@ -268,6 +337,10 @@ public final class Decider {
     all.addAll(next.pending);
     next.pending.clear();
     next.pending.addAll(all);
+    List<PendingLost> lost = new ArrayList<>(slot.lost());
+    lost.addAll(next.lost);
+    next.lost.clear();
+    next.lost.addAll(lost);
   }
 
   private static RunSlot remove(TriggerState.Builder next, String runId) {
@@ -285,6 +358,12 @@ public final class Decider {
 
   private static RunSlot launch(TriggerDefined trigger, RunSlot slot, Instant now) {
     return new RunSlot(
-        slot.runId(), slot.changes(), slot.attempt(), now, now.plus(trigger.runTimeout()), null);
+        slot.runId(),
+        slot.changes(),
+        slot.attempt(),
+        now,
+        now.plus(trigger.runTimeout()),
+        null,
+        slot.lost());
   }
 }

@@ -4,6 +4,7 @@ import dev.floe.contracts.codec.CloudEventHeaders;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.codec.EventDecodingException;
 import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.event.ChangeLost;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.event.RunCancelled;
@@ -78,11 +79,20 @@ final class DecisionProcessor implements Processor<String, byte[], String, byte[
     }
     TriggerDefined trigger = definitions.get(triggerId);
     Header command = record.headers().lastHeader(TriggerTopology.COMMAND);
-    if (command != null
-        && TriggerTopology.RUN_NOW.equals(new String(command.value(), StandardCharsets.UTF_8))) {
-      if (trigger != null) {
+    if (command != null) {
+      String verb = new String(command.value(), StandardCharsets.UTF_8);
+      if (trigger != null && TriggerTopology.RUN_NOW.equals(verb)) {
         Instant now = now();
         decide(trigger, stateOf(triggerId, now), now, states.get(triggerId) == null, true);
+      } else if (trigger != null && verb.startsWith(TriggerTopology.RESUME)) {
+        Instant now = now();
+        TriggerState state = stateOf(triggerId, now);
+        String by =
+            verb.length() > TriggerTopology.RESUME.length()
+                ? verb.substring(TriggerTopology.RESUME.length() + 1)
+                : null;
+        TriggerState next = Decider.resume(state, by);
+        decide(trigger, next, now, !next.equals(state), false);
       }
       return;
     }
@@ -105,6 +115,11 @@ final class DecisionProcessor implements Processor<String, byte[], String, byte[
     TriggerState next = state;
     if (event.payload() instanceof ChangeCaptured change) {
       next = Decider.accept(trigger, state, event.id(), change, now);
+    } else if (event.payload() instanceof ChangeLost lost) {
+      next = Decider.lost(trigger, state, event.id(), lost, now);
+      if (!next.equals(state)) {
+        TriggerTopology.lostChanges(triggerId).increment();
+      }
     } else if (event.payload() instanceof RunSucceeded done) {
       next = Decider.succeeded(state, done.runId());
     } else if (event.payload() instanceof RunFailed failed && !failed.willRetry()) {

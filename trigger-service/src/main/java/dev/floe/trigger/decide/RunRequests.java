@@ -4,6 +4,7 @@ import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.TriggerDefined;
 import dev.floe.contracts.model.Exactness;
 import dev.floe.contracts.model.FieldRange;
+import dev.floe.contracts.model.LostChange;
 import dev.floe.contracts.model.RunInput;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -25,6 +26,10 @@ final class RunRequests {
     for (PendingChange change : slot.changes()) {
       byCapture.computeIfAbsent(change.captureId(), k -> new ArrayList<>()).add(change);
     }
+    Map<String, List<PendingLost>> lostByCapture = new LinkedHashMap<>();
+    for (PendingLost lost : slot.lost()) {
+      lostByCapture.computeIfAbsent(lost.captureId(), k -> new ArrayList<>()).add(lost);
+    }
     List<RunInput> inputs = new ArrayList<>();
     for (List<PendingChange> changes : byCapture.values()) {
       PendingChange first = changes.get(0);
@@ -45,7 +50,25 @@ final class RunRequests {
                       && first.statesRefused() != null
                       && first.statesRefused().startsWith(Decider.CAME_WITHOUT_STATES)
                   ? first.statesRefused()
-                  : null));
+                  : null,
+              lost(lostByCapture.remove(first.captureId()))));
+    }
+    // A capture that lost changes and has none in this run still gets an input, to list them.
+    for (List<PendingLost> lost : lostByCapture.values()) {
+      PendingLost first = lost.get(0);
+      inputs.add(
+          new RunInput(
+              first.captureId(),
+              first.table(),
+              null,
+              List.of(),
+              List.of(),
+              0,
+              List.of(),
+              false,
+              null,
+              null,
+              lost(lost)));
     }
     return new RunRequested(
         slot.runId(),
@@ -56,6 +79,10 @@ final class RunRequests {
         reason,
         null,
         slot.attempt());
+  }
+
+  private static List<LostChange> lost(List<PendingLost> lost) {
+    return lost == null ? List.of() : lost.stream().map(PendingLost::change).toList();
   }
 
   /** Per field: the lowest minimum, the highest maximum, and the weakest exactness. */

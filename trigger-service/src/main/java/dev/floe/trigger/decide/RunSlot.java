@@ -12,6 +12,7 @@ import java.util.List;
  * @param launchedAt when the current attempt was requested; null while queued
  * @param deadline when the current attempt times out; null while queued or waiting
  * @param retryAt when the next attempt is due; null unless waiting to be retried
+ * @param lost the lost changes its inputs list
  */
 public record RunSlot(
     String runId,
@@ -19,10 +20,13 @@ public record RunSlot(
     int attempt,
     Instant launchedAt,
     Instant deadline,
-    Instant retryAt) {
+    Instant retryAt,
+    List<PendingLost> lost) {
 
   public RunSlot {
     changes = List.copyOf(changes);
+    // A slot stored before lost changes were kept has none.
+    lost = lost == null ? List.of() : List.copyOf(lost);
   }
 
   boolean queued() {

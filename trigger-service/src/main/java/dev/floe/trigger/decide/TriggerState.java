@@ -19,6 +19,8 @@ import java.util.Map;
  * @param recent the outcome of the latest runs, newest last
  * @param holdUntil after a run is given up, no run forms before this, so a job that keeps failing
  *     is not started in a loop; null when nothing holds
+ * @param lost lost changes of the inputs not in any run yet, oldest first
+ * @param hold set while the trigger waits for an operator (a lost change); null otherwise
  */
 public record TriggerState(
     String epoch,
@@ -28,7 +30,9 @@ public record TriggerState(
     Map<String, Long> watermarks,
     List<String> seen,
     List<String> recent,
-    java.time.Instant holdUntil) {
+    java.time.Instant holdUntil,
+    List<PendingLost> lost,
+    Hold hold) {
 
   static final int SEEN = 1000;
   static final int RECENT = 20;
@@ -39,6 +43,8 @@ public record TriggerState(
     watermarks = Map.copyOf(watermarks);
     seen = List.copyOf(seen);
     recent = List.copyOf(recent);
+    // A state stored before lost changes were kept has none.
+    lost = lost == null ? List.of() : List.copyOf(lost);
   }
 
   public static TriggerState empty(java.time.Instant now) {
@@ -49,6 +55,8 @@ public record TriggerState(
         List.of(),
         Map.of(),
         List.of(),
+        List.of(),
+        null,
         List.of(),
         null);
   }
@@ -67,6 +75,8 @@ public record TriggerState(
     final List<String> seen;
     final List<String> recent;
     java.time.Instant holdUntil;
+    final List<PendingLost> lost;
+    Hold hold;
 
     Builder(TriggerState s) {
       holdUntil = s.holdUntil;
@@ -77,6 +87,8 @@ public record TriggerState(
       watermarks = new LinkedHashMap<>(s.watermarks);
       seen = new ArrayList<>(s.seen);
       recent = new ArrayList<>(s.recent);
+      lost = new ArrayList<>(s.lost);
+      hold = s.hold;
     }
 
     void remember(String changeId) {
@@ -94,7 +106,8 @@ public record TriggerState(
     }
 
     TriggerState build() {
-      return new TriggerState(epoch, nextRun, pending, runs, watermarks, seen, recent, holdUntil);
+      return new TriggerState(
+          epoch, nextRun, pending, runs, watermarks, seen, recent, holdUntil, lost, hold);
     }
   }
 }

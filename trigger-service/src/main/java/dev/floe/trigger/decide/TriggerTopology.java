@@ -22,11 +22,13 @@ public final class TriggerTopology {
 
   /**
    * A header that makes a record on the re-keyed changes topic a command, not a change: {@link
-   * #RUN_NOW} asks for a run of the trigger's pending changes now, ready or not.
+   * #RUN_NOW} asks for a run of the trigger's pending changes now, ready or not; {@link #RESUME}
+   * (optionally followed by {@code :} and who asked) ends a hold.
    */
   public static final String COMMAND = "floe-command";
 
   public static final String RUN_NOW = "run-now";
+  public static final String RESUME = "resume";
 
   // The topology's sinks, which its processors forward to by name.
   static final String TO_TRIGGERS = "to-triggers";
@@ -57,6 +59,14 @@ public final class TriggerTopology {
    */
   public static Counter refusedRuns(String triggerId) {
     return Metrics.counter("floe.trigger.runs.refused", "trigger", triggerId);
+  }
+
+  /**
+   * Lost changes ({@code ChangeLost}) that reached {@code triggerId}; registered at 0 by the status
+   * gauges for every trigger an instance decides.
+   */
+  public static Counter lostChanges(String triggerId) {
+    return Metrics.counter("floe.trigger.changes.lost", "trigger", triggerId);
   }
 
   /** The topology without ICDC unions: for tests of the rules alone. */

@@ -35,6 +35,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * @param runTimeout how long a run may take
  * @param launcher what starts the job
  * @param paused create it paused
+ * @param onLost {@code hold} (default) or {@code continue}: whether a lost change of an input holds
+ *     the trigger until an operator resumes it; the next run lists the lost changes either way
  */
 public record TriggerRequest(
     @Schema(example = "orders-daily-job", required = true)
@@ -56,7 +58,8 @@ public record TriggerRequest(
     @Valid RetryRequest retry,
     @Schema(example = "PT1H") Duration runTimeout,
     @NotNull @Valid LauncherRequest launcher,
-    Boolean paused) {
+    Boolean paused,
+    @Schema(example = "hold") String onLost) {
 
   /** One input: a capture or a source table, not both. */
   public record Input(

@@ -10,6 +10,7 @@ import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.Concurrency;
 import dev.floe.contracts.model.IcdcRef;
 import dev.floe.contracts.model.Launcher;
+import dev.floe.contracts.model.OnLost;
 import dev.floe.contracts.model.RangeFilter;
 import dev.floe.contracts.model.RetryPolicy;
 import dev.floe.contracts.model.RunInput;
@@ -34,9 +35,12 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
+import java.security.Principal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -108,9 +112,21 @@ public class TriggerResource {
   @POST
   @Path("{id}/resume")
   @Consumes(MediaType.WILDCARD)
-  @Operation(summary = "Resume a paused trigger")
-  public TriggerView resume(@PathParam("id") String id) {
-    return setPaused(id, false);
+  @Operation(
+      summary =
+          "Resume a paused trigger, or one held after an input lost a change: the next run lists"
+              + " the lost changes")
+  public TriggerView resume(@PathParam("id") String id, @Context SecurityContext security) {
+    TriggerDefined t = trigger(id);
+    TriggerView view = t.paused() ? setPaused(id, false) : TriggerView.of(t);
+    // A hold lives in the decision state, not the definition: the decision core ends it.
+    Principal caller = security == null ? null : security.getUserPrincipal();
+    command(
+        id,
+        caller == null || caller.getName().isBlank()
+            ? TriggerTopology.RESUME
+            : TriggerTopology.RESUME + ":" + caller.getName());
+    return view;
   }
 
   @RolesAllowed(Roles.OPERATOR)
@@ -120,16 +136,19 @@ public class TriggerResource {
   @Operation(summary = "Start a run of the trigger's pending changes now, ready or not")
   public Response runNow(@PathParam("id") String id) {
     trigger(id);
+    command(id, TriggerTopology.RUN_NOW);
+    return Response.accepted(java.util.Map.of("trigger", id, "requested", "run-now")).build();
+  }
+
+  /** Sends {@code verb} to the trigger's decision core, on its partition of the changes. */
+  private void command(String id, String verb) {
     KafkaWrites.requireReady(runtime.writer() != null, runtime.state());
     ProducerRecord<String, byte[]> command =
         new ProducerRecord<>(runtime.config().topics().changesByTrigger(), id, new byte[0]);
     command
         .headers()
-        .add(
-            TriggerTopology.COMMAND,
-            TriggerTopology.RUN_NOW.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        .add(TriggerTopology.COMMAND, verb.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     KafkaWrites.send(runtime.writer(), command, WRITE_TIMEOUT);
-    return Response.accepted(java.util.Map.of("trigger", id, "requested", "run-now")).build();
   }
 
   @RolesAllowed(Roles.ADMIN)
@@ -161,6 +180,7 @@ public class TriggerResource {
             t.runTimeout(),
             t.launcher(),
             paused,
+            t.onLost(),
             t.definedBy(),
             Instant.now());
     write(id, changed);
@@ -219,6 +239,7 @@ public class TriggerResource {
         body.runTimeout() == null ? runtime.config().trigger().runTimeout() : body.runTimeout(),
         launcher(body.launcher(), runtime.launchSecrets()),
         Boolean.TRUE.equals(body.paused()),
+        onLost(body.onLost()),
         "anonymous",
         Instant.now());
   }
@@ -342,6 +363,11 @@ public class TriggerResource {
     if (value == null || value.isBlank()) {
       throw ProblemException.invalidField(field, "is required by this launcher type");
     }
+  }
+
+  /** The request's {@code onLost}; null (hold, the default) when absent. */
+  private static OnLost onLost(String value) {
+    return value == null ? null : parseWith("onLost", value, OnLost::fromWireName);
   }
 
   private static TriggerCondition parse(String field, String value, TriggerCondition fallback) {

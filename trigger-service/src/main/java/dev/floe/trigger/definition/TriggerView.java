@@ -2,6 +2,7 @@ package dev.floe.trigger.definition;
 
 import dev.floe.contracts.event.TriggerDefined;
 import dev.floe.contracts.model.ChangeKind;
+import dev.floe.contracts.model.OnLost;
 import dev.floe.contracts.model.RangeFilter;
 import dev.floe.contracts.model.TriggerInput;
 import dev.floe.trigger.status.TriggerStatus;
@@ -27,6 +28,7 @@ public record TriggerView(
     Duration runTimeout,
     Map<String, Object> launcher,
     boolean paused,
+    String onLost,
     String definedBy,
     Instant definedAt,
     TriggerStatus status) {
@@ -49,6 +51,7 @@ public record TriggerView(
         runTimeout,
         launcher,
         paused,
+        onLost,
         definedBy,
         definedAt,
         s);
@@ -73,6 +76,7 @@ public record TriggerView(
         t.runTimeout(),
         launcher(t),
         t.paused(),
+        (t.onLost() == null ? OnLost.HOLD : t.onLost()).wireName(),
         t.definedBy(),
         t.definedAt(),
         null);

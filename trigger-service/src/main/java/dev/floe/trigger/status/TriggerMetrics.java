@@ -25,6 +25,7 @@ public final class TriggerMetrics {
   private final Timer launchLatency;
   private final MultiGauge pending;
   private final MultiGauge lag;
+  private final MultiGauge held;
   private final Set<String> triggersSeen = ConcurrentHashMap.newKeySet();
 
   private static final List<String> EVENTS =
@@ -46,6 +47,12 @@ public final class TriggerMetrics {
     this.lag =
         MultiGauge.builder("floe.trigger.lag.seconds")
             .description("Age of the oldest change not yet covered by a successful run")
+            .register(registry);
+    this.held =
+        MultiGauge.builder("floe.trigger.held")
+            .description(
+                "1 while a trigger waits for an operator (an input lost a change), else 0; by"
+                    + " trigger and reason")
             .register(registry);
   }
 
@@ -93,6 +100,20 @@ public final class TriggerMetrics {
   public void decisions(Map<String, TriggerStatus> byTrigger) {
     // From 0 for every trigger this instance decides, so that a first refusal shows as an increase.
     byTrigger.keySet().forEach(TriggerTopology::refusedRuns);
+    byTrigger.keySet().forEach(TriggerTopology::lostChanges);
+    held.register(
+        byTrigger.entrySet().stream()
+            .map(
+                e ->
+                    MultiGauge.Row.of(
+                        Tags.of(
+                            "trigger",
+                            e.getKey(),
+                            "reason",
+                            e.getValue().hold() == null ? "none" : e.getValue().hold().reason()),
+                        e.getValue().hold() == null ? 0 : 1))
+            .toList(),
+        true);
     pending.register(
         byTrigger.entrySet().stream()
             .map(

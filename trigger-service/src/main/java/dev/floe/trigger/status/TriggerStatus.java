@@ -19,6 +19,9 @@ import java.util.Map;
  * @param watermarks per input, the last source snapshot a successful run covered
  * @param recent the latest outcomes, newest last
  * @param heldUntil set while a failing job is held back
+ * @param hold set while the trigger waits for an operator (an input lost a change); resume it with
+ *     {@code POST /triggers/{id}/resume}
+ * @param lost lost changes not yet listed by a run: the next run's inputs list them
  */
 public record TriggerStatus(
     int pendingChangeSets,
@@ -28,7 +31,21 @@ public record TriggerStatus(
     List<Run> runs,
     Map<String, Long> watermarks,
     List<String> recent,
-    Instant heldUntil) {
+    Instant heldUntil,
+    HoldView hold,
+    List<LostView> lost) {
+
+  /** Why the trigger holds, and since when. */
+  public record HoldView(String reason, Instant since) {}
+
+  /** A lost change waiting for the next run. */
+  public record LostView(
+      String captureId,
+      String table,
+      long snapshotId,
+      Long parentSnapshotId,
+      Instant committedAt,
+      String reason) {}
 
   /** A run formed and not finished. */
   public record Run(
@@ -59,7 +76,19 @@ public record TriggerStatus(
         s.runs().stream().map(TriggerStatus::run).toList(),
         s.watermarks(),
         s.recent(),
-        s.holdUntil() != null && s.holdUntil().isAfter(now) ? s.holdUntil() : null);
+        s.holdUntil() != null && s.holdUntil().isAfter(now) ? s.holdUntil() : null,
+        s.hold() == null ? null : new HoldView(s.hold().reason(), s.hold().since()),
+        s.lost().stream()
+            .map(
+                l ->
+                    new LostView(
+                        l.captureId(),
+                        l.table().toString(),
+                        l.change().snapshotId(),
+                        l.change().parentSnapshotId(),
+                        l.change().committedAt(),
+                        l.change().reason()))
+            .toList());
   }
 
   private static Run run(RunSlot r) {

@@ -3,6 +3,7 @@ package dev.floe.trigger.decide;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.event.ChangeLost;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.TriggerDefined;
 import dev.floe.contracts.model.BackfillTag;
@@ -13,8 +14,11 @@ import dev.floe.contracts.model.Exactness;
 import dev.floe.contracts.model.FieldRange;
 import dev.floe.contracts.model.IcdcRef;
 import dev.floe.contracts.model.Launcher;
+import dev.floe.contracts.model.LostChange;
+import dev.floe.contracts.model.OnLost;
 import dev.floe.contracts.model.RangeFilter;
 import dev.floe.contracts.model.RetryPolicy;
+import dev.floe.contracts.model.RunInput;
 import dev.floe.contracts.model.SnapshotRange;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.model.TriggerCondition;
@@ -60,6 +64,7 @@ class DeciderTest {
         Duration.ofMinutes(30),
         new Launcher(Launcher.Type.WEBHOOK, "http://127.0.0.1/run", null, null, null, null, null),
         false,
+        null,
         "test",
         T0);
   }
@@ -512,6 +517,7 @@ class DeciderTest {
             running.runTimeout(),
             running.launcher(),
             true,
+            null,
             "test",
             T0);
     TriggerState s = accept(paused, TriggerState.empty(T0), append(), T0);
@@ -533,5 +539,124 @@ class DeciderTest {
             .get(0)
             .runId();
     assertThat(a).isNotEqualTo(b);
+  }
+
+  private ChangeLost lostChange(String capture, TableRef table) {
+    long s = ++snapshot;
+    return new ChangeLost(
+        capture, table, "uuid", "main", s, s - 1, T0.minusSeconds(60), "expired", T0);
+  }
+
+  private static TriggerState lose(TriggerDefined t, TriggerState s, ChangeLost l, Instant at) {
+    return Decider.lost(t, s, "ChangeLost:" + l.captureId() + "/" + l.snapshotId(), l, at);
+  }
+
+  private static TriggerDefined onLost(TriggerDefined t, OnLost onLost) {
+    return new TriggerDefined(
+        t.triggerId(),
+        t.inputs(),
+        t.condition(),
+        t.minRecords(),
+        t.minChangeSets(),
+        t.maxDelay(),
+        t.quietPeriod(),
+        t.rangeFilters(),
+        t.changeKinds(),
+        t.propagateBackfills(),
+        t.concurrency(),
+        t.retry(),
+        t.runTimeout(),
+        t.launcher(),
+        t.paused(),
+        onLost,
+        t.definedBy(),
+        t.definedAt());
+  }
+
+  @Test
+  void aLostChangeHoldsTheTriggerUntilResumedAndTheNextRunListsIt() {
+    TriggerDefined t = simple(Concurrency.sequential());
+    ChangeLost lost = lostChange("orders", ORDERS);
+    TriggerState s = lose(t, TriggerState.empty(T0), lost, T0);
+    assertThat(s.hold()).isEqualTo(new Hold(Hold.CHANGE_LOST, T0));
+    assertThat(lose(t, s, lost, T0)).as("a lost change seen before").isEqualTo(s);
+
+    s = accept(t, s, append(), T0);
+    Decider.Decision held = Decider.decide(t, s, T0.plusSeconds(60), false);
+    assertThat(held.requests()).as("no run while held").isEmpty();
+    assertThat(Decider.decide(t, s, T0, true).requests()).as("nor by hand").isEmpty();
+
+    s = Decider.resume(held.state(), "ops");
+    assertThat(s.hold()).isNull();
+    assertThat(s.recent()).last().asString().contains("resumed by ops");
+    Decider.Decision d = Decider.decide(t, s, T0.plusSeconds(61), false);
+    assertThat(d.requests()).hasSize(1);
+    RunInput input = d.requests().get(0).inputs().get(0);
+    assertThat(input.snapshotRanges()).hasSize(1);
+    assertThat(input.lost())
+        .containsExactly(
+            new LostChange(
+                lost.snapshotId(),
+                lost.parentSnapshotId(),
+                lost.committedAt(),
+                "expired",
+                "ChangeLost:orders/" + lost.snapshotId()));
+    assertThat(d.state().lost()).as("listed once").isEmpty();
+  }
+
+  @Test
+  void onLostContinueListsTheLostChangeWithoutHolding() {
+    TriggerDefined t = onLost(simple(Concurrency.sequential()), OnLost.CONTINUE);
+    TriggerState s = lose(t, TriggerState.empty(T0), lostChange("orders", ORDERS), T0);
+    assertThat(s.hold()).isNull();
+    s = accept(t, s, append(), T0);
+    Decider.Decision d = Decider.decide(t, s, T0, false);
+    assertThat(d.requests()).hasSize(1);
+    assertThat(d.requests().get(0).inputs().get(0).lost()).hasSize(1);
+  }
+
+  @Test
+  void aRunGivenUpGivesItsLostChangesBackToTheNextRun() {
+    TriggerDefined t = onLost(simple(Concurrency.sequential()), OnLost.CONTINUE);
+    TriggerState s = lose(t, TriggerState.empty(T0), lostChange("orders", ORDERS), T0);
+    s = accept(t, s, append(), T0);
+    Decider.Decision first = Decider.decide(t, s, T0, false);
+    String runId = first.requests().get(0).runId();
+    s = Decider.failed(t, first.state(), runId, 1, T0, "permanent: bad", false);
+    assertThat(s.lost()).as("back with the run's changes").hasSize(1);
+    s = accept(t, s, append(), T0.plus(Duration.ofHours(1)));
+    Decider.Decision again = Decider.decide(t, s, T0.plus(Duration.ofHours(1)), false);
+    assertThat(again.requests()).hasSize(1);
+    assertThat(again.requests().get(0).inputs().get(0).lost()).hasSize(1);
+  }
+
+  @Test
+  void aLostChangeOfACaptureWithoutChangesInTheRunGetsAnInputOfItsOwn() {
+    TriggerDefined t =
+        onLost(
+            trigger(
+                List.of(TriggerInput.capture("orders"), TriggerInput.capture("customers")),
+                TriggerCondition.ANY,
+                null,
+                Duration.ZERO,
+                List.of(),
+                Concurrency.sequential(),
+                0),
+            OnLost.CONTINUE);
+    TriggerState s = lose(t, TriggerState.empty(T0), lostChange("customers", CUSTOMERS), T0);
+    s = accept(t, s, append(), T0);
+    List<RunInput> inputs = Decider.decide(t, s, T0, false).requests().get(0).inputs();
+    assertThat(inputs).extracting(RunInput::captureId).containsExactly("orders", "customers");
+    assertThat(inputs.get(0).lost()).isEmpty();
+    assertThat(inputs.get(1).snapshotRanges()).isEmpty();
+    assertThat(inputs.get(1).lost()).hasSize(1);
+  }
+
+  @Test
+  void aLostChangeOfAnotherCaptureIsIgnored() {
+    TriggerDefined t = simple(Concurrency.sequential());
+    TriggerState s = lose(t, TriggerState.empty(T0), lostChange("other", CUSTOMERS), T0);
+    assertThat(s.hold()).isNull();
+    assertThat(s.lost()).isEmpty();
   }
 }

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.floe.contracts.codec.EventCodec;
+import dev.floe.contracts.event.ChangeLost;
 import dev.floe.contracts.event.Event;
+import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.RunSucceeded;
+import dev.floe.contracts.model.LostChange;
 import dev.floe.contracts.model.SnapshotRange;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.test.EventTap;
@@ -275,5 +278,79 @@ class DecisionOnBrokerTest {
           .containsExactly(1L);
     }
     given().post("/triggers/no-such-trigger/run").then().statusCode(404);
+  }
+
+  @Test
+  void aLostChangeHoldsTheTriggerItsStatusSaysWhyAndResumeListsItInTheNextRun() {
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    String capture = "lost-" + suffix;
+    String trigger = "held-" + suffix;
+    defineTrigger(trigger, capture, null);
+    try (KafkaProducer<String, byte[]> producer =
+            new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()),
+                new StringSerializer(),
+                new ByteArraySerializer());
+        EventTap runs = new EventTap(stack.kafka().bootstrapServers(), Topics.RUNS)) {
+      ChangeLost lost =
+          new ChangeLost(
+              capture,
+              TestChanges.ORDERS,
+              "uuid",
+              "main",
+              7,
+              6L,
+              Instant.now().minusSeconds(60),
+              "expired",
+              Instant.now());
+      for (Payload payload : List.of(lost, TestChanges.appended(capture, 8))) {
+        producer.send(
+            new ProducerRecord<>(
+                Topics.CHANGES,
+                capture,
+                EventCodec.encode(Event.of(payload, Event.sourceOf("test"), Instant.now()))));
+      }
+      producer.flush();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  "change-lost"
+                      .equals(
+                          given()
+                              .get("/triggers/" + trigger)
+                              .then()
+                              .extract()
+                              .jsonPath()
+                              .getString("status.hold.reason")));
+      given()
+          .get("/triggers/" + trigger)
+          .then()
+          .body("onLost", org.hamcrest.Matchers.equalTo("hold"))
+          .body("status.lost.snapshotId", org.hamcrest.Matchers.contains(7))
+          .body("status.pendingChangeSets", org.hamcrest.Matchers.equalTo(1));
+      assertThat(runs.payloads(RunRequested.class, r -> r.triggerId().equals(trigger)))
+          .as("no run while held")
+          .isEmpty();
+
+      given().post("/triggers/" + trigger + "/resume").then().statusCode(200);
+      RunRequested run =
+          runs.await(
+              RunRequested.class, r -> r.triggerId().equals(trigger), Duration.ofSeconds(60));
+      assertThat(run.inputs())
+          .singleElement()
+          .satisfies(
+              input -> {
+                assertThat(input.snapshotRanges())
+                    .extracting(SnapshotRange::toSnapshotId)
+                    .containsExactly(8L);
+                assertThat(input.lost()).extracting(LostChange::snapshotId).containsExactly(7L);
+              });
+      given()
+          .get("/triggers/" + trigger)
+          .then()
+          .body("status.hold", org.hamcrest.Matchers.nullValue())
+          .body("status.lost", org.hamcrest.Matchers.empty());
+    }
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.event.ChangeLost;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.event.RunFailed;
@@ -107,6 +108,7 @@ class TriggerTopologyTest {
             new Launcher(
                 Launcher.Type.WEBHOOK, "http://127.0.0.1/run", null, null, null, null, null),
             false,
+            null,
             "test",
             T0);
     triggers.pipeInput(id, encode(t));
@@ -386,6 +388,47 @@ class TriggerTopologyTest {
     assertThat(manual).hasSize(1);
     assertThat(manual.get(0).reason()).isEqualTo("manual");
     assertThat(manual.get(0).inputs().get(0).changeIds()).hasSize(1);
+  }
+
+  @Test
+  void aLostChangeReachesTheTriggerHoldsItAndAResumeCommandReleasesIt() {
+    define("daily", Duration.ZERO);
+    long lostSnapshot = ++snapshot;
+    changes.pipeInput(
+        "orders",
+        encode(
+            new ChangeLost(
+                "orders",
+                ORDERS,
+                "uuid",
+                "main",
+                lostSnapshot,
+                lostSnapshot - 1,
+                T0,
+                "expired",
+                T0)));
+    changes.pipeInput("orders", encode(change("orders")));
+    driver.advanceWallClockTime(Duration.ofSeconds(5));
+    assertThat(requests()).as("held").isEmpty();
+
+    TestInputTopic<String, byte[]> commands =
+        driver.createInputTopic(
+            "floe.trigger.changes-by-trigger",
+            Serdes.String().serializer(),
+            Serdes.ByteArray().serializer());
+    commands.pipeInput(
+        new TestRecord<>(
+            "daily",
+            new byte[0],
+            new org.apache.kafka.common.header.internals.RecordHeaders()
+                .add(
+                    TriggerTopology.COMMAND,
+                    (TriggerTopology.RESUME + ":ops").getBytes(StandardCharsets.UTF_8))));
+    List<RunRequested> runs = requests();
+    assertThat(runs).hasSize(1);
+    assertThat(runs.get(0).inputs().get(0).lost())
+        .singleElement()
+        .satisfies(l -> assertThat(l.snapshotId()).isEqualTo(lostSnapshot));
   }
 
   @Test

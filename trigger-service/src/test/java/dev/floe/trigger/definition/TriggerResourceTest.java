@@ -86,6 +86,7 @@ class TriggerResourceTest {
           .body("concurrency.policy", equalTo("sequential"))
           .body("retry.maxAttempts", equalTo(3))
           .body("runTimeout", equalTo("PT1H"))
+          .body("onLost", equalTo("hold"))
           .body("launcher.headers", equalTo(List.of("Authorization")));
 
       // Stored as a TriggerDefined on the compacted topic, keyed by trigger id.
@@ -172,6 +173,8 @@ class TriggerResourceTest {
             + " \"concurrency\": {\"policy\": \"sequential\", \"maxParallel\": 4},"
             + " \"launcher\": {\"type\": \"kafka\", \"topic\": \"t\"}}",
         "launcher               | {\"id\": \"bad-nolauncher\", \"inputs\": [{\"capture\": \"c\"}]}",
+        "onLost                 | {\"id\": \"bad-lost\", \"inputs\": [{\"capture\": \"c\"}],"
+            + " \"onLost\": \"shrug\", \"launcher\": {\"type\": \"kafka\", \"topic\": \"t\"}}",
         "launcher.type          | {\"id\": \"bad-type\", \"inputs\": [{\"capture\": \"c\"}],"
             + " \"launcher\": {\"type\": \"carrier-pigeon\"}}",
         "launcher.url           | {\"id\": \"bad-url\", \"inputs\": [{\"capture\": \"c\"}],"

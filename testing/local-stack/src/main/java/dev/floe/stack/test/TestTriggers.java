@@ -36,6 +36,7 @@ public final class TestTriggers {
         Duration.ofHours(1),
         new Launcher(Launcher.Type.WEBHOOK, "http://127.0.0.1:9/run", null, null, null, null, null),
         false,
+        null,
         "test",
         Instant.now());
   }
