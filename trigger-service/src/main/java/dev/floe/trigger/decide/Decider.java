@@ -171,17 +171,24 @@ public final class Decider {
         requests.add(RunRequests.request(trigger, launched, "retry"));
       }
     }
-    if (trigger.paused() || next.hold != null) {
+    if (trigger.paused()) {
       return new Decision(next.build(), requests, timedOut);
     }
     Concurrency.Policy policy = trigger.concurrency().policy();
     int capacity = trigger.concurrency().maxParallel();
     boolean held = next.holdUntil != null && now.isBefore(next.holdUntil);
+    // A hold for an operator forms no new run, by hand or not; runs formed before it go on.
+    boolean waiting = next.hold != null;
     String reason =
-        manual
-            ? (next.pending.isEmpty() ? null : "manual")
-            : held ? null : Readiness.reason(trigger, next.pending, now);
-    if (manual && next.pending.isEmpty()) {
+        waiting
+            ? null
+            : manual
+                ? (next.pending.isEmpty() ? null : "manual")
+                : held ? null : Readiness.reason(trigger, next.pending, now);
+    if (manual && waiting) {
+      next.record(
+          "a run was asked for by hand while held (" + next.hold.reason() + "): none formed");
+    } else if (manual && next.pending.isEmpty()) {
       next.record("a run was asked for by hand with no pending change: none formed");
     }
     if (reason != null) {

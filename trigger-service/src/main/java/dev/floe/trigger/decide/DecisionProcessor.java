@@ -84,7 +84,9 @@ final class DecisionProcessor implements Processor<String, byte[], String, byte[
       if (trigger != null && TriggerTopology.RUN_NOW.equals(verb)) {
         Instant now = now();
         decide(trigger, stateOf(triggerId, now), now, states.get(triggerId) == null, true);
-      } else if (trigger != null && verb.startsWith(TriggerTopology.RESUME)) {
+      } else if (trigger != null
+          && (verb.equals(TriggerTopology.RESUME)
+              || verb.startsWith(TriggerTopology.RESUME + ":"))) {
         Instant now = now();
         TriggerState state = stateOf(triggerId, now);
         String by =

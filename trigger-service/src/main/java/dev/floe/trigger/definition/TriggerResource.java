@@ -117,8 +117,9 @@ public class TriggerResource {
           "Resume a paused trigger, or one held after an input lost a change: the next run lists"
               + " the lost changes")
   public TriggerView resume(@PathParam("id") String id, @Context SecurityContext security) {
-    TriggerDefined t = trigger(id);
-    TriggerView view = t.paused() ? setPaused(id, false) : TriggerView.of(t);
+    // Written whatever this instance's registry says: a pause written through another instance
+    // may not have reached it yet.
+    TriggerView view = setPaused(id, false);
     // A hold lives in the decision state, not the definition: the decision core ends it.
     Principal caller = security == null ? null : security.getUserPrincipal();
     command(

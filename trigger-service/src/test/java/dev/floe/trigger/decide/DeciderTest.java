@@ -605,6 +605,22 @@ class DeciderTest {
   }
 
   @Test
+  void aRunFormedBeforeTheHoldStillLaunches() {
+    TriggerDefined t = simple(Concurrency.sequential());
+    TriggerState s = accept(t, TriggerState.empty(T0), append(), T0);
+    Decider.Decision first = Decider.decide(t, s, T0, false);
+    s = accept(t, first.state(), append(), T0);
+    s = Decider.decide(t, s, T0, false).state();
+    assertThat(s.runs()).as("one in flight, one queued").hasSize(2);
+    s = lose(t, s, lostChange("orders", ORDERS), T0);
+    s = Decider.succeeded(s, first.requests().get(0).runId());
+    Decider.Decision next = Decider.decide(t, s, T0, false);
+    assertThat(next.requests()).as("the queued run, formed before the loss").hasSize(1);
+    assertThat(next.requests().get(0).inputs().get(0).lost()).isEmpty();
+    assertThat(next.state().lost()).as("for the run after the resume").hasSize(1);
+  }
+
+  @Test
   void onLostContinueListsTheLostChangeWithoutHolding() {
     TriggerDefined t = onLost(simple(Concurrency.sequential()), OnLost.CONTINUE);
     TriggerState s = lose(t, TriggerState.empty(T0), lostChange("orders", ORDERS), T0);

@@ -133,14 +133,15 @@ class LostChangeIT {
       assertLists(runs.get(goesOn), lost, next);
 
       // onLost hold (the default): no run, and the status says why and what was lost.
-      await("the held trigger's status")
+      await("the held trigger's status, with the change after the lost one pending")
           .atMost(Duration.ofSeconds(30))
           .pollInterval(Duration.ofMillis(250))
           .until(
-              () ->
-                  "change-lost"
-                      .equals(
-                          status(operator, trigger, held).path("hold").path("reason").asText()));
+              () -> {
+                JsonNode st = status(operator, trigger, held);
+                return "change-lost".equals(st.path("hold").path("reason").asText())
+                    && st.path("pendingChangeSets").asInt() == 1;
+              });
       JsonNode status = status(operator, trigger, held);
       assertThat(status.path("lost")).hasSize(1);
       assertThat(status.path("lost").get(0).path("snapshotId").asLong())
