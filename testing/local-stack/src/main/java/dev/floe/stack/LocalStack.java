@@ -104,6 +104,23 @@ public final class LocalStack implements AutoCloseable {
           catalogKind);
     }
 
+    /** With the demo writer committing to {@code demo.orders} every {@code interval}. */
+    public Options withDemo(Duration interval) {
+      return new Options(
+          repo,
+          home,
+          kafkaPort,
+          controllerPort,
+          firstHttpPort,
+          interval,
+          true,
+          prometheusPort,
+          scrapeInterval,
+          serviceConfig,
+          s3,
+          catalogKind);
+    }
+
     /** With {@code settings} for {@code service}, over the stack's own. */
     public Options withServiceConfig(String service, Map<String, String> settings) {
       Map<String, Map<String, String>> all = new LinkedHashMap<>(serviceConfig);

@@ -5,12 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.floe.contracts.event.SnapshotCommitted;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.LocalStack;
 import dev.floe.stack.host.ChildProcesses;
 import dev.floe.stack.host.Ports;
 import dev.floe.stack.host.RepoPaths;
+import dev.floe.stack.host.ServiceProcess;
 import dev.floe.stack.prometheus.PrometheusProcess;
+import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.JobServer;
 import dev.floe.stack.test.JobServer.Reply;
 import dev.floe.stack.writer.Orders;
@@ -18,6 +21,7 @@ import dev.floe.stack.writer.TableWriter;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,6 +61,10 @@ import org.junit.jupiter.api.Timeout;
  * S3-compatible server (s3proxy) and which a real Prometheus scrapes with Floe's own alert rules:
  *
  * <ul>
+ *   <li>the README's run command as a newcomer meets it: the four packaged services answer ready,
+ *       the summary names every URL and token file, the tokens work as printed and the API refuses
+ *       a caller without one, and the demo writer's snapshots reach the catalog and {@code
+ *       floe.snapshots} through its push hints;
  *   <li>a commit on the S3 warehouse is captured into an ICDC state and run by a trigger, the
  *       services reading and writing through Iceberg's S3FileIO by configuration alone;
  *   <li>every PromQL expression of every Grafana dashboard panel and every alert rule returns data
@@ -93,6 +101,7 @@ class ObservabilityIT {
         LocalStack.start(
             TestStacks.options("observability")
                 .withS3()
+                .withDemo(Duration.ofSeconds(1))
                 .withPrometheus(Ports.freePort(), Duration.ofSeconds(1))
                 // Pins and their expiry are measured by the maintenance passes.
                 .withServiceConfig(
@@ -173,8 +182,58 @@ class ObservabilityIT {
       receiver.close();
     }
     if (stack != null) {
+      List<ServiceProcess> services = stack.services();
       stack.close();
+      assertThat(services)
+          .as("services still alive after the stack closed")
+          .noneMatch(ServiceProcess::isAlive);
     }
+  }
+
+  @Test
+  @Timeout(120)
+  void theRunCommandsServicesSummaryTokensAndDemoWriterWork() throws Exception {
+    List<ServiceProcess> services = stack.services();
+    assertThat(services)
+        .extracting(ServiceProcess::name)
+        .containsExactlyElementsOf(LocalStack.SERVICES);
+    for (ServiceProcess service : services) {
+      HttpResponse<String> ready =
+          StackHttp.anonymous().get(service.url().resolve("/q/health/ready"));
+      assertThat(ready.statusCode()).as(service.name()).isEqualTo(200);
+      assertThat(ready.body()).contains("\"status\": \"UP\"").contains("iceberg-catalog");
+    }
+    assertThat(stack.summary())
+        .contains(stack.kafka().bootstrapServers())
+        .contains(services.get(0).url().toString())
+        .contains("demo.orders")
+        .contains("with push hints to commit-listener")
+        .contains(stack.tokenFile("admin").getParent().toString());
+
+    // The summary's token files work as printed; without a token the API refuses (401).
+    URI watches = services.get(0).url().resolve("/watches");
+    String token = Files.readString(stack.tokenFile("admin")).strip();
+    assertThat(StackHttp.withToken(token).get(watches).statusCode()).isEqualTo(200);
+    assertThat(StackHttp.anonymous().get(watches).statusCode()).isEqualTo(401);
+
+    // The demo writer's commits reach the catalog, and the listener publishes each of them.
+    try (EventTap snapshots = new EventTap(stack.kafka().bootstrapServers(), Topics.SNAPSHOTS)) {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                snapshots.poll(Duration.ofMillis(200));
+                return demoEvents(snapshots).size() >= 3;
+              });
+      Table orders = catalog.loadTable(Orders.DEMO);
+      assertThat(demoEvents(snapshots))
+          .allSatisfy(e -> assertThat(orders.snapshot(e.snapshotId())).isNotNull());
+    }
+  }
+
+  private static List<SnapshotCommitted> demoEvents(EventTap tap) {
+    return tap.payloads(
+        SnapshotCommitted.class, s -> s.table().qualifiedName().equals(Orders.DEMO.toString()));
   }
 
   @Test

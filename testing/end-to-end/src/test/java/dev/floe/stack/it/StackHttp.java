@@ -33,6 +33,11 @@ final class StackHttp {
     return new StackHttp(token);
   }
 
+  /** A caller without a token. */
+  static StackHttp anonymous() {
+    return new StackHttp(null);
+  }
+
   /** The bearer token this caller presents. */
   String token() {
     return token;
@@ -77,12 +82,14 @@ final class StackHttp {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri)
             .timeout(Duration.ofSeconds(30))
-            .header("Authorization", "Bearer " + token)
             .method(
                 method,
                 body == null
                     ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
     if (body != null) {
       request.header("Content-Type", "application/json");
     }
