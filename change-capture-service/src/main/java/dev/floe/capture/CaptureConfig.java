@@ -34,6 +34,14 @@ public interface CaptureConfig {
     @WithDefault(Topics.CAPTURES)
     String captures();
 
+    /** Trigger definitions (compacted), read: which triggers read each capture. */
+    @WithDefault(Topics.TRIGGERS)
+    String triggers();
+
+    /** What each trigger still needs of each capture (compacted), read: pins are released by it. */
+    @WithDefault(Topics.CONSUMPTION)
+    String consumption();
+
     /** Partitions of the topics created at start-up. */
     @WithDefault("12")
     @Min(1)

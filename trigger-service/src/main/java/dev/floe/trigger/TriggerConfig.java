@@ -35,6 +35,13 @@ public interface TriggerConfig {
     @WithDefault(Topics.TRIGGERS)
     String triggers();
 
+    /**
+     * What each trigger still needs of each capture (compacted), written; the capture releases its
+     * source pins by it.
+     */
+    @WithDefault(Topics.CONSUMPTION)
+    String consumption();
+
     /** Changes re-keyed by trigger id, internal to the decision core. */
     @WithDefault("floe.trigger.changes-by-trigger")
     String changesByTrigger();

@@ -215,7 +215,10 @@ public class CaptureResource {
   private CaptureView view(CaptureDefined c, boolean details) {
     Integer states = null;
     Integer pinned = null;
+    Map<String, List<Long>> readers = null;
     if (details) {
+      readers = runtime.readers().readers(c);
+      readers = readers.isEmpty() ? null : readers;
       try {
         Catalog catalog = catalog();
         TableIdentifier icdcId = IcdcTables.identifier(c);
@@ -250,7 +253,8 @@ public class CaptureResource {
         c.definedBy(),
         c.definedAt(),
         states,
-        pinned);
+        pinned,
+        readers);
   }
 
   /**

@@ -12,15 +12,19 @@ import dev.floe.broker.TransactionalChannel;
 import dev.floe.capture.CaptureConfig;
 import dev.floe.capture.capture.CaptureProcessor;
 import dev.floe.capture.icdc.IcdcMaintenance;
+import dev.floe.capture.pin.CaptureReaders;
 import dev.floe.capture.pin.SourcePins;
 import dev.floe.capture.rows.RowPublisher;
 import dev.floe.capture.rows.RowStream;
 import dev.floe.capture.status.CaptureMetrics;
 import dev.floe.catalog.CatalogHandle;
 import dev.floe.contracts.codec.EventDecodingException;
+import dev.floe.contracts.event.CaptureConsumed;
 import dev.floe.contracts.event.CaptureDefined;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.Payload;
+import dev.floe.contracts.event.TriggerDefined;
+import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.icdc.IcdcTables;
 import dev.floe.icdc.TableRefs;
@@ -32,12 +36,16 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.kafka.clients.admin.Admin;
@@ -60,6 +68,7 @@ public class CaptureRuntime {
   private final KafkaClients kafka;
   private final CatalogHandle catalog;
   private final CaptureRegistry registry = new CaptureRegistry();
+  private final CaptureReaders readers = new CaptureReaders();
   private final CaptureMetrics metrics;
   private final String instanceId;
   private final ScheduledExecutorService maintenance =
@@ -90,25 +99,43 @@ public class CaptureRuntime {
 
   private void run() {
     DeadLetterOnce bad = startup.closeOnStop(DeadLetterOnce.of(kafka, CaptureEngine.SERVICE));
+    // The capture definitions, and who reads each capture: the triggers and what each still needs
+    // of it, by which the maintenance releases pins. All read before the first pass.
+    String captures = config.topics().captures();
+    String triggers = config.topics().triggers();
     definitions =
         new CompactedTopicReader(
             kafka.consumer(readerConfig()),
-            List.of(config.topics().captures()),
+            List.of(captures, triggers, config.topics().consumption()),
             new CompactedTopicReader.Handler() {
               @Override
               public boolean accepts(String topic, Payload payload) {
-                return payload instanceof CaptureDefined;
+                return topic.equals(captures)
+                    ? payload instanceof CaptureDefined
+                    : topic.equals(triggers)
+                        ? payload instanceof TriggerDefined
+                        : payload instanceof CaptureConsumed;
               }
 
               @Override
               public void apply(String topic, String key, Payload payload) {
-                registry.apply(key, (CaptureDefined) payload);
+                if (topic.equals(captures)) {
+                  registry.apply(key, (CaptureDefined) payload);
+                } else if (topic.equals(triggers)) {
+                  readers.trigger(key, (TriggerDefined) payload);
+                } else {
+                  readers.consumed(key, (CaptureConsumed) payload);
+                }
               }
 
               @Override
               public void invalid(ConsumerRecord<String, byte[]> record, EventDecodingException e) {
-                metrics.invalidDefinition();
-                bad.deadLetter(record, e.reason().code(), e.getMessage());
+                // The trigger-service writes the other two topics: a record of theirs that does
+                // not decode is skipped here (the reader logs it), and holds no pin release back.
+                if (record.topic().equals(captures)) {
+                  metrics.invalidDefinition();
+                  bad.deadLetter(record, e.reason().code(), e.getMessage());
+                }
               }
             },
             "floe-capture-definitions");
@@ -175,37 +202,77 @@ public class CaptureRuntime {
     engine.run();
   }
 
-  /** Expires ICDC states and releases expired pins of the captures this instance owns. */
+  /**
+   * Expires ICDC states, and releases the source pins of the captures this instance owns that every
+   * trigger reading them has consumed, or whose TTL has passed: one metadata commit per source
+   * table.
+   */
   void maintain() {
     Map<String, CaptureMetrics.Pins> pinned = new HashMap<>();
+    Map<TableRef, List<CaptureDefined>> byTable = new LinkedHashMap<>();
     for (CaptureDefined capture : registry.all()) {
       if (!owns(capture)) {
         continue;
       }
+      byTable.computeIfAbsent(capture.table(), t -> new ArrayList<>()).add(capture);
       try {
         var cat = catalog.get();
         TableIdentifier icdcId = IcdcTables.identifier(capture);
         if (cat.tableExists(icdcId)) {
           Table icdc = cat.loadTable(icdcId);
-          int expired = IcdcMaintenance.expire(icdc, java.time.Instant.now());
-          IcdcMaintenance.cleanMetadata(icdc, java.time.Instant.now(), IcdcMaintenance.GRACE);
+          int expired = IcdcMaintenance.expire(icdc, Instant.now());
+          IcdcMaintenance.cleanMetadata(icdc, Instant.now(), IcdcMaintenance.GRACE);
           metrics.expired(capture.captureId(), expired);
         }
-        Table source = cat.loadTable(TableRefs.identifier(capture.table()));
-        SourcePins.releaseExpired(source, capture.captureId(), System.currentTimeMillis());
-        pinned.put(
-            capture.captureId(),
-            new CaptureMetrics.Pins(
-                Topics.tableKey(capture.table()),
-                SourcePins.pinned(source, capture.captureId()).size(),
-                SourcePins.earliestExpiry(source, capture.captureId()).orElse(null)));
       } catch (RuntimeException e) {
         LOG.warnf(
             "maintenance of capture %s failed, retrying later: %s",
             capture.captureId(), Failures.describe(e));
       }
     }
+    byTable.forEach(
+        (table, captures) -> {
+          try {
+            Table source = catalog.get().loadTable(TableRefs.identifier(table));
+            releasePins(source, captures);
+            for (CaptureDefined capture : captures) {
+              pinned.put(
+                  capture.captureId(),
+                  new CaptureMetrics.Pins(
+                      Topics.tableKey(table),
+                      SourcePins.pinned(source, capture.captureId()).size(),
+                      SourcePins.earliestExpiry(source, capture.captureId()).orElse(null)));
+            }
+          } catch (RuntimeException e) {
+            LOG.warnf(
+                "releasing the pins on %s failed, retrying later: %s",
+                table.qualifiedName(), Failures.describe(e));
+          }
+        });
     metrics.pinned(pinned);
+    metrics.maintained();
+  }
+
+  /** Releases, in one commit, the consumed and the expired pins of the captures of one table. */
+  private void releasePins(Table source, List<CaptureDefined> captures) {
+    long now = System.currentTimeMillis();
+    Map<String, LongPredicate> consumed = new HashMap<>();
+    Map<String, LongPredicate> release = new LinkedHashMap<>();
+    for (CaptureDefined capture : captures) {
+      LongPredicate expired = SourcePins.expired(source, capture.captureId(), now);
+      Map<String, List<Long>> reading = readers.readers(capture);
+      LongPredicate done =
+          reading.isEmpty() ? id -> false : SourcePins.consumed(source, reading.values());
+      consumed.put(capture.captureId(), done);
+      release.put(capture.captureId(), done.or(expired));
+    }
+    SourcePins.release(source, release)
+        .forEach(
+            (capture, ids) -> {
+              long byConsumption = ids.stream().filter(consumed.get(capture)::test).count();
+              metrics.pinsReleased(capture, "consumed", byConsumption);
+              metrics.pinsReleased(capture, "expired", ids.size() - byConsumption);
+            });
   }
 
   private boolean owns(CaptureDefined capture) {
@@ -221,6 +288,9 @@ public class CaptureRuntime {
         TopicSpec.stream(config.topics().snapshots(), partitions),
         TopicSpec.stream(config.topics().changes(), partitions),
         TopicSpec.compacted(config.topics().captures(), Math.min(partitions, 3)),
+        // Read to release pins; created here too, so that either service may start first.
+        TopicSpec.compacted(config.topics().triggers(), Math.min(partitions, 3)),
+        TopicSpec.compacted(config.topics().consumption(), Math.min(partitions, 3)),
         TopicSpec.stream(Topics.deadLetter(CaptureEngine.SERVICE), 1));
   }
 
@@ -272,6 +342,11 @@ public class CaptureRuntime {
 
   public CaptureConfig config() {
     return config;
+  }
+
+  /** The triggers reading each capture, and what each still needs. */
+  public CaptureReaders readers() {
+    return readers;
   }
 
   public CaptureRegistry registry() {

@@ -5,10 +5,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.LongPredicate;
+import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.ManageSnapshots;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotRef;
@@ -65,14 +70,28 @@ public final class SourcePins {
 
   /** Releases the capture's pins of the snapshots {@code which} accepts; returns how many. */
   public static int release(Table source, String captureId, LongPredicate which) {
+    return release(source, Map.of(captureId, which)).getOrDefault(captureId, List.of()).size();
+  }
+
+  /**
+   * Releases, per capture, the pins of the snapshots its predicate accepts, all in one metadata
+   * commit (or none when nothing is released): a commit on a table that writers commit to as well.
+   *
+   * @return per capture that released any, the snapshots whose pins it released
+   */
+  public static Map<String, List<Long>> release(Table source, Map<String, LongPredicate> which) {
     return RefCommits.retrying(
         source,
         () -> {
+          Map<String, List<Long>> released = new LinkedHashMap<>();
           List<String> tags = new ArrayList<>();
           for (Map.Entry<String, SnapshotRef> ref : source.refs().entrySet()) {
-            if (ref.getKey().startsWith(PREFIX + captureId + "-")
-                && which.test(ref.getValue().snapshotId())) {
-              tags.add(ref.getKey());
+            for (Map.Entry<String, LongPredicate> capture : which.entrySet()) {
+              long id = ref.getValue().snapshotId();
+              if (ref.getKey().equals(tag(capture.getKey(), id)) && capture.getValue().test(id)) {
+                tags.add(ref.getKey());
+                released.computeIfAbsent(capture.getKey(), k -> new ArrayList<>()).add(id);
+              }
             }
           }
           if (!tags.isEmpty()) {
@@ -80,20 +99,79 @@ public final class SourcePins {
             tags.forEach(update::removeTag);
             update.commit();
           }
-          return tags.size();
+          return released;
         });
   }
 
   /** Releases the capture's pins whose max ref age has passed. */
   public static int releaseExpired(Table source, String captureId, long nowMillis) {
-    return release(
-        source,
-        captureId,
-        id -> {
-          SnapshotRef ref = source.refs().get(tag(captureId, id));
-          Long maxAge = ref == null ? null : ref.maxRefAgeMs();
-          return maxAge != null && nowMillis - source.snapshot(id).timestampMillis() > maxAge;
-        });
+    return release(source, captureId, expired(source, captureId, nowMillis));
+  }
+
+  /** The capture's pinned snapshots whose pin's max ref age has passed at {@code nowMillis}. */
+  public static LongPredicate expired(Table source, String captureId, long nowMillis) {
+    return id -> {
+      SnapshotRef ref = source.refs().get(tag(captureId, id));
+      Snapshot snapshot = source.snapshot(id);
+      Long maxAge = ref == null ? null : ref.maxRefAgeMs();
+      return maxAge != null && snapshot != null && nowMillis - snapshot.timestampMillis() > maxAge;
+    };
+  }
+
+  /**
+   * The snapshots every reader of a capture has consumed: those older than every snapshot any
+   * reader still needs. On a table of format 2 or later, older is a lower sequence number (they
+   * grow with every commit); a format-1 table numbers none, and there older is a strict ancestor,
+   * along the parents that are still in the metadata (commit times may go back by a minute). None
+   * when a reader has not said what it needs yet (an empty list), or needs only snapshots the table
+   * no longer has: it may still need any of them. A needed snapshot that is gone while others of
+   * the same reader are not was lost to its TTL or by hand; the others still bound the release.
+   *
+   * @param needs per reader, the snapshots it still needs ({@code CaptureConsumed})
+   */
+  public static LongPredicate consumed(Table source, Collection<List<Long>> needs) {
+    List<Snapshot> needed = new ArrayList<>();
+    for (List<Long> reader : needs) {
+      List<Snapshot> own = reader.stream().map(source::snapshot).filter(Objects::nonNull).toList();
+      if (own.isEmpty()) {
+        return id -> false;
+      }
+      needed.addAll(own);
+    }
+    if (needed.isEmpty()) {
+      return id -> false;
+    }
+    if (formatVersion(source) >= 2) {
+      long floor = needed.stream().mapToLong(Snapshot::sequenceNumber).min().orElseThrow();
+      return id -> {
+        Snapshot snapshot = source.snapshot(id);
+        return snapshot != null && snapshot.sequenceNumber() < floor;
+      };
+    }
+    Set<Long> older = null;
+    for (Snapshot snapshot : needed) {
+      Set<Long> ancestors = new HashSet<>();
+      for (Snapshot s = parent(source, snapshot); s != null; s = parent(source, s)) {
+        ancestors.add(s.snapshotId());
+      }
+      if (older == null) {
+        older = ancestors;
+      } else {
+        older.retainAll(ancestors);
+      }
+    }
+    Set<Long> consumed = older;
+    return consumed::contains;
+  }
+
+  private static Snapshot parent(Table source, Snapshot snapshot) {
+    return snapshot.parentId() == null ? null : source.snapshot(snapshot.parentId());
+  }
+
+  private static int formatVersion(Table source) {
+    return source instanceof HasTableOperations ops
+        ? ops.operations().current().formatVersion()
+        : 1;
   }
 
   /**
@@ -105,7 +183,7 @@ public final class SourcePins {
     for (Map.Entry<String, SnapshotRef> e : source.refs().entrySet()) {
       SnapshotRef ref = e.getValue();
       Snapshot snapshot = source.snapshot(ref.snapshotId());
-      if (e.getKey().startsWith(PREFIX + captureId + "-")
+      if (e.getKey().equals(tag(captureId, ref.snapshotId()))
           && ref.maxRefAgeMs() != null
           && snapshot != null) {
         earliest = Math.min(earliest, snapshot.timestampMillis() + ref.maxRefAgeMs());
@@ -123,7 +201,7 @@ public final class SourcePins {
         .refs()
         .forEach(
             (name, ref) -> {
-              if (name.startsWith(PREFIX + captureId + "-")) {
+              if (name.equals(tag(captureId, ref.snapshotId()))) {
                 ids.add(ref.snapshotId());
               }
             });

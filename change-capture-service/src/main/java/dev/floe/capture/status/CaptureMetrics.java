@@ -20,6 +20,7 @@ public final class CaptureMetrics {
   private final Timer latency;
   private final MultiGauge pinned;
   private final MultiGauge pinExpiry;
+  private final Counter passes;
   private final Map<String, Freshness> freshness = new ConcurrentHashMap<>();
 
   public CaptureMetrics(MeterRegistry registry) {
@@ -39,6 +40,10 @@ public final class CaptureMetrics {
         MultiGauge.builder("floe.capture.pin.expiry.timestamp")
             .description("When the first of a capture's source pins expires, in Unix seconds")
             .baseUnit("seconds")
+            .register(registry);
+    this.passes =
+        Counter.builder("floe.capture.maintenance.passes")
+            .description("Maintenance passes (ICDC expiry, pin release) that ended")
             .register(registry);
   }
 
@@ -149,6 +154,21 @@ public final class CaptureMetrics {
         .description("Records of the captures topic that are not capture definitions, skipped")
         .register(registry)
         .increment();
+  }
+
+  /** A maintenance pass (ICDC expiry, pin release) ended. */
+  public void maintained() {
+    passes.increment();
+  }
+
+  /** Source pins a capture released, by why: consumed by every reader, or past their TTL. */
+  public void pinsReleased(String capture, String reason, long count) {
+    Counter released =
+        Counter.builder("floe.capture.pins.released")
+            .description("Source pins released, by capture and reason (consumed, expired)")
+            .tags("capture", capture, "reason", reason)
+            .register(registry);
+    released.increment(count);
   }
 
   public void pinFailed() {

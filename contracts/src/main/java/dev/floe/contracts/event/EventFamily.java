@@ -19,7 +19,9 @@ public enum EventFamily {
   /** Capture definitions, compacted, keyed by capture id. */
   CAPTURE(CaptureEvent.class, Topics.CAPTURES),
   /** Trigger definitions, compacted, keyed by trigger id. */
-  TRIGGER(TriggerEvent.class, Topics.TRIGGERS);
+  TRIGGER(TriggerEvent.class, Topics.TRIGGERS),
+  /** How far each trigger consumed each capture, compacted, keyed by capture and trigger. */
+  CONSUMPTION(ConsumptionEvent.class, Topics.CONSUMPTION);
 
   private final Class<? extends Payload> payloadInterface;
   private final String defaultTopic;

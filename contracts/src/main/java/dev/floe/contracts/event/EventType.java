@@ -37,7 +37,8 @@ public enum EventType {
   WATCH_DEFINED("WatchDefined", 1, WatchDefined.class),
   LISTENER_CHECKPOINT("ListenerCheckpoint", 1, ListenerCheckpoint.class),
   CAPTURE_DEFINED("CaptureDefined", 1, CaptureDefined.class),
-  TRIGGER_DEFINED("TriggerDefined", 1, TriggerDefined.class);
+  TRIGGER_DEFINED("TriggerDefined", 1, TriggerDefined.class),
+  CAPTURE_CONSUMED("CaptureConsumed", 1, CaptureConsumed.class);
 
   /** Where the published JSON Schemas live, both in this jar and as their {@code $id}. */
   public static final String SCHEMA_BASE_URI = "https://floe.dev/schemas/";

@@ -15,7 +15,8 @@ public sealed interface Payload
         WatchEvent,
         CheckpointEvent,
         CaptureEvent,
-        TriggerEvent {
+        TriggerEvent,
+        ConsumptionEvent {
 
   /** The Kafka record key, also the CloudEvents {@code subject}. */
   String key();

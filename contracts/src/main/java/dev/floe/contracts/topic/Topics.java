@@ -17,6 +17,7 @@ import java.util.Set;
  *   <tr><td>{@value #WATCHES}</td><td>watch definitions</td><td>table</td><td>compact</td></tr>
  *   <tr><td>{@value #CAPTURES}</td><td>capture definitions</td><td>capture id</td><td>compact</td></tr>
  *   <tr><td>{@value #TRIGGERS}</td><td>trigger definitions</td><td>trigger id</td><td>compact</td></tr>
+ *   <tr><td>{@value #CONSUMPTION}</td><td>how far each trigger consumed each capture</td><td>capture/trigger</td><td>compact</td></tr>
  *   <tr><td>{@value #LISTENER_CHECKPOINTS}</td><td>per-table publication checkpoints</td><td>table</td><td>compact</td></tr>
  *   <tr><td>{@value #HINTS}</td><td>commit hints: Iceberg REST {@code ReportMetricsRequest} JSON</td><td>table</td><td>delete</td></tr>
  *   <tr><td>{@code floe.dlq.<service>}</td><td>input a service could not process</td><td>as received</td><td>delete</td></tr>
@@ -36,6 +37,13 @@ public final class Topics {
   public static final String LISTENER_CHECKPOINTS = "floe.listener.checkpoints";
 
   /**
+   * How far each trigger consumed each capture ({@code CaptureConsumed}), keyed by capture and
+   * trigger: written by the trigger-service in the transaction of the decision that moved it, read
+   * by the change-capture-service to release the source pins no reader needs.
+   */
+  public static final String CONSUMPTION = "floe.consumption";
+
+  /**
    * Push hints from writers: Iceberg's own REST {@code ReportMetricsRequest} JSON, keyed by table.
    * Co-partitioned with {@link #LISTENER_CHECKPOINTS}, so a hint reaches the listener instance that
    * owns its table.
@@ -49,7 +57,7 @@ public final class Topics {
    * manifests that create topics ahead of the services must agree.
    */
   public static final Set<String> COMPACTED =
-      Set.of(WATCHES, CAPTURES, TRIGGERS, LISTENER_CHECKPOINTS);
+      Set.of(WATCHES, CAPTURES, TRIGGERS, LISTENER_CHECKPOINTS, CONSUMPTION);
 
   public static final String DLQ_PREFIX = "floe.dlq.";
   public static final String ROWS_PREFIX = "floe.rows.";

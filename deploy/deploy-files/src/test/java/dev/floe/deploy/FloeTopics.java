@@ -18,8 +18,9 @@ final class FloeTopics {
   /** Internal to the backfill-service ({@code floe.topics.inbox}). */
   static final String BACKFILL_INBOX = "floe.backfill.inbox";
 
-  /** Definition topics: few records, created with at most 3 partitions. */
-  static final Set<String> DEFINITIONS = Set.of(Topics.WATCHES, Topics.CAPTURES, Topics.TRIGGERS);
+  /** Definition topics and consumption: few records, created with at most 3 partitions. */
+  static final Set<String> DEFINITIONS =
+      Set.of(Topics.WATCHES, Topics.CAPTURES, Topics.TRIGGERS, Topics.CONSUMPTION);
 
   record Expected(int partitions, String cleanupPolicy) {}
 

@@ -54,7 +54,11 @@ public final class Decider {
         trigger.inputs().stream()
             .filter(i -> i.matches(change.captureId(), change.table()))
             .findFirst();
-    if (input.isEmpty() || !ChangeFilter.counts(trigger, change)) {
+    if (input.isEmpty()) {
+      return next.build();
+    }
+    next.seenThrough.put(change.captureId(), change.range().toSnapshotId());
+    if (!ChangeFilter.counts(trigger, change)) {
       return next.build();
     }
     next.pending.add(

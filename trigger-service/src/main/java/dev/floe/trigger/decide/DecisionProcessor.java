@@ -3,6 +3,7 @@ package dev.floe.trigger.decide;
 import dev.floe.contracts.codec.CloudEventHeaders;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.codec.EventDecodingException;
+import dev.floe.contracts.event.CaptureConsumed;
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.event.ChangeLost;
 import dev.floe.contracts.event.Event;
@@ -158,6 +159,12 @@ final class DecisionProcessor implements Processor<String, byte[], String, byte[
       if (trigger == null) {
         LOG.infof("trigger %s was deleted: its state is dropped", entry.key);
         states.delete(entry.key);
+        // It reads no capture any more: it holds none of their pins.
+        for (String capture : Consumption.keep(entry.value).keySet()) {
+          context.forward(
+              new Record<String, byte[]>(capture + "/" + entry.key, null, wallClockMs),
+              TriggerTopology.CONSUMED);
+        }
       } else {
         decide(trigger, entry.value, now, false, false);
       }
@@ -182,7 +189,7 @@ final class DecisionProcessor implements Processor<String, byte[], String, byte[
               "trigger %s: %s; its runs are formed again shortly",
               trigger.triggerId(), e.getMessage());
           if (changed) {
-            states.put(trigger.triggerId(), state);
+            store(trigger, state, now);
           }
           return;
         }
@@ -194,21 +201,21 @@ final class DecisionProcessor implements Processor<String, byte[], String, byte[
       }
     }
     if (changed || !decided.equals(state)) {
-      states.put(trigger.triggerId(), decided);
+      store(trigger, decided, now);
     }
     for (RunFailed failed : refused) {
       TriggerTopology.refusedRuns(trigger.triggerId()).increment();
       LOG.errorf(
           "trigger %s: run %s attempt %d failed, its states cannot be formed: %s",
           trigger.triggerId(), failed.runId(), failed.attempt(), failed.message());
-      emit(failed.triggerId(), failed, now);
+      emit(failed, now, TriggerTopology.REQUESTS);
     }
     for (RunFailed timeout : decision.timedOut()) {
-      emit(timeout.triggerId(), timeout, now);
+      emit(timeout, now, TriggerTopology.REQUESTS);
       LOG.warnf("run %s attempt %d timed out", timeout.runId(), timeout.attempt());
     }
     for (RunRequested request : requests) {
-      emit(request.triggerId(), request, now);
+      emit(request, now, TriggerTopology.REQUESTS);
       LOG.infof(
           "trigger %s requests run %s (attempt %d, %s): %d change sets",
           trigger.triggerId(),
@@ -246,14 +253,40 @@ final class DecisionProcessor implements Processor<String, byte[], String, byte[
         trigger, state, request.runId(), request.attempt(), captureId, now, why);
   }
 
-  private void emit(String triggerId, Payload payload, Instant now) {
+  /**
+   * Stores the trigger's state and, in the same transaction, what it still needs of each capture
+   * where that changed ({@link Consumption}): the capture releases pins by it. A capture it no
+   * longer needs anything of gets a tombstone.
+   */
+  private void store(TriggerDefined trigger, TriggerState decided, Instant now) {
+    String triggerId = trigger.triggerId();
+    TriggerState next = Consumption.prune(trigger, decided);
+    TriggerState before = states.get(triggerId);
+    states.put(triggerId, next);
+    Map<String, List<Long>> was = before == null ? Map.of() : Consumption.keep(before);
+    Map<String, List<Long>> is = Consumption.keep(next);
+    is.forEach(
+        (capture, keep) -> {
+          if (!keep.equals(was.get(capture))) {
+            emit(new CaptureConsumed(capture, triggerId, keep), now, TriggerTopology.CONSUMED);
+          }
+        });
+    for (String capture : was.keySet()) {
+      if (!is.containsKey(capture)) {
+        context.forward(
+            new Record<String, byte[]>(capture + "/" + triggerId, null, now.toEpochMilli()),
+            TriggerTopology.CONSUMED);
+      }
+    }
+  }
+
+  private void emit(Payload payload, Instant now, String sink) {
     Event event = Event.of(payload, Event.sourceOf("trigger-service"), now);
     Headers headers = new RecordHeaders();
     CloudEventHeaders.of(event)
         .forEach((k, v) -> headers.add(k, v.getBytes(StandardCharsets.UTF_8)));
     context.forward(
-        new Record<>(triggerId, EventCodec.encode(event), now.toEpochMilli(), headers),
-        TriggerTopology.REQUESTS);
+        new Record<>(payload.key(), EventCodec.encode(event), now.toEpochMilli(), headers), sink);
   }
 
   private static List<PendingChange> changesOf(TriggerState state, String runId) {

@@ -21,6 +21,9 @@ import java.util.Map;
  *     is not started in a loop; null when nothing holds
  * @param lost lost changes of the inputs not in any run yet, oldest first
  * @param hold set while the trigger waits for an operator (a lost change); null otherwise
+ * @param seenThrough per capture: the source snapshot of the latest change of it the trigger saw,
+ *     whether the change counted or not; what the trigger needs of a capture starts there, or at an
+ *     older change it has not run yet ({@link Consumption})
  */
 public record TriggerState(
     String epoch,
@@ -32,7 +35,8 @@ public record TriggerState(
     List<String> recent,
     java.time.Instant holdUntil,
     List<PendingLost> lost,
-    Hold hold) {
+    Hold hold,
+    Map<String, Long> seenThrough) {
 
   static final int SEEN = 1000;
   static final int RECENT = 20;
@@ -45,6 +49,8 @@ public record TriggerState(
     recent = List.copyOf(recent);
     // A state stored before lost changes were kept has none.
     lost = lost == null ? List.of() : List.copyOf(lost);
+    // A state stored before consumption was published has seen nothing yet, as far as it knows.
+    seenThrough = seenThrough == null ? Map.of() : Map.copyOf(seenThrough);
   }
 
   public static TriggerState empty(java.time.Instant now) {
@@ -58,7 +64,8 @@ public record TriggerState(
         List.of(),
         null,
         List.of(),
-        null);
+        null,
+        Map.of());
   }
 
   /** A mutable copy to decide on. */
@@ -77,6 +84,7 @@ public record TriggerState(
     java.time.Instant holdUntil;
     final List<PendingLost> lost;
     Hold hold;
+    final Map<String, Long> seenThrough;
 
     Builder(TriggerState s) {
       holdUntil = s.holdUntil;
@@ -89,6 +97,7 @@ public record TriggerState(
       recent = new ArrayList<>(s.recent);
       lost = new ArrayList<>(s.lost);
       hold = s.hold;
+      seenThrough = new LinkedHashMap<>(s.seenThrough);
     }
 
     void remember(String changeId) {
@@ -107,7 +116,17 @@ public record TriggerState(
 
     TriggerState build() {
       return new TriggerState(
-          epoch, nextRun, pending, runs, watermarks, seen, recent, holdUntil, lost, hold);
+          epoch,
+          nextRun,
+          pending,
+          runs,
+          watermarks,
+          seen,
+          recent,
+          holdUntil,
+          lost,
+          hold,
+          seenThrough);
     }
   }
 }

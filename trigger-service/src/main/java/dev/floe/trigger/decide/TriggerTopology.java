@@ -34,6 +34,7 @@ public final class TriggerTopology {
   static final String TO_TRIGGERS = "to-triggers";
   static final String REQUESTS = "requests";
   static final String DEAD_LETTERS = "dead-letters";
+  static final String CONSUMED = "consumed";
 
   /**
    * @param changes {@code floe.changes}, read
@@ -41,6 +42,8 @@ public final class TriggerTopology {
    * @param triggers {@code floe.triggers}, read into the global store
    * @param changesByTrigger changes re-keyed by trigger id; as many partitions as {@code runs}
    * @param deadLetters where undecodable input goes, with its reason
+   * @param consumption {@code floe.consumption}: what each trigger still needs of each capture,
+   *     written
    * @param tick how often time is looked at: quiet periods, delays, retries and timeouts
    */
   public record Topics(
@@ -49,6 +52,7 @@ public final class TriggerTopology {
       String triggers,
       String changesByTrigger,
       String deadLetters,
+      String consumption,
       Duration tick) {}
 
   private TriggerTopology() {}
@@ -120,6 +124,12 @@ public final class TriggerTopology {
     topology.addSink(
         REQUESTS,
         topics.runs(),
+        Serdes.String().serializer(),
+        Serdes.ByteArray().serializer(),
+        "decide");
+    topology.addSink(
+        CONSUMED,
+        topics.consumption(),
         Serdes.String().serializer(),
         Serdes.ByteArray().serializer(),
         "decide");

@@ -172,6 +172,7 @@ public class TriggerRuntime {
         config.topics().triggers(),
         config.topics().changesByTrigger(),
         Topics.deadLetter(SERVICE),
+        config.topics().consumption(),
         config.trigger().tick());
   }
 
@@ -255,6 +256,7 @@ public class TriggerRuntime {
         // Co-partitioned with floe.runs: the decision core reads both into one store per trigger.
         TopicSpec.stream(config.topics().changesByTrigger(), partitions),
         TopicSpec.compacted(config.topics().triggers(), Math.min(partitions, 3)),
+        TopicSpec.compacted(config.topics().consumption(), Math.min(partitions, 3)),
         TopicSpec.stream(Topics.deadLetter(SERVICE), 1));
   }
 

@@ -3,6 +3,7 @@ package dev.floe.trigger.decide;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.floe.contracts.codec.EventCodec;
+import dev.floe.contracts.event.CaptureConsumed;
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.event.ChangeLost;
 import dev.floe.contracts.event.Event;
@@ -52,6 +53,7 @@ class TriggerTopologyTest {
           "floe.triggers",
           "floe.trigger.changes-by-trigger",
           "floe.dlq.trigger-service",
+          "floe.consumption",
           Duration.ofSeconds(1));
 
   private TopologyTestDriver driver;
@@ -60,6 +62,7 @@ class TriggerTopologyTest {
   private TestInputTopic<String, byte[]> runs;
   private TestOutputTopic<String, byte[]> runsOut;
   private TestOutputTopic<String, byte[]> deadLetters;
+  private TestOutputTopic<String, byte[]> consumption;
   private long snapshot = 100;
 
   @BeforeEach
@@ -78,6 +81,8 @@ class TriggerTopologyTest {
     deadLetters =
         driver.createOutputTopic(
             "floe.dlq.trigger-service", strings.deserializer(), bytes.deserializer());
+    consumption =
+        driver.createOutputTopic("floe.consumption", strings.deserializer(), bytes.deserializer());
   }
 
   @AfterEach
@@ -90,10 +95,18 @@ class TriggerTopologyTest {
   }
 
   private void define(String id, Duration quiet) {
+    define(id, quiet, "orders");
+  }
+
+  private void defineReading(String id, String capture) {
+    define(id, Duration.ZERO, capture);
+  }
+
+  private void define(String id, Duration quiet, String capture) {
     TriggerDefined t =
         new TriggerDefined(
             id,
-            List.of(TriggerInput.capture("orders")),
+            List.of(TriggerInput.capture(capture)),
             TriggerCondition.ANY,
             0,
             1,
@@ -165,6 +178,74 @@ class TriggerTopologyTest {
         driver.<String, TriggerState>getKeyValueStore(TriggerTopology.STATE).get("daily");
     assertThat(state.runs()).isEmpty();
     assertThat(state.watermarks()).containsEntry("capture:orders", c.range().toSnapshotId());
+  }
+
+  @Test
+  void whatATriggerStillNeedsOfItsCaptureIsPublishedAsItMovesAndDroppedWithTheTrigger() {
+    define("daily", Duration.ZERO);
+    define("slow", Duration.ofHours(1));
+    ChangeCaptured first = change("orders");
+    changes.pipeInput("orders", encode(first));
+    long parent = first.range().fromSnapshotIdExclusive();
+    long one = first.range().toSnapshotId();
+    RunRequested run = requests().get(0);
+    // Both need the change's parent, which its states read, until a run of it succeeds.
+    assertThat(consumed())
+        .containsEntry("orders/daily", List.of(parent, one))
+        .containsEntry("orders/slow", List.of(parent, one));
+
+    runs.pipeInput(
+        "daily", encode(new RunSucceeded(run.runId(), "daily", 1, null, T0.plusSeconds(1), 10)));
+    assertThat(consumed())
+        .containsOnlyKeys("orders/daily")
+        .containsEntry("orders/daily", List.of(one));
+
+    // A second change: each trigger needs its parent too, and has seen it.
+    ChangeCaptured second = change("orders");
+    changes.pipeInput("orders", encode(second));
+    long two = second.range().toSnapshotId();
+    assertThat(consumed())
+        .containsEntry("orders/daily", List.of(one, two))
+        .containsEntry("orders/slow", List.of(parent, one, two));
+
+    // A deleted trigger reads no capture: a tombstone, so that it holds no pin.
+    triggers.pipeInput("slow", (byte[]) null);
+    driver.advanceWallClockTime(Duration.ofSeconds(2));
+    List<TestRecord<String, byte[]>> dropped = consumption.readRecordsToList();
+    assertThat(dropped).extracting(TestRecord::key).contains("orders/slow");
+    assertThat(dropped.stream().filter(r -> r.key().equals("orders/slow")).toList())
+        .allSatisfy(r -> assertThat(r.value()).isNull());
+  }
+
+  @Test
+  void aTriggerThatNoLongerReadsACaptureAndHoldsNoneOfItsChangesDropsItsRecord() {
+    define("daily", Duration.ZERO);
+    ChangeCaptured first = change("orders");
+    changes.pipeInput("orders", encode(first));
+    RunRequested run = requests().get(0);
+    runs.pipeInput(
+        "daily", encode(new RunSucceeded(run.runId(), "daily", 1, null, T0.plusSeconds(1), 10)));
+    assertThat(consumed()).containsKey("orders/daily");
+
+    // Redefined to read another capture: at its next decision, its record of orders is dropped.
+    defineReading("daily", "returns");
+    changes.pipeInput("returns", encode(change("returns")));
+    List<TestRecord<String, byte[]>> written = consumption.readRecordsToList();
+    assertThat(written.stream().filter(r -> r.key().equals("orders/daily")).toList())
+        .singleElement()
+        .satisfies(r -> assertThat(r.value()).isNull());
+    assertThat(written).extracting(TestRecord::key).contains("returns/daily");
+  }
+
+  /** The consumption records written since the last read: per key, the latest list. */
+  private java.util.Map<String, List<Long>> consumed() {
+    java.util.Map<String, List<Long>> out = new java.util.LinkedHashMap<>();
+    for (var record : consumption.readRecordsToList()) {
+      CaptureConsumed c = (CaptureConsumed) EventCodec.decode(record.value()).payload();
+      assertThat(record.key()).isEqualTo(c.captureId() + "/" + c.triggerId());
+      out.put(record.key(), c.keepSnapshotIds().stream().sorted().toList());
+    }
+    return out;
   }
 
   @Test

@@ -40,7 +40,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.iceberg.HasTableOperations;
+import org.apache.iceberg.SnapshotRef;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.TableMetadata;
+import org.apache.iceberg.TableMetadataParser;
 import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -69,6 +73,8 @@ import org.junit.jupiter.api.Timeout;
  *       services reading and writing through Iceberg's S3FileIO by configuration alone;
  *   <li>every PromQL expression of every Grafana dashboard panel and every alert rule returns data
  *       from the running services, so no panel or rule names a metric that does not exist;
+ *   <li>the source pins an operator watches follow consumption: kept while a trigger reading the
+ *       capture still needs them, released together once every reader ran past them;
  *   <li>the Prometheus configuration and rules pass promtool's checks and unit tests.
  * </ul>
  */
@@ -188,6 +194,200 @@ class ObservabilityIT {
           .as("services still alive after the stack closed")
           .noneMatch(ServiceProcess::isAlive);
     }
+  }
+
+  /**
+   * Two triggers read one capture: the pins of its source snapshots stay until both have run past
+   * them, then go in one metadata commit; a capture of the same table that no trigger reads keeps
+   * its pins; and the source's own expiry then removes what was released.
+   */
+  @Test
+  @Timeout(180)
+  void pinsAreReleasedOnceEveryTriggerReadingTheCaptureHasRunPastThem() throws Exception {
+    String table = name + "_pins";
+    String cap = "pins-" + id;
+    String unread = "unread-" + id;
+    String fast = "fast-" + id;
+    String slow = "slow-" + id;
+    URI captures = stack.service("change-capture-service").url();
+    URI triggers = stack.service("trigger-service").url();
+    List<String> slowRuns = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (JobServer jobs =
+        JobServer.start(2)
+            .on(
+                "/fast",
+                call -> Reply.of(202),
+                call -> operator.report(triggers, call.runId(), "{\"status\": \"succeeded\"}"))
+            .on("/slow", call -> Reply.of(202), call -> slowRuns.add(call.runId()))) {
+      TableWriter writer = new TableWriter(catalog);
+      Table pinned =
+          writer.createOrLoad(TableIdentifier.of("demo", table), Orders.SCHEMA, Orders.BY_DAY);
+      // Pins are commits on the table too: the writer's appends may lose a race to one.
+      pinned.updateProperties().set(TableProperties.COMMIT_NUM_RETRIES, "20").commit();
+      for (String capture : List.of(cap, unread)) {
+        assertThat(
+                admin.post(
+                    captures.resolve("/captures"),
+                    "{\"id\": \"%s\", \"table\": \"demo.%s\"}".formatted(capture, table)))
+            .isEqualTo(201);
+      }
+      // The slow trigger forms no run by itself: one is asked for once it has seen the three
+      // commits, so that one run holds them all.
+      for (String[] t :
+          List.of(new String[] {fast, "PT1S", "/fast"}, new String[] {slow, "PT1H", "/slow"})) {
+        assertThat(
+                admin.post(
+                    triggers.resolve("/triggers"),
+                    ("{\"id\": \"%s\", \"inputs\": [{\"capture\": \"%s\"}], \"quietPeriod\": \"%s\","
+                            + " \"launcher\": {\"type\": \"webhook\", \"url\": \"%s\"}}")
+                        .formatted(t[0], cap, t[1], jobs.url(t[2]))))
+            .isEqualTo(201);
+      }
+      assertThat(
+              admin.post(
+                  stack.service("commit-listener").url().resolve("/watches"),
+                  "{\"table\": \"demo." + table + "\"}"))
+          .isIn(200, 201);
+      List<Long> s = new ArrayList<>();
+      for (int i = 1; i <= 3; i++) {
+        s.add(
+            writer
+                .append(
+                    pinned,
+                    List.of(
+                        Orders.order(
+                            pinned, i, "eu-west", "NEW", BigDecimal.ONE, OCT_1.plusDays(i))))
+                .snapshotId());
+      }
+
+      // The fast trigger ran all three; the slow one has seen them, pending, and needs them all.
+      await("the fast trigger past the three commits, the slow one needing all three")
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                JsonNode readers = captureView(captures, cap).path("readers");
+                return readers.path(fast).size() == 1
+                    && readers.path(fast).get(0).asLong() == s.get(2)
+                    && readers.path(slow).size() == 3;
+              });
+      assertThat(operator.post(triggers.resolve("/triggers/" + slow + "/run"), "")).isEqualTo(202);
+      await("the slow trigger's one run of the three, held by its job")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> slowRuns.size() == 1);
+      awaitMaintenancePasses(captures, 2);
+      assertThat(pins(pinned, cap))
+          .as("pins while the slow trigger still needs them")
+          .containsExactlyInAnyOrderElementsOf(s);
+
+      operator.report(triggers, slowRuns.get(0), "{\"status\": \"succeeded\"}");
+      await("the first two pins released")
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> pins(pinned, cap).equals(Set.of(s.get(2))));
+      assertThat(pins(pinned, unread))
+          .as("a capture no trigger reads keeps its pins")
+          .containsExactlyInAnyOrderElementsOf(s);
+      assertThat(releaseCommits(pinned, cap))
+          .as("metadata commits that released the capture's pins, with what each released")
+          .containsExactly(Set.of(s.get(0), s.get(1)));
+      // The counter moves just after the commit that the wait above saw.
+      await("floe_capture_pins_released_total of the capture, consumed")
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          operator
+                              .get(captures.resolve("/q/metrics"))
+                              .body()
+                              .lines()
+                              .filter(l -> l.startsWith("floe_capture_pins_released_total{"))
+                              .filter(
+                                  l ->
+                                      l.contains("capture=\"" + cap + "\"")
+                                          && l.contains("reason=\"consumed\""))
+                              .map(l -> l.substring(l.lastIndexOf(' ') + 1)))
+                      .containsExactly("2.0"));
+
+      // Deleting the unread capture releases its pins; the source's own expiry (metadata only: no
+      // source file is ever deleted) then removes the released snapshots.
+      assertThat(admin.send("DELETE", captures.resolve("/captures/" + unread), null).statusCode())
+          .isIn(200, 204);
+      pinned.refresh();
+      TableWriter.expireUnreferenced(pinned);
+      assertThat(s.stream().filter(x -> pinned.snapshot(x) != null).toList())
+          .containsExactly(s.get(2));
+    }
+  }
+
+  private JsonNode captureView(URI captures, String capture) throws IOException {
+    return JSON.readTree(operator.get(captures.resolve("/captures/" + capture)).body());
+  }
+
+  /** Waits until {@code count} maintenance passes began after this call and ended. */
+  private void awaitMaintenancePasses(URI captures, int count) {
+    double start = passes(captures);
+    await(count + " maintenance passes")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> passes(captures) >= start + count);
+  }
+
+  private double passes(URI captures) {
+    return operator
+        .get(captures.resolve("/q/metrics"))
+        .body()
+        .lines()
+        .filter(l -> l.startsWith("floe_capture_maintenance_passes_total"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+
+  /** The source snapshots {@code capture} pins now. */
+  private static Set<Long> pins(Table source, String capture) {
+    source.refresh();
+    Set<Long> ids = new java.util.HashSet<>();
+    source
+        .refs()
+        .forEach(
+            (tag, ref) -> {
+              if (tag.equals("floe-pin-" + capture + "-" + ref.snapshotId())) {
+                ids.add(ref.snapshotId());
+              }
+            });
+    return ids;
+  }
+
+  /**
+   * From the source's metadata log, each commit that removed pins of {@code capture}: the snapshots
+   * whose pins it removed.
+   */
+  private static List<Set<Long>> releaseCommits(Table source, String capture) {
+    source.refresh();
+    TableMetadata current = ((HasTableOperations) source).operations().current();
+    List<TableMetadata> log = new ArrayList<>();
+    for (TableMetadata.MetadataLogEntry entry : current.previousFiles()) {
+      log.add(TableMetadataParser.read(source.io(), entry.file()));
+    }
+    log.add(current);
+    List<Set<Long>> commits = new ArrayList<>();
+    for (int i = 1; i < log.size(); i++) {
+      Set<Long> removed = new java.util.TreeSet<>();
+      Map<String, SnapshotRef> after = log.get(i).refs();
+      log.get(i - 1)
+          .refs()
+          .forEach(
+              (tag, ref) -> {
+                if (tag.equals("floe-pin-" + capture + "-" + ref.snapshotId())
+                    && !after.containsKey(tag)) {
+                  removed.add(ref.snapshotId());
+                }
+              });
+      if (!removed.isEmpty()) {
+        commits.add(removed);
+      }
+    }
+    return commits;
   }
 
   @Test
