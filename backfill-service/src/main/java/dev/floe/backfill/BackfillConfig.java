@@ -80,6 +80,13 @@ public interface BackfillConfig {
     /** This instance's name: static group membership and client ids; the host name if unset. */
     Optional<String> instanceId();
 
+    /**
+     * Where other instances reach this one's REST API, {@code host:port}, to ask it for a backfill
+     * it holds. Defaults to the HTTP host (the host name when it listens on every interface) and
+     * port; in Kubernetes, the pod's IP and port.
+     */
+    Optional<String> advertisedAddress();
+
     /** Where the state store lives; a directory under the system's temp dir if unset. */
     Optional<String> stateDir();
 

@@ -62,6 +62,13 @@ public interface TriggerConfig {
     @WithDefault("floe-trigger")
     String groupId();
 
+    /**
+     * Where other instances reach this one's REST API, {@code host:port}, to ask it for the status
+     * of a trigger it holds. Defaults to the HTTP host (the host name when it listens on every
+     * interface) and port; in Kubernetes, the pod's IP and port.
+     */
+    Optional<String> advertisedAddress();
+
     /** Where the decision core keeps its local state; rebuilt from Kafka when lost. */
     Optional<String> stateDir();
 

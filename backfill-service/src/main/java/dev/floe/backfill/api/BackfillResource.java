@@ -1,5 +1,8 @@
 package dev.floe.backfill.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.floe.auth.Callers;
 import dev.floe.auth.Roles;
 import dev.floe.backfill.engine.BackfillRuntime;
@@ -33,6 +36,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
@@ -47,6 +51,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -69,21 +74,30 @@ public class BackfillResource {
   private final BackfillRuntime runtime;
   private final Instance<SecurityIdentity> identity;
   private final BackfillRequests requests;
+  private final BackfillOwners owners;
+  private final ObjectMapper json;
 
   @Inject
-  public BackfillResource(BackfillRuntime runtime, Instance<SecurityIdentity> identity) {
+  public BackfillResource(
+      BackfillRuntime runtime, Instance<SecurityIdentity> identity, ObjectMapper json) {
     this.runtime = runtime;
     this.identity = identity;
     this.requests = new BackfillRequests(runtime::capture, runtime::trigger, runtime.catalog());
+    this.owners = new BackfillOwners(runtime, json);
+    this.json = json;
   }
 
   @GET
-  @Operation(summary = "Every backfill this instance holds, newest first, without chunks")
-  public List<BackfillView> list() {
+  @Operation(
+      summary =
+          "Every backfill, from every instance, newest first, without chunks; 503 with Retry-After"
+              + " while an instance does not answer")
+  public List<BackfillView> list(@Context HttpHeaders headers) {
     Instant now = Instant.now();
-    return runtime.all().stream()
-        .sorted(Comparator.comparing((BackfillState s) -> s.createdAt).reversed())
-        .map(s -> BackfillView.of(s, false, now))
+    List<BackfillView> here =
+        runtime.all().stream().map(s -> BackfillView.of(s, false, now)).toList();
+    return owners.all(here, headers).stream()
+        .sorted(Comparator.comparing(BackfillView::createdAt).reversed())
         .toList();
   }
 
@@ -91,8 +105,11 @@ public class BackfillResource {
   @Path("{id}")
   @Operation(
       summary = "One backfill: state, progress, ETA, and each chunk's state, counts, validation")
-  public BackfillView get(@PathParam("id") String id) {
-    return BackfillView.of(backfill(id), true, Instant.now());
+  public Response get(
+      @PathParam("id") String id, @Context UriInfo uri, @Context HttpHeaders headers) {
+    return owners
+        .elsewhere(id, "GET", uri, headers, null)
+        .orElseGet(() -> Response.ok(BackfillView.of(backfill(id), true, Instant.now())).build());
   }
 
   @RolesAllowed(Roles.OPERATOR)
@@ -101,12 +118,23 @@ public class BackfillResource {
   @Operation(
       summary = "Plan a backfill from metadata and start it; with dryRun, answer the plan only")
   public CompletionStage<Response> create(
-      @Valid @NotNull BackfillRequest body, @Context UriInfo uri) {
+      @Valid @NotNull BackfillRequest body, @Context UriInfo uri, @Context HttpHeaders headers)
+      throws JsonProcessingException {
     boolean dryRun = Boolean.TRUE.equals(body.dryRun());
     if (!dryRun) {
       KafkaWrites.requireReady(runtime.writer() != null, runtime.state());
     }
     String id = body.id() != null ? body.id() : newId();
+    if (!dryRun) {
+      // The instance that will hold the backfill plans it, and tells whether the id is taken.
+      ObjectNode withId = json.valueToTree(body);
+      withId.put("id", id);
+      Optional<Response> there =
+          owners.elsewhere(id, "POST", uri, headers, json.writeValueAsString(withId));
+      if (there.isPresent()) {
+        return CompletableFuture.completedFuture(there.get());
+      }
+    }
     if (runtime.backfill(id).isPresent()) {
       throw ProblemException.conflict("backfill " + id + " exists");
     }
@@ -158,11 +186,20 @@ public class BackfillResource {
   @Consumes(MediaType.WILDCARD)
   @Operation(summary = "Pause: running chunks finish, no new chunk starts")
   public CompletionStage<Response> pause(
-      @PathParam("id") String id, @QueryParam("reason") String reason) {
-    BackfillState s = backfill(id);
-    require(s, BackfillMachine.canPause(s), "pause");
-    return steer(
-        s, new BackfillPaused(id, 0, Callers.name(identity), reason, Instant.now()), reason);
+      @PathParam("id") String id,
+      @QueryParam("reason") String reason,
+      @Context UriInfo uri,
+      @Context HttpHeaders headers) {
+    return held(
+        id,
+        uri,
+        headers,
+        () -> {
+          BackfillState s = backfill(id);
+          require(s, BackfillMachine.canPause(s), "pause");
+          return steer(
+              s, new BackfillPaused(id, 0, Callers.name(identity), reason, Instant.now()), reason);
+        });
   }
 
   @RolesAllowed(Roles.OPERATOR)
@@ -172,11 +209,20 @@ public class BackfillResource {
   @Consumes(MediaType.WILDCARD)
   @Operation(summary = "Resume a paused backfill")
   public CompletionStage<Response> resume(
-      @PathParam("id") String id, @QueryParam("reason") String reason) {
-    BackfillState s = backfill(id);
-    require(s, BackfillMachine.canResume(s), "resume");
-    return steer(
-        s, new BackfillResumed(id, 0, Callers.name(identity), reason, Instant.now()), reason);
+      @PathParam("id") String id,
+      @QueryParam("reason") String reason,
+      @Context UriInfo uri,
+      @Context HttpHeaders headers) {
+    return held(
+        id,
+        uri,
+        headers,
+        () -> {
+          BackfillState s = backfill(id);
+          require(s, BackfillMachine.canResume(s), "resume");
+          return steer(
+              s, new BackfillResumed(id, 0, Callers.name(identity), reason, Instant.now()), reason);
+        });
   }
 
   @RolesAllowed(Roles.OPERATOR)
@@ -187,11 +233,22 @@ public class BackfillResource {
   @Operation(
       summary = "Cancel: chunks not started never start; running ones finish and are recorded")
   public CompletionStage<Response> cancel(
-      @PathParam("id") String id, @QueryParam("reason") String reason) {
-    BackfillState s = backfill(id);
-    require(s, BackfillMachine.canCancel(s), "cancel");
-    return steer(
-        s, new BackfillCancelled(id, 0, Callers.name(identity), reason, Instant.now()), reason);
+      @PathParam("id") String id,
+      @QueryParam("reason") String reason,
+      @Context UriInfo uri,
+      @Context HttpHeaders headers) {
+    return held(
+        id,
+        uri,
+        headers,
+        () -> {
+          BackfillState s = backfill(id);
+          require(s, BackfillMachine.canCancel(s), "cancel");
+          return steer(
+              s,
+              new BackfillCancelled(id, 0, Callers.name(identity), reason, Instant.now()),
+              reason);
+        });
   }
 
   @RolesAllowed(Roles.OPERATOR)
@@ -202,15 +259,32 @@ public class BackfillResource {
   @Operation(
       summary =
           "Retry a failed or cancelled backfill: only its failed, invalid and cancelled chunks run again")
-  public CompletionStage<Response> retry(@PathParam("id") String id) {
-    BackfillState s = backfill(id);
-    require(s, BackfillMachine.canRetry(s), "retry");
-    List<String> again =
-        s.chunks.stream()
-            .filter(BackfillState.Chunk::retryable)
-            .map(BackfillState.Chunk::id)
-            .toList();
-    return steer(s, new BackfillRetried(id, 0, again, Callers.name(identity), Instant.now()), null);
+  public CompletionStage<Response> retry(
+      @PathParam("id") String id, @Context UriInfo uri, @Context HttpHeaders headers) {
+    return held(
+        id,
+        uri,
+        headers,
+        () -> {
+          BackfillState s = backfill(id);
+          require(s, BackfillMachine.canRetry(s), "retry");
+          List<String> again =
+              s.chunks.stream()
+                  .filter(BackfillState.Chunk::retryable)
+                  .map(BackfillState.Chunk::id)
+                  .toList();
+          return steer(
+              s, new BackfillRetried(id, 0, again, Callers.name(identity), Instant.now()), null);
+        });
+  }
+
+  /** A command about a backfill: sent on to the instance that holds it, or taken {@code here}. */
+  private CompletionStage<Response> held(
+      String id, UriInfo uri, HttpHeaders headers, Supplier<CompletionStage<Response>> here) {
+    return owners
+        .elsewhere(id, "POST", uri, headers, null)
+        .<CompletionStage<Response>>map(CompletableFuture::completedFuture)
+        .orElseGet(here);
   }
 
   private CompletionStage<Response> steer(BackfillState s, Payload command, String reason) {

@@ -18,6 +18,7 @@ import dev.floe.catalog.CatalogHandle;
 import dev.floe.contracts.event.CaptureDefined;
 import dev.floe.contracts.event.TriggerDefined;
 import dev.floe.contracts.topic.Topics;
+import dev.floe.problem.OwnerCalls;
 import dev.floe.problem.ProblemException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -42,6 +43,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -60,6 +62,8 @@ public class BackfillRuntime {
   private final BackfillMetrics metrics;
   private final BackfillPlanner planner;
   private final String instanceId;
+  // Where other instances reach this one: its application.server.
+  private final String address;
   private final Map<String, CaptureDefined> captures = new ConcurrentHashMap<>();
   private final Map<String, TriggerDefined> triggers = new ConcurrentHashMap<>();
   private final ScheduledExecutorService maintenance =
@@ -76,7 +80,13 @@ public class BackfillRuntime {
 
   @Inject
   public BackfillRuntime(
-      BackfillConfig config, KafkaClients kafka, CatalogHandle catalog, MeterRegistry meters) {
+      BackfillConfig config,
+      KafkaClients kafka,
+      CatalogHandle catalog,
+      MeterRegistry meters,
+      @ConfigProperty(name = "quarkus.http.host", defaultValue = "0.0.0.0") String httpHost,
+      @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080") int httpPort) {
+    this.address = DecisionCore.address(config.backfill().advertisedAddress(), httpHost, httpPort);
     this.config = config;
     this.kafka = kafka;
     this.catalog = catalog;
@@ -185,7 +195,8 @@ public class BackfillRuntime {
             kafka,
             config.backfill().groupId(),
             "floe-backfill-" + instanceId,
-            config.backfill().stateDir());
+            config.backfill().stateDir(),
+            Optional.of(address));
     // Validation runs inside the transaction: a webhook may take its connect and answer timeouts,
     // and a record count plans a scan of the target. The transaction must outlast both.
     long webhookMs = config.backfill().webhookTimeout().toMillis();
@@ -235,7 +246,13 @@ public class BackfillRuntime {
   /** The store can't be read now: restoring after a restart, or rebalancing. Answered 503. */
   public static final class StoreUnavailableException extends ProblemException {
     StoreUnavailableException(String why) {
-      super(503, "unavailable", "Backfill state not ready", why + "; try again shortly", List.of());
+      super(
+          503,
+          "unavailable",
+          "Backfill state not ready",
+          why + "; try again shortly",
+          List.of(),
+          OwnerCalls.RETRY_AFTER_SECONDS);
     }
   }
 
@@ -252,6 +269,25 @@ public class BackfillRuntime {
             () ->
                 new StoreUnavailableException(
                     "the backfill store is not ready: the decision core is " + c.state()));
+  }
+
+  /** Which instance holds a backfill's state now. */
+  public DecisionCore.Owner owner(String backfillId) {
+    DecisionCore c = core;
+    return c == null
+        ? new DecisionCore.Owner.Unknown("the decision core is not started")
+        : c.owner(BackfillTopology.STATE, backfillId, address);
+  }
+
+  /** Every instance of the service, by the address it answers at; empty before it runs. */
+  public List<String> instances() {
+    DecisionCore c = core;
+    return c == null ? List.of() : c.instances();
+  }
+
+  /** Where this instance answers other instances. */
+  public String address() {
+    return address;
   }
 
   public KafkaStreams.State streamsState() {

@@ -1,13 +1,18 @@
 package dev.floe.broker;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.jboss.logging.Logger;
@@ -75,6 +80,66 @@ public final class DecisionCore implements AutoCloseable {
     } catch (InvalidStateStoreException e) {
       return Optional.empty();
     }
+  }
+
+  /** Where a key's state lives: on this instance, on another one, or not known now. */
+  public sealed interface Owner {
+    /** This instance's store holds the key. */
+    record Here() implements Owner {}
+
+    /** Another instance's does; it answers at {@code host:port}. */
+    record There(String host, int port) implements Owner {}
+
+    /** No instance holds it now: starting, restoring or rebalancing; ask again shortly. */
+    record Unknown(String why) implements Owner {}
+  }
+
+  /**
+   * Which instance's store {@code store} holds {@code key} as its active copy, by the group's
+   * assignment and each instance's {@code application.server}.
+   *
+   * @param self this instance's {@code application.server}
+   */
+  public Owner owner(String store, String key, String self) {
+    KafkaStreams.State state = streams.state();
+    if (state != KafkaStreams.State.RUNNING) {
+      return new Owner.Unknown("the decision core is " + state.name().toLowerCase());
+    }
+    KeyQueryMetadata metadata;
+    try {
+      metadata = streams.queryMetadataForKey(store, key, Serdes.String().serializer());
+    } catch (StreamsException e) {
+      return new Owner.Unknown(e.getMessage());
+    }
+    if (metadata == null || KeyQueryMetadata.NOT_AVAILABLE.equals(metadata)) {
+      return new Owner.Unknown("the group's assignment is not known");
+    }
+    HostInfo active = metadata.activeHost();
+    return (active.host() + ":" + active.port()).equals(self)
+        ? new Owner.Here()
+        : new Owner.There(active.host(), active.port());
+  }
+
+  /**
+   * Where this instance answers other instances, {@code host:port}: as configured, or the HTTP host
+   * it listens on (the machine's host name when it listens on every interface) and its port.
+   */
+  public static String address(Optional<String> configured, String httpHost, int httpPort) {
+    return configured.orElseGet(
+        () ->
+            (httpHost.equals("0.0.0.0") || httpHost.equals("::")
+                    ? KafkaClients.hostName()
+                    : httpHost)
+                + ":"
+                + httpPort);
+  }
+
+  /** Every instance of the group, by its {@code application.server}, this one included. */
+  public List<String> instances() {
+    return streams.metadataForAllStreamsClients().stream()
+        .map(m -> m.hostInfo().host() + ":" + m.hostInfo().port())
+        .distinct()
+        .toList();
   }
 
   @Override

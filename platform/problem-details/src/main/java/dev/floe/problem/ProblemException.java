@@ -11,14 +11,40 @@ public class ProblemException extends RuntimeException {
   private final String kind;
   private final String title;
   private final List<Problem.FieldError> errors;
+  private final Integer retryAfterSeconds;
 
   public ProblemException(
       int status, String kind, String title, String detail, List<Problem.FieldError> errors) {
+    this(status, kind, title, detail, errors, null);
+  }
+
+  /** A problem the caller may ask again about after {@code retryAfterSeconds}, or null. */
+  protected ProblemException(
+      int status,
+      String kind,
+      String title,
+      String detail,
+      List<Problem.FieldError> errors,
+      Integer retryAfterSeconds) {
     super(detail);
     this.status = status;
     this.kind = kind;
     this.title = title;
     this.errors = List.copyOf(errors);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /**
+   * 503: the answer cannot be given now, but can shortly (the instance that holds it is moving or
+   * restarting); sent with {@code Retry-After}.
+   */
+  public static ProblemException unavailable(String detail, int retryAfterSeconds) {
+    return unavailable(detail, retryAfterSeconds, "Unavailable");
+  }
+
+  /** As {@link #unavailable(String, int)}, with a title of its own. */
+  public static ProblemException unavailable(String detail, int retryAfterSeconds, String title) {
+    return new ProblemException(503, "unavailable", title, detail, List.of(), retryAfterSeconds);
   }
 
   /** 400: one field of the request is invalid. */
@@ -55,5 +81,10 @@ public class ProblemException extends RuntimeException {
 
   public List<Problem.FieldError> errors() {
     return errors;
+  }
+
+  /** Seconds after which the caller may try again, for {@code Retry-After}; null when none. */
+  public Integer retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 }

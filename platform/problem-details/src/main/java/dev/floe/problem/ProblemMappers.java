@@ -33,27 +33,30 @@ public class ProblemMappers {
 
   @ServerExceptionMapper
   public Response problem(ProblemException e, UriInfo uri) {
-    return respond(
+    Problem problem =
         new Problem(
             Problem.TYPE_BASE + e.kind(),
             e.title(),
             e.status(),
             e.getMessage(),
             path(uri),
-            e.errors()));
+            e.errors());
+    if (e.retryAfterSeconds() == null) {
+      return respond(problem);
+    }
+    return Response.status(problem.status())
+        .type(Problem.MEDIA_TYPE)
+        .header(HttpHeaders.RETRY_AFTER, e.retryAfterSeconds())
+        .entity(problem)
+        .build();
   }
 
   /** Kafka is not ready or did not take a write: 503, the caller may try again. */
   @ServerExceptionMapper
   public Response kafkaUnavailable(KafkaUnavailableException e, UriInfo uri) {
-    return respond(
-        new Problem(
-            Problem.TYPE_BASE + "unavailable",
-            e.title(),
-            503,
-            e.getMessage(),
-            path(uri),
-            List.of()));
+    return problem(
+        ProblemException.unavailable(e.getMessage(), OwnerCalls.RETRY_AFTER_SECONDS, e.title()),
+        uri);
   }
 
   @ServerExceptionMapper

@@ -45,6 +45,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -71,6 +72,8 @@ public class TriggerRuntime {
           });
   private final TriggerRegistry registry = new TriggerRegistry();
   private final String instanceId;
+  // Where other instances reach this one: its application.server.
+  private final String address;
   private final ServiceStartup startup;
   private volatile CompactedTopicReader definitions;
   private volatile DecisionCore core;
@@ -78,7 +81,13 @@ public class TriggerRuntime {
 
   @Inject
   public TriggerRuntime(
-      TriggerConfig config, KafkaClients kafka, CatalogHandle catalog, MeterRegistry meters) {
+      TriggerConfig config,
+      KafkaClients kafka,
+      CatalogHandle catalog,
+      MeterRegistry meters,
+      @ConfigProperty(name = "quarkus.http.host", defaultValue = "0.0.0.0") String httpHost,
+      @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080") int httpPort) {
+    this.address = DecisionCore.address(config.trigger().advertisedAddress(), httpHost, httpPort);
     this.metrics = new TriggerMetrics(meters);
     this.config = config;
     this.kafka = kafka;
@@ -181,7 +190,8 @@ public class TriggerRuntime {
         kafka,
         config.trigger().groupId(),
         "floe-trigger-" + instanceId,
-        config.trigger().stateDir());
+        config.trigger().stateDir(),
+        Optional.of(address));
   }
 
   /**
@@ -194,6 +204,26 @@ public class TriggerRuntime {
     } catch (InvalidStateStoreException e) {
       return Optional.empty(); // rebalancing
     }
+  }
+
+  /**
+   * The decision state this instance holds of a trigger, or null when it has none yet.
+   *
+   * @throws InvalidStateStoreException when the store cannot be read now (not running, restoring,
+   *     rebalancing)
+   */
+  public TriggerState heldState(String triggerId) {
+    return store()
+        .orElseThrow(() -> new InvalidStateStoreException("the decision core is not running"))
+        .get(triggerId);
+  }
+
+  /** Which instance holds a trigger's decision state now. */
+  public DecisionCore.Owner owner(String triggerId) {
+    DecisionCore c = core;
+    return c == null
+        ? new DecisionCore.Owner.Unknown("the decision core is not started")
+        : c.owner(TriggerTopology.STATE, triggerId, address);
   }
 
   private Optional<ReadOnlyKeyValueStore<String, TriggerState>> store() {

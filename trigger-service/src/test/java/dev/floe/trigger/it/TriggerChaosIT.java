@@ -3,6 +3,7 @@ package dev.floe.trigger.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.auth.DevAuth;
@@ -151,7 +152,12 @@ class TriggerChaosIT {
             Admin.create(
                 Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
         ChangeStream stream = new ChangeStream(producer, TRIGGERS);
-        DecisionOwners owners = new DecisionOwners(admin, GROUP, Topics.RUNS)) {
+        DecisionOwners owners = new DecisionOwners(admin, GROUP, Topics.RUNS);
+        StatusProbe probe =
+            new StatusProbe(
+                instances,
+                java.util.stream.IntStream.range(0, TRIGGERS).mapToObj(t -> "job-" + t).toList(),
+                TOKEN)) {
       try {
         Map<String, String> shared = new LinkedHashMap<>(catalog.floeConfig());
         shared.put("kafka.bootstrap.servers", kafka.bootstrapServers());
@@ -181,6 +187,13 @@ class TriggerChaosIT {
           assertThat(post(a.url().resolve("/triggers"), body)).isEqualTo(201);
         }
 
+        // Each instance answers each trigger's status, its own or asked of the other: never null.
+        for (int t = 0; t < TRIGGERS; t++) {
+          for (URI instance : instances) {
+            awaitStatus(probe, instance, "job-" + t);
+          }
+        }
+        probe.start(Duration.ofMillis(250));
         owners.start(Duration.ofMillis(250));
         stream.start(PACE);
         // Kill a at random points of the first three quarters of the stream (when a restart
@@ -257,6 +270,36 @@ class TriggerChaosIT {
                 });
         // Both instances decided runs, as the broker saw the decision cores' group: nothing on
         // floe.runs names the deciding instance.
+        // Through the kills and the stop, every status call was answered with a status or a 503
+        // with Retry-After; and both instances answered statuses.
+        probe.close();
+        assertThat(probe.wrong())
+            .as("answers neither a status nor a 503 with Retry-After")
+            .isEmpty();
+        assertThat(probe.statuses()).containsKey(b.url()).hasSizeGreaterThanOrEqualTo(2);
+        System.out.printf(
+            "status probe: statuses answered by instance %s, %d answers 503 with Retry-After%n",
+            probe.statuses(), probe.unavailable());
+        // At rest, with b back: both instances give the same status of every trigger, whichever
+        // holds it.
+        ServiceProcess back = start("b", shared, home, processes);
+        back.awaitRestart(coldStart);
+        instances.add(back.url());
+        for (int t = 0; t < TRIGGERS; t++) {
+          String trigger = "job-" + t;
+          URI first = a.url();
+          await("the same status of " + trigger + " from a and b")
+              .atMost(Duration.ofSeconds(60))
+              .pollInterval(Duration.ofMillis(250))
+              .ignoreExceptions()
+              .untilAsserted(
+                  () -> {
+                    JsonNode fromA = StatusProbe.status(probe.get(first, trigger));
+                    JsonNode fromB = StatusProbe.status(probe.get(back.url(), trigger));
+                    assertThat(fromA.isObject()).as("a status of %s from a", trigger).isTrue();
+                    assertThat((Object) fromB).isEqualTo(fromA);
+                  });
+        }
         Map<String, Integer> decidedBy = deciders(records, owners);
         assertThat(decidedBy)
             .as(
@@ -336,6 +379,20 @@ class TriggerChaosIT {
     Set<String> all = new HashSet<>();
     succeeded.values().forEach(d -> all.addAll(d.get(0)));
     return all;
+  }
+
+  /** Waits until {@code instance} answers a status of {@code trigger}, 503s meanwhile. */
+  private static void awaitStatus(StatusProbe probe, URI instance, String trigger) {
+    await("a status of " + trigger + " from " + instance)
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(250))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              HttpResponse<String> answer = probe.get(instance, trigger);
+              assertThat(answer.statusCode()).isIn(200, 503);
+              return answer.statusCode() == 200 && StatusProbe.status(answer).isObject();
+            });
   }
 
   /** Reports success to any instance that answers; retried until one does. */
