@@ -23,6 +23,7 @@ class TriggerAuthTest extends FloeAuthContract {
     return List.of(
         new Call("GET", "/triggers", null, "viewer"),
         new Call("GET", "/triggers/none", null, "viewer"),
+        new Call("GET", "/triggers/none/status", null, "viewer"),
         new Call("POST", "/triggers", "{}", "admin"),
         new Call("POST", "/triggers/none/pause", null, "operator"),
         new Call("POST", "/triggers/none/resume", null, "operator"),

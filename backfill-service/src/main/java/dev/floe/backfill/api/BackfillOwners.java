@@ -3,25 +3,35 @@ package dev.floe.backfill.api;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.floe.backfill.engine.BackfillRuntime;
+import dev.floe.backfill.run.BackfillState;
 import dev.floe.broker.DecisionCore;
 import dev.floe.problem.OwnerCalls;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.io.IOException;
-import java.util.ArrayList;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.apache.kafka.streams.state.HostInfo;
 
 /**
  * Backfills answered from any instance. A backfill's state lives in the store of the instance whose
- * decision core holds its key (Kafka Streams' interactive queries: the group's assignment and each
- * instance's {@code application.server}): a call about it on another instance is sent on to that
- * one and its answer given back as it is; a listing gathers every instance's. While no instance
- * holds a key (a rebalance, a restart), or one does not answer, the answer is a 503 with {@code
- * Retry-After}: never a wrong or partial one.
+ * decision core holds its key's partition (Kafka Streams' interactive queries: the group's
+ * assignment and each instance's {@code application.server}): a call about it on another instance
+ * is sent on to that one and its answer given back as it is; a listing gathers every instance's
+ * partitions and answers only when they cover each partition once. While no instance holds a key (a
+ * rebalance, a restart), or one does not answer, the answer is a 503 with {@code Retry-After}.
  */
 final class BackfillOwners {
+  /** On a forwarded listing: the partitions whose backfills it holds, comma-separated. */
+  static final String PARTITIONS = "Floe-Partitions";
+
   private static final TypeReference<List<BackfillView>> VIEWS = new TypeReference<>() {};
 
   private final BackfillRuntime runtime;
@@ -45,20 +55,26 @@ final class BackfillOwners {
       return Optional.empty();
     }
     if (owner instanceof DecisionCore.Owner.There there && !forwarded(headers)) {
+      String path = uri.getRequestUri().getRawPath();
+      String query = uri.getRequestUri().getRawQuery();
       OwnerCalls.Answer answer =
           OwnerCalls.forward(
               method,
-              there.host() + ":" + there.port(),
-              uri.getRequestUri().getRawPath()
-                  + (uri.getRequestUri().getRawQuery() == null
-                      ? ""
-                      : "?" + uri.getRequestUri().getRawQuery()),
+              OwnerCalls.address(there.host(), there.port()),
+              query == null ? path : path + "?" + query,
               headers.getHeaderString(HttpHeaders.AUTHORIZATION),
               body);
-      Response.ResponseBuilder response =
-          Response.status(answer.status()).type(answer.contentType()).entity(answer.body());
-      if (answer.retryAfter() != null) {
-        response.header(HttpHeaders.RETRY_AFTER, answer.retryAfter());
+      Response.ResponseBuilder response = Response.status(answer.status()).entity(answer.body());
+      for (String name :
+          List.of(
+              HttpHeaders.CONTENT_TYPE, HttpHeaders.RETRY_AFTER, HttpHeaders.WWW_AUTHENTICATE)) {
+        if (answer.header(name) != null) {
+          response.header(name, answer.header(name));
+        }
+      }
+      if (answer.status() == 201) {
+        // The owner's Location names its own address: this one serves the same path.
+        response.location(uri.getBaseUriBuilder().path("backfills").path(backfillId).build());
       }
       return Optional.of(response.build());
     }
@@ -69,34 +85,64 @@ final class BackfillOwners {
   }
 
   /**
-   * Every instance's backfills: this one's, and those each other instance holds, asked of it.
-   *
-   * @param local this instance's own, as the listing shows them
+   * The listing, newest first: on a forwarded call this instance's own, with the partitions it
+   * covers in {@link #PARTITIONS}; otherwise every instance's, once they cover every partition.
    */
-  List<BackfillView> all(List<BackfillView> local, HttpHeaders headers) {
+  Response list(HttpHeaders headers) {
+    Instant now = Instant.now();
+    DecisionCore.Held<BackfillState> here = runtime.heldHere();
+    List<BackfillView> own =
+        here.values().stream().map(s -> BackfillView.of(s, false, now)).toList();
     if (forwarded(headers)) {
-      return local;
+      return Response.ok(own)
+          .header(
+              PARTITIONS,
+              here.partitions().stream().map(String::valueOf).collect(Collectors.joining(",")))
+          .build();
     }
-    List<String> instances = runtime.instances();
-    if (!instances.contains(runtime.address())) {
-      throw OwnerCalls.unavailable("this instance is not in its group's assignment yet");
-    }
-    List<BackfillView> all = new ArrayList<>();
-    for (String instance : instances) {
-      if (instance.equals(runtime.address())) {
-        all.addAll(local);
+    Map<String, BackfillView> all = new LinkedHashMap<>();
+    own.forEach(v -> all.put(v.id(), v));
+    Set<Integer> covered = new TreeSet<>(here.partitions());
+    HostInfo self = DecisionCore.hostInfo(runtime.address());
+    for (HostInfo instance : runtime.assigned().keySet()) {
+      if (instance.equals(self)) {
         continue;
       }
-      String body =
-          OwnerCalls.get(
-              instance, "/backfills", headers.getHeaderString(HttpHeaders.AUTHORIZATION));
+      OwnerCalls.Answer answer =
+          OwnerCalls.forward(
+              "GET",
+              OwnerCalls.address(instance.host(), instance.port()),
+              "/backfills",
+              headers.getHeaderString(HttpHeaders.AUTHORIZATION),
+              null);
+      OwnerCalls.requireCredentialsAccepted(answer);
+      if (answer.status() != 200 || answer.header(PARTITIONS) == null) {
+        throw OwnerCalls.unavailable(instance + " answered the listing " + answer.status());
+      }
+      for (String p : answer.header(PARTITIONS).split(",")) {
+        if (!p.isBlank() && !covered.add(Integer.parseInt(p.strip()))) {
+          throw OwnerCalls.unavailable("partition " + p + " is held twice: a rebalance is on");
+        }
+      }
       try {
-        all.addAll(json.readValue(body, VIEWS));
+        json.readValue(answer.body(), VIEWS).forEach(v -> all.put(v.id(), v));
       } catch (IOException e) {
         throw OwnerCalls.unavailable(instance + " answered a listing that did not parse: " + e);
       }
     }
-    return all;
+    Set<Integer> every = new TreeSet<>();
+    for (int p = 0; p < runtime.partitions(); p++) {
+      every.add(p);
+    }
+    if (!covered.equals(every)) {
+      every.removeAll(covered);
+      throw OwnerCalls.unavailable("no instance answers for partitions " + every + " now");
+    }
+    return Response.ok(
+            all.values().stream()
+                .sorted(java.util.Comparator.comparing(BackfillView::createdAt).reversed())
+                .toList())
+        .build();
   }
 
   private static boolean forwarded(HttpHeaders headers) {

@@ -45,7 +45,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -54,6 +53,10 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -92,19 +95,26 @@ public class BackfillResource {
       summary =
           "Every backfill, from every instance, newest first, without chunks; 503 with Retry-After"
               + " while an instance does not answer")
-  public List<BackfillView> list(@Context HttpHeaders headers) {
-    Instant now = Instant.now();
-    List<BackfillView> here =
-        runtime.all().stream().map(s -> BackfillView.of(s, false, now)).toList();
-    return owners.all(here, headers).stream()
-        .sorted(Comparator.comparing(BackfillView::createdAt).reversed())
-        .toList();
+  @APIResponse(
+      responseCode = "200",
+      content =
+          @Content(
+              mediaType = MediaType.APPLICATION_JSON,
+              schema = @Schema(type = SchemaType.ARRAY, implementation = BackfillView.class)))
+  public Response list(@Context HttpHeaders headers) {
+    return owners.list(headers);
   }
 
   @GET
   @Path("{id}")
   @Operation(
       summary = "One backfill: state, progress, ETA, and each chunk's state, counts, validation")
+  @APIResponse(
+      responseCode = "200",
+      content =
+          @Content(
+              mediaType = MediaType.APPLICATION_JSON,
+              schema = @Schema(implementation = BackfillView.class)))
   public Response get(
       @PathParam("id") String id, @Context UriInfo uri, @Context HttpHeaders headers) {
     return owners

@@ -27,11 +27,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -41,8 +41,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.HostInfo;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -207,31 +206,62 @@ public class BackfillRuntime {
   }
 
   /**
-   * A backfill from this instance's store; empty when there is none here.
+   * A backfill from this instance's store; empty when there is none.
    *
-   * @throws StoreUnavailableException while the store is being restored or rebalanced
+   * @throws StoreUnavailableException when this instance does not hold its partition now (another
+   *     one does, or it is restoring, or moving), so it cannot say
    */
   public Optional<BackfillState> backfill(String id) {
+    DecisionCore c = core;
+    DecisionCore.Owner owner = owner(id);
+    if (c == null || !(owner instanceof DecisionCore.Owner.Here here)) {
+      throw new StoreUnavailableException(
+          owner instanceof DecisionCore.Owner.Unknown unknown
+              ? unknown.why()
+              : "backfill " + id + " is held by another instance now");
+    }
     try {
-      return Optional.ofNullable(store().get(id));
+      return Optional.ofNullable(
+          c.<BackfillState>get(BackfillTopology.STATE, here.partition(), id));
     } catch (InvalidStateStoreException e) {
       throw new StoreUnavailableException(e.getMessage());
     }
   }
 
   /**
-   * The backfills this instance holds.
+   * The backfills of the partitions this instance holds, with those partitions.
    *
-   * @throws StoreUnavailableException while the store is being restored or rebalanced
+   * @throws StoreUnavailableException while one of them cannot be read here
    */
-  public List<BackfillState> all() {
-    List<BackfillState> all = new ArrayList<>();
-    try (KeyValueIterator<String, BackfillState> it = store().all()) {
-      it.forEachRemaining(e -> all.add(e.value));
+  public DecisionCore.Held<BackfillState> heldHere() {
+    DecisionCore c = core;
+    if (c == null) {
+      throw new StoreUnavailableException(
+          "the backfill store is not ready: the decision core is not started ("
+              + startup.state()
+              + ")");
+    }
+    try {
+      return c.held(BackfillTopology.STATE, config.topics().inbox(), address);
     } catch (InvalidStateStoreException e) {
       throw new StoreUnavailableException(e.getMessage());
     }
-    return all;
+  }
+
+  /** The backfills this instance holds. */
+  public List<BackfillState> all() {
+    return heldHere().values();
+  }
+
+  /** Which partitions of the backfills each instance holds, by the group's assignment. */
+  public Map<HostInfo, Set<Integer>> assigned() {
+    DecisionCore c = core;
+    return c == null ? Map.of() : c.assigned(BackfillTopology.STATE, config.topics().inbox());
+  }
+
+  /** How many partitions the backfills are spread over. */
+  public int partitions() {
+    return config.topics().partitions();
   }
 
   /** The backfills held here, or none while the store can't be read: for the gauges. */
@@ -256,33 +286,12 @@ public class BackfillRuntime {
     }
   }
 
-  private ReadOnlyKeyValueStore<String, BackfillState> store() {
-    DecisionCore c = core;
-    if (c == null) {
-      throw new StoreUnavailableException(
-          "the backfill store is not ready: the decision core is not started ("
-              + startup.state()
-              + ")");
-    }
-    return c.<BackfillState>store(BackfillTopology.STATE)
-        .orElseThrow(
-            () ->
-                new StoreUnavailableException(
-                    "the backfill store is not ready: the decision core is " + c.state()));
-  }
-
   /** Which instance holds a backfill's state now. */
   public DecisionCore.Owner owner(String backfillId) {
     DecisionCore c = core;
     return c == null
         ? new DecisionCore.Owner.Unknown("the decision core is not started")
         : c.owner(BackfillTopology.STATE, backfillId, address);
-  }
-
-  /** Every instance of the service, by the address it answers at; empty before it runs. */
-  public List<String> instances() {
-    DecisionCore c = core;
-    return c == null ? List.of() : c.instances();
   }
 
   /** Where this instance answers other instances. */

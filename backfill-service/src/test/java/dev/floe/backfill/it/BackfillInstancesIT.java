@@ -102,8 +102,10 @@ class BackfillInstancesIT {
         for (int i = 0; i < BACKFILLS; i++) {
           String id = "bf-" + i;
           ids.add(id);
-          int created = call("POST", a.url().resolve("/backfills"), body(id)).statusCode();
-          assertThat(created).as("create " + id).isIn(201, 202);
+          HttpResponse<String> created = answered("POST", a.url().resolve("/backfills"), body(id));
+          assertThat(created.statusCode())
+              .as("create " + id + ": " + created.body())
+              .isIn(201, 202);
         }
         for (String id : ids) {
           await("the same view of " + id + " from a and b")
@@ -122,7 +124,7 @@ class BackfillInstancesIT {
         // A command to b takes effect wherever the backfill is held.
         for (String id : ids) {
           HttpResponse<String> paused =
-              call("POST", b.url().resolve("/backfills/" + id + "/pause?reason=it"), null);
+              answered("POST", b.url().resolve("/backfills/" + id + "/pause?reason=it"), null);
           assertThat(paused.statusCode()).as("pause " + id + ": " + paused.body()).isIn(200, 202);
         }
         await("every backfill paused, seen from a")
@@ -191,7 +193,7 @@ class BackfillInstancesIT {
   }
 
   private static Map<String, String> listing(ServiceProcess instance) throws Exception {
-    HttpResponse<String> list = call("GET", instance.url().resolve("/backfills"), null);
+    HttpResponse<String> list = answered("GET", instance.url().resolve("/backfills"), null);
     assertThat(list.statusCode()).as(list.body()).isEqualTo(200);
     return listing(list);
   }
@@ -260,6 +262,28 @@ class BackfillInstancesIT {
             "backfill-" + instance, APP, Ports.freePort(), config, home.resolve("logs"));
     processes.add(process);
     return process;
+  }
+
+  /**
+   * The answer to a call, asked again while it is a 503 with {@code Retry-After}, as the contract
+   * says: the group may rebalance at any time (one more instance, a member's session ending).
+   */
+  private static HttpResponse<String> answered(String method, URI uri, String body) {
+    java.util.concurrent.atomic.AtomicReference<HttpResponse<String>> answer =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    await(method + " " + uri + " answered")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> {
+              answer.set(call(method, uri, body));
+              int status = answer.get().statusCode();
+              if (status == 503) {
+                assertThat(answer.get().headers().firstValue("Retry-After")).isPresent();
+              }
+              return status != 503;
+            });
+    return answer.get();
   }
 
   private static HttpResponse<String> call(String method, URI uri, String body)

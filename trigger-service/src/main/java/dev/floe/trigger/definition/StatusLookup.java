@@ -38,24 +38,31 @@ public class StatusLookup {
    */
   public TriggerStatus status(String triggerId, String authorization, boolean forwarded) {
     DecisionCore.Owner owner = runtime.owner(triggerId);
-    if (owner instanceof DecisionCore.Owner.Here) {
+    if (owner instanceof DecisionCore.Owner.Here here) {
       try {
-        TriggerState state = runtime.heldState(triggerId);
+        TriggerState state = runtime.heldState(here.partition(), triggerId);
         Instant now = Instant.now();
         return TriggerStatus.of(state == null ? TriggerState.empty(now) : state, now);
       } catch (InvalidStateStoreException e) {
-        throw OwnerCalls.unavailable(
-            "this instance's store is not readable now: " + e.getMessage());
+        throw OwnerCalls.unavailable("its partition is not readable here now: " + e.getMessage());
       }
     }
     if (owner instanceof DecisionCore.Owner.There there && !forwarded) {
-      String body =
-          OwnerCalls.get(
-              there.host() + ":" + there.port(),
+      OwnerCalls.Answer answer =
+          OwnerCalls.forward(
+              "GET",
+              OwnerCalls.address(there.host(), there.port()),
               "/triggers/" + URLEncoder.encode(triggerId, StandardCharsets.UTF_8) + "/status",
-              authorization);
+              authorization,
+              null);
+      OwnerCalls.requireCredentialsAccepted(answer);
+      if (answer.status() != 200) {
+        // A 404 too: the owner may not have read the new trigger's definition yet.
+        throw OwnerCalls.unavailable(
+            "the instance that holds it answered " + answer.status() + ": " + answer.body());
+      }
       try {
-        return json.readValue(body, TriggerStatus.class);
+        return json.readValue(answer.body(), TriggerStatus.class);
       } catch (JsonProcessingException e) {
         throw OwnerCalls.unavailable("the owner's answer did not parse: " + e.getOriginalMessage());
       }

@@ -83,7 +83,12 @@ public class TriggerResource {
       @PathParam("id") String id,
       @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
       @HeaderParam(OwnerCalls.FORWARDED) String forwarded) {
-    trigger(id);
+    if (forwarded == null) {
+      trigger(id);
+    } else if (runtime.registry().get(id).isEmpty()) {
+      // Asked by another instance, which knows the trigger: this one has not read it yet.
+      throw OwnerCalls.unavailable("trigger " + id + " is not read here yet");
+    }
     return statuses.status(id, authorization, forwarded != null);
   }
 

@@ -33,7 +33,7 @@ public record TriggerView(
     Instant definedAt,
     TriggerStatus status) {
 
-  /** The same view with the trigger's decision status, null when this instance does not hold it. */
+  /** The same view with the trigger's decision status. */
   TriggerView withStatus(TriggerStatus s) {
     return new TriggerView(
         id,

@@ -195,27 +195,18 @@ public class TriggerRuntime {
   }
 
   /**
-   * The decision state of a trigger, from this instance's store; empty when another instance holds
-   * the trigger's partition or the decision core is not running yet.
-   */
-  public Optional<TriggerState> decisionState(String triggerId) {
-    try {
-      return store().map(store -> store.get(triggerId));
-    } catch (InvalidStateStoreException e) {
-      return Optional.empty(); // rebalancing
-    }
-  }
-
-  /**
-   * The decision state this instance holds of a trigger, or null when it has none yet.
+   * The decision state this instance holds of a trigger in its partition, or null when it has none
+   * yet.
    *
    * @throws InvalidStateStoreException when the store cannot be read now (not running, restoring,
    *     rebalancing)
    */
-  public TriggerState heldState(String triggerId) {
-    return store()
-        .orElseThrow(() -> new InvalidStateStoreException("the decision core is not running"))
-        .get(triggerId);
+  public TriggerState heldState(int partition, String triggerId) {
+    DecisionCore c = core;
+    if (c == null) {
+      throw new InvalidStateStoreException("the decision core is not started");
+    }
+    return c.get(TriggerTopology.STATE, partition, triggerId);
   }
 
   /** Which instance holds a trigger's decision state now. */

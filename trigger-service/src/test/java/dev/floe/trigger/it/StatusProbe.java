@@ -57,8 +57,11 @@ final class StatusProbe implements AutoCloseable {
       HttpResponse<String> answer;
       try {
         answer = get(instance, trigger);
+      } catch (java.net.http.HttpTimeoutException e) {
+        wrong.add(instance + " for " + trigger + ": no answer within 10 s");
+        continue;
       } catch (IOException e) {
-        continue; // killed meanwhile
+        continue; // killed meanwhile: the connection is refused or reset
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;

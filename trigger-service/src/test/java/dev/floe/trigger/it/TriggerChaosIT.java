@@ -212,6 +212,10 @@ class TriggerChaosIT {
           Instant down = Instant.now();
           a = start("a", shared, home, processes);
           a.awaitRestart(coldStart);
+          // Back on its address, it answers each trigger's status again, its own or asked.
+          for (int t = 0; t < TRIGGERS; t++) {
+            awaitStatus(probe, a.url(), "job-" + t);
+          }
           outages.add(new Outage("a", down, Instant.now()));
           instances.add(a.url());
           restartedAt = stream.issued();
@@ -386,11 +390,15 @@ class TriggerChaosIT {
     await("a status of " + trigger + " from " + instance)
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(250))
-        .ignoreExceptions()
         .until(
             () -> {
-              HttpResponse<String> answer = probe.get(instance, trigger);
-              assertThat(answer.statusCode()).isIn(200, 503);
+              HttpResponse<String> answer;
+              try {
+                answer = probe.get(instance, trigger);
+              } catch (IOException e) {
+                return false; // still starting
+              }
+              assertThat(answer.statusCode()).as(answer.body()).isIn(200, 503);
               return answer.statusCode() == 200 && StatusProbe.status(answer).isObject();
             });
   }
@@ -409,6 +417,9 @@ class TriggerChaosIT {
   }
 
   /** Starts instance {@code instance}, recorded in {@code processes} before anything can fail. */
+  /** Each instance's HTTP port, kept across its restarts as a deployment keeps its address. */
+  private static final Map<String, Integer> PORTS = new ConcurrentHashMap<>();
+
   private static ServiceProcess start(
       String instance, Map<String, String> shared, Path home, List<ServiceProcess> processes) {
     Map<String, String> config = new LinkedHashMap<>(shared);
@@ -417,7 +428,11 @@ class TriggerChaosIT {
     config.put("floe.trigger.state-dir", home.resolve("state-" + instance).toString());
     ServiceProcess process =
         ServiceProcess.start(
-            "trigger-" + instance, APP, Ports.freePort(), config, home.resolve("logs"));
+            "trigger-" + instance,
+            APP,
+            PORTS.computeIfAbsent(instance, i -> Ports.freePort()),
+            config,
+            home.resolve("logs"));
     processes.add(process);
     return process;
   }
