@@ -61,7 +61,9 @@ public record BackfillRequest(
   /**
    * A field range ({@code field}, {@code from} inclusive, {@code to} exclusive, in the field's
    * canonical form: ISO-8601 for timestamps), a partition filter (Iceberg's JSON expression), a
-   * snapshot range or a time range. Several may be combined.
+   * snapshot range or a time range. Several may be combined. {@code addedAtSequenceNumber} keeps
+   * only the live data files one commit added (a lost change's, whose snapshot is gone), on a table
+   * of format 2 or later.
    */
   public record RangeRequest(
       @Schema(example = "order_ts") String field,
@@ -71,7 +73,8 @@ public record BackfillRequest(
       Long fromSnapshotId,
       Long toSnapshotId,
       Instant fromTime,
-      Instant toTime) {}
+      Instant toTime,
+      Long addedAtSequenceNumber) {}
 
   /**
    * @param strategy {@code partition}, {@code day}, {@code hour}, {@code files} or {@code records}

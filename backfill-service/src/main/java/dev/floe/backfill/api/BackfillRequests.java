@@ -181,7 +181,8 @@ final class BackfillRequests {
         r.fromSnapshotId(),
         r.toSnapshotId(),
         r.fromTime(),
-        r.toTime());
+        r.toTime(),
+        r.addedAtSequenceNumber());
   }
 
   private static BackfillSpec.Order order(String order) {

@@ -145,7 +145,8 @@ public final class BackfillPlanner {
             selection.fromSnapshotId(),
             selection.toSnapshotId(),
             r.fromTime(),
-            r.toTime());
+            r.toTime(),
+            r.addedAtSequenceNumber());
     return new BackfillSpec(
         spec.table(),
         spec.captureId(),

@@ -32,8 +32,29 @@ record SelectedFiles(List<FileScanTask> tasks, Set<FileScanTask> removed, boolea
    */
   static SelectedFiles of(Table source, Selection selection) {
     if (selection.fromSnapshotId() == null) {
-      return new SelectedFiles(
-          tasks(source, selection.toSnapshotId(), selection.filter()), Set.of(), false);
+      List<FileScanTask> tasks = tasks(source, selection.toSnapshotId(), selection.filter());
+      Long added = selection.addedAtSequenceNumber();
+      if (added != null) {
+        // One commit's data files still live: they carry its sequence number as their file
+        // sequence number, kept through manifest rewrites, whatever expired. Not the data sequence
+        // number: a compaction may give its new files an older one.
+        if (tasks.stream().anyMatch(t -> t.file().fileSequenceNumber() == null)) {
+          throw new PlanningException(
+              "range.addedAtSequenceNumber",
+              "some live data files carry no file sequence number (written by an older Iceberg):"
+                  + " select the lost commit's rows with a field range instead");
+        }
+        tasks = tasks.stream().filter(t -> added.equals(t.file().fileSequenceNumber())).toList();
+        if (tasks.isEmpty()) {
+          throw new PlanningException(
+              "range.addedAtSequenceNumber",
+              "no live data file carries sequence number "
+                  + added
+                  + ": the commit's files were rewritten (a compaction) or removed since; select"
+                  + " its rows with a field range instead");
+        }
+      }
+      return new SelectedFiles(tasks, Set.of(), false);
     }
     RangeStates.States states;
     try {

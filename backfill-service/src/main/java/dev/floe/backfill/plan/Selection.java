@@ -4,6 +4,7 @@ import dev.floe.contracts.model.BackfillSpec;
 import dev.floe.icdc.Bounds;
 import java.time.Instant;
 import java.util.Comparator;
+import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.exceptions.ValidationException;
@@ -25,8 +26,11 @@ import org.apache.iceberg.util.SnapshotUtil;
  * @param filter the row filter, {@code alwaysTrue} for none
  * @param fromSnapshotId the exclusive lower end of an incremental range; null for the whole table
  * @param toSnapshotId the snapshot read
+ * @param addedAtSequenceNumber only the data files of this file sequence number, those one commit
+ *     added; null for all
  */
-public record Selection(Expression filter, Long fromSnapshotId, long toSnapshotId) {
+public record Selection(
+    Expression filter, Long fromSnapshotId, long toSnapshotId, Long addedAtSequenceNumber) {
 
   /**
    * Resolves the range against the table's metadata.
@@ -57,9 +61,27 @@ public record Selection(Expression filter, Long fromSnapshotId, long toSnapshotI
     if (range.fromSnapshotId() != null && range.fromTime() != null) {
       throw new PlanningException("range.fromTime", "can't be given with fromSnapshotId");
     }
+    Long added = range.addedAtSequenceNumber();
+    if (added != null) {
+      if (range.fromSnapshotId() != null || range.fromTime() != null) {
+        throw new PlanningException(
+            "range.addedAtSequenceNumber",
+            "selects one commit's files at the end snapshot: it can't be given with a snapshot or"
+                + " time range's start");
+      }
+      if (added <= 0) {
+        throw new PlanningException("range.addedAtSequenceNumber", "must be positive");
+      }
+      if (!(table instanceof HasTableOperations ops)
+          || ops.operations().current().formatVersion() < 2) {
+        throw new PlanningException(
+            "range.addedAtSequenceNumber",
+            "a format-1 table numbers no commit: select the lost change's days with a field range");
+      }
+    }
     long to = toSnapshot(table, range);
     Long from = fromSnapshot(table, range, to);
-    return new Selection(filter, from, to);
+    return new Selection(filter, from, to, added);
   }
 
   private static Expression fieldRange(Table table, BackfillSpec.Range range) {

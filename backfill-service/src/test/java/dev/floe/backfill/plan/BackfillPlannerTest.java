@@ -208,6 +208,39 @@ class BackfillPlannerTest {
     assertThat(plan.spec().range().fromSnapshotId()).isEqualTo(commits.get(0));
   }
 
+  @Test
+  void oneCommitsLiveFilesAreSelectedByTheirSequenceNumberAndAStartIsRefusedWithIt() {
+    Table table = fixture.catalog().loadTable(TableIdentifier.of("demo", "orders30"));
+    List<org.apache.iceberg.Snapshot> commits = new ArrayList<>();
+    table.snapshots().forEach(commits::add);
+    org.apache.iceberg.Snapshot second = commits.get(1);
+    long added =
+        java.util.stream.StreamSupport.stream(
+                second.addedDataFiles(table.io()).spliterator(), false)
+            .count();
+    BackfillSpec.Range ofSecond =
+        new BackfillSpec.Range(
+            null, null, null, null, null, null, null, null, second.sequenceNumber());
+    BackfillSpec spec = withSpec(spec(dayChunks(), null, null), ofSecond, dayChunks());
+    BackfillPlanner.Plan plan = planner.plan("bf-seq", spec, List.of(), true);
+    assertThat(added).isPositive();
+    assertThat(plan.dataFiles()).as("the second commit's files, all still live").isEqualTo(added);
+    assertThat(plan.spec().range().addedAtSequenceNumber()).isEqualTo(second.sequenceNumber());
+
+    BackfillSpec.Range withStart =
+        new BackfillSpec.Range(
+            null,
+            null,
+            null,
+            null,
+            commits.get(0).snapshotId(),
+            null,
+            null,
+            null,
+            second.sequenceNumber());
+    assertField(withSpec(spec, withStart, dayChunks()), "range.addedAtSequenceNumber");
+  }
+
   /**
    * A snapshot range over merge-on-read and copy-on-write changes: each chunk carries the range's
    * two zero-copy states for its day, read at the range's start (removed) and end (added), such

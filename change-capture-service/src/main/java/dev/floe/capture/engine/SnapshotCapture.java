@@ -191,7 +191,9 @@ final class SnapshotCapture {
         committed.parentSnapshotId(),
         committed.committedAt(),
         "expired",
-        clock.instant());
+        clock.instant(),
+        committed.sequenceNumber(),
+        committed.operation());
   }
 
   private static void retryIfTransient(RuntimeException e) {

@@ -17,6 +17,13 @@ import java.time.Instant;
  *     first
  * @param committedAt when the lost snapshot was committed
  * @param reason why, such as {@code expired}
+ * @param sequenceNumber the lost snapshot's sequence number, as {@code SnapshotCommitted} named it:
+ *     the data files it added that are still live carry it as their file sequence number, so a
+ *     backfill can find them ({@code range.addedAtSequenceNumber}); null when not known, and 0 on a
+ *     format-1 table
+ * @param operation the lost snapshot's Iceberg operation ({@code append}, {@code overwrite}, {@code
+ *     delete}, {@code replace}), as {@code SnapshotCommitted} named it; null when not known. Only
+ *     an append's files still live hold exactly its rows
  */
 public record ChangeLost(
     @JsonProperty(required = true) String captureId,
@@ -27,7 +34,9 @@ public record ChangeLost(
     Long parentSnapshotId,
     @JsonProperty(required = true) Instant committedAt,
     @JsonProperty(required = true) String reason,
-    @JsonProperty(required = true) Instant detectedAt)
+    @JsonProperty(required = true) Instant detectedAt,
+    Long sequenceNumber,
+    String operation)
     implements ChangeEvent {
 
   public ChangeLost {
@@ -38,6 +47,31 @@ public record ChangeLost(
     requireNonNull(committedAt, "committedAt");
     requireNonNull(reason, "reason");
     requireNonNull(detectedAt, "detectedAt");
+  }
+
+  /** Without a sequence number. */
+  public ChangeLost(
+      String captureId,
+      TableRef table,
+      String tableUuid,
+      String branch,
+      long snapshotId,
+      Long parentSnapshotId,
+      Instant committedAt,
+      String reason,
+      Instant detectedAt) {
+    this(
+        captureId,
+        table,
+        tableUuid,
+        branch,
+        snapshotId,
+        parentSnapshotId,
+        committedAt,
+        reason,
+        detectedAt,
+        null,
+        null);
   }
 
   @Override

@@ -48,6 +48,9 @@ public record BackfillSpec(
    * @param field a field whose values select rows, with {@code from} (inclusive) and {@code to}
    *     (exclusive) in the canonical string form of {@link FieldRange}
    * @param partitionFilter an Iceberg expression over partition fields, in Iceberg's JSON form
+   * @param addedAtSequenceNumber only the live data files one commit added, by their file sequence
+   *     number (a format 2 or later table): those of a lost change ({@code ChangeLost}), whose
+   *     snapshot is gone; with no range start (a snapshot or a time)
    */
   public record Range(
       String field,
@@ -57,7 +60,22 @@ public record BackfillSpec(
       Long fromSnapshotId,
       Long toSnapshotId,
       Instant fromTime,
-      Instant toTime) {}
+      Instant toTime,
+      Long addedAtSequenceNumber) {
+
+    /** A range that selects no commit's files by sequence number. */
+    public Range(
+        String field,
+        String from,
+        String to,
+        String partitionFilter,
+        Long fromSnapshotId,
+        Long toSnapshotId,
+        Instant fromTime,
+        Instant toTime) {
+      this(field, from, to, partitionFilter, fromSnapshotId, toSnapshotId, fromTime, toTime, null);
+    }
+  }
 
   /**
    * How the range is cut into chunks.

@@ -109,7 +109,10 @@ public final class Decider {
                 lost.parentSnapshotId(),
                 lost.committedAt(),
                 lost.reason(),
-                changeId)));
+                changeId,
+                lost.sequenceNumber(),
+                lost.operation(),
+                lost.branch())));
     boolean hold = trigger.onLost() != OnLost.CONTINUE;
     if (hold && next.hold == null) {
       next.hold = new Hold(Hold.CHANGE_LOST, now);

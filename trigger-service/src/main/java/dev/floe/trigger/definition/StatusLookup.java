@@ -42,7 +42,7 @@ public class StatusLookup {
       try {
         TriggerState state = runtime.heldState(here.partition(), triggerId);
         Instant now = Instant.now();
-        return TriggerStatus.of(state == null ? TriggerState.empty(now) : state, now);
+        return TriggerStatus.of(triggerId, state == null ? TriggerState.empty(now) : state, now);
       } catch (InvalidStateStoreException e) {
         throw OwnerCalls.unavailable("its partition is not readable here now: " + e.getMessage());
       }

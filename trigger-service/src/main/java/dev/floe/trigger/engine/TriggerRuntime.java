@@ -231,7 +231,7 @@ public class TriggerRuntime {
       return;
     }
     try (KeyValueIterator<String, TriggerState> all = store.get().all()) {
-      all.forEachRemaining(e -> byTrigger.put(e.key, TriggerStatus.of(e.value, now)));
+      all.forEachRemaining(e -> byTrigger.put(e.key, TriggerStatus.of(e.key, e.value, now)));
     } catch (InvalidStateStoreException e) {
       return; // rebalancing: the next refresh sees the new assignment
     }

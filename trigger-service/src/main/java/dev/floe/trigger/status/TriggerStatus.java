@@ -1,10 +1,12 @@
 package dev.floe.trigger.status;
 
 import dev.floe.trigger.decide.PendingChange;
+import dev.floe.trigger.decide.PendingLost;
 import dev.floe.trigger.decide.RunSlot;
 import dev.floe.trigger.decide.TriggerState;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -38,14 +40,27 @@ public record TriggerStatus(
   /** Why the trigger holds, and since when. */
   public record HoldView(String reason, Instant since) {}
 
-  /** A lost change waiting for the next run. */
+  /**
+   * A lost change waiting for the next run.
+   *
+   * @param sequenceNumber the lost snapshot's sequence number; null when not known
+   * @param operation its Iceberg operation; null when not known
+   * @param backfill a {@code POST /backfills} body that plans the lost append's data files still
+   *     live (found by their file sequence number), run by this trigger's job, with an id of its
+   *     own so that posting it twice is refused (409); null unless the lost commit was an append to
+   *     the main branch with a known sequence number (a table of format 2 or later): any other
+   *     commit's files still live hold rows it did not add
+   */
   public record LostView(
       String captureId,
       String table,
       long snapshotId,
       Long parentSnapshotId,
       Instant committedAt,
-      String reason) {}
+      String reason,
+      Long sequenceNumber,
+      String operation,
+      Map<String, Object> backfill) {}
 
   /** A run formed and not finished. */
   public record Run(
@@ -57,7 +72,7 @@ public record TriggerStatus(
       Instant deadline,
       Instant retryAt) {}
 
-  public static TriggerStatus of(TriggerState s, Instant now) {
+  public static TriggerStatus of(String triggerId, TriggerState s, Instant now) {
     List<PendingChange> uncovered =
         java.util.stream.Stream.concat(
                 s.pending().stream(), s.runs().stream().flatMap(r -> r.changes().stream()))
@@ -87,8 +102,36 @@ public record TriggerStatus(
                         l.change().snapshotId(),
                         l.change().parentSnapshotId(),
                         l.change().committedAt(),
-                        l.change().reason()))
+                        l.change().reason(),
+                        l.change().sequenceNumber(),
+                        l.change().operation(),
+                        backfill(triggerId, l)))
             .toList());
+  }
+
+  /** The backfill of a lost change's files still live, as {@code POST /backfills} takes it. */
+  private static Map<String, Object> backfill(String triggerId, PendingLost lost) {
+    Long sequence = lost.change().sequenceNumber();
+    if (sequence == null
+        || sequence <= 0
+        || !"append".equals(lost.change().operation())
+        // A backfill plans the main branch's head.
+        || !"main".equals(lost.change().branch())) {
+      return null;
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    // One backfill per lost snapshot and trigger: a second post is a 409, not a second run.
+    body.put(
+        "id",
+        "lost-"
+            + lost.change().snapshotId()
+            + "-"
+            + Integer.toHexString(triggerId.hashCode() & 0x7fffffff));
+    body.put("table", lost.table().qualifiedName());
+    body.put("range", Map.of("addedAtSequenceNumber", sequence));
+    body.put("chunking", Map.of("strategy", "files", "maxFiles", 100));
+    body.put("trigger", triggerId);
+    return body;
   }
 
   private static Run run(RunSlot r) {

@@ -600,7 +600,10 @@ class DeciderTest {
                 lost.parentSnapshotId(),
                 lost.committedAt(),
                 "expired",
-                "ChangeLost:orders/" + lost.snapshotId()));
+                "ChangeLost:orders/" + lost.snapshotId(),
+                lost.sequenceNumber(),
+                lost.operation(),
+                lost.branch()));
     assertThat(d.state().lost()).as("listed once").isEmpty();
   }
 

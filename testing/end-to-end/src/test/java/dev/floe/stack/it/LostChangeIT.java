@@ -37,7 +37,9 @@ import org.junit.jupiter.api.Timeout;
  * restarted capture publishes {@code ChangeLost} for it and captures the second. A trigger with the
  * default {@code onLost: hold} holds, its status naming the lost snapshot, and runs nothing until
  * it is resumed; then its run lists the lost change beside the second one. A trigger with {@code
- * onLost: continue} runs at once, listing it the same way.
+ * onLost: continue} runs at once, listing it the same way. The held trigger's status holds a
+ * backfill request of the lost commit's data files still live, found by their sequence number;
+ * posted as it is, it plans exactly those files and runs them.
  */
 class LostChangeIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -111,6 +113,11 @@ class LostChangeIT {
         snapshots.await(
             SnapshotCommitted.class, c -> c.snapshotId() == s.snapshotId(), Duration.ofSeconds(60));
       }
+      // What the lost commit added, read while it can still be read.
+      long lostFiles =
+          java.util.stream.StreamSupport.stream(
+                  lost.addedDataFiles(source.io()).spliterator(), false)
+              .count();
       TableWriter.expireUnreferenced(source);
       assertThat(source.snapshot(lost.snapshotId())).isNull();
       stack.restart("change-capture-service");
@@ -121,6 +128,8 @@ class LostChangeIT {
               l -> l.captureId().equals(captureId) && l.snapshotId() == lost.snapshotId(),
               Duration.ofSeconds(90));
       assertThat(event.reason()).isEqualTo("expired");
+      assertThat(event.sequenceNumber()).isEqualTo(lost.sequenceNumber());
+      assertThat(event.operation()).isEqualTo("append");
       changes.await(
           ChangeCaptured.class,
           c -> c.captureId().equals(captureId) && c.range().toSnapshotId() == next.snapshotId(),
@@ -148,6 +157,15 @@ class LostChangeIT {
           .isEqualTo(lost.snapshotId());
       assertThat(status.path("pendingChangeSets").asInt()).isOne();
       assertThat(runs).doesNotContainKey(held);
+      // The status holds the backfill of what the lost change added and is still live, ready to
+      // post: its files carry the lost commit's sequence number, though its snapshot is gone.
+      long lostSequence = lost.sequenceNumber();
+      assertThat(status.path("lost").get(0).path("sequenceNumber").asLong())
+          .isEqualTo(lostSequence);
+      JsonNode backfill = status.path("lost").get(0).path("backfill");
+      assertThat(backfill.path("range").path("addedAtSequenceNumber").asLong())
+          .isEqualTo(lostSequence);
+      assertThat(backfill.path("trigger").asText()).isEqualTo(held);
       // The gauges are refreshed every 10 s.
       await("floe_trigger_held at 1")
           .atMost(Duration.ofSeconds(30))
@@ -171,6 +189,30 @@ class LostChangeIT {
                 JsonNode hold = status(operator, trigger, held).path("hold");
                 return hold.isNull() || hold.isMissingNode();
               });
+
+      // The backfill from the status, posted as it is: it plans exactly the lost commit's data
+      // files still live, and runs them through the held trigger's job.
+      URI backfills = stack.service("backfill-service").url().resolve("/backfills");
+      var planned = operator.send("POST", backfills, JSON.writeValueAsString(backfill));
+      assertThat(planned.statusCode()).as(planned.body()).isIn(201, 202);
+      JsonNode plan = JSON.readTree(planned.body());
+      assertThat(lostFiles).isPositive();
+      assertThat(plan.path("totals").path("dataFiles").asLong())
+          .as("the lost commit's data files, as it listed them before it expired")
+          .isEqualTo(lostFiles);
+      // Posted again, it is refused: one backfill per lost snapshot and trigger.
+      assertThat(operator.send("POST", backfills, JSON.writeValueAsString(backfill)).statusCode())
+          .isEqualTo(409);
+      String backfillId = plan.path("id").asText();
+      await("the backfill of the lost change completed")
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () ->
+                  JSON.readTree(operator.get(backfills.resolve("/backfills/" + backfillId)).body())
+                      .path("state")
+                      .asText()
+                      .equals("completed"));
     }
   }
 
