@@ -13,18 +13,13 @@ import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.event.RunCancelled;
 import dev.floe.contracts.event.RunEvent;
 import dev.floe.contracts.event.RunFailed;
-import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.RunStarted;
 import dev.floe.contracts.event.RunSucceeded;
-import dev.floe.contracts.model.BackfillTag;
 import dev.floe.contracts.model.ChunkRuns;
 import dev.floe.contracts.model.ChunkState;
 import dev.floe.contracts.model.RetryPolicy;
-import dev.floe.contracts.model.RunInput;
-import dev.floe.contracts.model.SnapshotRange;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -362,41 +357,7 @@ public final class BackfillMachine {
     c.retryAt = null;
     c.error = null;
     move(s, c, ChunkState.RUNNING, null, out);
-    out.add(request(s, c));
-  }
-
-  /**
-   * The run of a chunk: one input, the chunk's ICDC states (for a snapshot range, added and
-   * removed), tagged with the backfill and chunk.
-   */
-  static RunRequested request(BackfillState s, BackfillState.Chunk c) {
-    List<SnapshotRange> snapshots = new ArrayList<>();
-    Long planned = s.spec.range().toSnapshotId();
-    if (planned != null) {
-      snapshots.add(new SnapshotRange(s.spec.range().fromSnapshotId(), planned, null));
-    }
-    RunInput input =
-        new RunInput(
-            s.spec.captureId() == null ? s.backfillId : s.spec.captureId(),
-            s.spec.table(),
-            c.plan.icdc(),
-            snapshots,
-            List.of(),
-            c.plan.records(),
-            c.plan.ranges(),
-            false,
-            c.plan.removedIcdc(),
-            null,
-            List.of());
-    return new RunRequested(
-        c.runId,
-        s.spec.triggerId(),
-        List.of(input),
-        c.plan.records(),
-        false,
-        "backfill",
-        new BackfillTag(s.backfillId, c.id(), s.spec.propagate()),
-        c.attempt);
+    out.add(ChunkRequests.request(s, c));
   }
 
   private static void move(
