@@ -49,6 +49,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -200,16 +201,14 @@ public class BackfillResource {
       @QueryParam("reason") String reason,
       @Context UriInfo uri,
       @Context HttpHeaders headers) {
-    return held(
+    return steer(
         id,
         uri,
         headers,
-        () -> {
-          BackfillState s = backfill(id);
-          require(s, BackfillMachine.canPause(s), "pause");
-          return steer(
-              s, new BackfillPaused(id, 0, Callers.name(identity), reason, Instant.now()), reason);
-        });
+        BackfillMachine::canPause,
+        "pause",
+        by -> new BackfillPaused(id, 0, by, reason, Instant.now()),
+        reason);
   }
 
   @RolesAllowed(Roles.OPERATOR)
@@ -223,16 +222,14 @@ public class BackfillResource {
       @QueryParam("reason") String reason,
       @Context UriInfo uri,
       @Context HttpHeaders headers) {
-    return held(
+    return steer(
         id,
         uri,
         headers,
-        () -> {
-          BackfillState s = backfill(id);
-          require(s, BackfillMachine.canResume(s), "resume");
-          return steer(
-              s, new BackfillResumed(id, 0, Callers.name(identity), reason, Instant.now()), reason);
-        });
+        BackfillMachine::canResume,
+        "resume",
+        by -> new BackfillResumed(id, 0, by, reason, Instant.now()),
+        reason);
   }
 
   @RolesAllowed(Roles.OPERATOR)
@@ -247,18 +244,14 @@ public class BackfillResource {
       @QueryParam("reason") String reason,
       @Context UriInfo uri,
       @Context HttpHeaders headers) {
-    return held(
+    return steer(
         id,
         uri,
         headers,
-        () -> {
-          BackfillState s = backfill(id);
-          require(s, BackfillMachine.canCancel(s), "cancel");
-          return steer(
-              s,
-              new BackfillCancelled(id, 0, Callers.name(identity), reason, Instant.now()),
-              reason);
-        });
+        BackfillMachine::canCancel,
+        "cancel",
+        by -> new BackfillCancelled(id, 0, by, reason, Instant.now()),
+        reason);
   }
 
   @RolesAllowed(Roles.OPERATOR)
@@ -285,6 +278,31 @@ public class BackfillResource {
                   .toList();
           return steer(
               s, new BackfillRetried(id, 0, again, Callers.name(identity), Instant.now()), null);
+        });
+  }
+
+  /**
+   * An operator's command about a backfill: sent on to the instance that holds it, or taken here
+   * when the backfill's state {@code allows} it (409 otherwise).
+   *
+   * @param command the command, by the caller's name
+   */
+  private CompletionStage<Response> steer(
+      String id,
+      UriInfo uri,
+      HttpHeaders headers,
+      Predicate<BackfillState> allows,
+      String what,
+      Function<String, Payload> command,
+      String reason) {
+    return held(
+        id,
+        uri,
+        headers,
+        () -> {
+          BackfillState s = backfill(id);
+          require(s, allows.test(s), what);
+          return steer(s, command.apply(Callers.name(identity)), reason);
         });
   }
 
