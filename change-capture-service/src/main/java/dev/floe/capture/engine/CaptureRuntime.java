@@ -131,7 +131,8 @@ public class CaptureRuntime {
               @Override
               public void invalid(ConsumerRecord<String, byte[]> record, EventDecodingException e) {
                 // The trigger-service writes the other two topics: a record of theirs that does
-                // not decode is skipped here (the reader logs it), and holds no pin release back.
+                // not decode is skipped here (the reader logs it). A trigger whose record is
+                // skipped has said nothing, so it holds the capture's pins: retention, not loss.
                 if (record.topic().equals(captures)) {
                   metrics.invalidDefinition();
                   bad.deadLetter(record, e.reason().code(), e.getMessage());
