@@ -45,13 +45,11 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
@@ -207,7 +205,7 @@ public class BackfillResource {
         headers,
         BackfillMachine::canPause,
         "pause",
-        by -> new BackfillPaused(id, 0, by, reason, Instant.now()),
+        (s, by) -> new BackfillPaused(id, 0, by, reason, Instant.now()),
         reason);
   }
 
@@ -228,7 +226,7 @@ public class BackfillResource {
         headers,
         BackfillMachine::canResume,
         "resume",
-        by -> new BackfillResumed(id, 0, by, reason, Instant.now()),
+        (s, by) -> new BackfillResumed(id, 0, by, reason, Instant.now()),
         reason);
   }
 
@@ -250,7 +248,7 @@ public class BackfillResource {
         headers,
         BackfillMachine::canCancel,
         "cancel",
-        by -> new BackfillCancelled(id, 0, by, reason, Instant.now()),
+        (s, by) -> new BackfillCancelled(id, 0, by, reason, Instant.now()),
         reason);
   }
 
@@ -264,28 +262,30 @@ public class BackfillResource {
           "Retry a failed or cancelled backfill: only its failed, invalid and cancelled chunks run again")
   public CompletionStage<Response> retry(
       @PathParam("id") String id, @Context UriInfo uri, @Context HttpHeaders headers) {
-    return held(
+    return steer(
         id,
         uri,
         headers,
-        () -> {
-          BackfillState s = backfill(id);
-          require(s, BackfillMachine.canRetry(s), "retry");
-          List<String> again =
-              s.chunks.stream()
-                  .filter(BackfillState.Chunk::retryable)
-                  .map(BackfillState.Chunk::id)
-                  .toList();
-          return steer(
-              s, new BackfillRetried(id, 0, again, Callers.name(identity), Instant.now()), null);
-        });
+        BackfillMachine::canRetry,
+        "retry",
+        (s, by) ->
+            new BackfillRetried(
+                id,
+                0,
+                s.chunks.stream()
+                    .filter(BackfillState.Chunk::retryable)
+                    .map(BackfillState.Chunk::id)
+                    .toList(),
+                by,
+                Instant.now()),
+        null);
   }
 
   /**
    * An operator's command about a backfill: sent on to the instance that holds it, or taken here
    * when the backfill's state {@code allows} it (409 otherwise).
    *
-   * @param command the command, by the caller's name
+   * @param command the command, from the backfill's state and the caller's name
    */
   private CompletionStage<Response> steer(
       String id,
@@ -293,26 +293,15 @@ public class BackfillResource {
       HttpHeaders headers,
       Predicate<BackfillState> allows,
       String what,
-      Function<String, Payload> command,
+      BiFunction<BackfillState, String, Payload> command,
       String reason) {
-    return held(
-        id,
-        uri,
-        headers,
-        () -> {
-          BackfillState s = backfill(id);
-          require(s, allows.test(s), what);
-          return steer(s, command.apply(Callers.name(identity)), reason);
-        });
-  }
-
-  /** A command about a backfill: sent on to the instance that holds it, or taken {@code here}. */
-  private CompletionStage<Response> held(
-      String id, UriInfo uri, HttpHeaders headers, Supplier<CompletionStage<Response>> here) {
-    return owners
-        .elsewhere(id, "POST", uri, headers, null)
-        .<CompletionStage<Response>>map(CompletableFuture::completedFuture)
-        .orElseGet(here);
+    Optional<Response> there = owners.elsewhere(id, "POST", uri, headers, null);
+    if (there.isPresent()) {
+      return CompletableFuture.completedFuture(there.get());
+    }
+    BackfillState s = backfill(id);
+    require(s, allows.test(s), what);
+    return steer(s, command.apply(s, Callers.name(identity)), reason);
   }
 
   private CompletionStage<Response> steer(BackfillState s, Payload command, String reason) {
