@@ -195,7 +195,7 @@ public class BackfillRuntime {
             config.backfill().groupId(),
             "floe-backfill-" + instanceId,
             config.backfill().stateDir(),
-            Optional.of(address));
+            address);
     // Validation runs inside the transaction: a webhook may take its connect and answer timeouts,
     // and a record count plans a scan of the target. The transaction must outlast both.
     long webhookMs = config.backfill().webhookTimeout().toMillis();

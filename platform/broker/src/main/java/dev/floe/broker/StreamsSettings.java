@@ -32,25 +32,18 @@ public final class StreamsSettings {
    *     floe-trigger-host1}
    * @param stateDir where the local state lives; under the system's temp dir, by client name, if
    *     empty
-   */
-  public static Properties exactlyOnce(
-      KafkaClients kafka, String applicationId, String clientName, Optional<String> stateDir) {
-    return exactlyOnce(kafka, applicationId, clientName, stateDir, Optional.empty());
-  }
-
-  /**
-   * As {@link #exactlyOnce(KafkaClients, String, String, Optional)}, telling the group where this
-   * instance answers ({@code application.server}, {@code host:port}), so that any instance can find
-   * the one whose store holds a key ({@link DecisionCore#owner}).
+   * @param applicationServer where this instance answers ({@code application.server}, {@code
+   *     host:port}), so that any instance can find the one whose store holds a key ({@link
+   *     DecisionCore#owner})
    */
   public static Properties exactlyOnce(
       KafkaClients kafka,
       String applicationId,
       String clientName,
       Optional<String> stateDir,
-      Optional<String> applicationServer) {
+      String applicationServer) {
     Properties props = new Properties();
-    applicationServer.ifPresent(a -> props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, a));
+    props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
     props.putAll(kafka.connection(Map.of()));
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
     props.put(StreamsConfig.CLIENT_ID_CONFIG, clientName);

@@ -191,7 +191,7 @@ public class TriggerRuntime {
         config.trigger().groupId(),
         "floe-trigger-" + instanceId,
         config.trigger().stateDir(),
-        Optional.of(address));
+        address);
   }
 
   /**
