@@ -109,6 +109,14 @@ public interface TriggerConfig {
     Duration backoff();
 
     /**
+     * Calls to job endpoints in flight at once, per instance. Each trigger's runs launch one at a
+     * time; past this many, further triggers' runs wait for a call to be answered.
+     */
+    @WithDefault("16")
+    @Min(1)
+    int concurrency();
+
+    /**
      * Secrets that launcher headers name as {@code ${secret:<name>}}, by name: kept in the
      * service's configuration (a mounted file, a Kubernetes Secret), never in a definition.
      */

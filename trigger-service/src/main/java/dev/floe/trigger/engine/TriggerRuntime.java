@@ -156,6 +156,7 @@ public class TriggerRuntime {
                 config.trigger().launch().tries(),
                 config.trigger().launch().backoff(),
                 launchSecrets),
+            config.trigger().launch().concurrency(),
             metrics,
             Clock.systemUTC());
     Thread launcher = new Thread(launches, "floe-trigger-launcher");

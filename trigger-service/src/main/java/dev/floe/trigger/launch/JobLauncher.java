@@ -17,6 +17,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.jboss.logging.Logger;
@@ -65,65 +69,86 @@ public final class JobLauncher {
   }
 
   /**
-   * Launches {@code run}. A Kafka launcher's command record is sent with {@code commands}, so that
-   * it commits with the caller's transaction.
+   * True for a launcher that writes a command record: it launches inside the caller's transaction.
    */
-  public Outcome launch(Launcher launcher, RunRequested run, Producer<String, byte[]> commands) {
+  public static boolean writesCommand(Launcher launcher) {
+    return launcher.type() == Launcher.Type.KAFKA;
+  }
+
+  /**
+   * Sends a Kafka launcher's command record with {@code commands}, so that it commits with the
+   * caller's transaction.
+   */
+  public Outcome command(Launcher launcher, RunRequested run, Producer<String, byte[]> commands) {
     String params;
     try {
       params = params(launcher, run);
     } catch (IllegalArgumentException e) {
       return new Failed(RunFailed.ErrorKind.PERMANENT, "params: " + e.getMessage());
     }
-    if (launcher.type() == Launcher.Type.KAFKA) {
-      ProducerRecord<String, byte[]> command =
-          new ProducerRecord<>(
-              launcher.topic(), run.runId(), params.getBytes(StandardCharsets.UTF_8));
-      command.headers().add("Idempotency-Key", run.runId().getBytes(StandardCharsets.UTF_8));
-      command
-          .headers()
-          .add("Floe-Attempt", Integer.toString(run.attempt()).getBytes(StandardCharsets.UTF_8));
-      commands.send(command);
-      return new Started(null);
+    ProducerRecord<String, byte[]> command =
+        new ProducerRecord<>(
+            launcher.topic(), run.runId(), params.getBytes(StandardCharsets.UTF_8));
+    command.headers().add("Idempotency-Key", run.runId().getBytes(StandardCharsets.UTF_8));
+    command
+        .headers()
+        .add("Floe-Attempt", Integer.toString(run.attempt()).getBytes(StandardCharsets.UTF_8));
+    commands.send(command);
+    return new Started(null);
+  }
+
+  /**
+   * Calls an HTTP launcher's endpoint. Nothing here blocks the caller: the call, its time-out and
+   * the back-off between tries run on the HTTP client's and a timer's threads, and the future
+   * completes with the last try's outcome.
+   */
+  public CompletableFuture<Outcome> call(Launcher launcher, RunRequested run) {
+    String params;
+    try {
+      params = params(launcher, run);
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.completedFuture(
+          new Failed(RunFailed.ErrorKind.PERMANENT, "params: " + e.getMessage()));
     }
     HttpRequest request;
     try {
       request = request(launcher, run, params);
     } catch (IllegalArgumentException e) {
-      return new Failed(RunFailed.ErrorKind.PERMANENT, "launcher: " + e.getMessage());
+      return CompletableFuture.completedFuture(
+          new Failed(RunFailed.ErrorKind.PERMANENT, "launcher: " + e.getMessage()));
     }
-    Duration wait = firstBackoff;
-    Failed last = null;
-    for (int attempt = 1; attempt <= tries; attempt++) {
-      Outcome outcome = send(launcher, request);
-      if (outcome instanceof Started started) {
-        return started;
-      }
-      last = (Failed) outcome;
-      if (last.kind() == RunFailed.ErrorKind.PERMANENT || attempt == tries) {
-        break;
-      }
-      LOG.warnf("launching %s failed (%s), retrying in %s", run.runId(), last.message(), wait);
-      try {
-        Thread.sleep(wait.toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-      wait = wait.multipliedBy(2);
-    }
-    return last;
+    return attempt(launcher, run, request, 1, firstBackoff);
   }
 
-  private Outcome send(Launcher launcher, HttpRequest request) {
-    HttpResponse<String> response;
-    try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      return new Failed(kind(FAILURES.classify(e)), request.uri() + ": " + e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new Failed(RunFailed.ErrorKind.TRANSIENT, "interrupted");
+  private CompletableFuture<Outcome> attempt(
+      Launcher launcher, RunRequested run, HttpRequest request, int attempt, Duration wait) {
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        .handle((response, error) -> outcome(launcher, request, response, error))
+        .thenCompose(
+            outcome -> {
+              if (!(outcome instanceof Failed failed)
+                  || failed.kind() == RunFailed.ErrorKind.PERMANENT
+                  || attempt == tries) {
+                return CompletableFuture.completedFuture(outcome);
+              }
+              LOG.warnf(
+                  "launching %s failed (%s), retrying in %s", run.runId(), failed.message(), wait);
+              Executor later =
+                  CompletableFuture.delayedExecutor(wait.toMillis(), TimeUnit.MILLISECONDS);
+              return CompletableFuture.supplyAsync(() -> attempt, later)
+                  .thenCompose(
+                      done -> attempt(launcher, run, request, done + 1, wait.multipliedBy(2)));
+            });
+  }
+
+  private static Outcome outcome(
+      Launcher launcher, HttpRequest request, HttpResponse<String> response, Throwable error) {
+    if (error != null) {
+      Throwable cause =
+          error instanceof CompletionException && error.getCause() != null
+              ? error.getCause()
+              : error;
+      return new Failed(kind(FAILURES.classify(cause)), request.uri() + ": " + cause);
     }
     int status = response.statusCode();
     if (status / 100 == 2) {

@@ -13,12 +13,19 @@ import dev.floe.trigger.status.TriggerMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -31,27 +38,63 @@ import org.jboss.logging.Logger;
 /**
  * Launches requested runs: reads {@code RunRequested} from {@code floe.runs}, starts each job with
  * its trigger's launcher, and writes {@code RunStarted} or {@code RunFailed} in a Kafka transaction
- * with the consumed offsets. A crash between a launch and its commit launches again with the same
- * idempotency key, which the job's side uses to start it once.
+ * with the consumed offsets.
+ *
+ * <p>Nothing here waits for a job's endpoint. A call, its time-out and its back-off run on the HTTP
+ * client's threads; this thread keeps reading, starts the runs of other triggers, and writes each
+ * outcome when it arrives. A trigger's runs launch one at a time, in order, so a hanging endpoint
+ * holds back only its own trigger. The committed position of a partition is its oldest run not yet
+ * answered: a crash launches the runs from there again with the same idempotency keys, which the
+ * job's side uses to start each once, and an outcome written twice is harmless (the decision core
+ * ignores a report about an attempt that is no longer current).
  */
 public final class LaunchLoop implements Runnable {
   private static final Logger LOG = Logger.getLogger(LaunchLoop.class);
+
+  /** Runs read and not answered, at most: past it the loop stops fetching until some are. */
+  static final int MAX_OPEN = 1_000;
+
+  /** Run ids and attempts this instance answered, remembered to skip them when read again. */
+  private static final int ANSWERED_REMEMBERED = 10_000;
 
   private final Consumer<String, byte[]> consumer;
   private final Producer<String, byte[]> producer;
   private final String runsTopic;
   private final Function<String, Optional<TriggerDefined>> triggers;
   private final JobLauncher launcher;
+  private final int concurrency;
   private final Clock clock;
   private final TriggerMetrics metrics;
+  private final LaunchBook book = new LaunchBook();
+
+  /** Outcomes of calls, handed over by the HTTP client's threads. */
+  private final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
+
+  private final Set<String> answered =
+      Collections.newSetFromMap(
+          new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+              return size() > ANSWERED_REMEMBERED;
+            }
+          });
+
   private volatile boolean running = true;
 
+  /** A launch's outcome; null for a command launcher, which launches as the outcome is written. */
+  private record Answer(
+      LaunchBook.Entry entry, TriggerDefined trigger, JobLauncher.Outcome outcome) {}
+
+  /**
+   * @param concurrency HTTP calls in flight at most; further runs wait for one to be answered
+   */
   public LaunchLoop(
       Consumer<String, byte[]> consumer,
       Producer<String, byte[]> transactionalProducer,
       String runsTopic,
       Function<String, Optional<TriggerDefined>> triggers,
       JobLauncher launcher,
+      int concurrency,
       TriggerMetrics metrics,
       Clock clock) {
     this.metrics = metrics;
@@ -60,6 +103,7 @@ public final class LaunchLoop implements Runnable {
     this.runsTopic = runsTopic;
     this.triggers = triggers;
     this.launcher = launcher;
+    this.concurrency = concurrency;
     this.clock = clock;
   }
 
@@ -67,12 +111,17 @@ public final class LaunchLoop implements Runnable {
   public void run() {
     try {
       producer.initTransactions();
-      consumer.subscribe(List.of(runsTopic));
+      consumer.subscribe(List.of(runsTopic), new Rebalance());
       while (running) {
-        ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
-        if (!records.isEmpty()) {
-          process(records);
+        // While calls are out, their answers are looked for often; otherwise the poll waits.
+        Duration wait = book.size() > 0 ? Duration.ofMillis(20) : Duration.ofMillis(200);
+        ConsumerRecords<String, byte[]> records = consumer.poll(wait);
+        for (ConsumerRecord<String, byte[]> record : records) {
+          read(record);
         }
+        start();
+        commit();
+        throttle();
       }
     } catch (WakeupException e) {
       if (running) {
@@ -84,47 +133,99 @@ public final class LaunchLoop implements Runnable {
     }
   }
 
-  private void process(ConsumerRecords<String, byte[]> records) {
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+  private void read(ConsumerRecord<String, byte[]> record) {
+    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+    Payload payload = null;
+    if (record.value() != null) {
+      try {
+        payload = EventCodec.decode(record.value()).payload();
+        metrics.observed(payload);
+      } catch (EventDecodingException e) {
+        // the decision core dead-letters what it cannot read on this topic
+      }
+    }
+    if (payload instanceof RunRequested run && !answered.contains(key(run))) {
+      book.request(new LaunchBook.Entry(partition, record.offset(), run, record.timestamp()));
+    } else {
+      book.read(partition, record.offset());
+    }
+  }
+
+  /** Starts the runs whose trigger has nothing launching, within the concurrency limit. */
+  private void start() {
+    for (LaunchBook.Entry entry : book.startable(concurrency - book.launching())) {
+      Optional<TriggerDefined> trigger = triggers.apply(entry.run().triggerId());
+      if (trigger.isEmpty() || JobLauncher.writesCommand(trigger.get().launcher())) {
+        answers.add(new Answer(entry, trigger.orElse(null), null));
+        continue;
+      }
+      launcher
+          .call(trigger.get().launcher(), entry.run())
+          .whenComplete(
+              (outcome, error) ->
+                  answers.add(
+                      new Answer(
+                          entry,
+                          trigger.get(),
+                          error == null
+                              ? outcome
+                              : new JobLauncher.Failed(
+                                  RunFailed.ErrorKind.TRANSIENT, error.toString()))));
+    }
+  }
+
+  /** Writes the outcomes that arrived and moves the committed positions, in one transaction. */
+  private void commit() {
+    List<Answer> ready = new ArrayList<>();
+    for (Answer answer = answers.poll(); answer != null; answer = answers.poll()) {
+      if (book.launching(answer.entry())) {
+        ready.add(answer);
+      }
+    }
+    ready.forEach(a -> book.answered(a.entry()));
+    Map<TopicPartition, OffsetAndMetadata> positions = book.positions();
+    if (ready.isEmpty() && positions.isEmpty()) {
+      return;
+    }
     try {
       producer.beginTransaction();
-      for (ConsumerRecord<String, byte[]> record : records) {
-        launch(record);
-        offsets.put(
-            new TopicPartition(record.topic(), record.partition()),
-            new OffsetAndMetadata(record.offset() + 1));
+      List<Payload> outcomes = new ArrayList<>();
+      for (Answer answer : ready) {
+        outcomes.add(write(answer));
       }
-      producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+      if (!positions.isEmpty()) {
+        producer.sendOffsetsToTransaction(positions, consumer.groupMetadata());
+      }
       producer.commitTransaction();
+      book.committed(positions);
+      for (int i = 0; i < ready.size(); i++) {
+        RunRequested run = ready.get(i).entry().run();
+        answered.add(key(run));
+        if (outcomes.get(i) instanceof RunStarted) {
+          metrics.launched(
+              Duration.between(
+                  Instant.ofEpochMilli(ready.get(i).entry().requestedAtMs()), clock.instant()));
+        }
+        LOG.infof(
+            "run %s attempt %d: %s",
+            run.runId(), run.attempt(), outcomes.get(i).getClass().getSimpleName());
+      }
     } catch (KafkaException e) {
-      LOG.warnf("launch transaction aborted, the batch is read again: %s", e.toString());
+      LOG.warnf("launch transaction aborted, the runs are read again: %s", e.toString());
       try {
         producer.abortTransaction();
       } catch (KafkaException ignored) {
         // fenced or closing: the group rebalances and another instance goes on
       }
-      rewind(records);
+      rewind();
     }
   }
 
-  private void launch(ConsumerRecord<String, byte[]> record) {
-    if (record.value() == null) {
-      return;
-    }
-    Payload payload;
-    try {
-      payload = EventCodec.decode(record.value()).payload();
-    } catch (EventDecodingException e) {
-      return; // the decision core dead-letters what it cannot read on this topic
-    }
-    metrics.observed(payload);
-    if (!(payload instanceof RunRequested run)) {
-      return;
-    }
-    Optional<TriggerDefined> trigger = triggers.apply(run.triggerId());
+  private Payload write(Answer answer) {
+    RunRequested run = answer.entry().run();
     Instant now = clock.instant();
     Payload outcome;
-    if (trigger.isEmpty()) {
+    if (answer.trigger() == null) {
       outcome =
           new RunFailed(
               run.runId(),
@@ -136,16 +237,19 @@ public final class LaunchLoop implements Runnable {
               null,
               now);
     } else {
-      JobLauncher.Outcome launched = launcher.launch(trigger.get().launcher(), run, producer);
+      JobLauncher.Outcome launched =
+          answer.outcome() != null
+              ? answer.outcome()
+              : launcher.command(answer.trigger().launcher(), run, producer);
       outcome =
           launched instanceof JobLauncher.Started started
               ? new RunStarted(
                   run.runId(),
                   run.triggerId(),
                   run.attempt(),
-                  trigger.get().launcher().type().wireName(),
+                  answer.trigger().launcher().type().wireName(),
                   started.externalRunId(),
-                  clock.instant())
+                  now)
               : new RunFailed(
                   run.runId(),
                   run.triggerId(),
@@ -154,20 +258,56 @@ public final class LaunchLoop implements Runnable {
                   ((JobLauncher.Failed) launched).message(),
                   false,
                   null,
-                  clock.instant());
+                  now);
     }
-    if (outcome instanceof RunStarted) {
-      metrics.launched(Duration.between(Instant.ofEpochMilli(record.timestamp()), clock.instant()));
-    }
-    LOG.infof(
-        "run %s attempt %d: %s", run.runId(), run.attempt(), outcome.getClass().getSimpleName());
     producer.send(
         EventRecords.of(runsTopic, Event.of(outcome, Event.sourceOf("trigger-service"), now)));
+    return outcome;
   }
 
-  private void rewind(ConsumerRecords<String, byte[]> records) {
-    for (TopicPartition tp : records.partitions()) {
-      consumer.seek(tp, records.records(tp).get(0).offset());
+  /** Reads every partition again from its committed position; answers in flight are dropped. */
+  private void rewind() {
+    Map<TopicPartition, Long> points = book.rewindPoints();
+    book.forget(book.partitions());
+    points.forEach(
+        (partition, offset) -> {
+          if (consumer.assignment().contains(partition)) {
+            consumer.seek(partition, offset);
+          }
+        });
+  }
+
+  /** Stops fetching while too many runs are open, and goes on once half of them are answered. */
+  private void throttle() {
+    if (book.size() >= MAX_OPEN && consumer.paused().isEmpty()) {
+      consumer.pause(consumer.assignment());
+    } else if (book.size() < MAX_OPEN / 2 && !consumer.paused().isEmpty()) {
+      consumer.resume(consumer.paused());
+    }
+  }
+
+  private static String key(RunRequested run) {
+    return run.runId() + "/" + run.attempt();
+  }
+
+  /**
+   * Answers arrived for partitions about to go are written first; the rest are the next owner's.
+   */
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      if (!partitions.isEmpty()) {
+        commit();
+      }
+      book.forget(partitions);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      book.forget(partitions);
     }
   }
 

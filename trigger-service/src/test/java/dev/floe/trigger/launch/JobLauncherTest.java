@@ -58,7 +58,7 @@ class JobLauncherTest {
   void maestroStartsTheActiveVersionWithARequestIdNamedByTheRunAndAttempt() throws Exception {
     Launcher maestro =
         new Launcher(Launcher.Type.MAESTRO, base() + "/", "orders_wf", null, null, null, Map.of());
-    JobLauncher.Outcome outcome = launcher.launch(maestro, run(2), null);
+    JobLauncher.Outcome outcome = launcher.call(maestro, run(2)).join();
     assertThat(outcome).isInstanceOf(JobLauncher.Started.class);
     Call call = server.calls().get(0);
     assertThat(call.path()).isEqualTo("/api/v3/workflows/orders_wf/versions/active/actions/start");
@@ -82,7 +82,7 @@ class JobLauncherTest {
             null,
             "{\"floe_run\": \"{run.runId}\", \"records\": {run.records}}",
             Map.of("Authorization", "Bearer ${secret:airflow-token}"));
-    JobLauncher.Outcome outcome = launcher.launch(airflow, run(1), null);
+    JobLauncher.Outcome outcome = launcher.call(airflow, run(1)).join();
     assertThat(outcome).isEqualTo(new JobLauncher.Started("d-1"));
     Call call = server.calls().get(0);
     assertThat(call.path()).isEqualTo("/api/v2/dags/orders_dag/dagRuns");
@@ -91,7 +91,7 @@ class JobLauncherTest {
     assertThat(body.get("dag_run_id").asText()).isEqualTo("daily-mhx1-7");
     assertThat(body.get("logical_date").isNull()).isTrue();
     assertThat(body.at("/conf/records").asLong()).isEqualTo(42);
-    launcher.launch(airflow, run(2), null);
+    launcher.call(airflow, run(2)).join();
     assertThat(JSON.readTree(server.calls().get(1).body()).get("dag_run_id").asText())
         .isEqualTo("daily-mhx1-7-attempt-2");
   }
@@ -108,7 +108,7 @@ class JobLauncherTest {
             null,
             Map.of("Authorization", "Bearer ${secret:gone}"));
 
-    JobLauncher.Outcome outcome = launcher.launch(hook, run(1), null);
+    JobLauncher.Outcome outcome = launcher.call(hook, run(1)).join();
 
     assertThat(outcome).isInstanceOf(JobLauncher.Failed.class);
     assertThat(((JobLauncher.Failed) outcome).kind())
@@ -122,15 +122,15 @@ class JobLauncherTest {
     Launcher hook =
         new Launcher(Launcher.Type.WEBHOOK, base() + "/hook", null, null, null, null, Map.of());
     status = 409;
-    assertThat(launcher.launch(hook, run(1), null)).isInstanceOf(JobLauncher.Started.class);
+    assertThat(launcher.call(hook, run(1)).join()).isInstanceOf(JobLauncher.Started.class);
     int before = server.calls().size();
     status = 422;
-    JobLauncher.Outcome failed = launcher.launch(hook, run(1), null);
+    JobLauncher.Outcome failed = launcher.call(hook, run(1)).join();
     assertThat(failed).isInstanceOf(JobLauncher.Failed.class);
     assertThat(server.calls()).hasSize(before + 1);
     status = 502;
     before = server.calls().size();
-    assertThat(launcher.launch(hook, run(1), null)).isInstanceOf(JobLauncher.Failed.class);
+    assertThat(launcher.call(hook, run(1)).join()).isInstanceOf(JobLauncher.Failed.class);
     assertThat(server.calls()).hasSize(before + 2); // retried once: two tries in all
   }
 
@@ -140,7 +140,7 @@ class JobLauncherTest {
         new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
     Launcher kafka =
         new Launcher(Launcher.Type.KAFKA, null, null, null, "jobs.commands", null, Map.of());
-    assertThat(launcher.launch(kafka, run(1), producer)).isInstanceOf(JobLauncher.Started.class);
+    assertThat(launcher.command(kafka, run(1), producer)).isInstanceOf(JobLauncher.Started.class);
     assertThat(producer.history()).hasSize(1);
     assertThat(producer.history().get(0).topic()).isEqualTo("jobs.commands");
     assertThat(producer.history().get(0).key()).isEqualTo("daily-mhx1-7");

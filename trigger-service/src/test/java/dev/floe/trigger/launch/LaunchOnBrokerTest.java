@@ -26,6 +26,11 @@ import dev.floe.trigger.TestChanges;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -33,11 +38,14 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,6 +59,9 @@ class LaunchOnBrokerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @InjectFloeStack FloeStack stack;
+
+  @ConfigProperty(name = "floe.topics.partitions")
+  int partitions;
 
   private JobServer receiver;
 
@@ -207,6 +218,104 @@ class LaunchOnBrokerTest {
       assertThat(failed.message()).contains("400");
       assertThat(callsTo("/broken-" + suffix)).hasSize(1);
     }
+  }
+
+  /**
+   * A trigger whose endpoint takes the connection and never answers holds its own call for its
+   * three tries of 5 s; another trigger on the same partition of {@code floe.runs} is launched
+   * meanwhile, within the bound stated here, not after the hanging call's tries.
+   */
+  @Test
+  void aHangingEndpointHoldsBackOnlyItsOwnTrigger() throws Exception {
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    String hanging = "hang-" + suffix;
+    String quick = sameRunsPartition(hanging, "quick-" + suffix);
+    List<Socket> held = new CopyOnWriteArrayList<>();
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        EventTap runs = new EventTap(stack.kafka().bootstrapServers(), Topics.RUNS)) {
+      Thread acceptor =
+          new Thread(
+              () -> {
+                try {
+                  while (true) {
+                    held.add(silent.accept()); // read nothing, answer nothing
+                  }
+                } catch (IOException closed) {
+                  // the test is over
+                }
+              },
+              "silent-endpoint");
+      acceptor.setDaemon(true);
+      acceptor.start();
+      defineWebhook(hanging, "cap-h-" + suffix, "http://127.0.0.1:" + silent.getLocalPort() + "/");
+      define(quick, "cap-q-" + suffix, "/quick-" + suffix, null);
+
+      publishChange("cap-h-" + suffix, 21);
+      await().atMost(Duration.ofSeconds(60)).until(() -> !held.isEmpty());
+      Instant hangingSince = Instant.now();
+
+      publishChange("cap-q-" + suffix, 22);
+      RunStarted started =
+          runs.await(RunStarted.class, r -> r.triggerId().equals(quick), Duration.ofSeconds(60));
+      Duration quickTook = Duration.between(hangingSince, Instant.now());
+      assertThat(quickTook).isLessThan(LAUNCH_BOUND);
+      assertThat(runs.payloads(RunFailed.class, r -> r.triggerId().equals(hanging))).isEmpty();
+      assertThat(callsTo("/quick-" + suffix))
+          .extracting(call -> call.header("Idempotency-Key"))
+          .containsExactly(started.runId());
+
+      // The hanging trigger's launch ends on its own: each try timed out, the last one reported.
+      RunFailed failed =
+          runs.await(RunFailed.class, r -> r.triggerId().equals(hanging), Duration.ofSeconds(60));
+      assertThat(failed.errorKind()).isEqualTo(RunFailed.ErrorKind.TRANSIENT);
+      assertThat(failed.message()).containsIgnoringCase("timed out");
+      assertThat(held).hasSize(3);
+    } finally {
+      for (Socket socket : held) {
+        socket.close();
+      }
+    }
+  }
+
+  /**
+   * How long another trigger's launch may take while one hangs: a decision tick and a launch, with
+   * room for a slow machine; the hanging trigger's call lasts three times the 5 s time-out.
+   */
+  private static final Duration LAUNCH_BOUND = Duration.ofSeconds(5);
+
+  /**
+   * {@code base}, or {@code base} with a counter, whose runs share a partition with {@code other}.
+   */
+  private String sameRunsPartition(String other, String base) {
+    int wanted = partition(other);
+    for (int i = 0; ; i++) {
+      String candidate = base + "-" + i;
+      if (partition(candidate) == wanted) {
+        return candidate;
+      }
+    }
+  }
+
+  private int partition(String key) {
+    return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+  }
+
+  private void defineWebhook(String trigger, String capture, String url) {
+    given()
+        .contentType(ContentType.JSON)
+        .body(
+            Map.of(
+                "id",
+                trigger,
+                "inputs",
+                List.of(Map.of("capture", capture)),
+                "retry",
+                Map.of("maxAttempts", 1, "backoff", "PT1S"),
+                "launcher",
+                Map.of("type", "webhook", "url", url)))
+        .post("/triggers")
+        .then()
+        .statusCode(201);
   }
 
   @Test
