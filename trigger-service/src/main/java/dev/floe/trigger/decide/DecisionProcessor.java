@@ -35,8 +35,10 @@ import org.jboss.logging.Logger;
 /**
  * Applies the {@link Decider} to one partition's triggers: to their changes and run outcomes as
  * they arrive, to a run-now command, and to the passing of time at each tick. A run whose union of
- * states cannot be formed is failed at once, visibly; one whose states stay unreachable is formed
- * again at the next tick, and failed as refused after {@link #UNAVAILABLE_LIMIT}.
+ * states takes long to form is stored as forming and requested at a later tick, once its states are
+ * ready ({@link BackgroundUnions}); one whose states cannot be formed is failed at once, visibly;
+ * one whose states stay unreachable is formed again at the next tick, and failed as refused after
+ * {@link #UNAVAILABLE_LIMIT}.
  */
 final class DecisionProcessor implements Processor<String, byte[], String, byte[]> {
   // The decision core logs under one category, the topology's.
@@ -177,12 +179,21 @@ final class DecisionProcessor implements Processor<String, byte[], String, byte[
     List<RunRequested> requests = new ArrayList<>();
     List<RunFailed> refused = new ArrayList<>();
     TriggerState decided = decision.state();
-    for (RunRequested request : decision.requests()) {
+    // Runs requested earlier whose states were still forming come first, in the order asked.
+    List<TriggerState.FormingRun> asked = new ArrayList<>(stillForming(decided, decided.forming()));
+    decision
+        .requests()
+        .forEach(r -> asked.add(new TriggerState.FormingRun(r.runId(), r.attempt(), r.reason())));
+    List<TriggerState.FormingRun> forming = new ArrayList<>();
+    for (TriggerState.FormingRun run : asked) {
+      RunRequested request = requestOf(trigger, decided, run);
       try {
-        requests.add(unions.complete(request, changesOf(decision.state(), request.runId())));
-        unavailableSince.remove(request.runId());
+        requests.add(unions.complete(request, changesOf(decided, run.runId())));
+        unavailableSince.remove(run.runId());
+      } catch (Unions.Forming e) {
+        forming.add(run);
       } catch (Unions.Unavailable e) {
-        Instant since = unavailableSince.computeIfAbsent(request.runId(), k -> now);
+        Instant since = unavailableSince.computeIfAbsent(run.runId(), k -> now);
         if (Duration.between(since, now).compareTo(UNAVAILABLE_LIMIT) < 0) {
           // Nothing is decided: the same decision is taken again at the next tick.
           LOG.warnf(
@@ -194,12 +205,13 @@ final class DecisionProcessor implements Processor<String, byte[], String, byte[
           return;
         }
         // Unavailable for too long to be an outage: given up as refused.
-        unavailableSince.remove(request.runId());
+        unavailableSince.remove(run.runId());
         decided = refuse(trigger, decided, request, null, e.getMessage(), now, refused);
       } catch (Unions.Refused e) {
         decided = refuse(trigger, decided, request, e.captureId(), e.getMessage(), now, refused);
       }
     }
+    decided = withForming(decided, stillForming(decided, forming));
     if (changed || !decided.equals(state)) {
       store(trigger, decided, now);
     }
@@ -224,6 +236,46 @@ final class DecisionProcessor implements Processor<String, byte[], String, byte[
           request.reason(),
           request.inputs().stream().mapToInt(i -> i.snapshotRanges().size()).sum());
     }
+  }
+
+  /** The run's request, as the decision that launched its attempt formed it. */
+  private static RunRequested requestOf(
+      TriggerDefined trigger, TriggerState state, TriggerState.FormingRun run) {
+    RunSlot slot =
+        state.runs().stream().filter(r -> r.runId().equals(run.runId())).findFirst().orElseThrow();
+    return RunRequests.request(trigger, slot, run.reason());
+  }
+
+  /** Those of {@code runs} whose attempt is still the one in flight (not timed out, not ended). */
+  private static List<TriggerState.FormingRun> stillForming(
+      TriggerState state, List<TriggerState.FormingRun> runs) {
+    return runs.stream()
+        .filter(
+            f ->
+                state.runs().stream()
+                    .anyMatch(
+                        r ->
+                            r.runId().equals(f.runId())
+                                && r.attempt() == f.attempt()
+                                && r.launchedAt() != null
+                                && r.retryAt() == null))
+        .toList();
+  }
+
+  private static TriggerState withForming(
+      TriggerState state, List<TriggerState.FormingRun> forming) {
+    if (forming.equals(state.forming())) {
+      return state;
+    }
+    TriggerState.Builder next = state.edit();
+    for (TriggerState.FormingRun run : forming) {
+      if (!state.forming().contains(run)) {
+        next.record(run.runId() + " waits for its states, formed off the decision thread");
+      }
+    }
+    next.forming.clear();
+    next.forming.addAll(forming);
+    return next.build();
   }
 
   /**

@@ -70,19 +70,32 @@ public final class IcdcUnions implements Unions {
   }
 
   @Override
-  public RunRequested complete(RunRequested request, List<PendingChange> changes) {
+  public boolean formsStates(RunRequested request, List<PendingChange> changes) {
+    Map<String, List<PendingChange>> byCapture = byCapture(changes);
+    return request.inputs().stream()
+        .anyMatch(i -> formsStates(i, byCapture.getOrDefault(i.captureId(), List.of())));
+  }
+
+  /** An input of one change set reads that change's states; one of several gets its own. */
+  private static boolean formsStates(RunInput input, List<PendingChange> mine) {
+    return input.icdc() == null && input.removedIcdc() == null && mine.size() >= 2;
+  }
+
+  private static Map<String, List<PendingChange>> byCapture(List<PendingChange> changes) {
     Map<String, List<PendingChange>> byCapture = new LinkedHashMap<>();
     for (PendingChange change : changes) {
       byCapture.computeIfAbsent(change.captureId(), k -> new ArrayList<>()).add(change);
     }
+    return byCapture;
+  }
+
+  @Override
+  public RunRequested complete(RunRequested request, List<PendingChange> changes) {
+    Map<String, List<PendingChange>> byCapture = byCapture(changes);
     List<RunInput> inputs = new ArrayList<>();
     for (RunInput input : request.inputs()) {
       List<PendingChange> mine = byCapture.getOrDefault(input.captureId(), List.of());
-      if (input.icdc() != null || input.removedIcdc() != null || mine.size() < 2) {
-        inputs.add(input);
-        continue;
-      }
-      inputs.add(states(request.runId(), input, mine));
+      inputs.add(formsStates(input, mine) ? states(request.runId(), input, mine) : input);
     }
     return new RunRequested(
         request.runId(),

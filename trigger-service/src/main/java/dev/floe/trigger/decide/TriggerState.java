@@ -24,6 +24,8 @@ import java.util.Map;
  * @param seenThrough per capture: the source snapshot of the latest change of it the trigger saw,
  *     whether the change counted or not; what the trigger needs of a capture starts there, or at an
  *     older change it has not run yet ({@link Consumption})
+ * @param forming runs requested whose union of states is still being formed, off the decision
+ *     thread: their {@code RunRequested} is written once it is ({@link BackgroundUnions})
  */
 public record TriggerState(
     String epoch,
@@ -36,7 +38,8 @@ public record TriggerState(
     java.time.Instant holdUntil,
     List<PendingLost> lost,
     Hold hold,
-    Map<String, Long> seenThrough) {
+    Map<String, Long> seenThrough,
+    List<FormingRun> forming) {
 
   static final int SEEN = 1000;
   static final int RECENT = 20;
@@ -51,7 +54,15 @@ public record TriggerState(
     lost = lost == null ? List.of() : List.copyOf(lost);
     // A state stored before consumption was published has seen nothing yet, as far as it knows.
     seenThrough = seenThrough == null ? Map.of() : Map.copyOf(seenThrough);
+    forming = forming == null ? List.of() : List.copyOf(forming);
   }
+
+  /**
+   * A run's attempt that was requested while its states were formed elsewhere.
+   *
+   * @param reason why it was requested, as its {@code RunRequested} will say
+   */
+  public record FormingRun(String runId, int attempt, String reason) {}
 
   public static TriggerState empty(java.time.Instant now) {
     return new TriggerState(
@@ -65,7 +76,8 @@ public record TriggerState(
         null,
         List.of(),
         null,
-        Map.of());
+        Map.of(),
+        List.of());
   }
 
   /** A mutable copy to decide on. */
@@ -85,6 +97,7 @@ public record TriggerState(
     final List<PendingLost> lost;
     Hold hold;
     final Map<String, Long> seenThrough;
+    final List<FormingRun> forming;
 
     Builder(TriggerState s) {
       holdUntil = s.holdUntil;
@@ -98,6 +111,7 @@ public record TriggerState(
       lost = new ArrayList<>(s.lost);
       hold = s.hold;
       seenThrough = new LinkedHashMap<>(s.seenThrough);
+      forming = new ArrayList<>(s.forming);
     }
 
     void remember(String changeId) {
@@ -126,7 +140,8 @@ public record TriggerState(
           holdUntil,
           lost,
           hold,
-          seenThrough);
+          seenThrough,
+          forming);
     }
   }
 }

@@ -22,6 +22,14 @@ public interface Unions {
   RunRequested complete(RunRequested request, List<PendingChange> changes);
 
   /**
+   * Whether completing {@code request} has states to form, and so may call the catalog; one that
+   * has none completes at once.
+   */
+  default boolean formsStates(RunRequested request, List<PendingChange> changes) {
+    return true;
+  }
+
+  /**
    * A state that cannot be formed for good: a snapshot it reads has expired, or Iceberg refuses its
    * commit (a validation error, which no retry can win). The run fails, visibly.
    */
@@ -36,6 +44,16 @@ public interface Unions {
     /** The capture of the input whose states were refused. */
     public String captureId() {
       return captureId;
+    }
+  }
+
+  /**
+   * The states are being formed on another thread and are not ready yet: the run is requested once
+   * they are.
+   */
+  final class Forming extends RuntimeException {
+    public Forming(String message) {
+      super(message, null, false, false);
     }
   }
 

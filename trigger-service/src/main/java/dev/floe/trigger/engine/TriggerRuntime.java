@@ -13,6 +13,7 @@ import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.event.TriggerDefined;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.trigger.TriggerConfig;
+import dev.floe.trigger.decide.BackgroundUnions;
 import dev.floe.trigger.decide.IcdcUnions;
 import dev.floe.trigger.decide.TriggerState;
 import dev.floe.trigger.decide.TriggerTopology;
@@ -28,12 +29,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +73,19 @@ public class TriggerRuntime {
             t.setDaemon(true);
             return t;
           });
+  // Union states form here, off the decision core's thread: two, for two cores and a catalog's I/O.
+  private final ExecutorService unionWorkers =
+      Executors.newFixedThreadPool(
+          2,
+          r -> {
+            Thread t = new Thread(r, "floe-trigger-unions");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /** How long the decision core waits for a run's union before it requests the run later. */
+  private static final Duration UNION_INLINE = Duration.ofMillis(250);
+
   private final TriggerRegistry registry = new TriggerRegistry();
   private final String instanceId;
   // Where other instances reach this one: its application.server.
@@ -130,7 +146,11 @@ public class TriggerRuntime {
     // group while the launcher waits for the definitions below.
     core =
         DecisionCore.start(
-            TriggerTopology.build(streamTopics(), new IcdcUnions(catalog::get)), streamsConfig());
+            TriggerTopology.build(
+                streamTopics(),
+                new BackgroundUnions(
+                    new IcdcUnions(catalog::get), unionWorkers, UNION_INLINE, Clock.systemUTC())),
+            streamsConfig());
     // A launch needs its trigger: the definitions that existed at start-up are read first.
     if (!startup.readDefinitions(
         definitions, "trigger definitions", "floe-trigger-" + instanceId + "-probe")) {
@@ -290,6 +310,7 @@ public class TriggerRuntime {
     startup.stop(
         () -> {
           gauges.shutdownNow();
+          unionWorkers.shutdownNow();
           LaunchLoop l = launches;
           if (l != null) {
             l.close();

@@ -88,7 +88,7 @@ public record TriggerStatus(
         s.pending().stream().mapToLong(PendingChange::records).sum(),
         uncovered.size(),
         lag,
-        s.runs().stream().map(TriggerStatus::run).toList(),
+        s.runs().stream().map(r -> run(r, s.forming())).toList(),
         s.watermarks(),
         s.recent(),
         s.holdUntil() != null && s.holdUntil().isAfter(now) ? s.holdUntil() : null,
@@ -134,9 +134,13 @@ public record TriggerStatus(
     return body;
   }
 
-  private static Run run(RunSlot r) {
+  private static Run run(RunSlot r, List<TriggerState.FormingRun> forming) {
+    boolean statesForming =
+        forming.stream().anyMatch(f -> f.runId().equals(r.runId()) && f.attempt() == r.attempt());
     String state =
-        r.retryAt() != null ? "waiting-retry" : r.launchedAt() == null ? "queued" : "requested";
+        r.retryAt() != null
+            ? "waiting-retry"
+            : r.launchedAt() == null ? "queued" : statesForming ? "forming" : "requested";
     return new Run(
         r.runId(),
         state,

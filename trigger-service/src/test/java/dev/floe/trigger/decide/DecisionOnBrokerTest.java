@@ -5,28 +5,47 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.floe.contracts.codec.EventCodec;
+import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.event.ChangeLost;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.RunSucceeded;
+import dev.floe.contracts.model.ChangeKind;
+import dev.floe.contracts.model.ChangeStats;
+import dev.floe.contracts.model.IcdcRef;
 import dev.floe.contracts.model.LostChange;
+import dev.floe.contracts.model.RunInput;
 import dev.floe.contracts.model.SnapshotRange;
+import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.test.FloeTestResource;
 import dev.floe.stack.test.InjectFloeStack;
 import dev.floe.stack.test.PoisonRecords;
+import dev.floe.stack.test.TestTier;
+import dev.floe.stack.writer.Orders;
+import dev.floe.stack.writer.TableWriter;
 import dev.floe.trigger.TestChanges;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.Record;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -347,6 +366,122 @@ class DecisionOnBrokerTest {
           .then()
           .body("status.hold", org.hamcrest.Matchers.nullValue())
           .body("status.lost", org.hamcrest.Matchers.empty());
+    }
+  }
+
+  /**
+   * A run of many change sets over a real source table (500 in the soak, 100 in the gate: writing
+   * the source's history costs a minute at 500), formed while this test holds the catalog's write
+   * lock (a slow catalog): its union waits off the decision core's thread, stored as forming, while
+   * another trigger's change becomes a run at once; once the lock goes, the run is requested once,
+   * with one state holding every appended file.
+   */
+  @Test
+  void aLargeUnionFormsOffTheDecisionThread() throws Exception {
+    int changeSets = TestTier.pick(100, 500);
+    String suffix = UUID.randomUUID().toString().substring(0, 6);
+    String name = "u_" + suffix;
+    TableWriter writer = stack.writer();
+    Table source =
+        writer.createOrLoad(TableIdentifier.of("src", name), Orders.SCHEMA, Orders.BY_DAY);
+    OffsetDateTime day = OffsetDateTime.now(ZoneOffset.UTC);
+    List<List<Record>> batches = new ArrayList<>();
+    for (int i = 0; i < changeSets; i++) {
+      batches.add(List.of(Orders.order(source, i, "eu-west", "NEW", BigDecimal.TEN, day)));
+    }
+    List<Snapshot> snapshots = writer.appendEach(source, batches);
+    Table icdc =
+        writer.createOrLoad(TableIdentifier.of("floe_icdc", name), Orders.SCHEMA, Orders.BY_DAY);
+    icdc.newAppend().commit(); // the ICDC table's empty base, as the capture creates it
+    TableRef sourceRef = new TableRef(stack.catalog().name(), List.of("src"), name);
+    TableRef icdcRef = new TableRef(stack.catalog().name(), List.of("floe_icdc"), name);
+    String big = "big-" + suffix;
+    String small = "small-" + suffix;
+    defineTrigger(big, "cap-" + name, "PT3S");
+    defineTrigger(small, "cap-s-" + suffix, null);
+
+    try (KafkaProducer<String, byte[]> producer =
+            new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers()),
+                new StringSerializer(),
+                new ByteArraySerializer());
+        EventTap runs = new EventTap(stack.kafka().bootstrapServers(), Topics.RUNS);
+        Connection lock = DriverManager.getConnection(stack.catalog().properties().get("uri"))) {
+      for (Snapshot s : snapshots) {
+        ChangeCaptured change =
+            new ChangeCaptured(
+                "cap-" + name,
+                sourceRef,
+                source.uuid().toString(),
+                new SnapshotRange(s.parentId(), s.snapshotId(), List.of(s.snapshotId())),
+                ChangeKind.APPEND,
+                new ChangeStats(1, 0, 0, 0, 1, 0, 0, 0, 100, 0),
+                new IcdcRef(icdcRef, "change-" + s.snapshotId(), s.snapshotId(), null),
+                null,
+                List.of(),
+                List.of(),
+                false,
+                Instant.now(),
+                Instant.now(),
+                null,
+                null);
+        producer.send(
+            new ProducerRecord<>(
+                Topics.CHANGES,
+                change.captureId(),
+                EventCodec.encode(Event.of(change, Event.sourceOf("test"), Instant.now()))));
+      }
+      producer.flush();
+      // The catalog takes no commit while this is held: its writers wait (busy_timeout).
+      lock.createStatement().execute("BEGIN EXCLUSIVE");
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  given()
+                      .get("/triggers/" + big)
+                      .then()
+                      .extract()
+                      .jsonPath()
+                      .getList("status.runs.state")
+                      .equals(List.of("forming")));
+
+      // The decision core is free: another trigger's change becomes a run at once.
+      Instant sent = Instant.now();
+      producer.send(
+          new ProducerRecord<>(
+              Topics.CHANGES,
+              "cap-s-" + suffix,
+              EventCodec.encode(
+                  Event.of(
+                      TestChanges.appended("cap-s-" + suffix, 1),
+                      Event.sourceOf("test"),
+                      Instant.now()))));
+      producer.flush();
+      runs.await(RunRequested.class, r -> r.triggerId().equals(small), Duration.ofSeconds(30));
+      assertThat(Duration.between(sent, Instant.now())).isLessThan(Duration.ofSeconds(5));
+      assertThat(runs.payloads(RunRequested.class, r -> r.triggerId().equals(big))).isEmpty();
+
+      lock.createStatement().execute("COMMIT");
+      RunRequested run =
+          runs.await(RunRequested.class, r -> r.triggerId().equals(big), Duration.ofSeconds(90));
+      RunInput input = run.inputs().get(0);
+      assertThat(input.snapshotRanges()).hasSize(changeSets);
+      assertThat(input.icdc().ref()).isEqualTo(IcdcUnions.addedTag(run.runId()));
+      icdc.refresh();
+      List<String> files = new ArrayList<>();
+      icdc.snapshot(input.icdc().snapshotId())
+          .addedDataFiles(icdc.io())
+          .forEach(f -> files.add(f.location()));
+      assertThat(files).hasSize(changeSets).allMatch(f -> f.contains("/src/" + name + "/data/"));
+      runs.poll(Duration.ofSeconds(2));
+      assertThat(runs.payloads(RunRequested.class, r -> r.triggerId().equals(big)))
+          .as("requested once")
+          .hasSize(1);
+      given()
+          .get("/triggers/" + big)
+          .then()
+          .body("status.runs.state", org.hamcrest.Matchers.contains("requested"));
     }
   }
 }

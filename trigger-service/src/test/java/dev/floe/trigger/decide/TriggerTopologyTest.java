@@ -1,6 +1,7 @@
 package dev.floe.trigger.decide;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.event.CaptureConsumed;
@@ -18,6 +19,7 @@ import dev.floe.contracts.model.Concurrency;
 import dev.floe.contracts.model.IcdcRef;
 import dev.floe.contracts.model.Launcher;
 import dev.floe.contracts.model.RetryPolicy;
+import dev.floe.contracts.model.RunInput;
 import dev.floe.contracts.model.SnapshotRange;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.model.TriggerCondition;
@@ -25,11 +27,17 @@ import dev.floe.contracts.model.TriggerInput;
 import dev.floe.contracts.topic.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -67,11 +75,15 @@ class TriggerTopologyTest {
 
   @BeforeEach
   void start() throws Exception {
+    start(Unions.NONE);
+  }
+
+  private void start(Unions unions) throws Exception {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "floe-trigger-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
     props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("streams").toString());
-    driver = new TopologyTestDriver(TriggerTopology.build(TOPICS), props, T0);
+    driver = new TopologyTestDriver(TriggerTopology.build(TOPICS, unions), props, T0);
     var strings = Serdes.String();
     var bytes = Serdes.ByteArray();
     triggers = driver.createInputTopic("floe.triggers", strings.serializer(), bytes.serializer());
@@ -178,6 +190,98 @@ class TriggerTopologyTest {
         driver.<String, TriggerState>getKeyValueStore(TriggerTopology.STATE).get("daily");
     assertThat(state.runs()).isEmpty();
     assertThat(state.watermarks()).containsEntry("capture:orders", c.range().toSnapshotId());
+  }
+
+  /**
+   * A union that takes long (a large run, a slow catalog) forms off the decision thread: the run is
+   * stored as forming and the other triggers are decided meanwhile; once the states are ready, the
+   * run is requested at the next tick, once, with them.
+   */
+  @Test
+  void aUnionThatTakesLongHoldsNoOtherTriggerAndIsRequestedOnceReady() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger formed = new AtomicInteger();
+    IcdcRef union =
+        new IcdcRef(new TableRef("lake", List.of("floe_icdc"), "orders"), "run", 9L, null);
+    Unions slow =
+        new Unions() {
+          @Override
+          public boolean formsStates(RunRequested request, List<PendingChange> changes) {
+            return changes.size() > 1;
+          }
+
+          @Override
+          public RunRequested complete(RunRequested request, List<PendingChange> changes) {
+            if (!formsStates(request, changes)) {
+              return request;
+            }
+            try {
+              assertThat(release.await(30, TimeUnit.SECONDS)).isTrue();
+            } catch (InterruptedException e) {
+              throw new IllegalStateException(e);
+            }
+            formed.incrementAndGet();
+            RunInput input = request.inputs().get(0).withStates(union, null);
+            return new RunRequested(
+                request.runId(),
+                request.triggerId(),
+                List.of(input),
+                request.records(),
+                request.lateData(),
+                request.reason(),
+                request.backfill(),
+                request.attempt());
+          }
+        };
+    ExecutorService workers = Executors.newSingleThreadExecutor();
+    try {
+      driver.close();
+      start(new BackgroundUnions(slow, workers, Duration.ofMillis(20), Clock.systemUTC()));
+      define("big", Duration.ofSeconds(5), "orders");
+      define("small", Duration.ZERO, "other");
+      for (int i = 0; i < 3; i++) {
+        changes.pipeInput("orders", encode(change("orders")));
+      }
+      driver.advanceWallClockTime(Duration.ofSeconds(6));
+      assertThat(requests()).as("big's states are still forming").isEmpty();
+      TriggerState big =
+          driver.<String, TriggerState>getKeyValueStore(TriggerTopology.STATE).get("big");
+      assertThat(big.forming()).extracting(TriggerState.FormingRun::runId).hasSize(1);
+      assertThat(big.runs()).hasSize(1);
+
+      // Another trigger is decided while big's union forms.
+      changes.pipeInput("other", encode(change("other")));
+      assertThat(requests()).extracting(RunRequested::triggerId).containsExactly("small");
+      driver.advanceWallClockTime(Duration.ofSeconds(2));
+      assertThat(requests()).isEmpty();
+
+      release.countDown();
+      await().atMost(Duration.ofSeconds(10)).until(() -> formed.get() == 1);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> {
+                driver.advanceWallClockTime(Duration.ofSeconds(1));
+                return !runsOut.isEmpty();
+              });
+      List<RunRequested> requested = requests();
+      assertThat(requested).hasSize(1);
+      assertThat(requested.get(0).runId()).isEqualTo(big.forming().get(0).runId());
+      assertThat(requested.get(0).inputs().get(0).icdc()).isEqualTo(union);
+      assertThat(requested.get(0).inputs().get(0).snapshotRanges()).hasSize(3);
+      assertThat(
+              driver
+                  .<String, TriggerState>getKeyValueStore(TriggerTopology.STATE)
+                  .get("big")
+                  .forming())
+          .isEmpty();
+      driver.advanceWallClockTime(Duration.ofSeconds(5));
+      assertThat(requests()).as("requested once").isEmpty();
+      assertThat(formed).hasValue(1);
+    } finally {
+      release.countDown();
+      workers.shutdownNow();
+    }
   }
 
   @Test

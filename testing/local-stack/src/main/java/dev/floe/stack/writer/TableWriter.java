@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -93,6 +94,30 @@ public final class TableWriter {
     GenericRecord record = GenericRecord.create(table.schema());
     values.forEach(record::setField);
     return record;
+  }
+
+  /**
+   * One {@code append} snapshot per batch, in order, all committed to the catalog at once (one
+   * Iceberg transaction): a long history is written in seconds, not one catalog commit per
+   * snapshot.
+   *
+   * @return the new snapshots, oldest first
+   */
+  public List<Snapshot> appendEach(Table table, List<? extends Collection<Record>> batches) {
+    Transaction txn = table.newTransaction();
+    for (Collection<Record> batch : batches) {
+      AppendFiles append = txn.newAppend();
+      writeDataFiles(table, batch).forEach(append::appendFile);
+      append.commit();
+    }
+    txn.commitTransaction();
+    table.refresh();
+    LinkedList<Snapshot> added = new LinkedList<>();
+    for (Snapshot s = table.currentSnapshot(); added.size() < batches.size(); ) {
+      added.addFirst(s);
+      s = s.parentId() == null ? null : table.snapshot(s.parentId());
+    }
+    return List.copyOf(added);
   }
 
   /** Appends the records, one Parquet file per partition: an {@code append} snapshot. */
