@@ -141,7 +141,8 @@ public record BackfillView(
   private static ChunkView chunk(BackfillState.Chunk c) {
     return chunk(
         c.plan,
-        c.state.wireName(),
+        // A succeeded chunk whose check still runs: not yet an end the operator can act on.
+        c.validating ? "validating" : c.state.wireName(),
         c.attempt,
         c.runId,
         c.externalRunId,

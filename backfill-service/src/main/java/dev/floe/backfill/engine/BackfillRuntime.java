@@ -7,6 +7,7 @@ import dev.floe.backfill.run.BackfillState;
 import dev.floe.backfill.run.BackfillTopology;
 import dev.floe.backfill.run.BackfillUpdates;
 import dev.floe.backfill.status.BackfillMetrics;
+import dev.floe.backfill.validate.BackgroundValidation;
 import dev.floe.backfill.validate.ChunkValidation;
 import dev.floe.broker.CompactedTopicReader;
 import dev.floe.broker.DecisionCore;
@@ -26,6 +27,8 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -33,13 +36,12 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -72,6 +74,20 @@ public class BackfillRuntime {
             t.setDaemon(true);
             return t;
           });
+  // Chunks are checked here, off the decision core's thread: a webhook may take its time-out, so
+  // four checks of other chunks can go on beside a slow one.
+  private final ExecutorService validationWorkers =
+      Executors.newFixedThreadPool(
+          4,
+          r -> {
+            Thread t = new Thread(r, "floe-backfill-validation");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /** How long the decision core waits for a chunk's check before it asks again at a tick. */
+  private static final Duration VALIDATION_INLINE = Duration.ofMillis(250);
+
   private final ServiceStartup startup;
   private final BackfillUpdates updates = new BackfillUpdates();
   private volatile CompactedTopicReader definitions;
@@ -126,7 +142,11 @@ public class BackfillRuntime {
     }
     BackfillMachine machine =
         new BackfillMachine(
-            new ChunkValidation(catalog::get, config.backfill().webhookTimeout()),
+            new BackgroundValidation(
+                new ChunkValidation(catalog::get, config.backfill().webhookTimeout()),
+                validationWorkers,
+                VALIDATION_INLINE,
+                Clock.systemUTC()),
             config.backfill().chunkTimeout());
     core =
         DecisionCore.start(
@@ -189,20 +209,12 @@ public class BackfillRuntime {
   }
 
   private Properties streamsConfig() {
-    Properties props =
-        StreamsSettings.exactlyOnce(
-            kafka,
-            config.backfill().groupId(),
-            "floe-backfill-" + instanceId,
-            config.backfill().stateDir(),
-            address);
-    // Validation runs inside the transaction: a webhook may take its connect and answer timeouts,
-    // and a record count plans a scan of the target. The transaction must outlast both.
-    long webhookMs = config.backfill().webhookTimeout().toMillis();
-    props.put(
-        StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
-        (int) Math.max(60_000, 2 * webhookMs + 40_000));
-    return props;
+    return StreamsSettings.exactlyOnce(
+        kafka,
+        config.backfill().groupId(),
+        "floe-backfill-" + instanceId,
+        config.backfill().stateDir(),
+        address);
   }
 
   /**
@@ -365,6 +377,7 @@ public class BackfillRuntime {
     startup.stop(
         () -> {
           maintenance.shutdownNow();
+          validationWorkers.shutdownNow();
           DecisionCore c = core;
           if (c != null) {
             c.close();

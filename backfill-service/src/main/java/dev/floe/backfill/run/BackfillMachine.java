@@ -2,7 +2,6 @@ package dev.floe.backfill.run;
 
 import dev.floe.contracts.event.BackfillCancelled;
 import dev.floe.contracts.event.BackfillChunkStateChanged;
-import dev.floe.contracts.event.BackfillChunkValidated;
 import dev.floe.contracts.event.BackfillCompleted;
 import dev.floe.contracts.event.BackfillPaused;
 import dev.floe.contracts.event.BackfillPlanned;
@@ -42,11 +41,11 @@ public final class BackfillMachine {
   /** The longest a chunk waits for its next attempt, whatever its back-off and attempt. */
   public static final Duration MAX_BACKOFF = Duration.ofDays(1);
 
-  private final ChunkValidator validator;
+  private final ChunkChecks checks;
   private final Duration chunkTimeout;
 
   public BackfillMachine(ChunkValidator validator, Duration chunkTimeout) {
-    this.validator = validator;
+    this.checks = new ChunkChecks(validator);
     this.chunkTimeout = chunkTimeout;
   }
 
@@ -191,7 +190,7 @@ public final class BackfillMachine {
     if (event instanceof RunSucceeded) {
       c.finishedAt = now;
       move(s, c, ChunkState.SUCCEEDED, null, out);
-      validate(s, c, out);
+      checks.ask(s, c, out);
     } else if (event instanceof RunFailed failed) {
       if (failed.willRetry()) {
         return false; // the job's own orchestrator retries it: not the attempt's end
@@ -214,8 +213,8 @@ public final class BackfillMachine {
   }
 
   /**
-   * Fails (or retries) chunks whose run has not ended within the chunk timeout, and starts chunks
-   * whose retry back-off is over.
+   * Fails (or retries) chunks whose run has not ended within the chunk timeout, starts chunks whose
+   * retry back-off is over, and applies the checks that have answered.
    */
   public void tick(BackfillState s, Instant now, List<Payload> out) {
     boolean changed = false;
@@ -229,7 +228,16 @@ public final class BackfillMachine {
         changed = true;
       }
     }
-    if (changed) {
+    if (changed | checks.applyAnswered(s, out)) {
+      advance(s, now, out);
+    }
+  }
+
+  /**
+   * Applies the checks of chunks that have answered since they were asked; the backfill may end.
+   */
+  public void checked(BackfillState s, Instant now, List<Payload> out) {
+    if (checks.applyAnswered(s, out)) {
       advance(s, now, out);
     }
   }
@@ -272,35 +280,6 @@ public final class BackfillMachine {
     return wait.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait;
   }
 
-  private void validate(BackfillState s, BackfillState.Chunk c, List<Payload> out) {
-    BackfillState.Validation v;
-    try {
-      v = validator.validate(s, c);
-    } catch (RuntimeException e) {
-      String method = s.spec.validation() == null ? "unknown" : s.spec.validation().method();
-      v =
-          new BackfillState.Validation(
-              ChunkState.INVALID, method, null, null, 0, "validation failed: " + e.getMessage());
-    }
-    if (v == null) {
-      return;
-    }
-    c.validation = v;
-    out.add(
-        new BackfillChunkValidated(
-            s.backfillId,
-            ++s.revision,
-            c.id(),
-            c.attempt,
-            v.outcome(),
-            v.method(),
-            v.expected(),
-            v.actual(),
-            v.tolerance(),
-            v.detail()));
-    move(s, c, v.outcome(), v.outcome() == ChunkState.INVALID ? v.detail() : null, out);
-  }
-
   /** Starts chunks while there is room, then ends the backfill when nothing is left to run. */
   private void advance(BackfillState s, Instant now, List<Payload> out) {
     if (s.status == BackfillStatus.RUNNING) {
@@ -317,7 +296,9 @@ public final class BackfillMachine {
     }
     boolean open =
         s.chunks.stream()
-            .anyMatch(c -> c.state == ChunkState.RUNNING || c.state == ChunkState.PENDING);
+            .anyMatch(
+                c ->
+                    c.state == ChunkState.RUNNING || c.state == ChunkState.PENDING || c.validating);
     if (open || s.status.ended()) {
       return;
     }
@@ -360,7 +341,7 @@ public final class BackfillMachine {
     out.add(ChunkRequests.request(s, c));
   }
 
-  private static void move(
+  static void move(
       BackfillState s, BackfillState.Chunk c, ChunkState to, String error, List<Payload> out) {
     ChunkState from = c.state;
     c.state = to;

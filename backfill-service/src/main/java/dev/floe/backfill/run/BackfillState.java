@@ -58,6 +58,9 @@ public final class BackfillState {
     public String error;
     public Validation validation;
 
+    /** True while the chunk's run succeeded and its validation is still being checked. */
+    public boolean validating;
+
     public Chunk() {}
 
     public Chunk(ChunkPlan plan) {

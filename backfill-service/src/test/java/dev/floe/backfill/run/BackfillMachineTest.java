@@ -326,6 +326,47 @@ class BackfillMachineTest {
         .containsExactly(10L, 7L);
   }
 
+  /**
+   * A check that is still running elsewhere leaves its chunk validating and the backfill open,
+   * while the other chunks go on; a tick applies the result once it is in.
+   */
+  @Test
+  void aChunkWhoseCheckStillRunsKeepsTheBackfillOpenUntilATickAppliesIt() {
+    java.util.concurrent.atomic.AtomicBoolean ready =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    machine =
+        new BackfillMachine(
+            (b, c) -> {
+              if (c.id().equals("c0") && !ready.get()) {
+                throw new ChunkValidator.Pending("still checking");
+              }
+              return new BackfillState.Validation(
+                  ChunkState.VALIDATED, "record-count", 10L, 10L, 0, "checked");
+            },
+            Duration.ofHours(1));
+    BackfillState s = create(2, 1);
+    succeed(s, "c0");
+    BackfillState.Chunk c0 = s.chunk("c0");
+    assertThat(c0.state).isEqualTo(ChunkState.SUCCEEDED);
+    assertThat(c0.validating).isTrue();
+    // The next chunk starts meanwhile, and ends validated.
+    assertThat(requested()).extracting(r -> r.backfill().chunkId()).containsExactly("c0", "c1");
+    succeed(s, "c1");
+    assertThat(s.chunk("c1").state).isEqualTo(ChunkState.VALIDATED);
+    assertThat(s.status).as("open while c0 is checked").isEqualTo(BackfillStatus.RUNNING);
+    out.clear();
+    machine.tick(s, T0.plusSeconds(5), out);
+    assertThat(out).isEmpty(); // still checking: nothing changes
+
+    ready.set(true);
+    machine.tick(s, T0.plusSeconds(10), out);
+    assertThat(c0.state).isEqualTo(ChunkState.VALIDATED);
+    assertThat(c0.validating).isFalse();
+    assertThat(out).filteredOn(p -> p instanceof BackfillChunkValidated).hasSize(1);
+    assertThat(s.status).isEqualTo(BackfillStatus.COMPLETED);
+    assertThat(completed().outcome()).isEqualTo("succeeded");
+  }
+
   @Test
   void everyChunkAttemptIsRequestedOnceUnderItsOwnRunId() {
     BackfillState s = create(6, 3);

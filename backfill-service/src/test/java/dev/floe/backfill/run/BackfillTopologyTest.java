@@ -1,7 +1,9 @@
 package dev.floe.backfill.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.floe.backfill.validate.BackgroundValidation;
 import dev.floe.broker.EventRecords;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.event.BackfillCompleted;
@@ -15,15 +17,21 @@ import dev.floe.contracts.event.RunStarted;
 import dev.floe.contracts.event.RunSucceeded;
 import dev.floe.contracts.model.BackfillSpec;
 import dev.floe.contracts.model.ChunkPlan;
+import dev.floe.contracts.model.ChunkState;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -61,6 +69,10 @@ class BackfillTopologyTest {
 
   @BeforeEach
   void start() {
+    start(ChunkValidator.NONE);
+  }
+
+  private void start(ChunkValidator validator) {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "backfill-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -68,7 +80,7 @@ class BackfillTopologyTest {
         new TopologyTestDriver(
             BackfillTopology.build(
                 TOPICS,
-                new BackfillMachine(ChunkValidator.NONE, Duration.ofHours(1)),
+                new BackfillMachine(validator, Duration.ofHours(1)),
                 (s, p) -> observed.add(p)),
             props);
     inbox =
@@ -162,6 +174,96 @@ class BackfillTopologyTest {
     assertThat(store.get("bf5")).isNotNull();
     driver.advanceWallClockTime(Duration.ofDays(7));
     assertThat(store.get("bf5")).isNull();
+  }
+
+  /**
+   * A chunk's check that does not answer holds neither the decision core's thread nor another
+   * backfill: bf-b runs to its end while bf-a's chunk is checked; bf-a ends once its check answers.
+   */
+  @Test
+  void aSlowCheckHoldsNoOtherBackfillAndItsResultEndsTheBackfillAtATick() throws Exception {
+    CountDownLatch answer = new CountDownLatch(1);
+    // Two workers, as the service has: one is held by bf-a's check.
+    ExecutorService workers = Executors.newFixedThreadPool(2);
+    try {
+      driver.close();
+      start(
+          new BackgroundValidation(
+              (b, c) -> {
+                if (b.backfillId.equals("bf-a")) {
+                  try {
+                    assertThat(answer.await(30, TimeUnit.SECONDS)).isTrue();
+                  } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                  }
+                }
+                return new BackfillState.Validation(
+                    ChunkState.VALIDATED, "webhook", null, null, 0, "ok");
+              },
+              workers,
+              Duration.ofMillis(20),
+              Clock.systemUTC()));
+      send(validated(plan("bf-a", 1, 1)));
+      send(validated(plan("bf-b", 2, 1)));
+      List<RunRequested> first = requests();
+      assertThat(first).extracting(r -> r.backfill().backfillId()).containsExactly("bf-a", "bf-b");
+      KeyValueStore<String, BackfillState> store = driver.getKeyValueStore(BackfillTopology.STATE);
+
+      runsIn.pipeInput(
+          "job", encode(new RunSucceeded(first.get(0).runId(), "job", 1, null, Instant.now(), 3)));
+      assertThat(store.get("bf-a").chunk("c0").validating).isTrue();
+
+      // bf-b goes on to its end meanwhile.
+      runsIn.pipeInput(
+          "job", encode(new RunSucceeded(first.get(1).runId(), "job", 1, null, Instant.now(), 3)));
+      RunRequested next = requests().get(0);
+      runsIn.pipeInput(
+          "job", encode(new RunSucceeded(next.runId(), "job", 1, null, Instant.now(), 3)));
+      assertThat(store.get("bf-b").status).isEqualTo(BackfillStatus.COMPLETED);
+      driver.advanceWallClockTime(Duration.ofSeconds(2));
+      assertThat(store.get("bf-a").status).isEqualTo(BackfillStatus.RUNNING);
+
+      answer.countDown();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> {
+                driver.advanceWallClockTime(Duration.ofSeconds(1));
+                return store.get("bf-a").status == BackfillStatus.COMPLETED;
+              });
+      BackfillState a = store.get("bf-a");
+      assertThat(a.chunk("c0").state).isEqualTo(ChunkState.VALIDATED);
+      assertThat(a.chunk("c0").validating).isFalse();
+    } finally {
+      answer.countDown();
+      workers.shutdownNow();
+    }
+  }
+
+  /** {@code planned} with a webhook validation. */
+  private static BackfillPlanned validated(BackfillPlanned planned) {
+    BackfillSpec s = planned.spec();
+    BackfillSpec spec =
+        new BackfillSpec(
+            s.table(),
+            s.captureId(),
+            s.range(),
+            s.chunking(),
+            s.triggerId(),
+            s.concurrency(),
+            s.order(),
+            s.propagate(),
+            new BackfillSpec.Validation("webhook", null, 0),
+            s.retry());
+    return new BackfillPlanned(
+        planned.backfillId(),
+        planned.revision(),
+        spec,
+        planned.chunks(),
+        planned.records(),
+        planned.dataFiles(),
+        planned.bytes(),
+        planned.requestedBy());
   }
 
   private static String reason(TestRecord<String, byte[]> record) {

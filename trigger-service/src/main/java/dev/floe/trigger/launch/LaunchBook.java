@@ -141,6 +141,11 @@ final class LaunchBook {
     return open.values().stream().mapToInt(TreeSet::size).sum();
   }
 
+  /** Whether a run of {@code partitions} is launching. */
+  boolean launchingIn(Collection<TopicPartition> partitions) {
+    return launching.stream().anyMatch(e -> partitions.contains(e.partition()));
+  }
+
   /** Runs launching now. */
   int launching() {
     return launching.size();

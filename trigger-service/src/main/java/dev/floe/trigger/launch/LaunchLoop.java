@@ -20,9 +20,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -67,8 +68,14 @@ public final class LaunchLoop implements Runnable {
   private final TriggerMetrics metrics;
   private final LaunchBook book = new LaunchBook();
 
+  /**
+   * How long calls in flight are waited for when their partitions go (a rebalance, a shutdown), so
+   * that their outcomes are written here and the next owner does not call again.
+   */
+  static final Duration HAND_OVER_WAIT = Duration.ofSeconds(15);
+
   /** Outcomes of calls, handed over by the HTTP client's threads. */
-  private final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
+  private final BlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
 
   private final Set<String> answered =
       Collections.newSetFromMap(
@@ -128,6 +135,7 @@ public final class LaunchLoop implements Runnable {
         throw e;
       }
     } finally {
+      handOver(book.partitions());
       consumer.close(Duration.ofSeconds(5));
       producer.close(Duration.ofSeconds(5));
     }
@@ -291,14 +299,35 @@ public final class LaunchLoop implements Runnable {
   }
 
   /**
-   * Answers arrived for partitions about to go are written first; the rest are the next owner's.
+   * Waits a while for the calls in flight on {@code partitions}, writing each outcome as it comes,
+   * before the partitions go: a rebalance or a shutdown then repeats no call that was answered.
    */
+  private void handOver(Collection<TopicPartition> partitions) {
+    if (partitions.isEmpty()) {
+      return;
+    }
+    long deadline = System.nanoTime() + HAND_OVER_WAIT.toNanos();
+    try {
+      while (book.launchingIn(partitions) && System.nanoTime() < deadline) {
+        Answer next = answers.poll(50, TimeUnit.MILLISECONDS);
+        if (next != null) {
+          answers.add(next);
+          commit();
+        }
+      }
+      commit();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (KafkaException e) {
+      LOG.warnf("outcomes not written before the hand-over, the next owner calls again: %s", e);
+    }
+  }
+
+  /** Calls in flight are waited for a while; the runs still open are the next owner's. */
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      if (!partitions.isEmpty()) {
-        commit();
-      }
+      handOver(partitions);
       book.forget(partitions);
     }
 
