@@ -1,5 +1,6 @@
 package dev.floe.listener;
 
+import dev.floe.broker.Daemons;
 import dev.floe.broker.DeadLetterOnce;
 import dev.floe.broker.KafkaClients;
 import dev.floe.broker.ServiceStartup;
@@ -59,12 +60,7 @@ public class ListenerRuntime {
   private final String instanceId;
   private final TableDiscovery discovery;
   private final ScheduledExecutorService discoveryTimer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "floe-listener-discovery");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(Daemons.named("floe-listener-discovery"));
   private final ServiceStartup startup;
   private volatile ListenerEngine engine;
   private volatile SharedStateReader reader;

@@ -10,6 +10,7 @@ import dev.floe.backfill.status.BackfillMetrics;
 import dev.floe.backfill.validate.BackgroundValidation;
 import dev.floe.backfill.validate.ChunkValidation;
 import dev.floe.broker.CompactedTopicReader;
+import dev.floe.broker.Daemons;
 import dev.floe.broker.DecisionCore;
 import dev.floe.broker.KafkaClients;
 import dev.floe.broker.ServiceStartup;
@@ -68,22 +69,11 @@ public class BackfillRuntime {
   private final Map<String, CaptureDefined> captures = new ConcurrentHashMap<>();
   private final Map<String, TriggerDefined> triggers = new ConcurrentHashMap<>();
   private final ScheduledExecutorService maintenance =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "floe-backfill-maintenance");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(Daemons.named("floe-backfill-maintenance"));
   // Chunks are checked here, off the decision core's thread: a webhook may take its time-out, so
   // four checks of other chunks can go on beside a slow one.
   private final ExecutorService validationWorkers =
-      Executors.newFixedThreadPool(
-          4,
-          r -> {
-            Thread t = new Thread(r, "floe-backfill-validation");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newFixedThreadPool(4, Daemons.named("floe-backfill-validation"));
 
   /** How long the decision core waits for a chunk's check before it asks again at a tick. */
   private static final Duration VALIDATION_INLINE = Duration.ofMillis(250);

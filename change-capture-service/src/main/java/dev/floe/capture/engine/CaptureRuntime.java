@@ -1,6 +1,7 @@
 package dev.floe.capture.engine;
 
 import dev.floe.broker.CompactedTopicReader;
+import dev.floe.broker.Daemons;
 import dev.floe.broker.DeadLetterOnce;
 import dev.floe.broker.Failures;
 import dev.floe.broker.KafkaClients;
@@ -72,12 +73,7 @@ public class CaptureRuntime {
   private final CaptureMetrics metrics;
   private final String instanceId;
   private final ScheduledExecutorService maintenance =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "floe-capture-maintenance");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(Daemons.named("floe-capture-maintenance"));
   private final ServiceStartup startup;
   private volatile CaptureEngine engine;
   private volatile CompactedTopicReader definitions;

@@ -1,5 +1,6 @@
 package dev.floe.listener.publish;
 
+import dev.floe.broker.Daemons;
 import dev.floe.broker.Partitions;
 import dev.floe.contracts.event.ListenerCheckpoint;
 import dev.floe.listener.lineage.PollResult;
@@ -42,13 +43,7 @@ final class PollDispatch implements AutoCloseable {
     this.poller = poller;
     this.clock = clock;
     this.calls =
-        Executors.newFixedThreadPool(
-            maxConcurrent,
-            r -> {
-              Thread t = new Thread(r, "floe-listener-catalog");
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newFixedThreadPool(maxConcurrent, Daemons.named("floe-listener-catalog"));
   }
 
   /**

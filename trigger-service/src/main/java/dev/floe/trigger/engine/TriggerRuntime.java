@@ -1,6 +1,7 @@
 package dev.floe.trigger.engine;
 
 import dev.floe.broker.CompactedTopicReader;
+import dev.floe.broker.Daemons;
 import dev.floe.broker.DeadLetterOnce;
 import dev.floe.broker.DecisionCore;
 import dev.floe.broker.KafkaClients;
@@ -67,21 +68,10 @@ public class TriggerRuntime {
   private final CatalogHandle catalog;
   private final TriggerMetrics metrics;
   private final ScheduledExecutorService gauges =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "floe-trigger-gauges");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(Daemons.named("floe-trigger-gauges"));
   // Union states form here, off the decision core's thread: two, for two cores and a catalog's I/O.
   private final ExecutorService unionWorkers =
-      Executors.newFixedThreadPool(
-          2,
-          r -> {
-            Thread t = new Thread(r, "floe-trigger-unions");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newFixedThreadPool(2, Daemons.named("floe-trigger-unions"));
 
   /** How long the decision core waits for a run's union before it requests the run later. */
   private static final Duration UNION_INLINE = Duration.ofMillis(250);
