@@ -136,6 +136,8 @@ public class BackfillRuntime {
                 new ChunkValidation(catalog::get, config.backfill().webhookTimeout()),
                 validationWorkers,
                 VALIDATION_INLINE,
+                // A webhook gets its time-out; a record count, however large the target, a minute.
+                config.backfill().webhookTimeout().plusMinutes(1),
                 Clock.systemUTC()),
             config.backfill().chunkTimeout());
     core =
@@ -367,11 +369,12 @@ public class BackfillRuntime {
     startup.stop(
         () -> {
           maintenance.shutdownNow();
-          validationWorkers.shutdownNow();
           DecisionCore c = core;
           if (c != null) {
             c.close();
           }
+          // After the decision core: a check it could still collect is not cut short.
+          validationWorkers.shutdownNow();
         });
   }
 }

@@ -2,8 +2,8 @@ package dev.floe.backfill.run;
 
 /**
  * Validates a chunk whose run succeeded. Called by the decision core on its thread: it answers at
- * once, with the result or {@link Pending} while the check runs elsewhere (asked again at the next
- * tick), and turns its own failures into an {@code invalid} result.
+ * once, with the result or {@link Pending} while the check runs elsewhere (looked at again
+ * shortly), and turns its own failures into an {@code invalid} result.
  */
 @FunctionalInterface
 public interface ChunkValidator {

@@ -11,21 +11,25 @@ import java.util.concurrent.Executor;
 /**
  * Checks chunks on threads of their own ({@link OffThread}): a webhook that takes its time-outs, or
  * a record count that scans a large target, never holds the decision core's thread. Past the inline
- * wait the chunk stays {@code validating} ({@link ChunkValidator.Pending}) and is asked about again
- * at the next tick. The check reads only what a backfill never changes once planned: its spec, the
- * chunk's plan and the validation URL.
+ * wait when the check starts, the chunk stays {@code validating} ({@link ChunkValidator.Pending})
+ * and is looked at again shortly. The check reads only what does not change while a chunk is
+ * checked: the backfill's spec and validation URL, the chunk's plan, attempt and run id.
  */
 public final class BackgroundValidation implements ChunkValidator {
-  /** A check no tick came back for (its backfill moved to another instance) is forgotten. */
+  /** A check no one came back for (its backfill moved to another instance) is forgotten. */
   static final Duration FORGOTTEN_AFTER = Duration.ofMinutes(30);
 
   private final ChunkValidator inner;
   private final OffThread<Optional<BackfillState.Validation>> work;
 
+  /**
+   * @param inline how long the decision thread waits when a check starts, before it goes on
+   * @param limit how long a check may run; past it the chunk is invalid, as it could not be checked
+   */
   public BackgroundValidation(
-      ChunkValidator inner, Executor workers, Duration inline, Clock clock) {
+      ChunkValidator inner, Executor workers, Duration inline, Duration limit, Clock clock) {
     this.inner = inner;
-    this.work = new OffThread<>(workers, inline, FORGOTTEN_AFTER, clock);
+    this.work = new OffThread<>(workers, inline, limit, FORGOTTEN_AFTER, clock);
   }
 
   @Override
@@ -34,7 +38,7 @@ public final class BackgroundValidation implements ChunkValidator {
       return null;
     }
     String key = backfill.backfillId + "/" + chunk.id() + "/" + chunk.attempt;
-    return work.result(key, () -> Optional.ofNullable(inner.validate(backfill, chunk)))
+    return work.result(key, "", () -> Optional.ofNullable(inner.validate(backfill, chunk)))
         .orElseThrow(() -> new Pending("chunk " + key + " is being checked"))
         .orElse(null);
   }

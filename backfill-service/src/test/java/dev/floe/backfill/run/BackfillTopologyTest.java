@@ -201,7 +201,9 @@ class BackfillTopologyTest {
                     ChunkState.VALIDATED, "webhook", null, null, 0, "ok");
               },
               workers,
-              Duration.ofMillis(20),
+              // Long enough for bf-b's checks, which answer at once, on a loaded machine.
+              Duration.ofSeconds(2),
+              Duration.ofMinutes(1),
               Clock.systemUTC()));
       send(validated(plan("bf-a", 1, 1)));
       send(validated(plan("bf-b", 2, 1)));

@@ -15,11 +15,12 @@ import org.apache.kafka.streams.StreamsConfig;
  * after the session timeout.
  *
  * <p>Transactions may stay open for {@value #TRANSACTION_TIMEOUT_MS} ms instead of Streams' 10 s: a
- * decision can commit to an Iceberg catalog (a run's union state) before its output is sent, and a
+ * punctuation decides every key of a task (each trigger, each backfill) in one transaction, and a
  * transaction that outlives its timeout is aborted by the broker, which fences the thread and makes
- * it process the same records again. A restarted instance aborts its own open transaction at once;
- * only an instance gone for good holds read-committed readers back for that long. Services that use
- * it depend on {@code kafka-streams} themselves.
+ * it process the same records again. Slow work (catalog commits, webhooks) runs off the thread
+ * ({@link OffThread}). A restarted instance aborts its own open transaction at once; only an
+ * instance gone for good holds read-committed readers back for that long. Services that use it
+ * depend on {@code kafka-streams} themselves.
  */
 public final class StreamsSettings {
   public static final int TRANSACTION_TIMEOUT_MS = 60_000;

@@ -43,6 +43,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
@@ -84,6 +86,7 @@ public class TriggerRuntime {
   private volatile CompactedTopicReader definitions;
   private volatile DecisionCore core;
   private volatile LaunchLoop launches;
+  private volatile Thread launcherThread;
 
   @Inject
   public TriggerRuntime(
@@ -170,6 +173,7 @@ public class TriggerRuntime {
             metrics,
             Clock.systemUTC());
     Thread launcher = new Thread(launches, "floe-trigger-launcher");
+    launcherThread = launcher;
     launcher.start();
     gauges.scheduleWithFixedDelay(this::refreshGauges, 5, 10, TimeUnit.SECONDS);
     startup.state("running");
@@ -182,6 +186,11 @@ public class TriggerRuntime {
     props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "floe-trigger-launcher-" + instanceId);
     props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20);
+    // A rebalance takes from an instance only the partitions that move: the others' launches go on,
+    // and only the moving ones wait for their calls in flight (the loop's hand-over).
+    props.put(
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        List.of(CooperativeStickyAssignor.class.getName(), RangeAssignor.class.getName()));
     return props;
   }
 
@@ -300,7 +309,6 @@ public class TriggerRuntime {
     startup.stop(
         () -> {
           gauges.shutdownNow();
-          unionWorkers.shutdownNow();
           LaunchLoop l = launches;
           if (l != null) {
             l.close();
@@ -308,6 +316,17 @@ public class TriggerRuntime {
           DecisionCore c = core;
           if (c != null) {
             c.close();
+          }
+          // After the decision core: a union it could still collect is not cut short.
+          unionWorkers.shutdownNow();
+          Thread t = launcherThread;
+          if (t != null) {
+            try {
+              // The loop writes the outcomes of its calls in flight before it goes.
+              t.join(LaunchLoop.HAND_OVER_WAIT.plusSeconds(5).toMillis());
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
           }
         });
   }

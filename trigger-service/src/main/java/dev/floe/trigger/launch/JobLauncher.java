@@ -122,7 +122,9 @@ public final class JobLauncher {
 
   private CompletableFuture<Outcome> attempt(
       Launcher launcher, RunRequested run, HttpRequest request, int attempt, Duration wait) {
+    // The request's time-out ends the wait for the answer's head; this one bounds its body too.
     return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
         .handle((response, error) -> outcome(launcher, request, response, error))
         .thenCompose(
             outcome -> {
@@ -148,6 +150,11 @@ public final class JobLauncher {
           error instanceof CompletionException && error.getCause() != null
               ? error.getCause()
               : error;
+      if (cause instanceof java.util.concurrent.TimeoutException) {
+        return new Failed(
+            RunFailed.ErrorKind.TRANSIENT,
+            request.uri() + ": the answer timed out after " + request.timeout().orElse(null));
+      }
       return new Failed(kind(FAILURES.classify(cause)), request.uri() + ": " + cause);
     }
     int status = response.statusCode();

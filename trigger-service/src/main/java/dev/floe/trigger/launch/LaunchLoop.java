@@ -8,6 +8,7 @@ import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.RunStarted;
+import dev.floe.contracts.event.RunSucceeded;
 import dev.floe.contracts.event.TriggerDefined;
 import dev.floe.trigger.status.TriggerMetrics;
 import java.time.Clock;
@@ -46,8 +47,9 @@ import org.jboss.logging.Logger;
  * outcome when it arrives. A trigger's runs launch one at a time, in order, so a hanging endpoint
  * holds back only its own trigger. The committed position of a partition is its oldest run not yet
  * answered: a crash launches the runs from there again with the same idempotency keys, which the
- * job's side uses to start each once, and an outcome written twice is harmless (the decision core
- * ignores a report about an attempt that is no longer current).
+ * job's side uses to start each once. The loop reads the outcomes on {@code floe.runs} too: an
+ * attempt reported there (by this loop before a crash, or by its job) is not launched again and
+ * gets no second outcome.
  */
 public final class LaunchLoop implements Runnable {
   private static final Logger LOG = Logger.getLogger(LaunchLoop.class);
@@ -72,7 +74,7 @@ public final class LaunchLoop implements Runnable {
    * How long calls in flight are waited for when their partitions go (a rebalance, a shutdown), so
    * that their outcomes are written here and the next owner does not call again.
    */
-  static final Duration HAND_OVER_WAIT = Duration.ofSeconds(15);
+  public static final Duration HAND_OVER_WAIT = Duration.ofSeconds(5);
 
   /** Outcomes of calls, handed over by the HTTP client's threads. */
   private final BlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
@@ -123,8 +125,15 @@ public final class LaunchLoop implements Runnable {
         // While calls are out, their answers are looked for often; otherwise the poll waits.
         Duration wait = book.size() > 0 ? Duration.ofMillis(20) : Duration.ofMillis(200);
         ConsumerRecords<String, byte[]> records = consumer.poll(wait);
+        List<Payload> payloads = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> record : records) {
-          read(record);
+          Payload payload = decode(record);
+          payloads.add(payload);
+          noteReported(payload);
+        }
+        int i = 0;
+        for (ConsumerRecord<String, byte[]> record : records) {
+          read(record, payloads.get(i++));
         }
         start();
         commit();
@@ -136,22 +145,43 @@ public final class LaunchLoop implements Runnable {
       }
     } finally {
       handOver(book.partitions());
+      // What is still open is the next owner's: closing hands the partitions over at once.
+      book.forget(book.partitions());
       consumer.close(Duration.ofSeconds(5));
       producer.close(Duration.ofSeconds(5));
     }
   }
 
-  private void read(ConsumerRecord<String, byte[]> record) {
-    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-    Payload payload = null;
-    if (record.value() != null) {
-      try {
-        payload = EventCodec.decode(record.value()).payload();
-        metrics.observed(payload);
-      } catch (EventDecodingException e) {
-        // the decision core dead-letters what it cannot read on this topic
-      }
+  /** The record's event; null for a tombstone or what does not decode. */
+  private Payload decode(ConsumerRecord<String, byte[]> record) {
+    if (record.value() == null) {
+      return null;
     }
+    try {
+      Payload payload = EventCodec.decode(record.value()).payload();
+      metrics.observed(payload);
+      return payload;
+    } catch (EventDecodingException e) {
+      return null; // the decision core dead-letters what it cannot read on this topic
+    }
+  }
+
+  /**
+   * An attempt whose outcome is on {@code floe.runs} (written here before a crash, or reported by
+   * its job) is launched no more, and gets no second outcome from here.
+   */
+  private void noteReported(Payload payload) {
+    if (payload instanceof RunStarted s) {
+      answered.add(key(s.runId(), s.attempt()));
+    } else if (payload instanceof RunFailed f) {
+      answered.add(key(f.runId(), f.attempt()));
+    } else if (payload instanceof RunSucceeded s) {
+      answered.add(key(s.runId(), s.attempt()));
+    }
+  }
+
+  private void read(ConsumerRecord<String, byte[]> record, Payload payload) {
+    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
     if (payload instanceof RunRequested run && !answered.contains(key(run))) {
       book.request(new LaunchBook.Entry(partition, record.offset(), run, record.timestamp()));
     } else {
@@ -191,6 +221,8 @@ public final class LaunchLoop implements Runnable {
       }
     }
     ready.forEach(a -> book.answered(a.entry()));
+    // Reported meanwhile (by the job, or read again after a crash): no second outcome.
+    ready.removeIf(a -> answered.contains(key(a.entry().run())));
     Map<TopicPartition, OffsetAndMetadata> positions = book.positions();
     if (ready.isEmpty() && positions.isEmpty()) {
       return;
@@ -295,7 +327,11 @@ public final class LaunchLoop implements Runnable {
   }
 
   private static String key(RunRequested run) {
-    return run.runId() + "/" + run.attempt();
+    return key(run.runId(), run.attempt());
+  }
+
+  private static String key(String runId, int attempt) {
+    return runId + "/" + attempt;
   }
 
   /**

@@ -9,10 +9,16 @@ import dev.floe.contracts.model.Launcher;
 import dev.floe.stack.test.JobServer;
 import dev.floe.stack.test.JobServer.Call;
 import dev.floe.stack.test.JobServer.Reply;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -149,5 +155,78 @@ class JobLauncherTest {
                 producer.history().get(0).headers().lastHeader("Idempotency-Key").value(),
                 StandardCharsets.UTF_8))
         .isEqualTo("daily-mhx1-7");
+  }
+
+  /**
+   * An endpoint that takes the call and never answers, and one that sends its answer's head and
+   * then stalls its body: each try ends at the time-out, transiently, and the launch ends after its
+   * tries instead of holding its trigger for good.
+   */
+  @Test
+  void anEndpointThatNeverAnswersOrStallsItsBodyTimesOutOnEachTry() throws Exception {
+    JobLauncher quick =
+        new JobLauncher(
+            Duration.ofMillis(300), 2, Duration.ofMillis(20), new LaunchSecrets(Map.of()));
+    List<Socket> held = new CopyOnWriteArrayList<>();
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        ServerSocket stalling = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      daemon(() -> accept(silent, held, null));
+      daemon(
+          () ->
+              accept(
+                  stalling,
+                  held,
+                  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id"));
+      for (ServerSocket endpoint : List.of(silent, stalling)) {
+        Launcher hook =
+            new Launcher(
+                Launcher.Type.WEBHOOK,
+                "http://127.0.0.1:" + endpoint.getLocalPort() + "/",
+                null,
+                null,
+                null,
+                null,
+                Map.of());
+        long began = System.nanoTime();
+        JobLauncher.Outcome outcome = quick.call(hook, run(1)).get(10, TimeUnit.SECONDS);
+        assertThat(outcome)
+            .isInstanceOfSatisfying(
+                JobLauncher.Failed.class,
+                f -> {
+                  assertThat(f.kind())
+                      .isEqualTo(dev.floe.contracts.event.RunFailed.ErrorKind.TRANSIENT);
+                  assertThat(f.message()).containsIgnoringCase("timed out");
+                });
+        assertThat(Duration.ofNanos(System.nanoTime() - began))
+            .isGreaterThanOrEqualTo(Duration.ofMillis(600));
+      }
+      assertThat(held).hasSize(4); // two tries each
+    } finally {
+      for (Socket socket : held) {
+        socket.close();
+      }
+    }
+  }
+
+  private static void daemon(Runnable task) {
+    Thread t = new Thread(task, "test-endpoint");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** Takes connections, answers {@code head} (or nothing) and keeps them open. */
+  private static void accept(ServerSocket server, List<Socket> held, String head) {
+    try {
+      while (true) {
+        Socket socket = server.accept();
+        held.add(socket);
+        if (head != null) {
+          socket.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
+          socket.getOutputStream().flush();
+        }
+      }
+    } catch (IOException closed) {
+      // the test is over
+    }
   }
 }

@@ -76,12 +76,15 @@ class LaunchLoopTest {
             4,
             new TriggerMetrics(new SimpleMeterRegistry()),
             Clock.systemUTC());
+  }
+
+  /** Starts the loop on partition 0 of floe.runs holding {@code records}. */
+  private void run(List<ConsumerRecord<String, byte[]>> records) {
     consumer.schedulePollTask(
         () -> {
           consumer.rebalance(List.of(P0));
           consumer.updateBeginningOffsets(Map.of(P0, 0L));
-          consumer.addRecord(request(0, "slow"));
-          consumer.addRecord(request(1, "fast"));
+          records.forEach(consumer::addRecord);
         });
     thread = new Thread(loop, "launch-loop-test");
     thread.start();
@@ -91,12 +94,15 @@ class LaunchLoopTest {
   void stop() throws InterruptedException {
     slowAnswer.complete(Reply.of(200));
     loop.close();
-    thread.join(20_000);
+    if (thread != null) {
+      thread.join(20_000);
+    }
     server.close();
   }
 
   @Test
   void aSlowCallHoldsItsPartitionsPositionButNotAnotherTriggersLaunch() {
+    run(List.of(request(0, "slow"), request(1, "fast")));
     await().atMost(Duration.ofSeconds(10)).until(() -> started("fast"));
     assertThat(started("slow")).isFalse();
     // The fast run's outcome is written, but the position stays at the slow run, still open.
@@ -109,6 +115,7 @@ class LaunchLoopTest {
 
   @Test
   void aPartitionThatGoesWaitsForItsCallInFlightAndWritesItsOutcomeFirst() {
+    run(List.of(request(0, "slow"), request(1, "fast")));
     await().atMost(Duration.ofSeconds(10)).until(() -> started("fast"));
     // The partition is taken away while the slow call is out; it answers during the hand-over.
     CompletableFuture.delayedExecutor(500, java.util.concurrent.TimeUnit.MILLISECONDS)
@@ -117,6 +124,35 @@ class LaunchLoopTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> started("slow"));
     await().atMost(Duration.ofSeconds(10)).until(() -> committed().contains(2L));
     assertThat(server.calls()).hasSize(2);
+  }
+
+  /**
+   * Read again after a crash, a run whose outcome is on the topic already is not called again, and
+   * one reported while its call is out gets no second outcome.
+   */
+  @Test
+  void anAttemptReportedOnTheTopicIsNotLaunchedAgainNorAnsweredTwice() {
+    run(
+        List.of(
+            request(0, "fast"),
+            record(
+                1, "fast", new RunStarted("fast-1-0", "fast", 1, "webhook", null, Instant.now())),
+            request(2, "slow")));
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.calls().size() == 1);
+    assertThat(server.calls()).extracting(JobServer.Call::path).containsExactly("/slow");
+    // The job reports its start while the call is still out.
+    consumer.schedulePollTask(
+        () ->
+            consumer.addRecord(
+                record(
+                    3,
+                    "slow",
+                    new RunStarted("slow-1-2", "slow", 1, "callback", "ext", Instant.now()))));
+    await().atMost(Duration.ofSeconds(10)).until(() -> committed().contains(2L));
+    slowAnswer.complete(Reply.of(200));
+    await().atMost(Duration.ofSeconds(10)).until(() -> committed().contains(4L));
+    assertThat(started("fast")).as("fast's outcome was on the topic already").isFalse();
+    assertThat(started("slow")).as("the job reported slow's start itself").isFalse();
   }
 
   private boolean started(String trigger) {
@@ -137,9 +173,14 @@ class LaunchLoopTest {
   }
 
   private static ConsumerRecord<String, byte[]> request(long offset, String trigger) {
-    Payload run =
+    return record(
+        offset,
+        trigger,
         new RunRequested(
-            trigger + "-1-" + offset, trigger, List.of(), 0, false, "changes", null, 1);
+            trigger + "-1-" + offset, trigger, List.of(), 0, false, "changes", null, 1));
+  }
+
+  private static ConsumerRecord<String, byte[]> record(long offset, String trigger, Payload run) {
     return new ConsumerRecord<>(
         RUNS,
         0,

@@ -223,7 +223,8 @@ class LaunchOnBrokerTest {
   /**
    * A trigger whose endpoint takes the connection and never answers holds its own call for its
    * three tries of 5 s; another trigger on the same partition of {@code floe.runs} is launched
-   * meanwhile, within the bound stated here, not after the hanging call's tries.
+   * meanwhile, within the bound stated here, not after the hanging call's tries (15.8 s when
+   * launches wait for each other).
    */
   @Test
   void aHangingEndpointHoldsBackOnlyItsOwnTrigger() throws Exception {
@@ -264,12 +265,8 @@ class LaunchOnBrokerTest {
           .extracting(call -> call.header("Idempotency-Key"))
           .containsExactly(started.runId());
 
-      // The hanging trigger's launch ends on its own: each try timed out, the last one reported.
-      RunFailed failed =
-          runs.await(RunFailed.class, r -> r.triggerId().equals(hanging), Duration.ofSeconds(60));
-      assertThat(failed.errorKind()).isEqualTo(RunFailed.ErrorKind.TRANSIENT);
-      assertThat(failed.message()).containsIgnoringCase("timed out");
-      assertThat(held).hasSize(3);
+      // The hanging call is still out (its end by time-out is JobLauncherTest's).
+      assertThat(held).hasSize(1);
     } finally {
       for (Socket socket : held) {
         socket.close();
