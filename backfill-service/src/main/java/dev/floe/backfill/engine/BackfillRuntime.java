@@ -136,8 +136,9 @@ public class BackfillRuntime {
                 new ChunkValidation(catalog::get, config.backfill().webhookTimeout()),
                 validationWorkers,
                 VALIDATION_INLINE,
-                // A webhook gets its time-out; a record count, however large the target, a minute.
-                config.backfill().webhookTimeout().plusMinutes(1),
+                // A webhook gets its time-out; a record count, however large the target, ten
+                // minutes.
+                config.backfill().webhookTimeout().plusMinutes(10),
                 Clock.systemUTC()),
             config.backfill().chunkTimeout());
     core =

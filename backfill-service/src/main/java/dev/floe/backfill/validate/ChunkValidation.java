@@ -66,6 +66,8 @@ public final class ChunkValidation implements ChunkValidator {
       return WEBHOOK.equals(v.method())
           ? webhook(backfill, chunk)
           : recordCount(backfill, chunk, v);
+    } catch (ChunkValidator.Pending e) {
+      throw e;
     } catch (RuntimeException e) {
       // The chunk is invalid either way (validation runs once, when its run succeeds); the reason
       // says whether retrying the backfill may get it checked.
@@ -200,8 +202,9 @@ public final class ChunkValidation implements ChunkValidator {
     } catch (IOException e) {
       return invalid(WEBHOOK, "the check could not be called: " + e);
     } catch (InterruptedException e) {
+      // Stopped (the service is shutting down): not a verdict, the check is asked again.
       Thread.currentThread().interrupt();
-      return invalid(WEBHOOK, "interrupted");
+      throw new ChunkValidator.Pending("interrupted: the check is asked again");
     }
     if (response.statusCode() / 100 != 2) {
       return invalid(WEBHOOK, "the check answered " + response.statusCode());

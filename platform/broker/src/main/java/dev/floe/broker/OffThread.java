@@ -22,9 +22,9 @@ import java.util.function.Supplier;
  * enough for most work; past it, and at every later ask, it only looks whether the work is done,
  * and goes on. The same key asked again gets the same work's result, once. Work of another version
  * of the same key (the same run formed again over other changes) starts only once the running one
- * has ended, so that two never write for one key at once. Work that outlives its limit ends with
- * {@link TimedOut}; a result no one collects (its partition moved to another instance) is forgotten
- * after a while.
+ * has ended, so that two never write for one key at once. Work that runs past its limit (counted
+ * from when a worker takes it up) is reported {@link TimedOut}, and keeps its key until it ends; a
+ * result no one collects (its partition moved to another instance) is forgotten after a while.
  *
  * @param <T> what the work gives
  */
@@ -43,12 +43,22 @@ public final class OffThread<T> {
   private final Clock clock;
   private final Map<String, Work<T>> work = new ConcurrentHashMap<>();
 
-  private record Work<T>(CompletableFuture<T> result, String version, Instant started) {}
+  /** One piece of work: its result, and when it began running and ended (null until then). */
+  private static final class Work<T> {
+    final CompletableFuture<T> result = new CompletableFuture<>();
+    final String version;
+    volatile Instant began;
+    volatile Instant ended;
+
+    Work(String version) {
+      this.version = version;
+    }
+  }
 
   /**
    * @param inline how long the caller waits when the work starts, before it goes on without it
-   * @param limit how long the work may run
-   * @param forgetAfter how long a result no one collects is kept
+   * @param limit how long the work may run, from when a worker takes it up
+   * @param forgetAfter how long a result no one collects is kept after the work ended
    */
   public OffThread(
       Executor workers, Duration inline, Duration limit, Duration forgetAfter, Clock clock) {
@@ -63,60 +73,71 @@ public final class OffThread<T> {
    * The result of the work named {@code key} at {@code version}, started on the workers if none
    * runs; empty while it runs, or while work of another version of the key still runs, or when the
    * workers take no more work (shutting down). Once returned (or thrown), a result is forgotten.
+   * Work past its limit is reported {@link TimedOut} at each ask, and keeps its key until it ends,
+   * so that no second one runs beside it.
    *
    * @throws RuntimeException what the work threw, or {@link TimedOut}
    */
   public Optional<T> result(String key, String version, Supplier<T> task) {
     Instant now = clock.instant();
-    work.values().removeIf(w -> w.result().isDone() && w.started().plus(forgetAfter).isBefore(now));
+    work.values().removeIf(w -> w.ended != null && w.ended.plus(forgetAfter).isBefore(now));
     Work<T> current = work.get(key);
-    if (current != null && !current.version().equals(version)) {
-      if (!current.result().isDone()) {
-        return Optional.empty();
-      }
-      work.remove(key);
+    if (current != null && !current.version.equals(version) && current.ended != null) {
+      work.remove(key, current);
       current = null;
     }
+    if (current != null && !current.version.equals(version)) {
+      return Optional.empty(); // the older version ends first
+    }
     if (current == null) {
-      CompletableFuture<T> started;
+      Work<T> started = new Work<>(version);
       try {
-        started =
-            CompletableFuture.supplyAsync(task, workers)
-                .orTimeout(limit.toMillis(), TimeUnit.MILLISECONDS);
+        workers.execute(() -> run(started, task));
       } catch (RejectedExecutionException e) {
         return Optional.empty();
       }
-      current = new Work<>(started, version, now);
-      work.put(key, current);
+      work.put(key, started);
+      current = started;
       try {
-        current.result().get(inline.toMillis(), TimeUnit.MILLISECONDS);
+        current.result.get(inline.toMillis(), TimeUnit.MILLISECONDS);
       } catch (TimeoutException | ExecutionException e) {
         // not done yet, or done with a failure that is thrown below
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
-    if (!current.result().isDone()) {
+    if (!current.result.isDone()) {
+      Instant began = current.began;
+      if (began != null && began.plus(limit).isBefore(clock.instant())) {
+        throw new TimedOut(key + " has run since " + began + ", past its limit of " + limit);
+      }
       return Optional.empty();
     }
-    work.remove(key);
+    work.remove(key, current);
     try {
-      return Optional.of(current.result().join());
+      return Optional.of(current.result.join());
     } catch (CompletionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof TimeoutException) {
-        throw new TimedOut(key + " ran past " + limit);
-      }
-      if (cause instanceof RuntimeException failure) {
+      if (e.getCause() instanceof RuntimeException failure) {
         throw failure;
       }
-      throw new IllegalStateException(key + " failed", cause);
+      throw new IllegalStateException(key + " failed", e.getCause());
+    }
+  }
+
+  private void run(Work<T> w, Supplier<T> task) {
+    w.began = clock.instant();
+    try {
+      w.result.complete(task.get());
+    } catch (RuntimeException | Error e) {
+      w.result.completeExceptionally(e);
+    } finally {
+      w.ended = clock.instant();
     }
   }
 
   /** When the work named {@code key} started; null when none runs. */
   public Instant startedAt(String key) {
     Work<T> w = work.get(key);
-    return w == null ? null : w.started();
+    return w == null ? null : w.began;
   }
 }

@@ -44,7 +44,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
-import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
@@ -186,11 +185,12 @@ public class TriggerRuntime {
     props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "floe-trigger-launcher-" + instanceId);
     props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20);
-    // A rebalance takes from an instance only the partitions that move: the others' launches go on,
-    // and only the moving ones wait for their calls in flight (the loop's hand-over).
+    // Cooperative alone (a range assignor beside it would keep the group eager): a rebalance
+    // takes from an instance only the partitions that move, the others' launches go on, and only
+    // the moving ones wait for their calls in flight (the loop's hand-over).
     props.put(
         ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
-        List.of(CooperativeStickyAssignor.class.getName(), RangeAssignor.class.getName()));
+        CooperativeStickyAssignor.class.getName());
     return props;
   }
 
@@ -323,7 +323,8 @@ public class TriggerRuntime {
           if (t != null) {
             try {
               // The loop writes the outcomes of its calls in flight before it goes.
-              t.join(LaunchLoop.HAND_OVER_WAIT.plusSeconds(5).toMillis());
+              // The hand-over, then closing the consumer and the producer (5 s each at most).
+              t.join(LaunchLoop.HAND_OVER_WAIT.plusSeconds(12).toMillis());
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
             }

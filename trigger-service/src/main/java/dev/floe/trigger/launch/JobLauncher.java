@@ -122,9 +122,19 @@ public final class JobLauncher {
 
   private CompletableFuture<Outcome> attempt(
       Launcher launcher, RunRequested run, HttpRequest request, int attempt, Duration wait) {
-    // The request's time-out ends the wait for the answer's head; this one bounds its body too.
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+    // The request's time-out ends the wait for the answer's head; this one bounds its body too,
+    // and cancels the exchange so that its connection is closed, not left to the endpoint.
+    CompletableFuture<HttpResponse<String>> exchange =
+        http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+    return exchange
+        .copy()
         .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete(
+            (response, error) -> {
+              if (error != null) {
+                exchange.cancel(true);
+              }
+            })
         .handle((response, error) -> outcome(launcher, request, response, error))
         .thenCompose(
             outcome -> {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -54,17 +55,35 @@ final class LaunchBook {
 
   /** Up to {@code limit} runs that can launch now, each the oldest of its trigger: marked busy. */
   List<Entry> startable(int limit) {
+    return startable(limit, p -> true);
+  }
+
+  /** As {@link #startable(int)}, of the partitions {@code ready} accepts. */
+  List<Entry> startable(int limit, Predicate<TopicPartition> ready) {
     List<Entry> start = new ArrayList<>();
     for (ArrayDeque<Entry> queue : queues.values()) {
       if (start.size() >= limit) {
         break;
       }
       Entry head = queue.peekFirst();
-      if (head != null && launching.add(head)) {
+      if (head != null && ready.test(head.partition()) && launching.add(head)) {
         start.add(head);
       }
     }
     return start;
+  }
+
+  /** Closes the runs not launching that {@code done} names, as answered without a call. */
+  void drop(Predicate<Entry> done) {
+    List<Entry> closed = new ArrayList<>();
+    for (ArrayDeque<Entry> queue : queues.values()) {
+      for (Entry e : queue) {
+        if (!launching.contains(e) && done.test(e)) {
+          closed.add(e);
+        }
+      }
+    }
+    closed.forEach(this::answered);
   }
 
   /** True while {@code entry} is launching: an answer for anything else is stale. */

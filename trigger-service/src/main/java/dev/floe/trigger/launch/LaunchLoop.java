@@ -17,6 +17,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,6 +90,12 @@ public final class LaunchLoop implements Runnable {
             }
           });
 
+  /**
+   * Partitions just assigned, with the end they had then: nothing of them is launched before the
+   * loop has read that far, so that an outcome already on the topic is known first.
+   */
+  private final Map<TopicPartition, Long> catchingUp = new HashMap<>();
+
   private volatile boolean running = true;
 
   /** A launch's outcome; null for a command launcher, which launches as the outcome is written. */
@@ -135,6 +143,7 @@ public final class LaunchLoop implements Runnable {
         for (ConsumerRecord<String, byte[]> record : records) {
           read(record, payloads.get(i++));
         }
+        caughtUp();
         start();
         commit();
         throttle();
@@ -189,9 +198,19 @@ public final class LaunchLoop implements Runnable {
     }
   }
 
-  /** Starts the runs whose trigger has nothing launching, within the concurrency limit. */
+  /** Partitions read up to the end they had when assigned may launch. */
+  private void caughtUp() {
+    catchingUp.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
+  }
+
+  /**
+   * Starts the runs whose trigger has nothing launching, within the concurrency limit; a run whose
+   * outcome was read meanwhile is closed without a call.
+   */
   private void start() {
-    for (LaunchBook.Entry entry : book.startable(concurrency - book.launching())) {
+    book.drop(e -> answered.contains(key(e.run())));
+    for (LaunchBook.Entry entry :
+        book.startable(concurrency - book.launching(), p -> !catchingUp.containsKey(p))) {
       Optional<TriggerDefined> trigger = triggers.apply(entry.run().triggerId());
       if (trigger.isEmpty() || JobLauncher.writesCommand(trigger.get().launcher())) {
         answers.add(new Answer(entry, trigger.orElse(null), null));
@@ -320,7 +339,10 @@ public final class LaunchLoop implements Runnable {
   /** Stops fetching while too many runs are open, and goes on once half of them are answered. */
   private void throttle() {
     if (book.size() >= MAX_OPEN && consumer.paused().isEmpty()) {
-      consumer.pause(consumer.assignment());
+      // A partition catching up is read on: its runs launch only once it has.
+      Set<TopicPartition> pause = new HashSet<>(consumer.assignment());
+      pause.removeAll(catchingUp.keySet());
+      consumer.pause(pause);
     } else if (book.size() < MAX_OPEN / 2 && !consumer.paused().isEmpty()) {
       consumer.resume(consumer.paused());
     }
@@ -365,14 +387,28 @@ public final class LaunchLoop implements Runnable {
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       handOver(partitions);
       book.forget(partitions);
+      partitions.forEach(catchingUp::remove);
     }
 
     @Override
-    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) {
+        return;
+      }
+      consumer
+          .endOffsets(partitions)
+          .forEach(
+              (partition, end) -> {
+                if (consumer.position(partition) < end) {
+                  catchingUp.put(partition, end);
+                }
+              });
+    }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       book.forget(partitions);
+      partitions.forEach(catchingUp::remove);
     }
   }
 

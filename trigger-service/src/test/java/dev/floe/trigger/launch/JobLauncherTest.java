@@ -1,6 +1,7 @@
 package dev.floe.trigger.launch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -201,6 +202,23 @@ class JobLauncherTest {
             .isGreaterThanOrEqualTo(Duration.ofMillis(600));
       }
       assertThat(held).hasSize(4); // two tries each
+      // A try given up closes its connection: an endpoint that stalls for good holds no socket.
+      for (Socket socket : held) {
+        socket.setSoTimeout(100);
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(
+                () -> {
+                  try {
+                    while (socket.getInputStream().read() >= 0) {
+                      // the request the launcher sent
+                    }
+                    return true;
+                  } catch (java.net.SocketTimeoutException open) {
+                    return false;
+                  }
+                });
+      }
     } finally {
       for (Socket socket : held) {
         socket.close();

@@ -27,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -80,10 +82,16 @@ class LaunchLoopTest {
 
   /** Starts the loop on partition 0 of floe.runs holding {@code records}. */
   private void run(List<ConsumerRecord<String, byte[]>> records) {
+    run(records, records.size());
+  }
+
+  /** As {@link #run(List)}, with the partition's end at {@code end} when it is assigned. */
+  private void run(List<ConsumerRecord<String, byte[]>> records, long end) {
     consumer.schedulePollTask(
         () -> {
-          consumer.rebalance(List.of(P0));
           consumer.updateBeginningOffsets(Map.of(P0, 0L));
+          consumer.updateEndOffsets(Map.of(P0, end));
+          consumer.rebalance(List.of(P0));
           records.forEach(consumer::addRecord);
         });
     thread = new Thread(loop, "launch-loop-test");
@@ -148,11 +156,42 @@ class LaunchLoopTest {
                     3,
                     "slow",
                     new RunStarted("slow-1-2", "slow", 1, "callback", "ext", Instant.now()))));
-    await().atMost(Duration.ofSeconds(10)).until(() -> committed().contains(2L));
+    AtomicBoolean read = new AtomicBoolean();
+    consumer.schedulePollTask(() -> read.set(true)); // a poll after the one that returned it
+    await().atMost(Duration.ofSeconds(10)).untilTrue(read);
     slowAnswer.complete(Reply.of(200));
     await().atMost(Duration.ofSeconds(10)).until(() -> committed().contains(4L));
     assertThat(started("fast")).as("fast's outcome was on the topic already").isFalse();
     assertThat(started("slow")).as("the job reported slow's start itself").isFalse();
+  }
+
+  /**
+   * A partition just assigned is read up to the end it had before anything of it launches: an
+   * outcome further along than the first records read is known before the run is called again.
+   */
+  @Test
+  void aPartitionJustAssignedIsReadToItsEndBeforeItsRunsLaunch() {
+    run(List.of(request(0, "fast"), request(1, "slow")), 3);
+    AtomicInteger polls = new AtomicInteger();
+    for (int i = 0; i < 5; i++) {
+      consumer.schedulePollTask(polls::incrementAndGet);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> polls.get() == 5);
+    assertThat(server.calls()).as("nothing launches before offset 2 is read").isEmpty();
+
+    consumer.schedulePollTask(
+        () ->
+            consumer.addRecord(
+                record(
+                    2,
+                    "fast",
+                    new RunStarted("fast-1-0", "fast", 1, "webhook", null, Instant.now()))));
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.calls().size() == 1);
+    assertThat(server.calls()).extracting(JobServer.Call::path).containsExactly("/slow");
+    slowAnswer.complete(Reply.of(200));
+    await().atMost(Duration.ofSeconds(10)).until(() -> committed().contains(3L));
+    assertThat(started("fast")).isFalse();
+    assertThat(started("slow")).isTrue();
   }
 
   private boolean started(String trigger) {

@@ -264,9 +264,7 @@ class LaunchOnBrokerTest {
       assertThat(callsTo("/quick-" + suffix))
           .extracting(call -> call.header("Idempotency-Key"))
           .containsExactly(started.runId());
-
-      // The hanging call is still out (its end by time-out is JobLauncherTest's).
-      assertThat(held).hasSize(1);
+      // The hanging call's end by time-out, on each try, is JobLauncherTest's.
     } finally {
       for (Socket socket : held) {
         socket.close();
