@@ -370,7 +370,7 @@ class DecisionOnBrokerTest {
   }
 
   /**
-   * A run of many change sets over a real source table (500 in the soak, 100 in the gate: writing
+   * A run of many change sets over a real source table (500 in the soak, 30 in the gate: writing
    * the source's history costs a minute at 500), formed while this test holds the catalog's write
    * lock (a slow catalog): its union waits off the decision core's thread, stored as forming, while
    * another trigger's change becomes a run at once; once the lock goes, the run is requested once,
@@ -378,7 +378,7 @@ class DecisionOnBrokerTest {
    */
   @Test
   void aLargeUnionFormsOffTheDecisionThread() throws Exception {
-    int changeSets = TestTier.pick(100, 500);
+    int changeSets = TestTier.pick(30, 500);
     String suffix = UUID.randomUUID().toString().substring(0, 6);
     String name = "u_" + suffix;
     TableWriter writer = stack.writer();
