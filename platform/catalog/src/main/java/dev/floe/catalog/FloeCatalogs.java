@@ -4,7 +4,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.catalog.Catalog;
@@ -86,7 +85,7 @@ public final class FloeCatalogs {
   public static Catalog build(String name, Map<String, String> properties) {
     Map<String, String> iceberg = icebergProperties(properties);
     validate(iceberg);
-    return CatalogUtil.buildIcebergCatalog(name, iceberg, new Configuration());
+    return CatalogUtil.buildIcebergCatalog(name, iceberg, LocalFiles.configuration());
   }
 
   /** The properties with every secret-looking value masked, for logs. */
