@@ -7,6 +7,7 @@ package dev.floe.contracts.event;
  */
 public sealed interface BackfillEvent extends Payload
     permits BackfillPlanned,
+        BackfillChunksPlanned,
         BackfillStarted,
         BackfillChunkStateChanged,
         BackfillChunkValidated,

@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * An operator retried a backfill: only its failed and invalid chunks run again.
  *
- * @param chunkIds the chunks that run again
+ * @param chunkIds the chunks that run again; the first 1,000 of them when more do, in run order
  * @param by the authenticated principal
  */
 public record BackfillRetried(

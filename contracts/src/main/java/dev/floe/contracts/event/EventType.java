@@ -26,6 +26,7 @@ public enum EventType {
   RUN_FAILED("RunFailed", 1, RunFailed.class),
   RUN_CANCELLED("RunCancelled", 1, RunCancelled.class),
   BACKFILL_PLANNED("BackfillPlanned", 1, BackfillPlanned.class),
+  BACKFILL_CHUNKS_PLANNED("BackfillChunksPlanned", 1, BackfillChunksPlanned.class),
   BACKFILL_STARTED("BackfillStarted", 1, BackfillStarted.class),
   BACKFILL_CHUNK_STATE_CHANGED("BackfillChunkStateChanged", 1, BackfillChunkStateChanged.class),
   BACKFILL_CHUNK_VALIDATED("BackfillChunkValidated", 1, BackfillChunkValidated.class),
