@@ -19,8 +19,10 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * What the launch loop has read and not yet answered. Each trigger's launches go one at a time, in
  * the order they were requested, so that one trigger's slow endpoint holds back only its own runs.
- * A partition's committable position is its lowest offset still open: a record is read again after
- * a crash until every record before it was answered. Only the loop's thread uses it.
+ * A backfill's chunk runs are not in that line: each chunk has a line of its own, since the
+ * backfill already bounds how many of its chunks run at once, and their order does not matter. A
+ * partition's committable position is its lowest offset still open: a record is read again after a
+ * crash until every record before it was answered. Only the loop's thread uses it.
  */
 final class LaunchBook {
   /** A requested run, read at {@code offset} of {@code partition}. */
@@ -35,10 +37,29 @@ final class LaunchBook {
   /** Per partition: the position committed last, or the first offset read since assignment. */
   private final Map<TopicPartition, Long> committed = new HashMap<>();
 
-  /** Per trigger: its runs in the order requested; the head is launching when it is busy. */
+  /** Per line ({@link #line}): its runs in the order requested; the head is launching when busy. */
   private final Map<String, ArrayDeque<Entry>> queues = new LinkedHashMap<>();
 
   private final Set<Entry> launching = new HashSet<>();
+
+  /** The chunk calls one trigger may have in flight: its backfills never take every slot. */
+  private final int chunkCallsPerTrigger;
+
+  /** Per trigger: its chunk runs launching now. */
+  private final Map<String, Integer> chunkCalls = new HashMap<>();
+
+  /** A book whose triggers may each have any number of chunk calls in flight. */
+  LaunchBook() {
+    this(Integer.MAX_VALUE);
+  }
+
+  /**
+   * @param chunkCallsPerTrigger the chunk calls one trigger may have in flight, so that a backfill
+   *     whose endpoint hangs leaves slots to the other triggers
+   */
+  LaunchBook(int chunkCallsPerTrigger) {
+    this.chunkCallsPerTrigger = chunkCallsPerTrigger;
+  }
 
   /** A record that needs no launch (not a request, or one answered before). */
   void read(TopicPartition partition, long offset) {
@@ -50,10 +71,20 @@ final class LaunchBook {
   void request(Entry entry) {
     read(entry.partition(), entry.offset());
     open.computeIfAbsent(entry.partition(), p -> new TreeSet<>()).add(entry.offset());
-    queues.computeIfAbsent(entry.run().triggerId(), t -> new ArrayDeque<>()).add(entry);
+    queues.computeIfAbsent(line(entry.run()), t -> new ArrayDeque<>()).add(entry);
   }
 
-  /** Up to {@code limit} runs that can launch now, each the oldest of its trigger: marked busy. */
+  /**
+   * The line a run waits in: its trigger's, or for a backfill's chunk, the chunk's own (its
+   * attempts are requested one after another's outcome already).
+   */
+  static String line(RunRequested run) {
+    return run.backfill() == null
+        ? run.triggerId()
+        : run.triggerId() + "/" + run.backfill().backfillId() + "/" + run.backfill().chunkId();
+  }
+
+  /** Up to {@code limit} runs that can launch now, each the oldest of its line: marked busy. */
   List<Entry> startable(int limit) {
     return startable(limit, p -> true);
   }
@@ -66,9 +97,18 @@ final class LaunchBook {
         break;
       }
       Entry head = queue.peekFirst();
-      if (head != null && ready.test(head.partition()) && launching.add(head)) {
-        start.add(head);
+      if (head == null || !ready.test(head.partition()) || launching.contains(head)) {
+        continue;
       }
+      boolean chunk = head.run().backfill() != null;
+      if (chunk && chunkCalls.getOrDefault(head.run().triggerId(), 0) >= chunkCallsPerTrigger) {
+        continue;
+      }
+      launching.add(head);
+      if (chunk) {
+        chunkCalls.merge(head.run().triggerId(), 1, Integer::sum);
+      }
+      start.add(head);
     }
     return start;
   }
@@ -93,12 +133,15 @@ final class LaunchBook {
 
   /** The run was answered: its offset closes and its trigger's next run may launch. */
   void answered(Entry entry) {
-    launching.remove(entry);
-    ArrayDeque<Entry> queue = queues.get(entry.run().triggerId());
+    if (launching.remove(entry) && entry.run().backfill() != null) {
+      chunkCalls.computeIfPresent(entry.run().triggerId(), (t, n) -> n > 1 ? n - 1 : null);
+    }
+    String line = line(entry.run());
+    ArrayDeque<Entry> queue = queues.get(line);
     if (queue != null) {
       queue.remove(entry);
       if (queue.isEmpty()) {
-        queues.remove(entry.run().triggerId());
+        queues.remove(line);
       }
     }
     TreeSet<Long> offsets = open.get(entry.partition());
@@ -142,6 +185,10 @@ final class LaunchBook {
       }
     }
     launching.removeIf(e -> gone.contains(e.partition()));
+    chunkCalls.clear();
+    launching.stream()
+        .filter(e -> e.run().backfill() != null)
+        .forEach(e -> chunkCalls.merge(e.run().triggerId(), 1, Integer::sum));
     gone.forEach(
         p -> {
           open.remove(p);

@@ -70,7 +70,7 @@ public final class LaunchLoop implements Runnable {
   private final int concurrency;
   private final Clock clock;
   private final TriggerMetrics metrics;
-  private final LaunchBook book = new LaunchBook();
+  private final LaunchBook book;
 
   /**
    * How long calls in flight are waited for when their partitions go (a rebalance, a shutdown), so
@@ -121,6 +121,8 @@ public final class LaunchLoop implements Runnable {
     this.triggers = triggers;
     this.launcher = launcher;
     this.concurrency = concurrency;
+    // Half the calls at most for one trigger's backfill chunks: a hanging endpoint leaves the rest.
+    this.book = new LaunchBook(Math.max(1, concurrency / 2));
     this.clock = clock;
   }
 

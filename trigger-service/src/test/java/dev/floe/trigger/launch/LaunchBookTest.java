@@ -71,6 +71,64 @@ class LaunchBookTest {
     assertThat(offsets(book.positions())).containsExactly(Map.entry(P0, 1L));
   }
 
+  /** A backfill's chunks of one trigger launch together: the backfill bounds how many run. */
+  @Test
+  void chunkRunsOfOneTriggerLaunchTogetherAndItsOwnRunsStillInOrder() {
+    LaunchBook book = new LaunchBook();
+    LaunchBook.Entry own = entry(P0, 0, "a");
+    LaunchBook.Entry ownNext = entry(P0, 1, "a");
+    LaunchBook.Entry[] chunks = new LaunchBook.Entry[3];
+    for (int i = 0; i < chunks.length; i++) {
+      RunRequested run =
+          new RunRequested(
+              "a.bf.c" + i + ".1",
+              "a",
+              List.of(),
+              0,
+              false,
+              "backfill",
+              new dev.floe.contracts.model.BackfillTag("bf", "c" + i, false),
+              1);
+      chunks[i] = new LaunchBook.Entry(P0, 2 + i, run, 0);
+    }
+    book.request(own);
+    book.request(ownNext);
+    for (LaunchBook.Entry c : chunks) {
+      book.request(c);
+    }
+    assertThat(book.startable(10)).containsExactly(own, chunks[0], chunks[1], chunks[2]);
+    book.answered(chunks[1]);
+    assertThat(book.startable(10)).isEmpty(); // the trigger's next run waits for its first
+    book.answered(own);
+    assertThat(book.startable(10)).containsExactly(ownNext);
+  }
+
+  /** One trigger's chunk calls take at most their share of the slots: others still launch. */
+  @Test
+  void aTriggersChunkCallsAreCappedSoOtherTriggersStillLaunch() {
+    LaunchBook book = new LaunchBook(2);
+    List<LaunchBook.Entry> chunks = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      RunRequested run =
+          new RunRequested(
+              "a.bf.c" + i + ".1",
+              "a",
+              List.of(),
+              0,
+              false,
+              "backfill",
+              new dev.floe.contracts.model.BackfillTag("bf", "c" + i, false),
+              1);
+      chunks.add(new LaunchBook.Entry(P0, i, run, 0));
+      book.request(chunks.get(i));
+    }
+    LaunchBook.Entry other = entry(P0, 4, "b");
+    book.request(other);
+    assertThat(book.startable(10)).containsExactly(chunks.get(0), chunks.get(1), other);
+    book.answered(chunks.get(0));
+    assertThat(book.startable(10)).containsExactly(chunks.get(2));
+  }
+
   @Test
   void theLimitBoundsTheCallsStartedAndRecordsThatNeedNoLaunchMoveThePosition() {
     LaunchBook book = new LaunchBook();
