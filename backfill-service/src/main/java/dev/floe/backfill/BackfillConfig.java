@@ -51,7 +51,7 @@ public interface BackfillConfig {
   /** Planning and running. */
   interface Backfill {
     /** A request whose chunking makes more chunks than this is rejected (400, {@code chunking}). */
-    @WithDefault("1000")
+    @WithDefault("10000")
     int maxChunks();
 
     /** The namespace of the ICDC tables that hold chunk states, one per source table. */

@@ -92,7 +92,7 @@ final class BackfillOwners {
     Instant now = Instant.now();
     DecisionCore.Held<BackfillState> here = runtime.heldHere();
     List<BackfillView> own =
-        here.values().stream().map(s -> BackfillView.of(s, false, now)).toList();
+        here.values().stream().map(s -> BackfillView.of(s, null, now)).toList();
     if (forwarded(headers)) {
       return Response.ok(own)
           .header(

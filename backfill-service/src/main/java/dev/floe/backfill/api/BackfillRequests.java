@@ -9,6 +9,7 @@ import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.event.CaptureDefined;
 import dev.floe.contracts.event.TriggerDefined;
 import dev.floe.contracts.model.BackfillSpec;
+import dev.floe.contracts.model.ChunkPlan;
 import dev.floe.contracts.model.RetryPolicy;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.icdc.TableRefs;
@@ -16,6 +17,7 @@ import dev.floe.problem.Problem;
 import dev.floe.problem.ProblemException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -27,11 +29,14 @@ import org.apache.iceberg.exceptions.ValidationException;
 /**
  * Turns a backfill request into a spec and a plan, or into a 4xx problem naming the request field
  * that is wrong: an unknown capture, trigger or table, a range the table can't be read by, a
- * validation the chunking can't support, a plan too large to hold.
+ * validation the chunking can't support, a chunk too large for a record.
  */
 final class BackfillRequests {
-  /** Half of Kafka's default 1 MiB record: the state adds run ids, times and results per chunk. */
-  static final int MAX_PLAN_BYTES = 512 * 1024;
+  /**
+   * The chunks of one record of a plan, at most: a quarter of Kafka's default 1 MiB record, and
+   * half of the longest event Floe reads.
+   */
+  static final int PAGE_BYTES = 256 * 1024;
 
   private final Function<String, Optional<CaptureDefined>> captures;
   private final Function<String, Optional<TriggerDefined>> triggers;
@@ -112,28 +117,42 @@ final class BackfillRequests {
   }
 
   /**
-   * A plan must fit in one Kafka record with room for what its chunks' runs add to the state: a
-   * plan too big for that is refused before anything is published. The chunk states committed for
-   * it stay unused until they expire.
+   * A plan's chunks in pages of at most {@link #PAGE_BYTES} each, in run order: the first goes in
+   * its {@code BackfillPlanned}, the others in {@code BackfillChunksPlanned} records, all written
+   * in one Kafka transaction. A chunk too large for a page on its own is the caller's 400.
    */
-  static void requireFits(BackfillPlanner.Plan plan) {
-    int size;
-    try {
-      size = EventCodec.mapper().writeValueAsBytes(plan.chunks()).length;
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
+  static List<List<ChunkPlan>> pages(BackfillPlanner.Plan plan) {
+    List<List<ChunkPlan>> pages = new ArrayList<>();
+    List<ChunkPlan> page = new ArrayList<>();
+    int size = 0;
+    for (ChunkPlan c : plan.chunks()) {
+      int bytes;
+      try {
+        bytes = EventCodec.mapper().writeValueAsBytes(c).length;
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+      if (bytes > PAGE_BYTES) {
+        throw ProblemException.invalidField(
+            "chunking",
+            "chunk "
+                + c.chunkId()
+                + " takes "
+                + bytes / 1024
+                + " KiB, more than the "
+                + PAGE_BYTES / 1024
+                + " KiB of one record; chunk more finely");
+      }
+      if (size + bytes > PAGE_BYTES) {
+        pages.add(page);
+        page = new ArrayList<>();
+        size = 0;
+      }
+      page.add(c);
+      size += bytes;
     }
-    if (size > MAX_PLAN_BYTES) {
-      throw ProblemException.invalidField(
-          "chunking",
-          "the plan of "
-              + plan.chunks().size()
-              + " chunks takes "
-              + size / 1024
-              + " KiB, more than the "
-              + MAX_PLAN_BYTES / 1024
-              + " KiB a backfill may hold; chunk more coarsely or narrow the range");
-    }
+    pages.add(page);
+    return pages;
   }
 
   /** The source table, and the tracked fields of a capture. */

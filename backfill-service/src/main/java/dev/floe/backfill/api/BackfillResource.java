@@ -9,10 +9,12 @@ import dev.floe.backfill.engine.BackfillRuntime;
 import dev.floe.backfill.plan.BackfillPlanner;
 import dev.floe.backfill.run.BackfillMachine;
 import dev.floe.backfill.run.BackfillState;
+import dev.floe.backfill.run.BackfillStatus;
 import dev.floe.backfill.run.BackfillTopology;
 import dev.floe.broker.EventRecords;
 import dev.floe.broker.KafkaWrites;
 import dev.floe.contracts.event.BackfillCancelled;
+import dev.floe.contracts.event.BackfillChunksPlanned;
 import dev.floe.contracts.event.BackfillPaused;
 import dev.floe.contracts.event.BackfillPlanned;
 import dev.floe.contracts.event.BackfillResumed;
@@ -20,6 +22,7 @@ import dev.floe.contracts.event.BackfillRetried;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.model.BackfillSpec;
+import dev.floe.contracts.model.ChunkPlan;
 import dev.floe.problem.ProblemException;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
@@ -45,6 +48,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -107,7 +112,9 @@ public class BackfillResource {
   @GET
   @Path("{id}")
   @Operation(
-      summary = "One backfill: state, progress, ETA, and each chunk's state, counts, validation")
+      summary =
+          "One backfill: state, progress, ETA, and a page of its chunks (chunkState, chunkFrom,"
+              + " chunkLimit), each with its state, counts, validation")
   @APIResponse(
       responseCode = "200",
       content =
@@ -115,10 +122,16 @@ public class BackfillResource {
               mediaType = MediaType.APPLICATION_JSON,
               schema = @Schema(implementation = BackfillView.class)))
   public Response get(
-      @PathParam("id") String id, @Context UriInfo uri, @Context HttpHeaders headers) {
+      @PathParam("id") String id,
+      @QueryParam("chunkState") String chunkState,
+      @QueryParam("chunkFrom") Integer chunkFrom,
+      @QueryParam("chunkLimit") Integer chunkLimit,
+      @Context UriInfo uri,
+      @Context HttpHeaders headers) {
+    ChunkPage page = ChunkPage.of(chunkState, chunkFrom, chunkLimit);
     return owners
         .elsewhere(id, "GET", uri, headers, null)
-        .orElseGet(() -> Response.ok(BackfillView.of(backfill(id), true, Instant.now())).build());
+        .orElseGet(() -> Response.ok(BackfillView.of(backfill(id), page, Instant.now())).build());
   }
 
   @RolesAllowed(Roles.OPERATOR)
@@ -150,40 +163,42 @@ public class BackfillResource {
     BackfillRequests.Source source = requests.source(body);
     BackfillSpec spec = requests.spec(body, source);
     BackfillPlanner.Plan plan = requests.plan(runtime.planner(), id, spec, source, body, dryRun);
-    if (!dryRun) {
-      BackfillRequests.requireFits(plan);
-    }
     if (dryRun) {
       return CompletableFuture.completedFuture(Response.ok(BackfillView.plan(id, plan)).build());
     }
-    BackfillPlanned planned =
-        new BackfillPlanned(
-            id,
-            0,
-            plan.spec(),
-            plan.chunks(),
-            plan.records(),
-            plan.dataFiles(),
-            plan.bytes(),
-            Callers.name(identity));
-    ProducerRecord<String, byte[]> record = command(planned);
+    List<List<ChunkPlan>> pages = BackfillRequests.pages(plan);
+    List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+    records.add(
+        command(
+            new BackfillPlanned(
+                id,
+                0,
+                plan.spec(),
+                pages.get(0),
+                plan.records(),
+                plan.dataFiles(),
+                plan.bytes(),
+                Callers.name(identity),
+                plan.chunks().size())));
     if (body.validation() != null && body.validation().url() != null) {
-      record
+      records
+          .get(0)
           .headers()
           .add(
               BackfillTopology.VALIDATION_URL,
               body.validation().url().getBytes(StandardCharsets.UTF_8));
     }
-    KafkaWrites.send(runtime.writer(), record, WRITE_TIMEOUT);
+    pages.stream().skip(1).forEach(p -> records.add(command(new BackfillChunksPlanned(id, 0, p))));
+    byte[] planId = java.util.UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8);
+    records.forEach(r -> r.headers().add(BackfillTopology.PLAN_ID, planId));
+    runtime.plans().write(records, WRITE_TIMEOUT);
     // Absolute now: the answer is built off the request thread, where no request is current.
     URI location = uri.getBaseUriBuilder().path("backfills").path(id).build();
-    return applied(id, s -> true)
+    return applied(id, s -> s.status != BackfillStatus.PLANNING)
         .thenApply(
             applied -> {
               BackfillView view =
-                  applied
-                      .map(s -> BackfillView.of(s, true, Instant.now()))
-                      .orElseGet(() -> BackfillView.plan(id, plan));
+                  applied.map(BackfillResource::view).orElseGet(() -> BackfillView.plan(id, plan));
               return Response.created(location).entity(view).build();
             });
   }
@@ -268,16 +283,8 @@ public class BackfillResource {
         headers,
         BackfillMachine::canRetry,
         "retry",
-        (s, by) ->
-            new BackfillRetried(
-                id,
-                0,
-                s.chunks.stream()
-                    .filter(BackfillState.Chunk::retryable)
-                    .map(BackfillState.Chunk::id)
-                    .toList(),
-                by,
-                Instant.now()),
+        // The decision core lists the chunks that run again, in the event it publishes.
+        (s, by) -> new BackfillRetried(id, 0, List.of(), by, Instant.now()),
         null);
   }
 
@@ -315,11 +322,20 @@ public class BackfillResource {
     return applied(s.backfillId, x -> x.revision > before)
         .thenApply(
             applied -> {
-              BackfillView view = BackfillView.of(applied.orElse(s), true, Instant.now());
+              BackfillView view = view(applied.orElse(s));
               return applied.isPresent()
                   ? Response.ok(view).build()
                   : Response.accepted(view).build();
             });
+  }
+
+  /** A command's answer: without chunks while they can't be read, not an error: it took. */
+  private static BackfillView view(BackfillState s) {
+    try {
+      return BackfillView.of(s, ChunkPage.FIRST, Instant.now());
+    } catch (BackfillRuntime.StoreUnavailableException e) {
+      return BackfillView.of(s, null, Instant.now());
+    }
   }
 
   private ProducerRecord<String, byte[]> command(Payload payload) {

@@ -16,14 +16,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A backfill as {@code GET /backfills/{id}} shows it: its state, progress and ETA, and each chunk's
- * state, counts and validation. The list view leaves the chunks out.
+ * A backfill as {@code GET /backfills/{id}} shows it: its state, progress and ETA, and a page of
+ * its chunks, each with its state, counts and validation. The list view leaves the chunks out.
  *
  * @param progress the share of chunks that have ended, in percent
- * @param eta when the last chunk is expected to end, from the mean duration of ended chunks and the
- *     concurrency; null until a chunk has ended, or once nothing is left to run
- * @param failedChunks the chunks that failed or are invalid; a retry runs them again, and the
- *     cancelled ones
+ * @param eta when the last chunk is expected to end, from the mean duration of ended chunk runs and
+ *     the concurrency; null until a chunk has ended, or once nothing is left to run
+ * @param failedChunks the first {@value #FAILED_SHOWN} chunks that failed or are invalid, by index;
+ *     {@code chunkStates} counts them all; absent from the list view. A retry runs them again, and
+ *     the cancelled ones
+ * @param chunks the page of chunks asked for ({@link ChunkPage}), in run order
+ * @param nextChunk the index to ask the next page from; absent after the last page
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BackfillView(
@@ -41,7 +44,11 @@ public record BackfillView(
     Instant startedAt,
     Instant finishedAt,
     int retries,
-    List<ChunkView> chunks) {
+    List<ChunkView> chunks,
+    Integer nextChunk) {
+
+  /** How many failed chunks the view names. */
+  public static final int FAILED_SHOWN = 100;
 
   public record Totals(int chunks, long records, long dataFiles, long bytes) {}
 
@@ -67,7 +74,12 @@ public record BackfillView(
       Instant retryAt,
       BackfillState.Validation validation) {}
 
-  public static BackfillView of(BackfillState s, boolean withChunks, Instant now) {
+  /**
+   * The view of a backfill, with the chunks of {@code page}, or none when it is null.
+   *
+   * @param s a backfill whose chunks can be read
+   */
+  public static BackfillView of(BackfillState s, ChunkPage page, Instant now) {
     Map<String, Integer> byState = new LinkedHashMap<>();
     for (ChunkState state : ChunkState.values()) {
       int n = (int) s.count(state);
@@ -75,15 +87,29 @@ public record BackfillView(
         byState.put(state.wireName(), n);
       }
     }
-    int total = s.chunks.size();
-    long ended = s.chunks.stream().filter(BackfillState.Chunk::ended).count();
+    int total = s.chunkCount;
+    long ended = s.planned - s.indexes("pbr").count();
     double progress = total == 0 ? 100 : Math.round(1000.0 * ended / total) / 10.0;
-    Duration remaining = remaining(s, now);
+    Duration remaining = remaining(s);
     List<String> failed =
-        s.chunks.stream()
-            .filter(c -> c.state == ChunkState.FAILED || c.state == ChunkState.INVALID)
-            .map(BackfillState.Chunk::id)
-            .toList();
+        page == null
+            ? null
+            : s.indexes("fi").limit(FAILED_SHOWN).mapToObj(i -> s.chunk(i).id()).toList();
+    List<ChunkView> chunks = null;
+    Integer next = null;
+    if (page != null) {
+      int[] selected =
+          s.indexes(page.letters())
+              .filter(i -> i >= page.from())
+              .limit(page.limit() + 1L)
+              .toArray();
+      int shown = Math.min(selected.length, page.limit());
+      chunks = new java.util.ArrayList<>(shown);
+      for (int i = 0; i < shown; i++) {
+        chunks.add(chunk(s.chunk(selected[i])));
+      }
+      next = selected.length > page.limit() ? selected[page.limit()] : null;
+    }
     return new BackfillView(
         s.backfillId,
         s.status.wireName(),
@@ -99,7 +125,8 @@ public record BackfillView(
         s.startedAt,
         s.finishedAt,
         s.retries,
-        withChunks ? s.chunks.stream().map(BackfillView::chunk).toList() : null);
+        chunks,
+        next);
   }
 
   /** A dry run's answer: the plan, nothing started. */
@@ -135,7 +162,8 @@ public record BackfillView(
         null,
         null,
         0,
-        chunks);
+        chunks,
+        null);
   }
 
   private static ChunkView chunk(BackfillState.Chunk c) {
@@ -189,23 +217,12 @@ public record BackfillView(
   }
 
   /** Mean duration of ended chunk runs, times the waves of chunks left at the concurrency. */
-  private static Duration remaining(BackfillState s, Instant now) {
-    long left =
-        s.chunks.stream()
-            .filter(c -> c.state == ChunkState.PENDING || c.state == ChunkState.RUNNING)
-            .count();
-    if (left == 0 || s.status.ended()) {
+  private static Duration remaining(BackfillState s) {
+    long left = s.indexes("pbr").count();
+    if (left == 0 || s.status.ended() || s.endedRuns == 0) {
       return null;
     }
-    List<Duration> took =
-        s.chunks.stream()
-            .filter(c -> c.ended() && c.startedAt != null && c.finishedAt != null)
-            .map(c -> Duration.between(c.startedAt, c.finishedAt))
-            .toList();
-    if (took.isEmpty()) {
-      return null;
-    }
-    long meanMs = took.stream().mapToLong(Duration::toMillis).sum() / took.size();
+    long meanMs = s.endedRunMillis / s.endedRuns;
     long waves = (left + s.spec.concurrency() - 1) / s.spec.concurrency();
     return Duration.ofMillis(meanMs * waves);
   }

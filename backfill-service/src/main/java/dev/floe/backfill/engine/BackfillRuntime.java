@@ -79,6 +79,7 @@ public class BackfillRuntime {
   private static final Duration VALIDATION_INLINE = Duration.ofMillis(250);
 
   private final ServiceStartup startup;
+  private final PlanWriter plans;
   private final BackfillUpdates updates = new BackfillUpdates();
   private volatile CompactedTopicReader definitions;
   private volatile DecisionCore core;
@@ -104,6 +105,7 @@ public class BackfillRuntime {
             config.backfill().retention(),
             config.backfill().maxChunks());
     this.startup = new ServiceStartup(SERVICE, kafka, this::topics);
+    this.plans = new PlanWriter(kafka, instanceId);
   }
 
   void start(@Observes StartupEvent started) {
@@ -226,8 +228,20 @@ public class BackfillRuntime {
               : "backfill " + id + " is held by another instance now");
     }
     try {
-      return Optional.ofNullable(
-          c.<BackfillState>get(BackfillTopology.STATE, here.partition(), id));
+      BackfillState s = c.get(BackfillTopology.STATE, here.partition(), id);
+      return Optional.ofNullable(s)
+          .map(found -> found.attach((b, i) -> chunk(c, here.partition(), b, i)));
+    } catch (InvalidStateStoreException e) {
+      throw new StoreUnavailableException(e.getMessage());
+    }
+  }
+
+  /** A chunk, as a view reads it; 503 once it can't be read (moved, or forgotten since). */
+  private static BackfillState.Chunk chunk(DecisionCore c, int partition, String id, int index) {
+    try {
+      return Optional.<BackfillState.Chunk>ofNullable(
+              c.get(BackfillTopology.CHUNKS, partition, BackfillTopology.chunkKey(id, index)))
+          .orElseThrow(() -> new StoreUnavailableException("chunk " + index + " of " + id));
     } catch (InvalidStateStoreException e) {
       throw new StoreUnavailableException(e.getMessage());
     }
@@ -347,6 +361,10 @@ public class BackfillRuntime {
     return startup.writer();
   }
 
+  public PlanWriter plans() {
+    return plans;
+  }
+
   public CompactedTopicReader definitions() {
     return definitions;
   }
@@ -376,6 +394,7 @@ public class BackfillRuntime {
           }
           // After the decision core: a check it could still collect is not cut short.
           validationWorkers.shutdownNow();
+          plans.close();
         });
   }
 }

@@ -23,9 +23,9 @@ import org.jboss.logging.Logger;
 /**
  * Plans a backfill from metadata alone: a filtered scan of the source's manifests, with column
  * statistics and no data file read, cut into chunks; then, unless it is a dry run, one zero-copy
- * ICDC state per chunk (two for a snapshot range: added and removed; all in one catalog commit) and
- * a tag that pins the planned source snapshot (and the range's start, when a chunk removed rows) so
- * that expiry can't delete a file a chunk still needs. Thread-safe.
+ * ICDC state per chunk (two for a snapshot range: added and removed; 100 chunks per catalog commit)
+ * and a tag that pins the planned source snapshot (and the range's start, when a chunk removed
+ * rows) so that expiry can't delete a file a chunk still needs. Thread-safe.
  */
 public final class BackfillPlanner {
   /** Suffix of a chunk's removed state's tag; chunk ids cannot hold a dot either. */

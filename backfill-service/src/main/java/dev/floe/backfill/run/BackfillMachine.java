@@ -2,6 +2,7 @@ package dev.floe.backfill.run;
 
 import dev.floe.contracts.event.BackfillCancelled;
 import dev.floe.contracts.event.BackfillChunkStateChanged;
+import dev.floe.contracts.event.BackfillChunksPlanned;
 import dev.floe.contracts.event.BackfillCompleted;
 import dev.floe.contracts.event.BackfillPaused;
 import dev.floe.contracts.event.BackfillPlanned;
@@ -14,14 +15,15 @@ import dev.floe.contracts.event.RunEvent;
 import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunStarted;
 import dev.floe.contracts.event.RunSucceeded;
+import dev.floe.contracts.model.ChunkPlan;
 import dev.floe.contracts.model.ChunkRuns;
 import dev.floe.contracts.model.ChunkState;
-import dev.floe.contracts.model.RetryPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PrimitiveIterator;
 
 /**
  * The rules of a backfill, free of Kafka: each method takes the state and one input (a plan, an
@@ -41,6 +43,15 @@ public final class BackfillMachine {
   /** The longest a chunk waits for its next attempt, whatever its back-off and attempt. */
   public static final Duration MAX_BACKOFF = Duration.ofDays(1);
 
+  /** The letters of chunks a retry runs again: failed, invalid, cancelled. */
+  private static final String RETRYABLE = "fic";
+
+  /** How many of the chunks a retry runs again its event lists, so that it stays a small event. */
+  static final int RETRIED_LISTED = 1_000;
+
+  /** How long a backfill may wait for the rest of its plan's pages before it is cancelled. */
+  static final Duration PLAN_TIMEOUT = Duration.ofMinutes(10);
+
   private final ChunkChecks checks;
   private final Duration chunkTimeout;
 
@@ -49,19 +60,23 @@ public final class BackfillMachine {
     this.chunkTimeout = chunkTimeout;
   }
 
-  /** A new backfill from its plan: published, started, and its first chunks requested. */
+  /**
+   * A new backfill from its plan: published, and once every chunk is in, started with its first
+   * chunks requested. A plan in pages waits {@link BackfillStatus#PLANNING} for {@link #addChunks}.
+   */
   public BackfillState create(BackfillPlanned planned, Instant now, List<Payload> out) {
     BackfillState s = new BackfillState();
     s.backfillId = planned.backfillId();
     s.spec = planned.spec();
-    planned.chunks().forEach(c -> s.chunks.add(new BackfillState.Chunk(c)));
+    s.chunkCount = planned.totalChunks();
+    s.codes = new char[s.chunkCount];
+    java.util.Arrays.fill(s.codes, 'p');
     s.records = planned.records();
     s.dataFiles = planned.dataFiles();
     s.bytes = planned.bytes();
     s.requestedBy = planned.requestedBy();
     s.createdAt = now;
-    s.startedAt = now;
-    s.status = BackfillStatus.RUNNING;
+    s.status = BackfillStatus.PLANNING;
     out.add(
         new BackfillPlanned(
             s.backfillId,
@@ -71,12 +86,53 @@ public final class BackfillMachine {
             s.records,
             s.dataFiles,
             s.bytes,
-            s.requestedBy));
-    out.add(
-        new BackfillStarted(
-            s.backfillId, ++s.revision, s.chunks.size(), s.spec.concurrency(), now));
-    advance(s, now, out);
+            s.requestedBy,
+            s.chunkCount));
+    take(s, planned.chunks(), now, out);
     return s;
+  }
+
+  /**
+   * The next page of a plan: published, and the backfill started once it holds every chunk.
+   *
+   * @return false when the backfill is not being planned or the page is not the next one: it is
+   *     ignored
+   */
+  public boolean addChunks(
+      BackfillState s, BackfillChunksPlanned page, Instant now, List<Payload> out) {
+    if (s.status != BackfillStatus.PLANNING
+        || !inTurn(page.chunks(), s.planned)
+        || s.planned + page.chunks().size() > s.chunkCount) {
+      return false;
+    }
+    out.add(new BackfillChunksPlanned(s.backfillId, ++s.revision, page.chunks()));
+    take(s, page.chunks(), now, out);
+    return true;
+  }
+
+  /** Whether {@code chunks} are the next ones of a plan that holds {@code planned}: in turn. */
+  public static boolean inTurn(List<ChunkPlan> chunks, int planned) {
+    for (int i = 0; i < chunks.size(); i++) {
+      if (chunks.get(i).index() != planned + i) {
+        return false;
+      }
+    }
+    return !chunks.isEmpty() || planned == 0;
+  }
+
+  private void take(BackfillState s, List<ChunkPlan> chunks, Instant now, List<Payload> out) {
+    for (ChunkPlan c : chunks) {
+      s.add(new BackfillState.Chunk(c));
+      s.planned++;
+    }
+    if (s.planned < s.chunkCount) {
+      return;
+    }
+    s.startedAt = now;
+    s.status = BackfillStatus.RUNNING;
+    out.add(
+        new BackfillStarted(s.backfillId, ++s.revision, s.chunkCount, s.spec.concurrency(), now));
+    advance(s, now, out);
   }
 
   /** Whether a running backfill's chunks may be held: it is running. */
@@ -96,7 +152,8 @@ public final class BackfillMachine {
   /** Whether it may run again: it failed or was cancelled, and has chunks worth running again. */
   public static boolean canRetry(BackfillState s) {
     return (s.status == BackfillStatus.FAILED || s.status == BackfillStatus.CANCELLED)
-        && s.chunks.stream().anyMatch(BackfillState.Chunk::retryable);
+        && s.planned == s.chunkCount
+        && s.any(RETRYABLE);
   }
 
   /** Stops new chunks from starting; running chunks finish. False when the backfill can't. */
@@ -126,11 +183,10 @@ public final class BackfillMachine {
     }
     s.status = BackfillStatus.CANCELLING;
     out.add(new BackfillCancelled(s.backfillId, ++s.revision, by, reason, now));
-    for (BackfillState.Chunk c : s.chunks) {
-      if (c.state == ChunkState.PENDING) {
-        move(s, c, ChunkState.CANCELLED, "cancelled by " + (by == null ? "an operator" : by), out);
-        c.finishedAt = now;
-      }
+    for (int i : s.indexes(BackfillState.letters(ChunkState.PENDING)).toArray()) {
+      BackfillState.Chunk c = s.chunk(i);
+      c.finishedAt = now;
+      move(s, c, ChunkState.CANCELLED, "cancelled by " + (by == null ? "an operator" : by), out);
     }
     advance(s, now, out);
     return true;
@@ -141,8 +197,7 @@ public final class BackfillMachine {
     if (!canRetry(s)) {
       return false;
     }
-    List<BackfillState.Chunk> again =
-        s.chunks.stream().filter(BackfillState.Chunk::retryable).toList();
+    List<BackfillState.Chunk> again = s.indexes(RETRYABLE).mapToObj(s::chunk).toList();
     s.status = BackfillStatus.RUNNING;
     s.finishedAt = null;
     s.retries++;
@@ -150,7 +205,7 @@ public final class BackfillMachine {
         new BackfillRetried(
             s.backfillId,
             ++s.revision,
-            again.stream().map(BackfillState.Chunk::id).toList(),
+            again.stream().limit(RETRIED_LISTED).map(BackfillState.Chunk::id).toList(),
             by,
             now));
     for (BackfillState.Chunk c : again) {
@@ -175,16 +230,17 @@ public final class BackfillMachine {
    * @return whether the state changed
    */
   public boolean onRun(BackfillState s, RunEvent event, Instant now, List<Payload> out) {
-    BackfillState.Chunk c =
-        s.chunks.stream()
-            .filter(x -> event.runId().equals(x.runId) && x.state == ChunkState.RUNNING)
-            .findFirst()
-            .orElse(null);
-    if (c == null) {
+    Integer index = s.running.get(event.runId());
+    if (index == null) {
+      return false;
+    }
+    BackfillState.Chunk c = s.chunk(index);
+    if (!event.runId().equals(c.runId) || c.state != ChunkState.RUNNING) {
       return false;
     }
     if (event instanceof RunStarted started) {
       c.externalRunId = started.externalRunId();
+      s.touched(c);
       return started.externalRunId() != null;
     }
     if (event instanceof RunSucceeded) {
@@ -195,7 +251,7 @@ public final class BackfillMachine {
       if (failed.willRetry()) {
         return false; // the job's own orchestrator retries it: not the attempt's end
       }
-      fail(
+      ChunkRetries.fail(
           s,
           c,
           failed.errorKind().wireName() + ": " + failed.message(),
@@ -217,17 +273,22 @@ public final class BackfillMachine {
    * retry back-off is over, and applies the checks that have answered.
    */
   public void tick(BackfillState s, Instant now, List<Payload> out) {
+    if (s.status == BackfillStatus.PLANNING) {
+      if (s.createdAt.plus(PLAN_TIMEOUT).isBefore(now)) {
+        // Its pages never all came: a lost page, or pages of another plan under the same id.
+        cancel(s, null, "the plan's pages did not all arrive within " + PLAN_TIMEOUT, now, out);
+      }
+      return;
+    }
     boolean changed = false;
-    for (BackfillState.Chunk c : s.chunks) {
-      if (c.state == ChunkState.RUNNING
-          && c.startedAt != null
-          && c.startedAt.plus(chunkTimeout).isBefore(now)) {
-        fail(s, c, "timeout: no outcome after " + chunkTimeout, true, now, out);
-        changed = true;
-      } else if (c.state == ChunkState.PENDING && c.retryAt != null && c.due(now)) {
+    for (int i : List.copyOf(s.running.values())) {
+      BackfillState.Chunk c = s.chunk(i);
+      if (c.startedAt != null && c.startedAt.plus(chunkTimeout).isBefore(now)) {
+        ChunkRetries.fail(s, c, "timeout: no outcome after " + chunkTimeout, true, now, out);
         changed = true;
       }
     }
+    changed |= s.waiting.values().stream().anyMatch(at -> !at.isAfter(now));
     if (changed | checks.applyAnswered(s, out)) {
       advance(s, now, out);
     }
@@ -242,69 +303,23 @@ public final class BackfillMachine {
     }
   }
 
-  /**
-   * Ends a chunk's attempt that failed: a {@code transient} failure with attempts left makes the
-   * chunk pending again until its back-off is over, while the backfill runs or is paused; anything
-   * else fails it, so a backfill being cancelled ends once its running chunks have.
-   */
-  private static void fail(
-      BackfillState s,
-      BackfillState.Chunk c,
-      String reason,
-      boolean transientFailure,
-      Instant now,
-      List<Payload> out) {
-    c.finishedAt = now;
-    RetryPolicy retry = s.spec.retry();
-    boolean open = s.status == BackfillStatus.RUNNING || s.status == BackfillStatus.PAUSED;
-    if (open && transientFailure && retry != null && c.tries < retry.maxAttempts()) {
-      Duration wait = backoff(retry, c.tries);
-      // The event names the attempt that failed; the chunk then waits for the next one.
-      move(
-          s,
-          c,
-          ChunkState.PENDING,
-          reason + "; attempt " + (c.tries + 1) + " of " + retry.maxAttempts() + " after " + wait,
-          out);
-      c.tries++;
-      c.attempt++;
-      c.retryAt = now.plus(wait);
-      return;
-    }
-    move(s, c, ChunkState.FAILED, reason, out);
-  }
-
-  /** The wait after the {@code tries}-th attempt: the back-off, doubling, at most a day. */
-  static Duration backoff(RetryPolicy retry, int tries) {
-    Duration wait = retry.backoff().multipliedBy(1L << Math.min(tries - 1, 16));
-    return wait.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait;
-  }
-
   /** Starts chunks while there is room, then ends the backfill when nothing is left to run. */
   private void advance(BackfillState s, Instant now, List<Payload> out) {
-    if (s.status == BackfillStatus.RUNNING) {
-      long running = s.count(ChunkState.RUNNING);
-      for (BackfillState.Chunk c : s.chunks) {
-        if (running >= s.spec.concurrency()) {
-          break;
-        }
-        if (c.state == ChunkState.PENDING && c.due(now)) {
-          start(s, c, now, out);
-          running++;
+    if (s.status == BackfillStatus.RUNNING && s.running.size() < s.spec.concurrency()) {
+      int room = s.spec.concurrency() - s.running.size();
+      PrimitiveIterator.OfInt pending = s.indexes("pb").iterator();
+      while (room > 0 && pending.hasNext()) {
+        int i = pending.nextInt();
+        if (s.due(i, now)) {
+          start(s, s.chunk(i), now, out);
+          room--;
         }
       }
     }
-    boolean open =
-        s.chunks.stream()
-            .anyMatch(
-                c ->
-                    c.state == ChunkState.RUNNING || c.state == ChunkState.PENDING || c.validating);
-    if (open || s.status.ended()) {
+    if (s.any("pbrw") || s.status.ended()) {
       return;
     }
-    boolean bad =
-        s.chunks.stream()
-            .anyMatch(c -> c.state == ChunkState.FAILED || c.state == ChunkState.INVALID);
+    boolean bad = s.any("fi") || s.planned < s.chunkCount;
     String outcome;
     if (s.status == BackfillStatus.CANCELLING) {
       s.status = BackfillStatus.CANCELLED;
@@ -318,8 +333,11 @@ public final class BackfillMachine {
     }
     s.finishedAt = now;
     Map<String, Integer> byState = new LinkedHashMap<>();
-    for (BackfillState.Chunk c : s.chunks) {
-      byState.merge(c.state.wireName(), 1, Integer::sum);
+    for (ChunkState state : ChunkState.values()) {
+      int n = (int) s.count(state);
+      if (n > 0) {
+        byState.put(state.wireName(), n);
+      }
     }
     out.add(
         new BackfillCompleted(
@@ -328,7 +346,7 @@ public final class BackfillMachine {
             outcome,
             byState,
             now,
-            Duration.between(s.startedAt, now).toMillis()));
+            Duration.between(s.startedAt != null ? s.startedAt : s.createdAt, now).toMillis()));
   }
 
   private void start(BackfillState s, BackfillState.Chunk c, Instant now, List<Payload> out) {
@@ -346,6 +364,7 @@ public final class BackfillMachine {
     ChunkState from = c.state;
     c.state = to;
     c.error = error == null || error.length() <= 500 ? error : error.substring(0, 500) + "…";
+    s.moved(c, from);
     out.add(
         new BackfillChunkStateChanged(
             s.backfillId, ++s.revision, c.id(), to, from, c.runId, c.attempt, error));

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonValue;
 
 /** Where a backfill stands. */
 public enum BackfillStatus {
+  /** Its plan's pages are still arriving: nothing runs until every chunk is in. */
+  PLANNING("planning"),
   /** Chunks run, at most the concurrency limit at once. */
   RUNNING("running"),
   /** No new chunk starts; running chunks finish. */

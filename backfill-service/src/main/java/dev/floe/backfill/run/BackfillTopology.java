@@ -6,6 +6,7 @@ import dev.floe.contracts.codec.CloudEventHeaders;
 import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.codec.EventDecodingException;
 import dev.floe.contracts.event.BackfillCancelled;
+import dev.floe.contracts.event.BackfillChunksPlanned;
 import dev.floe.contracts.event.BackfillEvent;
 import dev.floe.contracts.event.BackfillPaused;
 import dev.floe.contracts.event.BackfillPlanned;
@@ -29,14 +30,11 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.jboss.logging.Logger;
 
@@ -50,8 +48,20 @@ import org.jboss.logging.Logger;
 public final class BackfillTopology {
   public static final String STATE = "backfill-state";
 
+  /** Each backfill's chunks, one key per chunk: {@link #chunkKey}. */
+  public static final String CHUNKS = "backfill-chunks";
+
+  /** The open backfills and the ended ones by when they ended: {@link BackfillStore}. */
+  static final String INDEX = "backfill-index";
+
   /** On a create command in the inbox: the webhook validation's URL, kept out of every event. */
   public static final String VALIDATION_URL = "floe-validation-url";
+
+  /** The plan's own id, on each inbox record of a plan: {@link BackfillState#planId}. */
+  public static final String PLAN_ID = "floe-plan-id";
+
+  /** The most chunks a plan may announce; more is a malformed command. */
+  static final int MOST_CHUNKS = 1_000_000;
 
   /** Who asked for a command, on command records. */
   public static final String PRINCIPAL = "floe-principal";
@@ -109,6 +119,16 @@ public final class BackfillTopology {
             Stores.persistentKeyValueStore(STATE),
             Serdes.String(),
             new JsonSerde<>(BackfillState.class)),
+        "drive");
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(CHUNKS),
+            Serdes.String(),
+            new JsonSerde<>(BackfillState.Chunk.class)),
+        "drive");
+    topology.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(INDEX), Serdes.String(), Serdes.String()),
         "drive");
     topology.addSink(
         "events",
@@ -170,7 +190,7 @@ public final class BackfillTopology {
     private final BiConsumer<BackfillState, Payload> observer;
     private final Set<String> checking = new HashSet<>();
     private ProcessorContext<String, byte[]> context;
-    private KeyValueStore<String, BackfillState> states;
+    private BackfillStore store;
 
     Drive(
         BackfillMachine machine,
@@ -186,7 +206,11 @@ public final class BackfillTopology {
     @Override
     public void init(ProcessorContext<String, byte[]> context) {
       this.context = context;
-      this.states = context.getStateStore(STATE);
+      this.store =
+          new BackfillStore(
+              context.getStateStore(STATE),
+              context.getStateStore(CHUNKS),
+              context.getStateStore(INDEX));
       context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, this::tick);
       context.schedule(CHECKS, PunctuationType.WALL_CLOCK_TIME, this::checks);
     }
@@ -194,12 +218,12 @@ public final class BackfillTopology {
     /**
      * The backfills whose chunks wait for their check, looked at often: a check's answer ends its
      * chunk within a fraction of a second, not at the next tick. Kept in memory; the tick, which
-     * reads every backfill, finds them again after a restart.
+     * reads every open backfill, finds them again after a restart.
      */
     private void checks(long wallClockMs) {
       Instant now = Instant.ofEpochMilli(wallClockMs);
       for (String id : List.copyOf(checking)) {
-        BackfillState state = states.get(id);
+        BackfillState state = store.load(id);
         if (state == null || !ChunkChecks.waiting(state)) {
           checking.remove(id);
           continue;
@@ -218,7 +242,7 @@ public final class BackfillTopology {
         checking.remove(id);
       }
       if (!out.isEmpty()) {
-        states.put(id, state);
+        store.save(id, state);
         publish(state, out, now);
       }
     }
@@ -238,7 +262,7 @@ public final class BackfillTopology {
         return;
       }
       Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
-      BackfillState state = states.get(record.key());
+      BackfillState state = store.load(record.key());
       List<Payload> out = new ArrayList<>();
       String by = header(record.headers(), PRINCIPAL).orElse(null);
       String reason = header(record.headers(), REASON).orElse(null);
@@ -247,16 +271,26 @@ public final class BackfillTopology {
           LOG.infof("backfill %s exists: a second create is ignored", record.key());
           return;
         }
+        if (planned.totalChunks() > MOST_CHUNKS || !BackfillMachine.inTurn(planned.chunks(), 0)) {
+          deadLetter(record, "invalid-plan", "chunks out of order, or more than " + MOST_CHUNKS);
+          return;
+        }
         state = machine.create(planned, now, out);
         state.validationUrl = header(record.headers(), VALIDATION_URL).orElse(null);
+        state.planId = header(record.headers(), PLAN_ID).orElse(null);
       } else if (state == null) {
         if (!(payload instanceof RunEvent)) {
           deadLetter(record, "unknown-backfill", "no backfill " + record.key());
         }
         return;
+      } else if (payload instanceof BackfillChunksPlanned page) {
+        if (!java.util.Objects.equals(state.planId, header(record.headers(), PLAN_ID).orElse(null))
+            || !machine.addChunks(state, page, now, out)) {
+          LOG.infof("backfill %s: a page of chunks out of turn is ignored", record.key());
+        }
       } else if (payload instanceof RunEvent run) {
-        if (machine.onRun(state, run, now, out)) {
-          states.put(record.key(), state); // a RunStarted records the job's id, publishing nothing
+        if (machine.onRun(state, run, now, out) && out.isEmpty()) {
+          store.save(record.key(), state); // a RunStarted records the job's id, publishing nothing
         }
       } else if (payload instanceof BackfillPaused) {
         machine.pause(state, by, reason, now, out);
@@ -276,27 +310,20 @@ public final class BackfillTopology {
       save(record.key(), state, out, now);
     }
 
+    /** Looks at the open backfills, from the index, and forgets those ended long enough ago. */
     private void tick(long wallClockMs) {
       Instant now = Instant.ofEpochMilli(wallClockMs);
-      List<KeyValue<String, BackfillState>> open = new ArrayList<>();
-      List<String> expired = new ArrayList<>();
-      try (KeyValueIterator<String, BackfillState> it = states.all()) {
-        it.forEachRemaining(
-            e -> {
-              if (!e.value.status.ended()) {
-                open.add(e);
-              } else if (e.value.finishedAt != null
-                  && e.value.finishedAt.plus(retention).isBefore(now)) {
-                expired.add(e.key);
-              }
-            });
-      }
       // An ended backfill is forgotten once its chunk states have expired too: it can't be retried.
-      expired.forEach(states::delete);
-      for (KeyValue<String, BackfillState> e : open) {
+      store.forgetEndedBefore(now.minus(retention));
+      for (String id : store.open()) {
+        BackfillState state = store.load(id);
+        if (state == null) {
+          store.dropOpen(id);
+          continue;
+        }
         List<Payload> out = new ArrayList<>();
-        machine.tick(e.value, now, out);
-        save(e.key, e.value, out, now);
+        machine.tick(state, now, out);
+        save(id, state, out, now);
       }
     }
 
@@ -317,6 +344,11 @@ public final class BackfillTopology {
     private void deadLetter(Record<String, byte[]> record, String reason, String cause) {
       StreamsDeadLetters.forward(context, record, SERVICE, reason, cause, "dead-letters");
     }
+  }
+
+  /** A chunk's key in {@link #CHUNKS}: the backfill's id, then its index, so in run order. */
+  public static String chunkKey(String backfillId, int index) {
+    return backfillId + "/" + String.format("%08d", index);
   }
 
   private static Optional<String> header(Headers headers, String name) {

@@ -19,7 +19,7 @@ final class ChunkChecks {
 
   /** Whether any chunk is waiting for its check. */
   static boolean waiting(BackfillState s) {
-    return s.chunks.stream().anyMatch(c -> c.validating);
+    return s.any("w");
   }
 
   /**
@@ -34,6 +34,7 @@ final class ChunkChecks {
     } catch (ChunkValidator.Pending e) {
       boolean changed = !c.validating;
       c.validating = true;
+      s.sync(c);
       return changed;
     } catch (RuntimeException e) {
       String method = s.spec.validation() == null ? "unknown" : s.spec.validation().method();
@@ -42,6 +43,7 @@ final class ChunkChecks {
               ChunkState.INVALID, method, null, null, 0, "validation failed: " + e.getMessage());
     }
     c.validating = false;
+    s.sync(c);
     if (v == null) {
       return false;
     }
@@ -70,10 +72,8 @@ final class ChunkChecks {
    */
   boolean applyAnswered(BackfillState s, List<Payload> out) {
     boolean changed = false;
-    for (BackfillState.Chunk c : s.chunks) {
-      if (c.validating && c.state == ChunkState.SUCCEEDED) {
-        changed |= ask(s, c, out);
-      }
+    for (int i : s.indexes("w").toArray()) {
+      changed |= ask(s, s.chunk(i), out);
     }
     return changed;
   }

@@ -115,7 +115,11 @@ public final class BackfillMetrics {
       validationFailures.increment();
     } else if (payload instanceof BackfillChunkStateChanged changed
         && changed.previousState() == ChunkState.RUNNING) {
-      BackfillState.Chunk chunk = state.chunk(changed.chunkId());
+      BackfillState.Chunk chunk =
+          state.loaded().stream()
+              .filter(c -> c.id().equals(changed.chunkId()))
+              .findFirst()
+              .orElse(null);
       if (chunk != null && chunk.startedAt != null && chunk.finishedAt != null) {
         Timer.builder(P + "chunk.duration")
             .description("How long chunk runs took, from request to outcome")
@@ -143,13 +147,15 @@ public final class BackfillMetrics {
     List<MultiGauge.Row<?>> moving = new ArrayList<>();
     for (BackfillState b : states) {
       byStatus.merge(b.status, 1, Integer::sum);
-      b.chunks.forEach(c -> byChunk.merge(c.state, 1, Integer::sum));
-      if (!b.status.ended() && !b.chunks.isEmpty()) {
-        double ended = b.chunks.stream().filter(BackfillState.Chunk::ended).count();
-        open.add(MultiGauge.Row.of(Tags.of("backfill", b.backfillId), ended / b.chunks.size()));
+      for (ChunkState s : ChunkState.values()) {
+        byChunk.merge(s, (int) b.count(s), Integer::sum);
+      }
+      if (!b.status.ended() && b.chunkCount > 0) {
+        double ended = b.planned - b.indexes("pbr").count();
+        open.add(MultiGauge.Row.of(Tags.of("backfill", b.backfillId), ended / b.chunkCount));
       }
       if (b.status == BackfillStatus.RUNNING) {
-        Instant last = lastProgress(b);
+        Instant last = b.lastProgress != null ? b.lastProgress : b.startedAt;
         if (last != null) {
           moving.add(
               MultiGauge.Row.of(Tags.of("backfill", b.backfillId), last.toEpochMilli() / 1000.0));
@@ -165,17 +171,5 @@ public final class BackfillMetrics {
     chunks.register(chunkRows, true);
     progress.register(open, true);
     lastProgress.register(moving, true);
-  }
-
-  private static Instant lastProgress(BackfillState b) {
-    Instant last = b.startedAt;
-    for (BackfillState.Chunk c : b.chunks) {
-      for (Instant at : new Instant[] {c.startedAt, c.finishedAt}) {
-        if (at != null && (last == null || at.isAfter(last))) {
-          last = at;
-        }
-      }
-    }
-    return last;
   }
 }

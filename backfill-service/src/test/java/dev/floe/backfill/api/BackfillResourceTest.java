@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.nullValue;
 
 import dev.floe.broker.EventRecords;
 import dev.floe.contracts.codec.EventCodec;
@@ -311,6 +312,24 @@ class BackfillResourceTest {
                       .body("state", equalTo("failed"))
                       .body("failedChunks", equalTo(List.of("2026-10-02")))
                       .body("chunks[1].error", equalTo("permanent: bad input")));
+      // Chunks come a page at a time, in one state when asked.
+      given()
+          .get("/backfills/" + id + "?chunkState=failed")
+          .then()
+          .statusCode(200)
+          .body("chunks.chunkId", equalTo(List.of("2026-10-02")))
+          .body("nextChunk", nullValue());
+      given()
+          .get("/backfills/" + id + "?chunkLimit=1")
+          .then()
+          .statusCode(200)
+          .body("chunks.chunkId", equalTo(List.of("2026-10-01")))
+          .body("nextChunk", equalTo(1));
+      given()
+          .get("/backfills/" + id + "?chunkFrom=1&chunkLimit=1")
+          .then()
+          .body("chunks.chunkId", equalTo(List.of("2026-10-02")))
+          .body("nextChunk", nullValue());
       given()
           .post("/backfills/" + id + "/retry")
           .then()
@@ -430,6 +449,17 @@ class BackfillResourceTest {
         .post("/backfills")
         .then()
         .statusCode(status)
+        .contentType("application/problem+json")
+        .body("errors.field", hasItem(field));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"chunkLimit=0,chunkLimit", "chunkFrom=-1,chunkFrom", "chunkState=done,chunkState"})
+  void aBadPageOfChunksIs400NamingTheParameter(String query, String field) {
+    given()
+        .get("/backfills/any?" + query)
+        .then()
+        .statusCode(400)
         .contentType("application/problem+json")
         .body("errors.field", hasItem(field));
   }

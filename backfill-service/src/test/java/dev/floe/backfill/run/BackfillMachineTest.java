@@ -235,9 +235,9 @@ class BackfillMachineTest {
   @Test
   void theBackOffIsCappedAtADay() {
     RetryPolicy retry = new RetryPolicy(40, Duration.ofHours(1));
-    assertThat(BackfillMachine.backoff(retry, 1)).isEqualTo(Duration.ofHours(1));
-    assertThat(BackfillMachine.backoff(retry, 3)).isEqualTo(Duration.ofHours(4));
-    assertThat(BackfillMachine.backoff(retry, 39)).isEqualTo(BackfillMachine.MAX_BACKOFF);
+    assertThat(ChunkRetries.backoff(retry, 1)).isEqualTo(Duration.ofHours(1));
+    assertThat(ChunkRetries.backoff(retry, 3)).isEqualTo(Duration.ofHours(4));
+    assertThat(ChunkRetries.backoff(retry, 39)).isEqualTo(BackfillMachine.MAX_BACKOFF);
   }
 
   @Test
@@ -383,6 +383,26 @@ class BackfillMachineTest {
     assertThat(all).allMatch(r -> !r.backfill().propagate());
     assertThat(ChunkRuns.parse(all.get(0).runId()))
         .hasValue(new ChunkRuns.ChunkRun("job", "bf", "c0", 1));
+  }
+
+  /** A plan whose pages never all come is cancelled, and can't be retried into a partial run. */
+  @Test
+  void aPlanMissingPagesIsCancelledAfterItsTimeoutAndCantBeRetried() {
+    BackfillPlanned whole = BackfillTopologyTest.plan("bf", 3, 1);
+    BackfillState s =
+        machine.create(
+            new BackfillPlanned(
+                "bf", 0, whole.spec(), whole.chunks().subList(0, 1), 30, 3, 300, "me", 3),
+            T0,
+            out);
+    assertThat(s.status).isEqualTo(BackfillStatus.PLANNING);
+    machine.tick(s, T0.plus(BackfillMachine.PLAN_TIMEOUT), out);
+    assertThat(s.status).isEqualTo(BackfillStatus.PLANNING);
+    assertThat(requested()).isEmpty();
+    machine.tick(s, T0.plus(BackfillMachine.PLAN_TIMEOUT).plusSeconds(1), out);
+    assertThat(s.status).isEqualTo(BackfillStatus.CANCELLED);
+    assertThat(BackfillMachine.canRetry(s)).isFalse();
+    assertThat(requested()).isEmpty();
   }
 
   private BackfillState create(int chunks, int concurrency) {

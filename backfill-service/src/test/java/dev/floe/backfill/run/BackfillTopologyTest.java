@@ -5,13 +5,17 @@ import static org.awaitility.Awaitility.await;
 
 import dev.floe.backfill.validate.BackgroundValidation;
 import dev.floe.broker.EventRecords;
+import dev.floe.broker.JsonSerde;
 import dev.floe.contracts.codec.EventCodec;
+import dev.floe.contracts.event.BackfillChunksPlanned;
 import dev.floe.contracts.event.BackfillCompleted;
 import dev.floe.contracts.event.BackfillEvent;
 import dev.floe.contracts.event.BackfillPaused;
 import dev.floe.contracts.event.BackfillPlanned;
+import dev.floe.contracts.event.BackfillRetried;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.Payload;
+import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.event.RunStarted;
 import dev.floe.contracts.event.RunSucceeded;
@@ -60,6 +64,7 @@ class BackfillTopologyTest {
           Duration.ofDays(7));
 
   private TopologyTestDriver driver;
+  private java.nio.file.Path stateDir;
   private TestInputTopic<String, byte[]> inbox;
   private TestInputTopic<String, byte[]> runsIn;
   private TestOutputTopic<String, byte[]> runsOut;
@@ -76,6 +81,17 @@ class BackfillTopologyTest {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "backfill-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    // The driver commits, and syncs each store's checkpoint to disk, after every record: in memory
+    // where the machine has it, so that a run of 10,000 chunks takes seconds, not minutes.
+    java.nio.file.Path shm = java.nio.file.Path.of("/dev/shm");
+    if (java.nio.file.Files.isDirectory(shm)) {
+      try {
+        stateDir = java.nio.file.Files.createTempDirectory(shm, "backfill-topology");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
     driver =
         new TopologyTestDriver(
             BackfillTopology.build(
@@ -99,8 +115,13 @@ class BackfillTopologyTest {
   }
 
   @AfterEach
-  void stop() {
+  void stop() throws java.io.IOException {
     driver.close();
+    if (stateDir != null) {
+      try (var files = java.nio.file.Files.walk(stateDir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
   }
 
   @Test
@@ -165,7 +186,7 @@ class BackfillTopologyTest {
     runsIn.pipeInput(
         "job", encode(new RunStarted(run.runId(), "job", 1, "webhook", "ext-42", Instant.now())));
     KeyValueStore<String, BackfillState> store = driver.getKeyValueStore(BackfillTopology.STATE);
-    assertThat(store.get("bf5").chunk("c0").externalRunId).isEqualTo("ext-42");
+    assertThat(stored("bf5").chunk("c0").externalRunId).isEqualTo("ext-42");
 
     runsIn.pipeInput(
         "job", encode(new RunSucceeded(run.runId(), "job", 1, "ext-42", Instant.now(), 3)));
@@ -174,6 +195,140 @@ class BackfillTopologyTest {
     assertThat(store.get("bf5")).isNotNull();
     driver.advanceWallClockTime(Duration.ofDays(7));
     assertThat(store.get("bf5")).isNull();
+    KeyValueStore<String, BackfillState.Chunk> chunks =
+        driver.getKeyValueStore(BackfillTopology.CHUNKS);
+    assertThat(chunks.get(BackfillTopology.chunkKey("bf5", 0))).as("its chunks go too").isNull();
+  }
+
+  /**
+   * A backfill retried after it ended is kept for the retention from its new end, not its first:
+   * the index key of its first end is passed over.
+   */
+  @Test
+  void aRetriedBackfillIsKeptForTheRetentionFromItsLastEnd() {
+    send(plan("bf8", 1, 1));
+    RunRequested first = requests().get(0);
+    runsIn.pipeInput(
+        "job",
+        encode(
+            new RunFailed(
+                first.runId(),
+                "job",
+                1,
+                RunFailed.ErrorKind.PERMANENT,
+                "boom",
+                false,
+                null,
+                Instant.now())));
+    assertThat(stored("bf8").status).isEqualTo(BackfillStatus.FAILED);
+    driver.advanceWallClockTime(Duration.ofDays(6));
+    send(new BackfillRetried("bf8", 0, List.of(), "me", Instant.now()));
+    assertThat(requests()).hasSize(1);
+    driver.advanceWallClockTime(Duration.ofDays(2));
+    // The tick that found it past its first end's retention ended it again: its chunk's attempt
+    // timed out (an hour here).
+    assertThat(stored("bf8")).as("kept past its first end's retention").isNotNull();
+    assertThat(stored("bf8").retries).isEqualTo(1);
+    driver.advanceWallClockTime(Duration.ofDays(8));
+    assertThat(stored("bf8")).as("forgotten a retention after its last end").isNull();
+  }
+
+  /**
+   * A plan in pages: nothing starts until its last page is in, and each page is published in order
+   * between the plan and the start.
+   */
+  @Test
+  void aPlanInPagesStartsOnceEveryChunkIsIn() {
+    BackfillPlanned whole = plan("bf6", 5, 2);
+    send(
+        new BackfillPlanned(
+            "bf6",
+            0,
+            whole.spec(),
+            whole.chunks().subList(0, 2),
+            whole.records(),
+            whole.dataFiles(),
+            whole.bytes(),
+            "me",
+            5));
+    assertThat(requests()).isEmpty();
+    assertThat(stored("bf6").status).isEqualTo(BackfillStatus.PLANNING);
+    send(new BackfillChunksPlanned("bf6", 0, whole.chunks().subList(2, 4)));
+    assertThat(requests()).isEmpty();
+    // A page of another plan under the same id (two creates raced) is not taken.
+    send(new BackfillChunksPlanned("bf6", 0, whole.chunks().subList(4, 5)), "another-plan");
+    assertThat(stored("bf6").planned).isEqualTo(4);
+    // A page out of turn is ignored: it would leave a hole in the plan.
+    send(new BackfillChunksPlanned("bf6", 0, whole.chunks().subList(2, 3)));
+    send(new BackfillChunksPlanned("bf6", 0, whole.chunks().subList(4, 5)));
+    assertThat(requests()).extracting(r -> r.backfill().chunkId()).containsExactly("c0", "c1");
+    assertThat(lifecycle())
+        .extracting(e -> e.getClass().getSimpleName() + "@" + e.revision())
+        .startsWith(
+            "BackfillPlanned@1",
+            "BackfillChunksPlanned@2",
+            "BackfillChunksPlanned@3",
+            "BackfillStarted@4");
+    assertThat(stored("bf6").chunk(4).id()).isEqualTo("c4");
+  }
+
+  /**
+   * A backfill of thousands of chunks (10,000 in the soak) runs to its end at its concurrency, and
+   * each event rewrites one chunk and a head of a letter per chunk, not the plan.
+   */
+  @Test
+  void thousandsOfChunksRunAtTheConcurrencyAndEachEventWritesOnlyWhatChanged() {
+    // 2,000 in the gate; -Dfloe.test.backfill-chunks=10000 for the full size (about 20 s).
+    int n = Integer.getInteger("floe.test.backfill-chunks", 2_000);
+    int concurrency = 25;
+    BackfillPlanned whole = plan("bf7", n, concurrency);
+    int page = Math.min(2_000, n);
+    send(
+        new BackfillPlanned(
+            "bf7",
+            0,
+            whole.spec(),
+            whole.chunks().subList(0, page),
+            whole.records(),
+            whole.dataFiles(),
+            whole.bytes(),
+            "me",
+            n));
+    for (int from = page; from < n; from += page) {
+      send(new BackfillChunksPlanned("bf7", 0, whole.chunks().subList(from, from + page)));
+    }
+    java.util.Set<String> running = new java.util.HashSet<>();
+    int maxRunning = 0;
+    int succeeded = 0;
+    java.util.ArrayDeque<RunRequested> open = new java.util.ArrayDeque<>(requests());
+    while (!open.isEmpty()) {
+      open.forEach(r -> running.add(r.runId()));
+      maxRunning = Math.max(maxRunning, running.size());
+      RunRequested r = open.poll();
+      runsIn.pipeInput(
+          "job", encode(new RunSucceeded(r.runId(), "job", 1, null, Instant.now(), 1)));
+      running.remove(r.runId());
+      succeeded++;
+      open.addAll(requests());
+    }
+    assertThat(succeeded).isEqualTo(n);
+    assertThat(maxRunning).isEqualTo(concurrency);
+    BackfillState done = stored("bf7");
+    assertThat(done.status).isEqualTo(BackfillStatus.COMPLETED);
+    assertThat(done.count(ChunkState.SUCCEEDED)).isEqualTo(n);
+    assertThat(new JsonSerde<>(BackfillState.class).serializer().serialize("t", done).length)
+        .as("the head: a letter per chunk, not the plan")
+        .isLessThan(n + 4096);
+    assertThat(done.chunk(n - 1).state).isEqualTo(ChunkState.SUCCEEDED);
+  }
+
+  /** The backfill as stored, its chunks read from their store. */
+  private BackfillState stored(String id) {
+    KeyValueStore<String, BackfillState> heads = driver.getKeyValueStore(BackfillTopology.STATE);
+    KeyValueStore<String, BackfillState.Chunk> chunks =
+        driver.getKeyValueStore(BackfillTopology.CHUNKS);
+    BackfillState s = heads.get(id);
+    return s == null ? null : s.attach((b, i) -> chunks.get(BackfillTopology.chunkKey(b, i)));
   }
 
   /**
@@ -213,7 +368,7 @@ class BackfillTopologyTest {
 
       runsIn.pipeInput(
           "job", encode(new RunSucceeded(first.get(0).runId(), "job", 1, null, Instant.now(), 3)));
-      assertThat(store.get("bf-a").chunk("c0").validating).isTrue();
+      assertThat(stored("bf-a").chunk("c0").validating).isTrue();
 
       // bf-b goes on to its end meanwhile.
       runsIn.pipeInput(
@@ -233,7 +388,7 @@ class BackfillTopologyTest {
                 driver.advanceWallClockTime(Duration.ofSeconds(1));
                 return store.get("bf-a").status == BackfillStatus.COMPLETED;
               });
-      BackfillState a = store.get("bf-a");
+      BackfillState a = stored("bf-a");
       assertThat(a.chunk("c0").state).isEqualTo(ChunkState.VALIDATED);
       assertThat(a.chunk("c0").validating).isFalse();
     } finally {
@@ -274,8 +429,16 @@ class BackfillTopologyTest {
   }
 
   private void send(Payload command) {
+    send(command, null);
+  }
+
+  /** Sends {@code command} as a record of the plan {@code planId}, when given. */
+  private void send(Payload command, String planId) {
     ProducerRecord<String, byte[]> record =
         EventRecords.of(TOPICS.inbox(), Event.of(command, Event.sourceOf("test"), Instant.now()));
+    if (planId != null) {
+      record.headers().add(BackfillTopology.PLAN_ID, planId.getBytes(StandardCharsets.UTF_8));
+    }
     inbox.pipeInput(new TestRecord<>(record.key(), record.value(), record.headers()));
   }
 

@@ -3,7 +3,10 @@ package dev.floe.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 
-/** How a backfill prints: its state, totals and progress, its failed chunks, then each chunk. */
+/**
+ * How a backfill prints: its state, totals and progress, its failed chunks, then each chunk of the
+ * page the service answered, and where the next page starts.
+ */
 final class BackfillSummary {
   private BackfillSummary() {}
 
@@ -17,7 +20,13 @@ final class BackfillSummary {
         b.path("progress").asDouble());
     JsonNode failed = b.path("failedChunks");
     if (failed.isArray() && !failed.isEmpty()) {
-      out.println("failed or invalid chunks: " + join(failed));
+      int all =
+          b.path("chunkStates").path("failed").asInt()
+              + b.path("chunkStates").path("invalid").asInt();
+      out.println(
+          "failed or invalid chunks: "
+              + join(failed)
+              + (all > failed.size() ? " (the first " + failed.size() + " of " + all + ")" : ""));
     }
     for (JsonNode c : b.path("chunks")) {
       out.printf(
@@ -27,6 +36,12 @@ final class BackfillSummary {
           c.path("attempt").asInt(),
           c.path("records").asLong(),
           c.hasNonNull("error") ? "  " + c.get("error").asText() : "");
+    }
+    if (b.hasNonNull("nextChunk")) {
+      // A large backfill answers a page of its chunks: say where the rest is.
+      out.printf(
+          "  ... more chunks from index %d: GET /backfills/%s?chunkFrom=%d%n",
+          b.get("nextChunk").asInt(), b.path("id").asText(), b.get("nextChunk").asInt());
     }
     out.flush();
   }
