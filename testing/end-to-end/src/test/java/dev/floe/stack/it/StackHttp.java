@@ -79,9 +79,14 @@ final class StackHttp {
   }
 
   HttpResponse<String> send(String method, URI uri, String body) {
+    return send(method, uri, body, Duration.ofSeconds(30));
+  }
+
+  /** A call that may take up to {@code timeout}, such as planning a large backfill. */
+  HttpResponse<String> send(String method, URI uri, String body, Duration timeout) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri)
-            .timeout(Duration.ofSeconds(30))
+            .timeout(timeout)
             .method(
                 method,
                 body == null

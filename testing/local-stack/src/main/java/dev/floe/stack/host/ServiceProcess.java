@@ -67,7 +67,8 @@ public final class ServiceProcess implements AutoCloseable {
       throw new IllegalStateException(jar + " is missing: build with 'mvn -DskipTests package'");
     }
     List<String> command = ChildProcesses.java();
-    command.add("-Xmx256m");
+    // 256 MiB unless a benchmark asks for the heap a deployment gives (deploy/k8s: 60 % of 1 GiB).
+    command.add("-Xmx" + System.getProperty("floe.stack." + name + ".heap", "256m"));
     command.add("-XX:+UseSerialGC");
     command.add("-Dquarkus.http.host=127.0.0.1");
     command.add("-Dquarkus.http.port=" + port);
