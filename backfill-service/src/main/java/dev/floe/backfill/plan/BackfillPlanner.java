@@ -22,10 +22,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Plans a backfill from metadata alone: a filtered scan of the source's manifests, with column
- * statistics and no data file read, cut into chunks; then, unless it is a dry run, one zero-copy
- * ICDC state per chunk (two for a snapshot range: added and removed; 100 chunks per catalog commit)
- * and a tag that pins the planned source snapshot (and the range's start, when a chunk removed
- * rows) so that expiry can't delete a file a chunk still needs. Thread-safe.
+ * statistics and no data file read, cut into chunks; then, unless it is a dry run, a tag that pins
+ * the planned source snapshot (and the range's start, when a chunk removed rows) so that expiry
+ * can't delete a file a chunk needs, and after it one zero-copy ICDC state per chunk (two for a
+ * snapshot range: added and removed; 100 chunks per catalog commit). Thread-safe.
  */
 public final class BackfillPlanner {
   /** Suffix of a chunk's removed state's tag; chunk ids cannot hold a dot either. */
@@ -86,12 +86,11 @@ public final class BackfillPlanner {
             sortField,
             maxChunks);
     BackfillSpec planned = planned(spec, selection);
-    Map<String, IcdcRef[]> refsByChunk =
-        dryRun
-            ? Map.of()
-            : states.commit(
-                c, source, spec, icdcTable(spec.table()), selection, backfillId, groups, selected);
     if (!dryRun) {
+      // Pinned before the states are committed, which takes minutes for a large plan: the
+      // source's expiry meanwhile can't remove a file a state will reference. An id planned
+      // before is refused first, so its pins are never touched.
+      states.requireNew(c, icdcTable(spec.table()), backfillId);
       pin(source, BackfillPins.PREFIX + backfillId, selection.toSnapshotId());
       if (selected.rewrote()) {
         // The removed states read the files live at the range's start.
@@ -101,6 +100,11 @@ public final class BackfillPlanner {
             selection.fromSnapshotId());
       }
     }
+    Map<String, IcdcRef[]> refsByChunk =
+        dryRun
+            ? Map.of()
+            : states.commit(
+                c, source, spec, icdcTable(spec.table()), selection, backfillId, groups, selected);
     List<ChunkPlan> chunks = new ArrayList<>();
     long records = 0;
     long files = 0;

@@ -70,12 +70,7 @@ final class ChunkStates {
             spec.table(),
             source,
             source.snapshot(selection.toSnapshotId()));
-    String prefix = BackfillPlanner.tag(backfillId, "");
-    if (icdc.refs().keySet().stream().anyMatch(t -> t.startsWith(prefix))) {
-      // The states of a plan are never replaced: a job may be reading them.
-      throw new PlanningException(
-          409, "id", "backfill " + backfillId + " was planned before; choose another id");
-    }
+    requireNew(icdc, backfillId);
     List<DeleteFile> deletes = new ArrayList<>();
     for (Chunker.Group g : groups) {
       if (selection.fromSnapshotId() == null) {
@@ -129,6 +124,23 @@ final class ChunkStates {
           });
     }
     return refs;
+  }
+
+  /** Refuses (409) an id whose states were committed before, if the ICDC table exists yet. */
+  void requireNew(Catalog c, TableRef icdcName, String backfillId) {
+    org.apache.iceberg.catalog.TableIdentifier id = TableRefs.identifier(icdcName);
+    if (c.tableExists(id)) {
+      requireNew(c.loadTable(id), backfillId);
+    }
+  }
+
+  private static void requireNew(Table icdc, String backfillId) {
+    String prefix = BackfillPlanner.tag(backfillId, "");
+    if (icdc.refs().keySet().stream().anyMatch(t -> t.startsWith(prefix))) {
+      // The states of a plan are never replaced: a job may be reading them.
+      throw new PlanningException(
+          409, "id", "backfill " + backfillId + " was planned before; choose another id");
+    }
   }
 
   /** Adds each chunk's states to {@code txn}; whether any was added. */

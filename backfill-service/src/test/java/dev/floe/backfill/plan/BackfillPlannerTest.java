@@ -168,9 +168,25 @@ class BackfillPlannerTest {
     assertThat(table.refs()).containsKey(BackfillPins.PREFIX + "bf-icdc");
   }
 
+  /**
+   * An id is planned once, and its source is pinned before its chunk states are committed (a large
+   * plan takes minutes, during which the source's expiry must not remove what the states use).
+   */
   @Test
   void anIdIsPlannedOnce() {
-    planner.plan("bf-once", spec(dayChunks(), null, null), List.of(), false);
+    var plan = planner.plan("bf-once", spec(dayChunks(), null, null), List.of(), false);
+    Table source = fixture.catalog().loadTable(TableIdentifier.of("demo", "orders30"));
+    long pinnedAt =
+        ((org.apache.iceberg.HasTableOperations) source).operations().current().lastUpdatedMillis();
+    assertThat(source.refs()).containsKey(BackfillPins.PREFIX + "bf-once");
+    Table icdc =
+        fixture
+            .catalog()
+            .loadTable(dev.floe.icdc.TableRefs.identifier(planner.icdcTable(plan.spec().table())));
+    String firstState = BackfillPlanner.tag("bf-once", plan.chunks().get(0).chunkId());
+    long statedAt = icdc.snapshot(icdc.refs().get(firstState).snapshotId()).timestampMillis();
+    assertThat(pinnedAt).as("the pin's commit, then the states'").isLessThanOrEqualTo(statedAt);
+    long pinned = source.refs().get(BackfillPins.PREFIX + "bf-once").snapshotId();
     assertThatThrownBy(
             () -> planner.plan("bf-once", spec(dayChunks(), null, null), List.of(), false))
         .isInstanceOfSatisfying(
@@ -179,6 +195,8 @@ class BackfillPlannerTest {
               assertThat(e.status()).isEqualTo(409);
               assertThat(e.field()).isEqualTo("id");
             });
+    source.refresh();
+    assertThat(source.refs().get(BackfillPins.PREFIX + "bf-once").snapshotId()).isEqualTo(pinned);
   }
 
   @Test
