@@ -88,7 +88,7 @@ public record BackfillView(
       }
     }
     int total = s.chunkCount;
-    long ended = s.planned - s.indexes("pbr").count();
+    long ended = s.planned - s.left();
     double progress = total == 0 ? 100 : Math.round(1000.0 * ended / total) / 10.0;
     Duration remaining = remaining(s);
     List<String> failed =
@@ -218,7 +218,7 @@ public record BackfillView(
 
   /** Mean duration of ended chunk runs, times the waves of chunks left at the concurrency. */
   private static Duration remaining(BackfillState s) {
-    long left = s.indexes("pbr").count();
+    long left = s.left();
     if (left == 0 || s.status.ended() || s.endedRuns == 0) {
       return null;
     }

@@ -309,6 +309,12 @@ public final class BackfillState {
     return indexes(letters).findAny().isPresent();
   }
 
+  /** How many chunks are still to end: pending or running. */
+  @JsonIgnore
+  public long left() {
+    return indexes("pbr").count();
+  }
+
   @JsonIgnore
   public long count(ChunkState state) {
     return indexes(letters(state)).count();

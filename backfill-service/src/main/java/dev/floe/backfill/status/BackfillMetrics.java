@@ -151,7 +151,7 @@ public final class BackfillMetrics {
         byChunk.merge(s, (int) b.count(s), Integer::sum);
       }
       if (!b.status.ended() && b.chunkCount > 0) {
-        double ended = b.planned - b.indexes("pbr").count();
+        double ended = b.planned - b.left();
         open.add(MultiGauge.Row.of(Tags.of("backfill", b.backfillId), ended / b.chunkCount));
       }
       if (b.status == BackfillStatus.RUNNING) {

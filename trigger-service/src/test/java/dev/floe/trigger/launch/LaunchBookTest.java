@@ -23,6 +23,22 @@ class LaunchBookTest {
     return new LaunchBook.Entry(partition, offset, run, 0);
   }
 
+  /** The first attempt of chunk {@code chunkId} of backfill {@code bf}, on {@code trigger}. */
+  private static LaunchBook.Entry chunk(
+      TopicPartition partition, long offset, String trigger, String chunkId) {
+    RunRequested run =
+        new RunRequested(
+            trigger + ".bf." + chunkId + ".1",
+            trigger,
+            List.of(),
+            0,
+            false,
+            "backfill",
+            new dev.floe.contracts.model.BackfillTag("bf", chunkId, false),
+            1);
+    return new LaunchBook.Entry(partition, offset, run, 0);
+  }
+
   private static Map<TopicPartition, Long> offsets(Map<TopicPartition, OffsetAndMetadata> m) {
     return m.entrySet().stream()
         .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
@@ -79,17 +95,7 @@ class LaunchBookTest {
     LaunchBook.Entry ownNext = entry(P0, 1, "a");
     LaunchBook.Entry[] chunks = new LaunchBook.Entry[3];
     for (int i = 0; i < chunks.length; i++) {
-      RunRequested run =
-          new RunRequested(
-              "a.bf.c" + i + ".1",
-              "a",
-              List.of(),
-              0,
-              false,
-              "backfill",
-              new dev.floe.contracts.model.BackfillTag("bf", "c" + i, false),
-              1);
-      chunks[i] = new LaunchBook.Entry(P0, 2 + i, run, 0);
+      chunks[i] = chunk(P0, 2 + i, "a", "c" + i);
     }
     book.request(own);
     book.request(ownNext);
@@ -109,17 +115,7 @@ class LaunchBookTest {
     LaunchBook book = new LaunchBook(2);
     List<LaunchBook.Entry> chunks = new java.util.ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      RunRequested run =
-          new RunRequested(
-              "a.bf.c" + i + ".1",
-              "a",
-              List.of(),
-              0,
-              false,
-              "backfill",
-              new dev.floe.contracts.model.BackfillTag("bf", "c" + i, false),
-              1);
-      chunks.add(new LaunchBook.Entry(P0, i, run, 0));
+      chunks.add(chunk(P0, i, "a", "c" + i));
       book.request(chunks.get(i));
     }
     LaunchBook.Entry other = entry(P0, 4, "b");
