@@ -86,6 +86,16 @@ public interface CaptureConfig {
     Duration batchBudget();
 
     /**
+     * The most snapshots of one table captured together when a backlog has built up: their ICDC
+     * states go in one catalog commit and their pins in one commit on the source, each change still
+     * with its own tags and event. Without a backlog each snapshot is captured as it comes.
+     */
+    @WithDefault("50")
+    @Min(1)
+    @Max(500)
+    int groupMaxSnapshots();
+
+    /**
      * Partitions of the row-stream topics ({@code floe.rows.<namespace>.<table>} and {@code
      * floe.transactions.<namespace>.<table>}) that the service creates when they are missing. One
      * keeps every event of a table in commit order; with more, order holds per row key.

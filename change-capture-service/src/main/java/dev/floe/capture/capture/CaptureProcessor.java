@@ -15,7 +15,7 @@ import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.IcdcRef;
 import dev.floe.contracts.model.PartitionRef;
 import dev.floe.contracts.model.SnapshotRange;
-import dev.floe.icdc.Bounds;
+import dev.floe.contracts.model.TableRef;
 import dev.floe.icdc.IcdcStates;
 import dev.floe.icdc.IcdcTables;
 import dev.floe.icdc.PartitionRefs;
@@ -24,12 +24,11 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -39,8 +38,6 @@ import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.exceptions.NoSuchTableException;
-import org.apache.iceberg.types.Comparators;
-import org.apache.iceberg.types.Type;
 import org.jboss.logging.Logger;
 
 /**
@@ -64,6 +61,10 @@ public final class CaptureProcessor {
   static final String KIND = IcdcStates.SUMMARY_PREFIX + "change-kind";
   static final String LATE = IcdcStates.SUMMARY_PREFIX + "late-data";
   static final String HWM = IcdcStates.SUMMARY_PREFIX + "hwm.";
+
+  /** How many changes of the capture were committed in the same catalog commit as this one. */
+  static final String GROUP_SIZE = IcdcStates.SUMMARY_PREFIX + "capture-group-size";
+
   private static final Logger LOG = Logger.getLogger(CaptureProcessor.class);
 
   /**
@@ -143,72 +144,176 @@ public final class CaptureProcessor {
    * pins {@link Outcome#pins()} before it publishes the event.
    */
   public Outcome capture(CaptureDefined capture, SnapshotCommitted committed) {
-    if (!capture.branch().equals(committed.branch())) {
-      return Outcome.skipped("branch " + committed.branch() + " is not captured");
-    }
-    Catalog catalog = catalogs.get();
-    Table source;
-    try {
-      source = catalog.loadTable(TableRefs.identifier(committed.table()));
-    } catch (NoSuchTableException e) {
-      return Outcome.skipped("the source table no longer exists");
-    }
-    if (!source.uuid().toString().equals(committed.tableUuid())) {
-      return Outcome.skipped("the source table was re-created since");
-    }
-    Snapshot snapshot = source.snapshot(committed.snapshotId());
-    if (snapshot == null) {
-      return Outcome.lost("snapshot " + committed.snapshotId() + " expired before it was captured");
-    }
-    ChangeSet change = ChangeReader.read(source, snapshot);
-    if (!capture.changeKinds().contains(change.kind())) {
-      return new Outcome(
-          null, change, "the capture does not take " + change.kind().wireName() + " changes");
-    }
-    Table icdc = IcdcTables.createOrLoad(catalog, capture, source, snapshot);
+    return captureAll(capture, List.of(committed)).get(0);
+  }
 
-    Map<Integer, Object> previousMarks = highWaterMarks(icdc, capture, snapshot);
-    List<FieldBounds> bounds = ranges(capture, source, change);
-    boolean late = false;
-    Map<Integer, Object> marks = new HashMap<>(previousMarks);
-    for (FieldBounds b : bounds) {
-      if (b.min() == null) {
+  /**
+   * Captures snapshots of one table, in the order given (the order of their commits): the ICDC
+   * states of all of them go in one catalog commit, or one per run of snapshots written with the
+   * same schema, since a state is read with the schema current when it was committed. Each change
+   * keeps its own tags, summary and event, exactly as when captured alone; high-water marks carry
+   * from one to the next. Without pinning: the caller pins every {@link Outcome#pins()}.
+   *
+   * @return one outcome per snapshot, in the same order
+   */
+  public List<Outcome> captureAll(CaptureDefined capture, List<SnapshotCommitted> group) {
+    Outcome[] outcomes = new Outcome[group.size()];
+    Catalog catalog = catalogs.get();
+    Map<TableRef, Table> sources = new HashMap<>();
+    Batch batch = null;
+    for (int i = 0; i < group.size(); i++) {
+      SnapshotCommitted committed = group.get(i);
+      if (!capture.branch().equals(committed.branch())) {
+        outcomes[i] = Outcome.skipped("branch " + committed.branch() + " is not captured");
         continue;
       }
-      int id = b.range().fieldId();
-      Comparator<Object> order = order(b.type());
-      Object mark = previousMarks.get(id);
-      if (mark != null && eventTime(b.type()) && order.compare(b.min(), mark) < 0) {
-        late = true;
+      Table source;
+      try {
+        source =
+            sources.computeIfAbsent(
+                committed.table(), t -> catalog.loadTable(TableRefs.identifier(t)));
+      } catch (NoSuchTableException e) {
+        outcomes[i] = Outcome.skipped("the source table no longer exists");
+        continue;
       }
-      marks.put(id, mark == null || order.compare(b.max(), mark) > 0 ? b.max() : mark);
+      if (!source.uuid().toString().equals(committed.tableUuid())) {
+        outcomes[i] = Outcome.skipped("the source table was re-created since");
+        continue;
+      }
+      Snapshot snapshot = source.snapshot(committed.snapshotId());
+      if (snapshot == null) {
+        outcomes[i] =
+            Outcome.lost("snapshot " + committed.snapshotId() + " expired before it was captured");
+        continue;
+      }
+      ChangeSet change = ChangeReader.read(source, snapshot);
+      if (!capture.changeKinds().contains(change.kind())) {
+        outcomes[i] =
+            new Outcome(
+                null, change, "the capture does not take " + change.kind().wireName() + " changes");
+        continue;
+      }
+      if (batch != null && !batch.takes(source, snapshot)) {
+        batch.commit(capture, outcomes);
+        batch = new Batch(batch);
+      }
+      if (batch == null || batch.icdc == null) {
+        Table icdc = IcdcTables.createOrLoad(catalog, capture, source, snapshot);
+        batch =
+            batch == null ? new Batch(source, snapshot, icdc) : batch.on(source, snapshot, icdc);
+      }
+      batch.add(i, committed, change, capture);
+    }
+    if (batch != null) {
+      batch.commit(capture, outcomes);
+    }
+    return List.of(outcomes);
+  }
+
+  /**
+   * Snapshots of one table and schema whose states go in one catalog commit, and the summaries of
+   * the changes before them in the group (their high-water marks carry on).
+   */
+  private final class Batch {
+    private final List<Map<String, String>> earlier;
+    private final List<Captured> changes = new ArrayList<>();
+    private Table source;
+    private Integer schemaId;
+    private Table icdc;
+
+    Batch(Table source, Snapshot first, Table icdc) {
+      this.earlier = new ArrayList<>();
+      on(source, first, icdc);
     }
 
-    String addedTag = IcdcStates.changeTag(snapshot.snapshotId());
-    String removedTag = IcdcStates.removedTag(snapshot.snapshotId());
-    SourcePins.Request pins = null;
-    String statesOmitted = null;
-    // A compaction changes no row: rows(S) = rows(parent) with both states empty, and none is
-    // committed. A run over it reads its files from the source (RangeStates).
-    if (change.kind() != ChangeKind.REPLACE) {
-      statesOmitted =
-          ChangeStates.commitChange(
-              icdc,
-              source,
-              change,
-              addedTag,
-              removedTag,
-              IcdcStates.omittedTag(snapshot.snapshotId()),
-              summary(capture, source, snapshot, change, bounds, marks, late),
-              capture.icdcTtl());
-      if (statesOmitted != null) {
-        // Iceberg would refuse the states for good: the change goes out without them, saying
-        // why, rather than not at all. Its snapshots are pinned all the same, for a job that
-        // reads the change from the source.
-        LOG.errorf(
-            "capture %s: snapshot %d is published without states: %s",
-            capture.captureId(), snapshot.snapshotId(), statesOmitted);
+    /** The next batch of the same group, after {@code done} committed. */
+    Batch(Batch done) {
+      this.earlier = done.earlier;
+    }
+
+    Batch on(Table source, Snapshot first, Table icdc) {
+      this.source = source;
+      this.schemaId = first.schemaId();
+      this.icdc = icdc;
+      return this;
+    }
+
+    boolean takes(Table other, Snapshot snapshot) {
+      return other == source && Objects.equals(schemaId, snapshot.schemaId());
+    }
+
+    void add(int index, SnapshotCommitted committed, ChangeSet change, CaptureDefined capture) {
+      Snapshot snapshot = source.snapshot(committed.snapshotId());
+      Map<Integer, Object> previousMarks = Marks.before(icdc, earlier, snapshot);
+      List<FieldBounds> bounds = ranges(capture, source, change);
+      Marks.Next next = Marks.next(previousMarks, bounds);
+      Map<String, String> summary =
+          StateSummary.of(capture, source, snapshot, change, bounds, next.marks(), next.late());
+      if (change.kind() != ChangeKind.REPLACE) {
+        // A compaction records no state: the marks after it are those before it.
+        earlier.add(summary);
       }
+      changes.add(new Captured(index, committed, snapshot, change, bounds, summary, next.late()));
+    }
+
+    void commit(CaptureDefined capture, Outcome[] outcomes) {
+      List<ChangeStates.Change> states = new ArrayList<>();
+      for (Captured c : changes) {
+        // A compaction changes no row: rows(S) = rows(parent) with both states empty, and none
+        // is committed. A run over it reads its files from the source (RangeStates).
+        if (c.change().kind() != ChangeKind.REPLACE) {
+          long id = c.snapshot().snapshotId();
+          c.summary().put(GROUP_SIZE, Integer.toString(changes.size()));
+          states.add(
+              new ChangeStates.Change(
+                  c.change(),
+                  IcdcStates.changeTag(id),
+                  IcdcStates.removedTag(id),
+                  IcdcStates.omittedTag(id),
+                  c.summary()));
+        }
+      }
+      Map<String, String> omitted = Map.of();
+      if (!states.isEmpty()) {
+        omitted = ChangeStates.commitChanges(icdc, source, states, capture.icdcTtl());
+        icdc.refresh();
+      }
+      for (Captured c : changes) {
+        outcomes[c.index()] = outcome(capture, source, icdc, c, omitted);
+      }
+    }
+  }
+
+  /** A change of a batch, read and ranged, its states not committed yet. */
+  private record Captured(
+      int index,
+      SnapshotCommitted committed,
+      Snapshot snapshot,
+      ChangeSet change,
+      List<FieldBounds> bounds,
+      Map<String, String> summary,
+      boolean late) {}
+
+  /** The event of a change whose states are committed (or omitted, saying why). */
+  private Outcome outcome(
+      CaptureDefined capture,
+      Table source,
+      Table icdc,
+      Captured c,
+      Map<String, String> omittedReasons) {
+    Snapshot snapshot = c.snapshot();
+    SnapshotCommitted committed = c.committed();
+    SourcePins.Request pins = null;
+    String statesOmitted = omittedReasons.get(IcdcStates.omittedTag(snapshot.snapshotId()));
+    if (statesOmitted != null) {
+      // Iceberg would refuse the states for good: the change goes out without them, saying why,
+      // rather than not at all. Its snapshots are pinned all the same, for a job that reads the
+      // change from the source.
+      LOG.errorf(
+          "capture %s: snapshot %d is published without states: %s",
+          capture.captureId(), snapshot.snapshotId(), statesOmitted);
+    }
+    if (c.change().kind() != ChangeKind.REPLACE) {
       Set<Long> ids = new LinkedHashSet<>();
       ids.add(snapshot.snapshotId());
       if (snapshot.parentId() != null) {
@@ -218,43 +323,38 @@ public final class CaptureProcessor {
         ids.add(snapshot.parentId());
       }
       pins = new SourcePins.Request(capture.captureId(), ids, capture.pinTtl());
-      icdc.refresh();
     }
-    Optional<IcdcRef> added = IcdcStates.find(icdc, capture.icdcTable(), addedTag);
-    Optional<IcdcRef> removed = IcdcStates.find(icdc, capture.icdcTable(), removedTag);
+    Optional<IcdcRef> added =
+        IcdcStates.find(icdc, capture.icdcTable(), IcdcStates.changeTag(snapshot.snapshotId()));
+    Optional<IcdcRef> removed =
+        IcdcStates.find(icdc, capture.icdcTable(), IcdcStates.removedTag(snapshot.snapshotId()));
     Optional<IcdcRef> omitted =
         IcdcStates.find(icdc, capture.icdcTable(), IcdcStates.omittedTag(snapshot.snapshotId()));
+    Optional<Snapshot> recorded =
+        added.or(() -> removed).or(() -> omitted).map(r -> icdc.snapshot(r.snapshotId()));
     Instant capturedAt =
-        added
-            .or(() -> removed)
-            .or(() -> omitted)
-            .map(r -> Instant.ofEpochMilli(icdc.snapshot(r.snapshotId()).timestampMillis()))
-            .orElse(clock.instant());
+        recorded.map(r -> Instant.ofEpochMilli(r.timestampMillis())).orElse(clock.instant());
     boolean recordedLate =
-        added
-            .or(() -> removed)
-            .or(() -> omitted)
-            .map(r -> Boolean.parseBoolean(icdc.snapshot(r.snapshotId()).summary().get(LATE)))
-            .orElse(late);
+        recorded.map(r -> Boolean.parseBoolean(r.summary().get(LATE))).orElse(c.late());
     ChangeCaptured event =
         new ChangeCaptured(
             capture.captureId(),
             committed.table(),
             committed.tableUuid(),
             SnapshotRange.single(snapshot.parentId(), snapshot.snapshotId()),
-            change.kind(),
-            change.stats(),
+            c.change().kind(),
+            c.change().stats(),
             added.orElse(null),
             removed.orElse(null),
-            bounds.stream().map(FieldBounds::range).toList(),
-            partitions(source, change),
+            c.bounds().stream().map(FieldBounds::range).toList(),
+            partitions(source, c.change()),
             recordedLate,
             committed.committedAt(),
             capturedAt,
             // A backfill's job marks its commits: downstream triggers suppress them by default.
             BackfillTag.fromSummary(snapshot.summary()),
             statesOmitted);
-    return new Outcome(event, change, null, pins);
+    return new Outcome(event, c.change(), null, pins);
   }
 
   private List<FieldBounds> ranges(CaptureDefined capture, Table source, ChangeSet change) {
@@ -274,82 +374,6 @@ public final class CaptureProcessor {
     return RangeCalculator.bounds(source, capture.trackedFields(), files, read);
   }
 
-  /**
-   * The high-water marks before {@code snapshot}: those recorded by the capture's latest state of
-   * an earlier source snapshot. Recomputing them for a snapshot captured before gives the same.
-   */
-  private static Map<Integer, Object> highWaterMarks(
-      Table icdc, CaptureDefined capture, Snapshot snapshot) {
-    Map<String, String> latest = null;
-    long latestOrder = Long.MIN_VALUE;
-    for (var ref : icdc.refs().entrySet()) {
-      String name = ref.getKey();
-      if (!name.startsWith(IcdcStates.CHANGE_PREFIX)
-          && !name.startsWith(IcdcStates.REMOVED_PREFIX)
-          && !name.startsWith(IcdcStates.OMITTED_PREFIX)) {
-        continue;
-      }
-      Map<String, String> summary = icdc.snapshot(ref.getValue().snapshotId()).summary();
-      long order = order(summary);
-      if (order < order(snapshot) && order > latestOrder) {
-        latest = summary;
-        latestOrder = order;
-      }
-    }
-    Map<Integer, Object> marks = new HashMap<>();
-    if (latest != null) {
-      for (Map.Entry<String, String> e : latest.entrySet()) {
-        if (e.getKey().startsWith(HWM)) {
-          int fieldId = Integer.parseInt(e.getKey().substring(HWM.length()));
-          Type type = icdc.schema().findType(fieldId);
-          if (type != null && type.isPrimitiveType()) {
-            marks.put(fieldId, Bounds.deserialize(type.asPrimitiveType(), e.getValue()));
-          }
-        }
-      }
-    }
-    return marks;
-  }
-
-  /** Orders source snapshots: by sequence number, then commit time (format v1 has no sequence). */
-  private static long order(Map<String, String> summary) {
-    return Long.parseLong(summary.getOrDefault(SOURCE_SEQUENCE, "0")) * 1_000_000_000_000_000L
-        + Long.parseLong(summary.getOrDefault(SOURCE_COMMITTED, "0")) % 1_000_000_000_000_000L;
-  }
-
-  private static long order(Snapshot snapshot) {
-    return snapshot.sequenceNumber() * 1_000_000_000_000_000L
-        + snapshot.timestampMillis() % 1_000_000_000_000_000L;
-  }
-
-  private static Map<String, String> summary(
-      CaptureDefined capture,
-      Table source,
-      Snapshot snapshot,
-      ChangeSet change,
-      List<FieldBounds> bounds,
-      Map<Integer, Object> marks,
-      boolean late) {
-    Map<String, String> summary = new LinkedHashMap<>();
-    summary.put(CAPTURE_ID, capture.captureId());
-    summary.put(SOURCE_UUID, source.uuid().toString());
-    summary.put(SOURCE_SNAPSHOT, Long.toString(snapshot.snapshotId()));
-    if (snapshot.parentId() != null) {
-      summary.put(SOURCE_PARENT, Long.toString(snapshot.parentId()));
-    }
-    summary.put(SOURCE_SEQUENCE, Long.toString(snapshot.sequenceNumber()));
-    summary.put(SOURCE_COMMITTED, Long.toString(snapshot.timestampMillis()));
-    summary.put(KIND, change.kind().wireName());
-    summary.put(LATE, Boolean.toString(late));
-    for (FieldBounds b : bounds) {
-      Object mark = marks.get(b.range().fieldId());
-      if (b.type() != null && mark != null) {
-        summary.put(HWM + b.range().fieldId(), Bounds.serialize(b.type(), mark));
-      }
-    }
-    return summary;
-  }
-
   /** The partitions the change touched, added and removed files alike, in a stable order. */
   static List<PartitionRef> partitions(Table source, ChangeSet change) {
     Map<String, PartitionRef> touched = new java.util.TreeMap<>();
@@ -361,19 +385,6 @@ public final class CaptureProcessor {
               touched.putIfAbsent(file.specId() + "/" + ref.path(), ref);
             });
     return List.copyOf(touched.values());
-  }
-
-  /** Late data is about event time: only date and timestamp fields decide it. */
-  private static boolean eventTime(Type.PrimitiveType type) {
-    return switch (type.typeId()) {
-      case DATE, TIMESTAMP, TIMESTAMP_NANO -> true;
-      default -> false;
-    };
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Comparator<Object> order(Type.PrimitiveType type) {
-    return (Comparator<Object>) Comparators.forType(type);
   }
 
   /** Every snapshot the capture pins on {@code source}, for metrics. */

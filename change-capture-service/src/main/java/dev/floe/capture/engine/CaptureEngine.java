@@ -15,6 +15,7 @@ import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.event.SnapshotCommitted;
 import dev.floe.contracts.event.TableEvent;
+import dev.floe.contracts.topic.Topics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,7 +59,8 @@ public final class CaptureEngine {
       String changesTopic,
       String source,
       Duration maxBackoff,
-      Duration batchBudget) {}
+      Duration batchBudget,
+      int groupMax) {}
 
   private final Settings settings;
   private final TransactionalChannel channel;
@@ -71,10 +73,13 @@ public final class CaptureEngine {
   private volatile boolean running = true;
   private volatile String state = "starting";
 
-  /** The transport-free capture of one snapshot: {@link SnapshotCapture}, or a test's. */
+  /**
+   * The transport-free capture of a table's snapshots, in commit order, one result each: {@link
+   * SnapshotCapture}, or a test's.
+   */
   @FunctionalInterface
   interface Step {
-    SnapshotCapture.Result capture(SnapshotCommitted committed);
+    List<SnapshotCapture.Result> capture(List<SnapshotCommitted> group);
   }
 
   public CaptureEngine(
@@ -177,8 +182,8 @@ public final class CaptureEngine {
   }
 
   /**
-   * Captures the batch's records in order until the batch budget is spent or a record must wait for
-   * a retry, and answers the offsets up to which it captured.
+   * Captures the batch's records until the batch budget is spent or a record must wait for a retry,
+   * and answers the offsets up to which it captured.
    */
   private Map<TopicPartition, OffsetAndMetadata> captureBatch(
       ConsumerRecords<String, byte[]> records,
@@ -186,68 +191,159 @@ public final class CaptureEngine {
       Sent sent) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     long deadline = System.nanoTime() + settings.batchBudget().toNanos();
-    boolean spent = false;
     for (TopicPartition tp : records.partitions()) {
-      for (ConsumerRecord<String, byte[]> record : records.records(tp)) {
-        if (spent) {
-          // Left for the next transaction: fetched again from here.
-          channel.consumer().seek(tp, record.offset());
-          break;
-        }
-        spent = System.nanoTime() - deadline >= 0;
-        try {
-          handle(record, send, sent);
-          offsets.put(tp, new OffsetAndMetadata(record.offset() + 1));
-        } catch (SnapshotCapture.Retry e) {
-          metrics.retried();
-          backoff.pause(channel.consumer(), tp, record.offset(), e.getCause());
-          break;
-        }
+      List<ConsumerRecord<String, byte[]>> partition = records.records(tp);
+      long next = capturePartition(tp, partition, deadline, send, sent);
+      if (next > partition.get(0).offset()) {
+        offsets.put(tp, new OffsetAndMetadata(next));
       }
     }
     return offsets;
   }
 
-  /** Decodes one record and sends what its capture answers. */
-  private void handle(
-      ConsumerRecord<String, byte[]> record,
+  /**
+   * Captures one partition's records: first the snapshots of each table together, in groups of at
+   * most {@link Settings#groupMax()} ({@link SnapshotCapture} commits each group's states and pins
+   * at once), then sends what each record answers, in offset order. A group that must wait for a
+   * retry, or that the spent budget leaves for the next transaction, stops the partition at its
+   * first record: what was captured past that point is not sent, and is captured again, finding its
+   * states committed, when the partition goes on from there.
+   *
+   * @return the offset to go on from
+   */
+  private long capturePartition(
+      TopicPartition tp,
+      List<ConsumerRecord<String, byte[]>> records,
+      long deadline,
       Consumer<ProducerRecord<String, byte[]>> send,
       Sent sent) {
-    if (record.value() == null) {
-      return;
+    List<Decoded> decoded = records.stream().map(Decoded::of).toList();
+    Map<Long, SnapshotCapture.Result> results = new HashMap<>();
+    long stop = Long.MAX_VALUE;
+    SnapshotCapture.Retry retry = null;
+    for (List<Decoded> group : groups(decoded)) {
+      if (System.nanoTime() - deadline >= 0) {
+        stop = group.get(0).record.offset(); // left for the next transaction
+        break;
+      }
+      List<SnapshotCapture.Result> captured;
+      try {
+        captured = step.capture(group.stream().map(d -> (SnapshotCommitted) d.payload).toList());
+      } catch (SnapshotCapture.Retry e) {
+        stop = group.get(0).record.offset();
+        retry = e;
+        break;
+      }
+      for (int i = 0; i < group.size(); i++) {
+        results.put(group.get(i).record.offset(), captured.get(i));
+      }
     }
-    Payload payload;
-    try {
-      payload = EventCodec.decode(record.value()).payload();
-    } catch (EventDecodingException e) {
-      send.accept(deadLetter(record, e.reason().code(), e.getMessage()));
-      return;
+    long next = records.get(0).offset();
+    for (Decoded d : decoded) {
+      long offset = d.record.offset();
+      if (offset >= stop) {
+        break;
+      }
+      if (d.payload instanceof SnapshotCommitted) {
+        try {
+          send(d.record, results.get(offset), send, sent);
+        } catch (SnapshotCapture.Retry e) {
+          stop = offset;
+          retry = e;
+          break;
+        }
+      } else {
+        reject(d, send);
+      }
+      next = offset + 1;
     }
-    if (!(payload instanceof TableEvent)) {
+    if (retry != null) {
+      metrics.retried();
+      backoff.pause(channel.consumer(), tp, stop, retry.getCause());
+    } else if (stop != Long.MAX_VALUE) {
+      channel.consumer().seek(tp, stop); // fetched again from here
+    }
+    return next;
+  }
+
+  /**
+   * The snapshots among {@code decoded}, grouped by table in offset order, at most {@link
+   * Settings#groupMax()} a group; the groups in the order of their first records.
+   */
+  private List<List<Decoded>> groups(List<Decoded> decoded) {
+    List<List<Decoded>> groups = new ArrayList<>();
+    Map<String, List<Decoded>> open = new HashMap<>();
+    for (Decoded d : decoded) {
+      if (d.payload instanceof SnapshotCommitted committed) {
+        String table = Topics.tableKey(committed.table());
+        List<Decoded> group = open.get(table);
+        if (group == null || group.size() >= settings.groupMax()) {
+          group = new ArrayList<>();
+          open.put(table, group);
+          groups.add(group);
+        }
+        group.add(d);
+      }
+    }
+    return groups;
+  }
+
+  /** A record and what it holds: a payload, nothing (a tombstone), or why it cannot be read. */
+  private record Decoded(
+      ConsumerRecord<String, byte[]> record, Payload payload, EventDecodingException error) {
+    static Decoded of(ConsumerRecord<String, byte[]> record) {
+      if (record.value() == null) {
+        return new Decoded(record, null, null);
+      }
+      try {
+        return new Decoded(record, EventCodec.decode(record.value()).payload(), null);
+      } catch (EventDecodingException e) {
+        return new Decoded(record, null, e);
+      }
+    }
+  }
+
+  /** A record that is no snapshot: dead-lettered unless it is another table event or nothing. */
+  private void reject(Decoded d, Consumer<ProducerRecord<String, byte[]>> send) {
+    if (d.error != null) {
+      send.accept(deadLetter(d.record, d.error.reason().code(), d.error.getMessage()));
+    } else if (d.payload != null && !(d.payload instanceof TableEvent)) {
       send.accept(
           deadLetter(
-              record,
+              d.record,
               "unexpected-type",
-              payload.getClass().getSimpleName() + " does not belong on " + record.topic()));
-      return;
+              d.payload.getClass().getSimpleName() + " does not belong on " + d.record.topic()));
     }
-    if (!(payload instanceof SnapshotCommitted committed)) {
-      return;
-    }
-    SnapshotCapture.Result result = step.capture(committed);
+  }
+
+  /**
+   * Sends what a snapshot's capture answered: its events, its row stream's records, and its
+   * rejections to the dead-letter topic.
+   *
+   * @throws SnapshotCapture.Retry when its rows could not be read, for now; nothing is sent then
+   */
+  private void send(
+      ConsumerRecord<String, byte[]> record,
+      SnapshotCapture.Result result,
+      Consumer<ProducerRecord<String, byte[]>> send,
+      Sent sent) {
+    SnapshotCapture.RowBatch rowBatch = result.rows().read();
     Instant now = clock.instant();
     for (Payload event : result.events()) {
       send.accept(
           EventRecords.of(settings.changesTopic(), Event.of(event, settings.source(), now)));
     }
-    for (RowEvent row : result.rows()) {
+    for (RowEvent row : rowBatch.rows()) {
       send.accept(new ProducerRecord<>(row.destination(), row.key(), row.value()));
     }
     for (SnapshotCapture.Rejection rejection : result.rejections()) {
       send.accept(deadLetter(record, rejection.reason(), rejection.cause()));
     }
+    for (SnapshotCapture.Rejection rejection : rowBatch.rejections()) {
+      send.accept(deadLetter(record, rejection.reason(), rejection.cause()));
+    }
     sent.captured.addAll(result.captured());
-    sent.rowChanges += result.rowChanges();
+    sent.rowChanges += rowBatch.rowChanges();
   }
 
   /** What a transaction's attempt sent, counted in the metrics once it commits. */

@@ -151,7 +151,8 @@ public class CaptureRuntime {
                 config.topics().changes(),
                 Event.sourceOf(CaptureEngine.SERVICE),
                 config.capture().maxBackoff(),
-                config.capture().batchBudget()),
+                config.capture().batchBudget(),
+                config.capture().groupMaxSnapshots()),
             new TransactionalChannel.Clients() {
               @Override
               public Producer<String, byte[]> transactionalProducer() {

@@ -19,9 +19,9 @@ import java.util.List;
 import org.jboss.logging.Logger;
 
 /**
- * One snapshot through every capture of its table: commits the ICDC states, pins the source, and
- * answers what to publish. No Kafka here; the capture loop sends the answer in one transaction with
- * the snapshot's offset.
+ * Snapshots of one table through every capture of the table: commits the ICDC states, pins the
+ * source, and answers what to publish for each. No Kafka here; the capture loop sends the answer in
+ * one transaction with the snapshot's offset.
  *
  * <p>Idempotent: the ICDC states and pins it commits are recognised on a second call, which then
  * answers the same events, so an aborted transaction is mended by capturing again.
@@ -46,16 +46,38 @@ final class SnapshotCapture {
    * What to send for one snapshot.
    *
    * @param events {@code ChangeCaptured} and {@code ChangeLost}, in capture order
-   * @param rows the row stream's records, transaction markers included
-   * @param rowChanges how many of {@code rows} are row changes
+   * @param rows reads the row stream's records, when the snapshot's turn to be sent comes
    */
-  record Result(
-      List<Payload> events, List<Rejection> rejections, List<RowEvent> rows, long rowChanges) {
+  record Result(List<Payload> events, List<Rejection> rejections, RowRead rows) {
     List<ChangeCaptured> captured() {
       return events.stream()
           .filter(ChangeCaptured.class::isInstance)
           .map(ChangeCaptured.class::cast)
           .toList();
+    }
+  }
+
+  /**
+   * The row stream's records of a snapshot, read only once it is sure to be sent: reading them
+   * marks a stream as begun ({@link RowPublisher}), which must not happen for records left unsent.
+   */
+  @FunctionalInterface
+  interface RowRead {
+    RowBatch read();
+
+    RowRead NONE = () -> RowBatch.EMPTY;
+  }
+
+  /**
+   * @param rows the row stream's records, transaction markers included
+   * @param rejections why rows could not be read for good
+   */
+  record RowBatch(List<RowEvent> rows, List<Rejection> rejections) {
+    static final RowBatch EMPTY = new RowBatch(List.of(), List.of());
+
+    /** How many of {@code rows} are row changes. */
+    long rowChanges() {
+      return rows.isEmpty() ? 0 : rows.size() - 2L;
     }
   }
 
@@ -79,54 +101,98 @@ final class SnapshotCapture {
   }
 
   /**
-   * Captures {@code committed} for each capture of its table.
+   * Captures snapshots of one table, in commit order, for each capture of the table: each capture
+   * commits the ICDC states of all of them at once, and all their pins go in one commit on the
+   * source, before any event is sent.
    *
-   * @throws Retry when the catalog, storage or broker failed in a way a retry may mend
+   * @return one result per snapshot, in the same order
+   * @throws Retry when the catalog, storage or broker failed in a way a retry may mend; nothing of
+   *     the group is to be sent then
    */
-  Result capture(SnapshotCommitted committed) {
-    List<Payload> events = new ArrayList<>();
-    List<Rejection> rejections = new ArrayList<>();
-    List<RowEvent> rowEvents = new ArrayList<>();
+  List<Result> capture(List<SnapshotCommitted> group) {
+    List<List<Payload>> events = new ArrayList<>();
+    List<List<Rejection>> rejections = new ArrayList<>();
+    List<CaptureDefined> streamers = new ArrayList<>();
+    group.forEach(
+        c -> {
+          events.add(new ArrayList<>());
+          rejections.add(new ArrayList<>());
+          streamers.add(null);
+        });
     List<SourcePins.Request> pins = new ArrayList<>();
-    List<CaptureDefined> captures = registry.forTable(Topics.tableKey(committed.table()));
+    List<CaptureDefined> captures = registry.forTable(Topics.tableKey(group.get(0).table()));
     String rowStreamer = rowStreamer(captures);
     for (CaptureDefined capture : captures) {
-      CaptureProcessor.Outcome outcome;
-      try {
-        outcome = processor.capture(capture, committed);
-      } catch (RuntimeException e) {
-        retryIfTransient(e);
-        LOG.errorf(
-            e, "capture %s failed for snapshot %d", capture.captureId(), committed.snapshotId());
-        rejections.add(
-            new Rejection("capture-failed", capture.captureId() + ": " + Failures.describe(e)));
-        continue;
-      }
-      if (outcome.pins() != null) {
-        pins.add(outcome.pins());
-      }
-      if (outcome.published()) {
-        events.add(outcome.event());
-        if (capture.captureId().equals(rowStreamer)) {
-          rowEvents(capture, committed, rowEvents, rejections);
+      List<CaptureProcessor.Outcome> outcomes = captureAll(capture, group, rejections);
+      for (int i = 0; i < group.size(); i++) {
+        CaptureProcessor.Outcome outcome = outcomes.get(i);
+        if (outcome == null) {
+          continue; // failed for good: rejected
         }
-      } else if (outcome.lost()) {
-        // Not silent: downstream learns which change will never come.
-        LOG.errorf(
-            "capture %s lost snapshot %d: %s",
-            capture.captureId(), committed.snapshotId(), outcome.skipped());
-        events.add(lost(capture, committed));
-        metrics.skipped("expired");
-      } else {
-        LOG.infof(
-            "capture %s skipped snapshot %d: %s",
-            capture.captureId(), committed.snapshotId(), outcome.skipped());
-        metrics.skipped(outcome.change() == null ? "not-capturable" : "kind-not-captured");
+        SnapshotCommitted committed = group.get(i);
+        if (outcome.pins() != null) {
+          pins.add(outcome.pins());
+        }
+        if (outcome.published()) {
+          events.get(i).add(outcome.event());
+          if (capture.captureId().equals(rowStreamer)) {
+            streamers.set(i, capture);
+          }
+        } else if (outcome.lost()) {
+          // Not silent: downstream learns which change will never come.
+          LOG.errorf(
+              "capture %s lost snapshot %d: %s",
+              capture.captureId(), committed.snapshotId(), outcome.skipped());
+          events.get(i).add(lost(capture, committed));
+          metrics.skipped("expired");
+        } else {
+          LOG.infof(
+              "capture %s skipped snapshot %d: %s",
+              capture.captureId(), committed.snapshotId(), outcome.skipped());
+          metrics.skipped(outcome.change() == null ? "not-capturable" : "kind-not-captured");
+        }
       }
     }
-    pin(committed, pins);
-    long rowChanges = rowEvents.isEmpty() ? 0 : rowEvents.size() - 2L;
-    return new Result(events, rejections, rowEvents, rowChanges);
+    pin(group.get(group.size() - 1), pins);
+    List<Result> results = new ArrayList<>();
+    for (int i = 0; i < group.size(); i++) {
+      CaptureDefined streamer = streamers.get(i);
+      SnapshotCommitted committed = group.get(i);
+      results.add(
+          new Result(
+              events.get(i),
+              rejections.get(i),
+              streamer == null ? RowRead.NONE : () -> rowEvents(streamer, committed)));
+    }
+    return results;
+  }
+
+  /**
+   * The outcomes of one capture over the group; null where a snapshot failed for good, with its
+   * rejection added. When the group fails for good, each snapshot is captured again alone, so that
+   * only the snapshot at fault is rejected.
+   */
+  private List<CaptureProcessor.Outcome> captureAll(
+      CaptureDefined capture, List<SnapshotCommitted> group, List<List<Rejection>> rejections) {
+    try {
+      return processor.captureAll(capture, group);
+    } catch (RuntimeException e) {
+      retryIfTransient(e);
+      if (group.size() == 1) {
+        LOG.errorf(
+            e, "capture %s failed for snapshot %d", capture.captureId(), group.get(0).snapshotId());
+        rejections
+            .get(0)
+            .add(
+                new Rejection("capture-failed", capture.captureId() + ": " + Failures.describe(e)));
+        return java.util.Collections.singletonList(null);
+      }
+    }
+    List<CaptureProcessor.Outcome> outcomes = new ArrayList<>();
+    for (int i = 0; i < group.size(); i++) {
+      outcomes.add(captureAll(capture, List.of(group.get(i)), rejections.subList(i, i + 1)).get(0));
+    }
+    return outcomes;
   }
 
   /**
@@ -141,7 +207,7 @@ final class SnapshotCapture {
         .orElse(null);
   }
 
-  /** Every capture of the snapshot pins in one commit on the source, before any event is sent. */
+  /** Every capture of the snapshots pins in one commit on the source, before any event is sent. */
   private void pin(SnapshotCommitted committed, List<SourcePins.Request> pins) {
     try {
       processor.pin(committed, pins);
@@ -158,17 +224,15 @@ final class SnapshotCapture {
   }
 
   /**
-   * Adds the snapshot's row changes. When they cannot be read for good (the parent expired, a file
-   * is gone), the change is still published and the snapshot goes to the dead-letter topic with the
+   * The snapshot's row changes. When they cannot be read for good (the parent expired, a file is
+   * gone), the change is still published and the snapshot goes to the dead-letter topic with the
    * reason, so the gap is seen.
+   *
+   * @throws Retry when a retry may mend the failure
    */
-  private void rowEvents(
-      CaptureDefined capture,
-      SnapshotCommitted committed,
-      List<RowEvent> out,
-      List<Rejection> rejections) {
+  private RowBatch rowEvents(CaptureDefined capture, SnapshotCommitted committed) {
     try {
-      out.addAll(rows.events(capture, committed));
+      return new RowBatch(rows.events(capture, committed), List.of());
     } catch (RuntimeException e) {
       retryIfTransient(e);
       LOG.errorf(
@@ -176,8 +240,10 @@ final class SnapshotCapture {
           "the row changes of snapshot %d for capture %s cannot be read",
           committed.snapshotId(),
           capture.captureId());
-      rejections.add(
-          new Rejection("rows-unreadable", capture.captureId() + ": " + Failures.describe(e)));
+      return new RowBatch(
+          List.of(),
+          List.of(
+              new Rejection("rows-unreadable", capture.captureId() + ": " + Failures.describe(e))));
     }
   }
 

@@ -7,10 +7,10 @@ import dev.floe.icdc.RefCommits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.iceberg.DeleteFile;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.Transaction;
@@ -27,71 +27,91 @@ public final class ChangeStates {
   private ChangeStates() {}
 
   /**
-   * Commits, in one catalog commit, the states of {@code change} that are not empty and not
-   * committed yet. When the change's parent has expired, what the parent read is unknown: the
-   * states are then the change's own files, data and deletes added, data removed, as before
-   * merge-on-read changes were read whole, and a warning says so.
-   *
-   * <p>When Iceberg would refuse the states for good ({@link IcdcStates#unrepresentable}), neither
-   * is committed: an empty snapshot under {@code omittedTag} records the change ({@code summary},
-   * high-water marks included) and why, so that capturing it again gives the same answer.
+   * One captured change whose states {@link #commitChanges} commits.
    *
    * @param summary recorded on every snapshot committed: capture id, source range, high-water marks
-   * @return why the states were omitted, or null when they are committed
    */
-  public static String commitChange(
-      Table icdc,
-      Table source,
+  public record Change(
       ChangeSet change,
       String addedTag,
       String removedTag,
       String omittedTag,
-      Map<String, String> summary,
-      Duration ttl) {
-    if (icdc.refs().containsKey(addedTag) || icdc.refs().containsKey(removedTag)) {
-      return null; // committed by an earlier attempt
+      Map<String, String> summary) {
+    boolean committedIn(Table icdc) {
+      return icdc.refs().containsKey(addedTag)
+          || icdc.refs().containsKey(removedTag)
+          || icdc.refs().containsKey(omittedTag);
     }
-    Optional<String> omittedBefore =
-        IcdcStates.summary(icdc, omittedTag).map(s -> s.get(IcdcStates.OMITTED_REASON));
-    if (omittedBefore.isPresent()) {
-      return omittedBefore.get();
+  }
+
+  /**
+   * Commits, in one catalog commit, the states of every change in {@code changes} that are not
+   * empty and not committed yet: a backlog of a table's snapshots costs the ICDC table one commit,
+   * not one each. Each change keeps its own tags and summary, so capturing any of them again, alone
+   * or with others, finds it committed and commits nothing.
+   *
+   * <p>When a change's parent has expired, what the parent read is unknown: its states are then the
+   * change's own files, data and deletes added, data removed, as before merge-on-read changes were
+   * read whole, and a warning says so. When Iceberg would refuse a change's states for good ({@link
+   * IcdcStates#unrepresentable}), neither is committed: an empty snapshot under its {@code
+   * omittedTag} records the change ({@code summary}, high-water marks included) and why, so that
+   * capturing it again gives the same answer.
+   *
+   * @return by omitted tag, why the states of a change were omitted; a change whose states are
+   *     committed is not in it
+   */
+  public static Map<String, String> commitChanges(
+      Table icdc, Table source, List<Change> changes, Duration ttl) {
+    Map<Change, RangeStates.States> todo = new LinkedHashMap<>();
+    for (Change c : changes) {
+      if (!c.committedIn(icdc)) {
+        todo.put(c, statesOf(source, c.change()));
+      }
     }
-    RangeStates.States states = statesOf(source, change);
+    if (!todo.isEmpty()) {
+      RefCommits.retrying(
+          icdc,
+          () -> {
+            long base = IcdcStates.base(icdc);
+            Transaction txn = icdc.newTransaction();
+            boolean any = false;
+            for (Map.Entry<Change, RangeStates.States> e : todo.entrySet()) {
+              // Decided on the table as this attempt finds it, this transaction's states included:
+              // another writer, or a state before this one, may have upgraded it.
+              any |= add(txn, base, e.getKey(), e.getValue(), ttl);
+            }
+            if (any) {
+              txn.commitTransaction();
+            }
+          });
+    }
+    Map<String, String> omitted = new LinkedHashMap<>();
+    for (Change c : changes) {
+      IcdcStates.summary(icdc, c.omittedTag())
+          .map(m -> m.get(IcdcStates.OMITTED_REASON))
+          .ifPresent(reason -> omitted.put(c.omittedTag(), reason));
+    }
+    return omitted;
+  }
+
+  /** Adds one change's states to {@code txn}, unless an earlier attempt committed them. */
+  private static boolean add(
+      Transaction txn, long base, Change c, RangeStates.States states, Duration ttl) {
+    if (c.committedIn(txn.table())) {
+      return false;
+    }
     List<DeleteFile> deletes = new ArrayList<>(states.added().deletes());
     deletes.addAll(states.removed().deletes());
-    AtomicReference<String> omitted = new AtomicReference<>();
-    RefCommits.retrying(
-        icdc,
-        () -> {
-          if (icdc.refs().containsKey(addedTag)
-              || icdc.refs().containsKey(removedTag)
-              || icdc.refs().containsKey(omittedTag)) {
-            return; // committed by an earlier attempt or this one
-          }
-          long base = IcdcStates.base(icdc);
-          Transaction txn = icdc.newTransaction();
-          // Decided on the table as this attempt finds it: another writer may have upgraded it.
-          Optional<String> refused = IcdcStates.unrepresentable(icdc, deletes);
-          omitted.set(refused.orElse(null));
-          boolean any;
-          if (refused.isPresent()) {
-            Map<String, String> marked = new HashMap<>(summary);
-            marked.put(IcdcStates.OMITTED_REASON, refused.get());
-            IcdcStates.commitMarker(txn, base, omittedTag, marked, ttl);
-            any = true;
-          } else {
-            any = IcdcStates.commitEnd(txn, base, addedTag, states.added(), summary, ttl);
-            any |= IcdcStates.commitEnd(txn, base, removedTag, states.removed(), summary, ttl);
-          }
-          if (any) {
-            txn.commitTransaction();
-          }
-        });
-    return omitted.get() != null
-        ? omitted.get()
-        : IcdcStates.summary(icdc, omittedTag)
-            .map(m -> m.get(IcdcStates.OMITTED_REASON))
-            .orElse(null);
+    Optional<String> refused = IcdcStates.unrepresentable(txn.table(), deletes);
+    if (refused.isPresent()) {
+      Map<String, String> marked = new HashMap<>(c.summary());
+      marked.put(IcdcStates.OMITTED_REASON, refused.get());
+      IcdcStates.commitMarker(txn, base, c.omittedTag(), marked, ttl);
+      return true;
+    }
+    boolean any = IcdcStates.commitEnd(txn, base, c.addedTag(), states.added(), c.summary(), ttl);
+    any |= IcdcStates.commitEnd(txn, base, c.removedTag(), states.removed(), c.summary(), ttl);
+    return any;
   }
 
   private static RangeStates.States statesOf(Table source, ChangeSet change) {

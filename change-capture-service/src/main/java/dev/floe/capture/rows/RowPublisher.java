@@ -87,9 +87,9 @@ public final class RowPublisher {
           "snapshot " + committed.snapshotId() + " expired before its rows were read");
     }
     List<RowEvent> events = new ArrayList<>();
-    if (capture.rowStreamSnapshot() && !begun(transactionsTopic)) {
+    boolean beginning = capture.rowStreamSnapshot() && !begun(transactionsTopic);
+    if (beginning) {
       events.addAll(initialSnapshot(capture, ref, table, snapshot));
-      startedInTransaction.add(transactionsTopic);
     }
     events.addAll(
         stream.events(
@@ -98,6 +98,10 @@ public final class RowPublisher {
             table,
             snapshot,
             RowChanges.of(table, snapshot.snapshotId())));
+    if (beginning) {
+      // Only once every event is read: a failure above sends none, and the next try begins again.
+      startedInTransaction.add(transactionsTopic);
+    }
     return events;
   }
 

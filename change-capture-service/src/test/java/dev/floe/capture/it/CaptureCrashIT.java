@@ -48,11 +48,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The packaged capture service is killed with SIGKILL at random points while it captures a stream
- * of snapshots, and restarted. Every snapshot is still captured exactly once: one {@code
- * ChangeCaptured} for a read-committed consumer, and one ICDC commit per state, never two. The
- * capture has a row stream with an initial snapshot: the rows from before it and each snapshot's
- * row changes are there once, none missing.
+ * The packaged capture service is killed with SIGKILL at random points while it captures a backlog
+ * of snapshots, in groups of one ICDC commit each, and restarted. Every snapshot is still captured
+ * exactly once: one {@code ChangeCaptured} for a read-committed consumer, and one ICDC commit per
+ * state, never two. The capture has a row stream with an initial snapshot: the rows from before it
+ * and each snapshot's row changes are there once, none missing.
  */
 class CaptureCrashIT {
   static final Path APP =
@@ -92,6 +92,10 @@ class CaptureCrashIT {
       config.put("floe.capture.instance-id", "crash");
       config.put("floe.capture.max-backoff", "2s");
       config.put("floe.topics.partitions", "4");
+      // Small groups, a transaction each: the backlog takes several, and the kills fall between
+      // and inside them rather than after the last.
+      config.put("floe.capture.group-max-snapshots", "3");
+      config.put("floe.capture.batch-budget", "50ms");
       ServiceProcess capture = instances.start(config, home);
       Duration coldStart = capture.awaitColdStart();
       given()
@@ -192,12 +196,23 @@ class CaptureCrashIT {
               .catalog()
               .loadTable(TableIdentifier.of("floe_icdc", "crash__orders__crash_orders"));
       Map<Long, Integer> commitsPerSnapshot = new HashMap<>();
+      int largestGroup = 0;
       for (Snapshot s : icdc.snapshots()) {
         String from = s.summary().get(IcdcStates.SUMMARY_PREFIX + "source-snapshot-id");
         if (from != null) {
           commitsPerSnapshot.merge(Long.parseLong(from), 1, Integer::sum);
+          largestGroup =
+              Math.max(
+                  largestGroup,
+                  Integer.parseInt(
+                      s.summary()
+                          .getOrDefault(IcdcStates.SUMMARY_PREFIX + "capture-group-size", "1")));
         }
       }
+      // The backlog is captured in groups, one ICDC commit each: the kills hit group captures.
+      assertThat(largestGroup)
+          .as("the most snapshots captured in one ICDC commit")
+          .isGreaterThan(1);
       Map<Long, Integer> states = new HashMap<>();
       expected.forEach((id, kind1) -> states.put(id, kind1 == ChangeKind.OVERWRITE ? 2 : 1));
       assertThat(commitsPerSnapshot)
