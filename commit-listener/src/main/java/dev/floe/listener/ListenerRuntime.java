@@ -216,7 +216,7 @@ public class ListenerRuntime {
     config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
     config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
     config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
-    config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+    config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, KafkaClients.IDLE_FETCH_WAIT_MS);
     config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
     return config;
   }
@@ -228,7 +228,7 @@ public class ListenerRuntime {
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+    config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, KafkaClients.IDLE_FETCH_WAIT_MS);
     return config;
   }
 

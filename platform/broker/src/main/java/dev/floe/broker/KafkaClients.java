@@ -51,6 +51,15 @@ public class KafkaClients {
   }
 
   /**
+   * How long the broker may hold a fetch that finds nothing new (Kafka's default). It answers as
+   * soon as records arrive, so this adds no latency; it bounds how often an idle consumer asks.
+   * Floe's readers used 10 and 50 ms, so a service at rest sent the broker dozens of fetches a
+   * second per reader, which took a measured share of the broker's and the services' CPU under the
+   * pipeline benchmark (docs/performance.md).
+   */
+  public static final int IDLE_FETCH_WAIT_MS = 500;
+
+  /**
    * Settings of a consumer that reads a topic in full from its beginning, committed records only,
    * without a group: the readers of definitions and state.
    */
@@ -60,7 +69,7 @@ public class KafkaClients {
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, IDLE_FETCH_WAIT_MS);
     return props;
   }
 
