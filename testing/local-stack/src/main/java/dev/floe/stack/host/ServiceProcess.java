@@ -32,6 +32,17 @@ public final class ServiceProcess implements AutoCloseable {
    */
   public static final Duration MIN_RESTART_BUDGET = Duration.ofSeconds(60);
 
+  /**
+   * The JVM settings of the packaged services, as their images start them ({@code quarkus.jib.*} in
+   * each service's {@code application.properties}): the serial collector, and a heap that starts
+   * small and gives memory back. Measured in docs/performance.md.
+   */
+  public static final List<String> JVM_SETTINGS =
+      List.of("-XX:+UseSerialGC", "-Xms48m", "-XX:MinHeapFreeRatio=15", "-XX:MaxHeapFreeRatio=40");
+
+  /** The environment the images give the services: glibc with two malloc arenas. */
+  public static final Map<String, String> ENVIRONMENT = Map.of("MALLOC_ARENA_MAX", "2");
+
   private final String name;
   private final int port;
   private final Path log;
@@ -69,7 +80,7 @@ public final class ServiceProcess implements AutoCloseable {
     List<String> command = ChildProcesses.java();
     // 256 MiB unless a benchmark asks for the heap a deployment gives (deploy/k8s: 60 % of 1 GiB).
     command.add("-Xmx" + System.getProperty("floe.stack." + name + ".heap", "256m"));
-    command.add("-XX:+UseSerialGC");
+    command.addAll(JVM_SETTINGS);
     command.add("-Dquarkus.http.host=127.0.0.1");
     command.add("-Dquarkus.http.port=" + port);
     command.add("-jar");
@@ -81,6 +92,7 @@ public final class ServiceProcess implements AutoCloseable {
           new ProcessBuilder(command)
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      builder.environment().putAll(ENVIRONMENT);
       builder
           .environment()
           .put(
