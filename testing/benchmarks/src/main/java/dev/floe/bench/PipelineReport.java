@@ -70,7 +70,22 @@ public final class PipelineReport {
         String.format(
             "| through the whole pipeline, until every job has written its target | %.1f |%n",
             endToEnd));
-    out.append(String.format("%nPipeline / bare commit rate: %.2f%n", endToEnd / bare));
+    out.append(
+        String.format(
+            "%nPipeline / bare commit rate: %.2f (goal: 0.8 or more)%n", endToEnd / bare));
+    out.append(
+        "\nUnpaced, commit to (the queue under load):\n\n| stage | p50 | p99 |\n|---|---|---|\n");
+    throughput
+        .path("stages")
+        .fields()
+        .forEachRemaining(
+            e ->
+                out.append(
+                    String.format(
+                        "| `%s` | %,d ms | %,d ms |%n",
+                        e.getKey(),
+                        e.getValue().path("p50Ms").asLong(),
+                        e.getValue().path("p99Ms").asLong())));
 
     out.append("\n| service | RSS idle | RSS peak under load |\n|---|---|---|\n");
     Map<String, JsonNode> rss =
@@ -99,12 +114,27 @@ public final class PipelineReport {
                         "pipeline commit to " + e.getKey() + " p50 ms",
                         e.getValue().path("p50Ms").asDouble(),
                         1.0)));
+    figures.add(
+        Figure.lower(
+            "pipeline commit to RunRequested p99 ms",
+            latency.path("stages").path("RunRequested").path("p99Ms").asDouble(),
+            1.0));
+    figures.add(
+        Figure.lower(
+            "pipeline unpaced commit to ChangeCaptured p50 ms",
+            throughput.path("stages").path("ChangeCaptured").path("p50Ms").asDouble(),
+            1.0));
     figures.add(Figure.higher("pipeline throughput / bare commit rate", endToEnd / bare, 0.3));
     for (String service : SERVICES) {
       figures.add(
           Figure.lower(
               "pipeline RSS peak MiB, " + service,
               rss.get("peak").path(service).asLong() >> 20,
+              0.25));
+      figures.add(
+          Figure.lower(
+              "pipeline RSS idle MiB, " + service,
+              rss.get("idle").path(service).asLong() >> 20,
               0.25));
     }
     Figures.record("pipeline", figures);

@@ -297,6 +297,9 @@ final class PipelineRun {
   /** Source snapshots a job applied: the target holds their change. */
   private final Set<Long> applied = ConcurrentHashMap.newKeySet();
 
+  /** Held by a table's job while it reads the run and writes the target. */
+  private final Map<String, Object> jobLocks = new ConcurrentHashMap<>();
+
   /** What each job did, in order, by table name: read when a target differs from its source. */
   private final Map<String, Queue<String>> jobLog = new ConcurrentHashMap<>();
 
@@ -657,7 +660,8 @@ final class PipelineRun {
     int attempt = run.path("attempt").asInt(1);
     try {
       Table target = catalog.loadTable(TableIdentifier.of("targets", table));
-      synchronized (this) {
+      // One job at a time per table, as one job per target would run; tables side by side.
+      synchronized (jobLocks.computeIfAbsent(table, k -> new Object())) {
         target.refresh();
         Table source = catalog.loadTable(TableIdentifier.of("demo", table));
         // What the expiry had released before this job read anything: no state may name it.
