@@ -12,6 +12,7 @@ import dev.floe.contracts.model.BackfillTag;
 import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.Exactness;
 import dev.floe.contracts.model.FieldRange;
+import dev.floe.contracts.model.IcdcRef;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.icdc.IcdcStates;
 import dev.floe.icdc.IcdcTables;
@@ -627,5 +628,124 @@ class CaptureProcessorTest {
       commits++;
     }
     assertThat(commits).isEqualTo(2);
+  }
+
+  @Test
+  void aBacklogIsCapturedInOneIcdcCommitAndEachChangeAsIfCapturedAlone() {
+    CaptureDefined grouped = named("grouped");
+    CaptureDefined alone = named("alone");
+    Snapshot first = writer.append(source, orders(2, DAY1.plusDays(3), "NEW"));
+    processor.capture(grouped, committed(first));
+    processor.capture(alone, committed(first));
+    List<Snapshot> backlog = new ArrayList<>();
+    backlog.add(writer.append(source, orders(2, DAY1.plusDays(4), "NEW")));
+    backlog.add(writer.append(source, orders(1, DAY1, "NEW"))); // below the mark: late
+    backlog.add(
+        writer.overwrite(
+            source,
+            Expressions.equal(
+                Expressions.day("order_ts"), (int) DAY1.plusDays(4).toLocalDate().toEpochDay()),
+            orders(1, DAY1.plusDays(4), "PAID")));
+    backlog.add(writer.compact(source)); // no state; the marks carry past it
+    backlog.add(writer.append(source, orders(1, DAY1.plusDays(1), "NEW"))); // late again
+    backlog.add(writer.deleteRowsByPosition(source, Expressions.equal("status", "PAID")));
+    Table icdc = icdcOf(grouped);
+    int commitsBefore = metadataCommits(icdc);
+
+    List<CaptureProcessor.Outcome> together =
+        processor.captureAll(grouped, backlog.stream().map(this::committed).toList());
+
+    icdc.refresh();
+    assertThat(metadataCommits(icdc)).as("ICDC catalog commits").isEqualTo(commitsBefore + 1);
+    for (int i = 0; i < backlog.size(); i++) {
+      ChangeCaptured event = together.get(i).event();
+      ChangeCaptured single = processor.capture(alone, committed(backlog.get(i))).event();
+      Table aloneIcdc = icdcOf(alone);
+      assertThat(event.kind()).as("change %d", i).isEqualTo(single.kind());
+      assertThat(event.range()).isEqualTo(single.range());
+      assertThat(event.stats()).isEqualTo(single.stats());
+      assertThat(event.ranges()).as("ranges of change %d", i).isEqualTo(single.ranges());
+      assertThat(event.partitions()).isEqualTo(single.partitions());
+      assertThat(event.lateData()).as("late data in change %d", i).isEqualTo(single.lateData());
+      assertThat(stateRows(icdc, event.icdc())).isEqualTo(stateRows(aloneIcdc, single.icdc()));
+      assertThat(stateRows(icdc, event.removedIcdc()))
+          .isEqualTo(stateRows(aloneIcdc, single.removedIcdc()));
+      // Captured again, alone: the state is found under its own tag, nothing is committed. (A
+      // compaction has no state to date its capture by.)
+      assertThat(processor.capture(grouped, committed(backlog.get(i))).event())
+          .usingRecursiveComparison()
+          .ignoringFields(event.kind() == ChangeKind.REPLACE ? "capturedAt" : "")
+          .isEqualTo(event);
+    }
+    assertThat(together.stream().map(o -> o.event().lateData()).toList())
+        .as("late data: below the mark carried from the change before, in the group or not")
+        .startsWith(false, true);
+    assertThat(together.get(3).event().kind()).isEqualTo(ChangeKind.REPLACE);
+    icdc.refresh();
+    assertThat(metadataCommits(icdc)).isEqualTo(commitsBefore + 1);
+    IcdcRef added = together.get(0).event().icdc();
+    assertThat(icdc.snapshot(added.snapshotId()).summary())
+        .containsEntry(CaptureProcessor.GROUP_SIZE, "6");
+  }
+
+  @Test
+  void aSchemaChangeInTheBacklogStartsAnotherCommitWithTheNewSchema() {
+    CaptureDefined evolving = named("evolving");
+    processor.capture(evolving, committed(writer.append(source, orders(1, DAY1, "NEW"))));
+    List<Snapshot> backlog = new ArrayList<>();
+    backlog.add(writer.append(source, orders(1, DAY1, "NEW")));
+    backlog.add(writer.append(source, orders(1, DAY1, "NEW")));
+    writer.evolveSchema(source, u -> u.addColumn("coupon", Types.StringType.get()));
+    backlog.add(writer.append(source, orders(1, DAY1, "NEW")));
+
+    List<CaptureProcessor.Outcome> together =
+        processor.captureAll(evolving, backlog.stream().map(this::committed).toList());
+
+    Table icdc = icdcOf(evolving);
+    List<Snapshot> states =
+        together.stream().map(o -> icdc.snapshot(o.event().icdc().snapshotId())).toList();
+    assertThat(states.stream().map(s -> s.summary().get(CaptureProcessor.GROUP_SIZE)))
+        .containsExactly("2", "2", "1");
+    assertThat(
+            states.stream().map(s -> icdc.schemas().get(s.schemaId()).findField("coupon") != null))
+        .as("the state's schema has the new column")
+        .containsExactly(false, false, true);
+  }
+
+  /**
+   * A capture of the test's source like {@link #capture}, under an id and ICDC table of its own.
+   */
+  private CaptureDefined named(String id) {
+    CaptureDefined c = capture(false, List.of("order_ts", "amount", "status"));
+    return new CaptureDefined(
+        c.captureId() + "_" + id,
+        c.table(),
+        c.branch(),
+        c.trackedFields(),
+        c.changeKinds(),
+        new TableRef(fixture.name(), List.of("floe_icdc"), "src__" + name + "__" + id),
+        c.coalesceWindow(),
+        c.icdcTtl(),
+        c.pinTtl(),
+        c.exactRanges(),
+        c.rowStream(),
+        c.rowStreamSnapshot(),
+        c.definedBy(),
+        c.definedAt());
+  }
+
+  private static Table icdcOf(CaptureDefined capture) {
+    return fixture.catalog().loadTable(IcdcTables.identifier(capture));
+  }
+
+  private static List<String> stateRows(Table icdc, IcdcRef state) {
+    return state == null ? List.of() : IcdcOracle.rows(icdc, state.snapshotId());
+  }
+
+  /** Catalog commits so far: each writes one metadata file, and the sequence numbers its name. */
+  private static int metadataCommits(Table table) {
+    String file = ((HasTableOperations) table).operations().current().metadataFileLocation();
+    String name = file.substring(file.lastIndexOf('/') + 1);
+    return Integer.parseInt(name.substring(0, name.indexOf('-')));
   }
 }

@@ -37,17 +37,7 @@ public final class PipelineReport {
             latency.path("tables").asInt(),
             Runtime.getRuntime().availableProcessors()));
     out.append("| commit to | p50 | p99 |\n|---|---|---|\n");
-    latency
-        .path("stages")
-        .fields()
-        .forEachRemaining(
-            e ->
-                out.append(
-                    String.format(
-                        "| `%s` | %,d ms | %,d ms |%n",
-                        e.getKey(),
-                        e.getValue().path("p50Ms").asLong(),
-                        e.getValue().path("p99Ms").asLong())));
+    stages(latency, out);
     JsonNode target = latency.path("commitToTargetMs");
     out.append(
         String.format(
@@ -75,17 +65,7 @@ public final class PipelineReport {
             "%nPipeline / bare commit rate: %.2f (goal: 0.8 or more)%n", endToEnd / bare));
     out.append(
         "\nUnpaced, commit to (the queue under load):\n\n| stage | p50 | p99 |\n|---|---|---|\n");
-    throughput
-        .path("stages")
-        .fields()
-        .forEachRemaining(
-            e ->
-                out.append(
-                    String.format(
-                        "| `%s` | %,d ms | %,d ms |%n",
-                        e.getKey(),
-                        e.getValue().path("p50Ms").asLong(),
-                        e.getValue().path("p99Ms").asLong())));
+    stages(throughput, out);
 
     out.append("\n| service | RSS idle | RSS peak under load |\n|---|---|---|\n");
     Map<String, JsonNode> rss =
@@ -138,5 +118,19 @@ public final class PipelineReport {
               0.25));
     }
     Figures.record("pipeline", figures);
+  }
+
+  /** A table row per stage of {@code run}: its p50 and p99 from commit. */
+  private static void stages(JsonNode run, StringBuilder out) {
+    run.path("stages")
+        .fields()
+        .forEachRemaining(
+            e ->
+                out.append(
+                    String.format(
+                        "| `%s` | %,d ms | %,d ms |%n",
+                        e.getKey(),
+                        e.getValue().path("p50Ms").asLong(),
+                        e.getValue().path("p99Ms").asLong())));
   }
 }
