@@ -62,7 +62,7 @@ public final class CaptureProcessor {
   static final String LATE = IcdcStates.SUMMARY_PREFIX + "late-data";
   static final String HWM = IcdcStates.SUMMARY_PREFIX + "hwm.";
 
-  /** How many changes of the capture were committed in the same catalog commit as this one. */
+  /** How many changes' states the catalog commit of this one holds, this one included. */
   static final String GROUP_SIZE = IcdcStates.SUMMARY_PREFIX + "capture-group-size";
 
   private static final Logger LOG = Logger.getLogger(CaptureProcessor.class);
@@ -263,7 +263,6 @@ public final class CaptureProcessor {
         // is committed. A run over it reads its files from the source (RangeStates).
         if (c.change().kind() != ChangeKind.REPLACE) {
           long id = c.snapshot().snapshotId();
-          c.summary().put(GROUP_SIZE, Integer.toString(changes.size()));
           states.add(
               new ChangeStates.Change(
                   c.change(),
@@ -275,7 +274,7 @@ public final class CaptureProcessor {
       }
       Map<String, String> omitted = Map.of();
       if (!states.isEmpty()) {
-        omitted = ChangeStates.commitChanges(icdc, source, states, capture.icdcTtl());
+        omitted = ChangeStates.commitChanges(icdc, source, states, capture.icdcTtl(), GROUP_SIZE);
         icdc.refresh();
       }
       for (Captured c : changes) {

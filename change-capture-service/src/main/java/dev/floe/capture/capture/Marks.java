@@ -32,7 +32,9 @@ final class Marks {
    */
   static Map<Integer, Object> before(
       Table icdc, List<Map<String, String>> pending, Snapshot snapshot) {
-    List<Map<String, String>> summaries = new ArrayList<>(pending);
+    // Committed first: a change of the group committed before (a capture again after a crash)
+    // keeps the marks it committed, which win over what this capture computed for it.
+    List<Map<String, String>> summaries = new ArrayList<>();
     for (var ref : icdc.refs().entrySet()) {
       String name = ref.getKey();
       if (name.startsWith(IcdcStates.CHANGE_PREFIX)
@@ -41,6 +43,7 @@ final class Marks {
         summaries.add(icdc.snapshot(ref.getValue().snapshotId()).summary());
       }
     }
+    summaries.addAll(pending);
     Map<String, String> latest = null;
     long latestOrder = Long.MIN_VALUE;
     long limit = order(snapshot);

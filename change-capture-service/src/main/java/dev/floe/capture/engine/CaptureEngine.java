@@ -37,9 +37,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
 /**
- * The capture loop: consumes {@code floe.snapshots} in a consumer group, hands each {@code
- * SnapshotCommitted} to {@link SnapshotCapture}, and sends what it answers with the consumed
- * offsets in one Kafka transaction of the {@link TransactionalChannel}.
+ * The capture loop: consumes {@code floe.snapshots} in a consumer group, hands each table's {@code
+ * SnapshotCommitted} records of a poll to {@link SnapshotCapture} as one group, and sends what it
+ * answers with the consumed offsets in one Kafka transaction of the {@link TransactionalChannel}.
  *
  * <p>Exactly once: ICDC states are committed before the transaction and are idempotent, so a crash
  * or an aborted transaction re-captures the snapshot, commits nothing, and publishes the same event
@@ -190,10 +190,10 @@ public final class CaptureEngine {
       Consumer<ProducerRecord<String, byte[]>> send,
       Sent sent) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    long deadline = System.nanoTime() + settings.batchBudget().toNanos();
+    Budget budget = new Budget(System.nanoTime() + settings.batchBudget().toNanos());
     for (TopicPartition tp : records.partitions()) {
       List<ConsumerRecord<String, byte[]>> partition = records.records(tp);
-      long next = capturePartition(tp, partition, deadline, send, sent);
+      long next = capturePartition(tp, partition, budget, send, sent);
       if (next > partition.get(0).offset()) {
         offsets.put(tp, new OffsetAndMetadata(next));
       }
@@ -214,7 +214,7 @@ public final class CaptureEngine {
   private long capturePartition(
       TopicPartition tp,
       List<ConsumerRecord<String, byte[]>> records,
-      long deadline,
+      Budget budget,
       Consumer<ProducerRecord<String, byte[]>> send,
       Sent sent) {
     List<Decoded> decoded = records.stream().map(Decoded::of).toList();
@@ -222,7 +222,7 @@ public final class CaptureEngine {
     long stop = Long.MAX_VALUE;
     SnapshotCapture.Retry retry = null;
     for (List<Decoded> group : groups(decoded)) {
-      if (System.nanoTime() - deadline >= 0) {
+      if (!budget.take()) {
         stop = group.get(0).record.offset(); // left for the next transaction
         break;
       }
@@ -286,6 +286,25 @@ public final class CaptureEngine {
       }
     }
     return groups;
+  }
+
+  /**
+   * The time one transaction may keep capturing: the first group of a batch is always captured, so
+   * that every poll makes progress, whatever the budget.
+   */
+  private static final class Budget {
+    private final long deadline;
+    private boolean first = true;
+
+    Budget(long deadline) {
+      this.deadline = deadline;
+    }
+
+    boolean take() {
+      boolean left = first || System.nanoTime() - deadline < 0;
+      first = false;
+      return left;
+    }
   }
 
   /** A record and what it holds: a payload, nothing (a tombstone), or why it cannot be read. */

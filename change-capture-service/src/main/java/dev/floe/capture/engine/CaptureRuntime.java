@@ -173,7 +173,13 @@ public class CaptureRuntime {
                 props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "floe-capture-" + instanceId);
                 props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
                 props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
-                props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
+                // A poll holds a whole group of one table's snapshots, when a backlog has one.
+                props.put(
+                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                    Math.max(50, config.capture().groupMaxSnapshots()));
+                // The loop seeks and resumes partitions (a spent budget, a retry): their next
+                // fetch waits for the one in flight, which an idle partition holds this long.
+                props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
                 return kafka.consumer(props);
               }
             },

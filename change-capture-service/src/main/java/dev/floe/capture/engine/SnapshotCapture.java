@@ -153,7 +153,7 @@ final class SnapshotCapture {
         }
       }
     }
-    pin(group.get(group.size() - 1), pins);
+    pin(group, pins);
     List<Result> results = new ArrayList<>();
     for (int i = 0; i < group.size(); i++) {
       CaptureDefined streamer = streamers.get(i);
@@ -178,7 +178,14 @@ final class SnapshotCapture {
       return processor.captureAll(capture, group);
     } catch (RuntimeException e) {
       retryIfTransient(e);
-      if (group.size() == 1) {
+      if (group.size() > 1) {
+        LOG.warnf(
+            e,
+            "capture %s failed for snapshots %d to %d together; capturing them one by one",
+            capture.captureId(),
+            group.get(0).snapshotId(),
+            group.get(group.size() - 1).snapshotId());
+      } else {
         LOG.errorf(
             e, "capture %s failed for snapshot %d", capture.captureId(), group.get(0).snapshotId());
         rejections
@@ -208,17 +215,18 @@ final class SnapshotCapture {
   }
 
   /** Every capture of the snapshots pins in one commit on the source, before any event is sent. */
-  private void pin(SnapshotCommitted committed, List<SourcePins.Request> pins) {
+  private void pin(List<SnapshotCommitted> group, List<SourcePins.Request> pins) {
     try {
-      processor.pin(committed, pins);
+      processor.pin(group.get(0), pins);
     } catch (RuntimeException e) {
       retryIfTransient(e);
       // The change is captured and its events go out: a missing pin only shortens how long the
       // source keeps its files, which the pin TTL bounds anyway. Operators see the metric.
       LOG.errorf(
           e,
-          "pinning snapshot %d failed; its changes are published unpinned",
-          committed.snapshotId());
+          "pinning snapshots %d to %d failed; their changes are published unpinned",
+          group.get(0).snapshotId(),
+          group.get(group.size() - 1).snapshotId());
       metrics.pinFailed();
     }
   }

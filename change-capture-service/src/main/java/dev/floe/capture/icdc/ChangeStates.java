@@ -62,6 +62,15 @@ public final class ChangeStates {
    */
   public static Map<String, String> commitChanges(
       Table icdc, Table source, List<Change> changes, Duration ttl) {
+    return commitChanges(icdc, source, changes, ttl, null);
+  }
+
+  /**
+   * As {@link #commitChanges(Table, Table, List, Duration)}, recording under {@code groupSizeKey}
+   * in each summary how many changes the catalog commit holds.
+   */
+  public static Map<String, String> commitChanges(
+      Table icdc, Table source, List<Change> changes, Duration ttl, String groupSizeKey) {
     Map<Change, RangeStates.States> todo = new LinkedHashMap<>();
     for (Change c : changes) {
       if (!c.committedIn(icdc)) {
@@ -75,10 +84,17 @@ public final class ChangeStates {
             long base = IcdcStates.base(icdc);
             Transaction txn = icdc.newTransaction();
             boolean any = false;
+            long size = todo.keySet().stream().filter(c -> !c.committedIn(icdc)).count();
             for (Map.Entry<Change, RangeStates.States> e : todo.entrySet()) {
+              Change c = e.getKey();
+              if (groupSizeKey != null) {
+                Map<String, String> summary = new LinkedHashMap<>(c.summary());
+                summary.put(groupSizeKey, Long.toString(size));
+                c = new Change(c.change(), c.addedTag(), c.removedTag(), c.omittedTag(), summary);
+              }
               // Decided on the table as this attempt finds it, this transaction's states included:
               // another writer, or a state before this one, may have upgraded it.
-              any |= add(txn, base, e.getKey(), e.getValue(), ttl);
+              any |= add(txn, base, c, e.getValue(), ttl);
             }
             if (any) {
               txn.commitTransaction();

@@ -52,17 +52,19 @@ public final class SourcePins {
         source,
         () -> {
           ManageSnapshots update = source.manageSnapshots();
-          boolean changed = false;
+          // Requests overlap: in a group of changes each asks for its parent, the change before.
+          Set<String> added = new HashSet<>();
           for (Request request : requests) {
             for (long id : request.snapshotIds()) {
               String tag = tag(request.captureId(), id);
-              if (!source.refs().containsKey(tag) && source.snapshot(id) != null) {
+              if (!source.refs().containsKey(tag)
+                  && source.snapshot(id) != null
+                  && added.add(tag)) {
                 update.createTag(tag, id).setMaxRefAgeMs(tag, request.ttl().toMillis());
-                changed = true;
               }
             }
           }
-          if (changed) {
+          if (!added.isEmpty()) {
             update.commit();
           }
         });

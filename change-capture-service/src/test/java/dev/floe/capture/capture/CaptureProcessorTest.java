@@ -684,8 +684,28 @@ class CaptureProcessorTest {
     icdc.refresh();
     assertThat(metadataCommits(icdc)).isEqualTo(commitsBefore + 1);
     IcdcRef added = together.get(0).event().icdc();
+    // Six changes, one a compaction, which has no state: five in the commit.
     assertThat(icdc.snapshot(added.snapshotId()).summary())
-        .containsEntry(CaptureProcessor.GROUP_SIZE, "6");
+        .containsEntry(CaptureProcessor.GROUP_SIZE, "5");
+
+    // Each change asks for itself and its parent, the change before: all pinned in one commit.
+    source.refresh();
+    int sourceCommits = metadataCommits(source);
+    processor.pin(
+        committed(backlog.get(0)),
+        together.stream().map(CaptureProcessor.Outcome::pins).filter(p -> p != null).toList());
+    source.refresh();
+    assertThat(metadataCommits(source))
+        .as("pin commits on the source")
+        .isEqualTo(sourceCommits + 1);
+    List<Long> changed =
+        backlog.stream()
+            .filter(b -> !b.operation().equals("replace"))
+            .map(Snapshot::snapshotId)
+            .toList();
+    assertThat(SourcePins.pinned(source, grouped.captureId()))
+        .containsAll(changed)
+        .contains(first.snapshotId());
   }
 
   @Test

@@ -37,6 +37,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * The capture loop's transaction handling, with Kafka's mock clients and a capture step that needs
@@ -59,12 +60,15 @@ class CaptureEngineTest {
   private CaptureEngine engine;
 
   @BeforeEach
-  void openEngine() {
+  void openEngine(TestInfo test) {
     step = group -> group.stream().map(this::captured).toList();
+    // A test of the spent budget has none: only the first group of each batch fits.
+    Duration budget =
+        test.getDisplayName().contains("SpentBudget") ? Duration.ZERO : Duration.ofSeconds(10);
     engine =
         new CaptureEngine(
             new CaptureEngine.Settings(
-                SNAPSHOTS, CHANGES, "floe/test", Duration.ofSeconds(1), Duration.ofSeconds(10), 50),
+                SNAPSHOTS, CHANGES, "floe/test", Duration.ofSeconds(1), budget, 50),
             new TransactionalChannel.Clients() {
               @Override
               public Producer<String, byte[]> transactionalProducer() {
@@ -266,6 +270,30 @@ class CaptureEngineTest {
     assertThat(consumer.position(TP)).isEqualTo(1);
   }
 
+  @Test
+  void aSpentBudgetCapturesTheBatchsFirstGroupAndLeavesTheRestWhereItWas() {
+    TopicPartition other = new TopicPartition(SNAPSHOTS, 1);
+    consumer.updateBeginningOffsets(Map.of(TP, 0L, other, 0L));
+    consumer.rebalance(List.of(TP, other));
+    consumer.addRecord(snapshot(0, 101));
+    consumer.addRecord(snapshot(1, 102));
+    consumer.addRecord(snapshot(other, 0, OTHER, 201));
+
+    engine.pollOnce();
+
+    // Whichever partition came first was captured, as one group; the other is fetched again.
+    MockProducer<String, byte[]> producer = producers.get(0);
+    List<Long> first = changes(producer.history());
+    assertThat(first).isIn(List.of(101L, 102L), List.of(201L));
+    TopicPartition done = first.equals(List.of(201L)) ? other : TP;
+    TopicPartition left = done.equals(TP) ? other : TP;
+    assertThat(producer.consumerGroupOffsetsHistory())
+        .containsExactly(
+            Map.of("dummy.group.id", Map.of(done, new OffsetAndMetadata(first.size()))));
+    assertThat(consumer.position(left)).isZero();
+    assertThat(consumer.paused()).isEmpty();
+  }
+
   private SnapshotCapture.Result captured(SnapshotCommitted committed) {
     captures.incrementAndGet();
     ChangeLost event =
@@ -295,9 +323,14 @@ class CaptureEngineTest {
 
   private static ConsumerRecord<String, byte[]> snapshot(
       long offset, TableRef table, long snapshotId) {
+    return snapshot(TP, offset, table, snapshotId);
+  }
+
+  private static ConsumerRecord<String, byte[]> snapshot(
+      TopicPartition tp, long offset, TableRef table, long snapshotId) {
     SnapshotCommitted committed = Events.committed(table, snapshotId, T0);
     ProducerRecord<String, byte[]> record =
         EventRecords.of(SNAPSHOTS, Event.of(committed, "floe/test", T0));
-    return new ConsumerRecord<>(SNAPSHOTS, 0, offset, record.key(), record.value());
+    return new ConsumerRecord<>(SNAPSHOTS, tp.partition(), offset, record.key(), record.value());
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.floe.capture.flow.SnapshotFeed;
+import dev.floe.capture.pin.SourcePins;
 import dev.floe.capture.rows.RowStreamReplay;
 import dev.floe.capture.rows.RowTopics;
 import dev.floe.capture.rows.SourceRows;
@@ -224,6 +225,11 @@ class CaptureCrashIT {
           assertThat(icdc.refs()).containsKey(IcdcStates.removedTag(e.getKey()));
         }
       }
+      // Pinned, every one: a group's changes ask for overlapping snapshots, pinned in one commit.
+      source.refresh();
+      assertThat(SourcePins.pinned(source, "crash-orders"))
+          .as("snapshots the capture pins")
+          .containsAll(expected.keySet());
       List<Long> transactions = new ArrayList<>();
       transactions.add(existing.snapshotId());
       transactions.addAll(expected.keySet());

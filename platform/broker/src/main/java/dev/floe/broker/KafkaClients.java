@@ -52,7 +52,9 @@ public class KafkaClients {
 
   /**
    * How long the broker may hold a fetch that finds nothing new (Kafka's default). It answers as
-   * soon as records arrive, so this adds no latency; it bounds how often an idle consumer asks.
+   * soon as records arrive, so records are not delayed by it; it bounds how often an idle consumer
+   * asks. A consumer that seeks or resumes partitions often waits up to this long for the fetch in
+   * flight before it fetches them again: the capture loop keeps a short wait for that reason.
    * Floe's readers used 10 and 50 ms, so a service at rest sent the broker dozens of fetches a
    * second per reader, which took a measured share of the broker's and the services' CPU under the
    * pipeline benchmark (docs/performance.md).
