@@ -160,6 +160,7 @@ public final class CaptureProcessor {
     Outcome[] outcomes = new Outcome[group.size()];
     Catalog catalog = catalogs.get();
     Map<TableRef, Table> sources = new HashMap<>();
+    List<Map<String, String>> earlier = new ArrayList<>();
     Batch batch = null;
     for (int i = 0; i < group.size(); i++) {
       SnapshotCommitted committed = group.get(i);
@@ -195,12 +196,11 @@ public final class CaptureProcessor {
       }
       if (batch != null && !batch.takes(source, snapshot)) {
         batch.commit(capture, outcomes);
-        batch = new Batch(batch);
+        batch = null;
       }
-      if (batch == null || batch.icdc == null) {
+      if (batch == null) {
         Table icdc = IcdcTables.createOrLoad(catalog, capture, source, snapshot);
-        batch =
-            batch == null ? new Batch(source, snapshot, icdc) : batch.on(source, snapshot, icdc);
+        batch = new Batch(earlier, source, snapshot.schemaId(), icdc);
       }
       batch.add(i, committed, change, capture);
     }
@@ -217,25 +217,18 @@ public final class CaptureProcessor {
   private final class Batch {
     private final List<Map<String, String>> earlier;
     private final List<Captured> changes = new ArrayList<>();
-    private Table source;
-    private Integer schemaId;
-    private Table icdc;
+    private final Table source;
+    private final Integer schemaId;
+    private final Table icdc;
 
-    Batch(Table source, Snapshot first, Table icdc) {
-      this.earlier = new ArrayList<>();
-      on(source, first, icdc);
-    }
-
-    /** The next batch of the same group, after {@code done} committed. */
-    Batch(Batch done) {
-      this.earlier = done.earlier;
-    }
-
-    Batch on(Table source, Snapshot first, Table icdc) {
+    /**
+     * @param earlier the summaries of the group's changes before this batch, added to as it goes
+     */
+    Batch(List<Map<String, String>> earlier, Table source, Integer schemaId, Table icdc) {
+      this.earlier = earlier;
       this.source = source;
-      this.schemaId = first.schemaId();
+      this.schemaId = schemaId;
       this.icdc = icdc;
-      return this;
     }
 
     boolean takes(Table other, Snapshot snapshot) {

@@ -57,17 +57,9 @@ public final class ChangeStates {
    * omittedTag} records the change ({@code summary}, high-water marks included) and why, so that
    * capturing it again gives the same answer.
    *
+   * @param groupSizeKey where each summary records how many changes the catalog commit holds
    * @return by omitted tag, why the states of a change were omitted; a change whose states are
    *     committed is not in it
-   */
-  public static Map<String, String> commitChanges(
-      Table icdc, Table source, List<Change> changes, Duration ttl) {
-    return commitChanges(icdc, source, changes, ttl, null);
-  }
-
-  /**
-   * As {@link #commitChanges(Table, Table, List, Duration)}, recording under {@code groupSizeKey}
-   * in each summary how many changes the catalog commit holds.
    */
   public static Map<String, String> commitChanges(
       Table icdc, Table source, List<Change> changes, Duration ttl, String groupSizeKey) {
@@ -87,11 +79,9 @@ public final class ChangeStates {
             long size = todo.keySet().stream().filter(c -> !c.committedIn(icdc)).count();
             for (Map.Entry<Change, RangeStates.States> e : todo.entrySet()) {
               Change c = e.getKey();
-              if (groupSizeKey != null) {
-                Map<String, String> summary = new LinkedHashMap<>(c.summary());
-                summary.put(groupSizeKey, Long.toString(size));
-                c = new Change(c.change(), c.addedTag(), c.removedTag(), c.omittedTag(), summary);
-              }
+              Map<String, String> summary = new LinkedHashMap<>(c.summary());
+              summary.put(groupSizeKey, Long.toString(size));
+              c = new Change(c.change(), c.addedTag(), c.removedTag(), c.omittedTag(), summary);
               // Decided on the table as this attempt finds it, this transaction's states included:
               // another writer, or a state before this one, may have upgraded it.
               any |= add(txn, base, c, e.getValue(), ttl);

@@ -89,14 +89,19 @@ class CaptureProcessorTest {
   }
 
   private CaptureDefined capture(boolean exact, List<String> fields) {
+    return capture(exact ? "exact" : null, exact, fields);
+  }
+
+  /** A capture of the test's source, under an id and ICDC table of its own when {@code suffix}. */
+  private CaptureDefined capture(String suffix, boolean exact, List<String> fields) {
+    String own = suffix == null ? "" : "_" + suffix;
     return new CaptureDefined(
-        "cap_" + name + (exact ? "_exact" : ""),
+        "cap_" + name + own,
         new TableRef(fixture.name(), List.of("src"), name),
         "main",
         fields,
         Arrays.asList(ChangeKind.values()),
-        new TableRef(
-            fixture.name(), List.of("floe_icdc"), "src__" + name + (exact ? "__exact" : "")),
+        new TableRef(fixture.name(), List.of("floe_icdc"), "src__" + name + own.replace("_", "__")),
         Duration.ZERO,
         Duration.ofDays(7),
         Duration.ofDays(3),
@@ -732,26 +737,8 @@ class CaptureProcessorTest {
         .containsExactly(false, false, true);
   }
 
-  /**
-   * A capture of the test's source like {@link #capture}, under an id and ICDC table of its own.
-   */
   private CaptureDefined named(String id) {
-    CaptureDefined c = capture(false, List.of("order_ts", "amount", "status"));
-    return new CaptureDefined(
-        c.captureId() + "_" + id,
-        c.table(),
-        c.branch(),
-        c.trackedFields(),
-        c.changeKinds(),
-        new TableRef(fixture.name(), List.of("floe_icdc"), "src__" + name + "__" + id),
-        c.coalesceWindow(),
-        c.icdcTtl(),
-        c.pinTtl(),
-        c.exactRanges(),
-        c.rowStream(),
-        c.rowStreamSnapshot(),
-        c.definedBy(),
-        c.definedAt());
+    return capture(id, false, List.of("order_ts", "amount", "status"));
   }
 
   private static Table icdcOf(CaptureDefined capture) {
