@@ -51,9 +51,14 @@ final class BackfillStore {
     heads.put(id, state);
     if (!state.status.ended()) {
       index.putIfAbsent(OPEN + id, "");
-    } else if (index.delete(OPEN + id) != null && state.finishedAt != null) {
-      // A retried backfill that ends again gets a second key; the first one is passed over.
-      index.put(ENDED + millis(state.finishedAt) + "/" + id, "");
+    } else {
+      index.delete(OPEN + id);
+      if (state.finishedAt != null) {
+        // A retried backfill that ends again gets a second key; the first one is passed over.
+        // Written at each save of an ended backfill, so that one that ended as it was created (a
+        // plan of no chunks) is forgotten too.
+        index.put(ENDED + millis(state.finishedAt) + "/" + id, "");
+      }
     }
   }
 
@@ -113,9 +118,6 @@ final class BackfillStore {
       it.forEachRemaining(e -> all.add(e.value));
     }
     for (BackfillState state : all) {
-      if (state.status.ended()) {
-        index.put(OPEN + state.backfillId, ""); // moved to the ended ones by save()
-      }
       save(state.backfillId, state);
     }
     index.put(INDEXED, "");
