@@ -186,10 +186,18 @@ public final class BackfillMachine {
     for (int i : s.indexes(BackfillState.letters(ChunkState.PENDING)).toArray()) {
       BackfillState.Chunk c = s.chunk(i);
       c.finishedAt = now;
-      move(s, c, ChunkState.CANCELLED, "cancelled by " + (by == null ? "an operator" : by), out);
+      move(s, c, ChunkState.CANCELLED, cancelled(by, reason), out);
     }
     advance(s, now, out);
     return true;
+  }
+
+  /** Why a chunk was cancelled: by whom, or, when no one is named, why. */
+  private static String cancelled(String by, String reason) {
+    if (by != null) {
+      return "cancelled by " + by;
+    }
+    return reason == null ? "cancelled by an operator" : "cancelled: " + reason;
   }
 
   /** Runs the failed, invalid and cancelled chunks of an ended backfill again, and only those. */

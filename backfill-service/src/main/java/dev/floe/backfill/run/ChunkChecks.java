@@ -32,10 +32,12 @@ final class ChunkChecks {
     try {
       v = validator.validate(s, c);
     } catch (ChunkValidator.Pending e) {
-      boolean changed = !c.validating;
+      if (c.validating) {
+        return false; // still checked: nothing to write
+      }
       c.validating = true;
       s.sync(c);
-      return changed;
+      return true;
     } catch (RuntimeException e) {
       String method = s.spec.validation() == null ? "unknown" : s.spec.validation().method();
       v =

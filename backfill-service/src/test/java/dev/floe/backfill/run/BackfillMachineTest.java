@@ -2,6 +2,7 @@ package dev.floe.backfill.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.floe.broker.JsonSerde;
 import dev.floe.contracts.event.BackfillChunkValidated;
 import dev.floe.contracts.event.BackfillCompleted;
 import dev.floe.contracts.event.BackfillEvent;
@@ -357,6 +358,9 @@ class BackfillMachineTest {
     out.clear();
     machine.tick(s, T0.plusSeconds(5), out);
     assertThat(out).isEmpty(); // still checking: nothing changes
+    BackfillState again = reread(s);
+    machine.tick(again, T0.plusSeconds(6), out);
+    assertThat(again.changed()).as("a check still running rewrites no chunk").isEmpty();
 
     ready.set(true);
     machine.tick(s, T0.plusSeconds(10), out);
@@ -403,6 +407,20 @@ class BackfillMachineTest {
     assertThat(s.status).isEqualTo(BackfillStatus.CANCELLED);
     assertThat(BackfillMachine.canRetry(s)).isFalse();
     assertThat(requested()).isEmpty();
+    assertThat(s.chunk(0).error)
+        .as("the chunk says why, not that an operator cancelled it")
+        .isEqualTo("cancelled: the plan's pages did not all arrive within PT10M");
+  }
+
+  /** The state as the decision core reads it again from its stores. */
+  private static BackfillState reread(BackfillState s) {
+    JsonSerde<BackfillState> serde = new JsonSerde<>(BackfillState.class);
+    java.util.Map<Integer, BackfillState.Chunk> stored = new java.util.HashMap<>();
+    s.loaded().forEach(c -> stored.put(c.index(), c));
+    return serde
+        .deserializer()
+        .deserialize("t", serde.serializer().serialize("t", s))
+        .attach((id, i) -> stored.get(i));
   }
 
   private BackfillState create(int chunks, int concurrency) {
