@@ -284,9 +284,33 @@ public final class BackfillTopology {
         }
         return;
       } else if (payload instanceof BackfillChunksPlanned page) {
-        if (!java.util.Objects.equals(state.planId, header(record.headers(), PLAN_ID).orElse(null))
-            || !machine.addChunks(state, page, now, out)) {
-          LOG.infof("backfill %s: a page of chunks out of turn is ignored", record.key());
+        if (!java.util.Objects.equals(
+            state.planId, header(record.headers(), PLAN_ID).orElse(null))) {
+          deadLetter(
+              record,
+              "another-plan",
+              "a page of plan "
+                  + header(record.headers(), PLAN_ID).orElse("(none)")
+                  + " of backfill "
+                  + record.key()
+                  + ", planned by "
+                  + state.planId);
+          return;
+        }
+        if (!machine.addChunks(state, page, now, out)) {
+          deadLetter(
+              record,
+              "page-out-of-turn",
+              "backfill "
+                  + record.key()
+                  + " holds "
+                  + state.planned
+                  + " of "
+                  + state.chunkCount
+                  + " chunks and is "
+                  + state.status.wireName()
+                  + ": the page does not come next");
+          return;
         }
       } else if (payload instanceof RunEvent run) {
         if (machine.onRun(state, run, now, out) && out.isEmpty()) {

@@ -31,6 +31,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -258,9 +259,13 @@ class BackfillTopologyTest {
     // A page of another plan under the same id (two creates raced) is not taken.
     send(new BackfillChunksPlanned("bf6", 0, whole.chunks().subList(4, 5)), "another-plan");
     assertThat(stored("bf6").planned).isEqualTo(4);
-    // A page out of turn is ignored: it would leave a hole in the plan.
+    // A page out of turn is not taken either: it would leave a hole in the plan.
     send(new BackfillChunksPlanned("bf6", 0, whole.chunks().subList(2, 3)));
+    assertThat(deadLetters.readRecordsToList())
+        .extracting(BackfillTopologyTest::reason)
+        .containsExactly("another-plan", "page-out-of-turn");
     send(new BackfillChunksPlanned("bf6", 0, whole.chunks().subList(4, 5)));
+    assertThat(deadLetters.readRecordsToList()).isEmpty();
     assertThat(requests()).extracting(r -> r.backfill().chunkId()).containsExactly("c0", "c1");
     assertThat(lifecycle())
         .extracting(e -> e.getClass().getSimpleName() + "@" + e.revision())
@@ -320,6 +325,20 @@ class BackfillTopologyTest {
         .as("the head: a letter per chunk, not the plan")
         .isLessThan(n + 4096);
     assertThat(done.chunk(n - 1).state).isEqualTo(ChunkState.SUCCEEDED);
+    TestOutputTopic<String, byte[]> chunkWrites =
+        driver.createOutputTopic(
+            "backfill-test-" + BackfillTopology.CHUNKS + "-changelog",
+            new StringDeserializer(),
+            new ByteArrayDeserializer());
+    Map<String, Long> writesByChunk =
+        chunkWrites.readKeyValuesToList().stream()
+            .collect(
+                java.util.stream.Collectors.groupingBy(
+                    kv -> kv.key, java.util.stream.Collectors.counting()));
+    assertThat(writesByChunk).as("every chunk written").hasSize(n);
+    assertThat(writesByChunk.values())
+        .as("each chunk written when planned, started and ended, never with the whole plan")
+        .allSatisfy(w -> assertThat(w).isLessThanOrEqualTo(3));
   }
 
   /** The backfill as stored, its chunks read from their store. */
