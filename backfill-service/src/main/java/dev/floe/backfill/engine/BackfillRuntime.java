@@ -45,6 +45,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -165,13 +166,16 @@ public class BackfillRuntime {
     maintenance.scheduleWithFixedDelay(
         () -> {
           try {
-            List<BackfillState> held = held();
+            // The heads, read once for the gauges and the pins; the pins only from a store read
+            // while the core ran throughout: an empty answer while it moves is not "none".
+            boolean running = streamsState() == KafkaStreams.State.RUNNING;
+            List<BackfillState> held = all();
             metrics.refresh(held);
-            if (core != null && core.state() == KafkaStreams.State.RUNNING) {
-              // Only from a readable store: an empty answer while it restores is not "none".
-              pins.pass(all(), Instant.now());
+            if (running && streamsState() == KafkaStreams.State.RUNNING) {
+              pins.pass(held, Instant.now());
             }
           } catch (StoreUnavailableException e) {
+            metrics.refresh(List.of());
             LOG.debugf("backfill pins: the store is not readable now: %s", e.getMessage());
           } catch (RuntimeException e) {
             LOG.warnf("backfill maintenance pass failed: %s", e.toString());
@@ -229,18 +233,23 @@ public class BackfillRuntime {
     }
     try {
       BackfillState s = c.get(BackfillTopology.STATE, here.partition(), id);
-      return Optional.ofNullable(s)
-          .map(found -> found.attach((b, i) -> chunk(c, here.partition(), b, i)));
+      if (s == null) {
+        return Optional.empty();
+      }
+      // One handle for every chunk the view reads, not a lookup of the store per chunk.
+      ReadOnlyKeyValueStore<String, BackfillState.Chunk> chunks =
+          c.partition(BackfillTopology.CHUNKS, here.partition());
+      return Optional.of(s.attach((b, i) -> chunk(chunks, b, i)));
     } catch (InvalidStateStoreException e) {
       throw new StoreUnavailableException(e.getMessage());
     }
   }
 
   /** A chunk, as a view reads it; 503 once it can't be read (moved, or forgotten since). */
-  private static BackfillState.Chunk chunk(DecisionCore c, int partition, String id, int index) {
+  private static BackfillState.Chunk chunk(
+      ReadOnlyKeyValueStore<String, BackfillState.Chunk> chunks, String id, int index) {
     try {
-      return Optional.<BackfillState.Chunk>ofNullable(
-              c.get(BackfillTopology.CHUNKS, partition, BackfillTopology.chunkKey(id, index)))
+      return Optional.ofNullable(chunks.get(BackfillTopology.chunkKey(id, index)))
           .orElseThrow(() -> new StoreUnavailableException("chunk " + index + " of " + id));
     } catch (InvalidStateStoreException e) {
       throw new StoreUnavailableException(e.getMessage());
@@ -281,15 +290,6 @@ public class BackfillRuntime {
   /** How many partitions the backfills are spread over. */
   public int partitions() {
     return config.topics().partitions();
-  }
-
-  /** The backfills held here, or none while the store can't be read: for the gauges. */
-  private List<BackfillState> held() {
-    try {
-      return all();
-    } catch (StoreUnavailableException e) {
-      return List.of();
-    }
   }
 
   /** The store can't be read now: restoring after a restart, or rebalancing. Answered 503. */

@@ -17,10 +17,10 @@ import org.apache.kafka.common.errors.TimeoutException;
  * chunks that follow it, all or none. The decision core reads committed records only, so it never
  * sees half a plan, even when this instance dies mid-way.
  *
- * <p>The transactional id is the instance's ({@code floe-backfill-plans-<instance id>}): a
- * restarted instance fences its predecessor and aborts a transaction that one left open, which
- * would otherwise hold back the inbox partition's committed records until the broker aborted it
- * after {@link #TRANSACTION_TIMEOUT}. Thread-safe: one plan at a time.
+ * <p>The transactional id is the instance's ({@code floe-backfill-plans-<instance id>}): an
+ * instance restarted under the same id fences its predecessor and aborts a transaction that one
+ * left open, which would otherwise hold back the inbox partition's committed records until the
+ * broker aborted it after {@link #TRANSACTION_TIMEOUT}. Thread-safe: one plan at a time.
  */
 public final class PlanWriter implements AutoCloseable {
   static final Duration TRANSACTION_TIMEOUT = Duration.ofSeconds(60);

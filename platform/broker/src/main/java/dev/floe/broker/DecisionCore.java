@@ -187,7 +187,13 @@ public final class DecisionCore implements AutoCloseable {
     return byHost;
   }
 
-  private <V> ReadOnlyKeyValueStore<String, V> partition(String store, int partition) {
+  /**
+   * This instance's active copy of partition {@code partition} of {@code store}, for several reads
+   * in a row.
+   *
+   * @throws InvalidStateStoreException when this instance cannot read that partition now
+   */
+  public <V> ReadOnlyKeyValueStore<String, V> partition(String store, int partition) {
     if (streams.state() != KafkaStreams.State.RUNNING) {
       throw new InvalidStateStoreException("the decision core is " + streams.state());
     }
