@@ -12,8 +12,11 @@ import dev.floe.problem.ProblemException;
  * @param letters the chunk letters ({@link BackfillState#codes}) of the state asked for
  */
 public record ChunkPage(String letters, int from, int limit) {
-  /** The page shown when none is asked for. */
-  public static final int DEFAULT_LIMIT = 1000;
+  /**
+   * The page shown when none is asked for: the status of a large backfill stays a small answer (a
+   * page of 1,000 chunks is about ten times the work and the bytes).
+   */
+  public static final int DEFAULT_LIMIT = 100;
 
   /** The largest page. */
   public static final int MAX_LIMIT = 10_000;

@@ -156,9 +156,13 @@ class BackfillScaleIT {
     assertThat(created.statusCode()).as(created.body()).isIn(201, 202);
     long running = System.nanoTime();
 
-    // Status, asked for while the chunks run: the default page of 1,000 chunks with the totals.
+    // Status, asked for while the chunks run: the totals with the default page of 100 chunks;
+    // every fifth time also a page of 1,000 chunks, timed apart.
     List<Long> statusMicros = new ArrayList<>();
+    List<Long> pageMicros = new ArrayList<>();
+    AtomicInteger asks = new AtomicInteger();
     AtomicInteger maxRunning = new AtomicInteger();
+    AtomicInteger unavailable = new AtomicInteger();
     JsonNode[] last = new JsonNode[1];
     await()
         .atMost(Duration.ofMinutes(40))
@@ -168,13 +172,27 @@ class BackfillScaleIT {
               long asked = System.nanoTime();
               HttpResponse<String> status =
                   operator.send("GET", backfills.resolve("/backfills/" + id), null);
-              statusMicros.add((System.nanoTime() - asked) / 1_000);
-              // 503 while the store restores or moves: counted, and asked again.
+              long micros = (System.nanoTime() - asked) / 1_000;
+              // 503 while the store restores or moves: counted apart, and asked again.
               assertThat(status.statusCode()).as(status.body()).isIn(200, 503);
               if (status.statusCode() != 200) {
+                unavailable.incrementAndGet();
                 return false;
               }
+              statusMicros.add(micros);
+              if (asks.incrementAndGet() % 5 == 0) {
+                long pageAsked = System.nanoTime();
+                HttpResponse<String> page =
+                    operator.send(
+                        "GET", backfills.resolve("/backfills/" + id + "?chunkLimit=1000"), null);
+                if (page.statusCode() == 200) {
+                  pageMicros.add((System.nanoTime() - pageAsked) / 1_000);
+                  assertThat(JSON.readTree(page.body()).path("chunks").size())
+                      .isEqualTo(Math.min(1000, chunks));
+                }
+              }
               last[0] = JSON.readTree(status.body());
+              assertThat(last[0].path("chunks").size()).isEqualTo(Math.min(100, chunks));
               maxRunning.accumulateAndGet(
                   last[0].path("chunkStates").path("running").asInt(), Math::max);
               return last[0].path("state").asText().equals("completed");
@@ -204,9 +222,16 @@ class BackfillScaleIT {
     figures.put("maxRunningInStatus", maxRunning.get());
     figures.put("maxJobsAtOnce", maxInFlight.get());
     figures.put("statusCalls", sorted.size());
+    figures.put("statusUnavailable", unavailable.get());
     figures.put("statusP50Ms", percentile(sorted, 50));
     figures.put("statusP99Ms", percentile(sorted, 99));
     figures.put("statusMaxMs", sorted.get(sorted.size() - 1) / 1000.0);
+    List<Long> pages = pageMicros.stream().sorted().toList();
+    figures.put("pageOf1000Calls", pages.size());
+    if (!pages.isEmpty()) {
+      figures.put("pageOf1000P50Ms", percentile(pages, 50));
+      figures.put("pageOf1000P99Ms", percentile(pages, 99));
+    }
     System.out.printf("backfill-scale: %s%n", figures);
     Files.createDirectories(Path.of("target"));
     Files.writeString(
