@@ -75,6 +75,13 @@ class KubernetesManifestsTest {
     }
   }
 
+  /** An older backfill-service can't read the store a newer one writes: no rolling update. */
+  @Test
+  void shouldStopEveryOldBackfillServiceBeforeANewOneStarts() {
+    assertThat(text(deployment("backfill-service").path("spec").path("strategy"), "type"))
+        .isEqualTo("Recreate");
+  }
+
   @Test
   void shouldExposeEveryServiceOnItsPodsHttpPort() {
     for (String service : DeployFiles.SERVICES) {
