@@ -22,8 +22,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * -Dfloe.load=true}. Shape it with {@code -Dfloe.load.commits}, {@code -Dfloe.load.tables}, {@code
  * -Dfloe.load.writers}, {@code -Dfloe.load.pause-ms} (each writer's pause between commits: a paced
  * run measures latency, an unpaced one throughput), {@code -Dfloe.load.bare-commits} and {@code
- * -Dfloe.load.hints=false} (the writers send no commit hints; the listener polls). Its figures also
- * go to {@code target/load.json}.
+ * -Dfloe.load.hints=false} (the writers send no commit hints; the listener polls) and {@code
+ * -Dfloe.load.split-cores=true} ({@link CoreSplit}). Its figures, the CPU time of each part in each
+ * phase included ({@link CpuClock}), also go to {@code target/load.json}.
  */
 @EnabledIfSystemProperty(named = "floe.load", matches = "true")
 class LoadIT {
@@ -82,6 +83,7 @@ class LoadIT {
     json.put("stages", stages);
     json.put("rssIdleBytes", o.rssIdle());
     json.put("rssPeakBytes", o.rssPeak());
+    json.put("cpuSeconds", o.cpuSeconds());
     json.put("rows", o.rows());
     json.put("runs", o.runs());
     return new ObjectMapper().writeValueAsString(json);

@@ -209,7 +209,8 @@ final class PipelineRun {
       int revenueRuns,
       int revenueRunsWithRemoved,
       int revenueRebased,
-      long vectorsWritten) {
+      long vectorsWritten,
+      Map<String, Map<String, Double>> cpuSeconds) {
 
     double commitsPerSecond() {
       return commits * 1000.0 / Math.max(1, writing.toMillis());
@@ -434,7 +435,12 @@ final class PipelineRun {
                 return names.stream().allMatch(n -> listed.contains("\"demo." + n + "\""));
               });
       Map<String, Long> rssIdle = clock.rss();
+      if (CoreSplit.asked()) {
+        CoreSplit.apply(stack);
+      }
+      Map<String, Long> cpuBeforeBare = CpuClock.sample(stack);
       double bareRate = plan.bareCommits() > 0 ? bareRate(writer, suffix) : 0;
+      Map<String, Long> cpuAfterBare = CpuClock.sample(stack);
       if (plan.expireOlderThan() != null) {
         expiry.scheduleWithFixedDelay(
             () -> expire(sources, changes, operator, stack.service("change-capture-service").url()),
@@ -443,6 +449,7 @@ final class PipelineRun {
             TimeUnit.SECONDS);
       }
       Instant start = Instant.now();
+      Map<String, Long> cpuAtStart = CpuClock.sample(stack);
       List<Thread> faulting = plan.faults() ? injectFaults(stack, start) : List.of();
       // Each writer commits, then waits commitPause before its next commit; once the planned
       // commits are in, while faults are under way, it commits once per TAIL_PAUSE.
@@ -482,6 +489,7 @@ final class PipelineRun {
       }
       failIfAnyFaultFailed();
       Instant written = Instant.now();
+      Map<String, Long> cpuWritten = CpuClock.sample(stack);
       expiry.shutdownNow();
       expiry.awaitTermination(1, TimeUnit.MINUTES);
       assertThat(writerErrors).as("commits the writers could not make").isEmpty();
@@ -527,6 +535,10 @@ final class PipelineRun {
         throw e;
       }
       Instant drained = Instant.now();
+      Map<String, Map<String, Double>> cpuSeconds = new LinkedHashMap<>();
+      cpuSeconds.put("bare", CpuClock.between(cpuBeforeBare, cpuAfterBare));
+      cpuSeconds.put("writing", CpuClock.between(cpuAtStart, cpuWritten));
+      cpuSeconds.put("draining", CpuClock.between(cpuWritten, CpuClock.sample(stack)));
       clock.close();
 
       changes.drain();
@@ -594,7 +606,8 @@ final class PipelineRun {
           revenue.applied(),
           revenue.withRemoved(),
           revenue.rebased(),
-          vectorsWritten.get());
+          vectorsWritten.get(),
+          cpuSeconds);
     } finally {
       if (stages != null) {
         stages.close();

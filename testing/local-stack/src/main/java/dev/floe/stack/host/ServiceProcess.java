@@ -143,6 +143,11 @@ public final class ServiceProcess implements AutoCloseable {
    * The process's resident set size, from {@code /proc/<pid>/status}: what the service holds in
    * memory now, heap and everything else. -1 where that cannot be read (not Linux, or exited).
    */
+  /** The service's process id. */
+  public long pid() {
+    return process.pid();
+  }
+
   public long rssBytes() {
     try {
       for (String line :
