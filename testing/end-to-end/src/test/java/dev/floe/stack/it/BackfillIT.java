@@ -20,6 +20,7 @@ import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.JobServer;
 import dev.floe.stack.test.JobServer.Reply;
 import dev.floe.stack.test.RowsById;
+import dev.floe.stack.test.TestTier;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
 import java.io.IOException;
@@ -77,7 +78,10 @@ class BackfillIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final OffsetDateTime OCT_1 =
       OffsetDateTime.of(2026, 10, 1, 0, 0, 0, 0, ZoneOffset.UTC);
-  private static final int DAYS = 30;
+
+  /** Days of the source, a chunk each: 20 in the gate, 30 in the soak. */
+  private static final int DAYS = TestTier.pick(20, 30);
+
   private static final String TRIGGER = "backfill-job";
 
   private LocalStack stack;
@@ -134,7 +138,7 @@ class BackfillIT {
         JobServer.start(2)
             .on("/job", call -> Reply.of(202), call -> jobs.submit(() -> runJob(call.json())));
 
-    // 30 days of orders, 20 a day, in three commits of ten day-partitions each.
+    // DAYS days of orders, 20 a day, in commits of ten day-partitions each.
     String name = "bf_src_" + UUID.randomUUID().toString().substring(0, 6);
     Table table =
         writer.createOrLoad(TableIdentifier.of("demo", name), Orders.SCHEMA, Orders.BY_DAY);
@@ -182,14 +186,14 @@ class BackfillIT {
 
   @Test
   @Timeout(300)
-  void aThirtyDayBackfillRunsThirtyValidatedChunksThreeAtATimeAndCopiesTheSourceRowForRow() {
-    String id = "thirty-days";
+  void aBackfillOfEveryDayRunsAValidatedChunkADayThreeAtATimeAndCopiesTheSourceRowForRow() {
+    String id = "every-day";
     Job job = job(id, null);
     JsonNode created = create(id, job, 3, DAYS);
     assertThat(created.path("chunks")).hasSize(DAYS);
     assertThat(created.path("totals").path("records").asLong()).isEqualTo(DAYS * 20L);
     assertThat(created.path("chunks").get(0).path("icdc").path("ref").asText())
-        .isEqualTo("backfill-thirty-days-2026-10-01");
+        .isEqualTo("backfill-every-day-2026-10-01");
 
     JsonNode done = awaitState(id, "completed", Duration.ofSeconds(240));
     assertThat(done.path("chunkStates").path("validated").asInt()).isEqualTo(DAYS);
@@ -280,7 +284,8 @@ class BackfillIT {
     Job job = job(id, null);
     create(id, job, 2, DAYS);
     List<Integer> kills = new ArrayList<>();
-    for (int at : new int[] {8, 18}) {
+    // After about a quarter and three fifths of the chunk runs: 5 and 12 of 20, 8 and 18 of 30.
+    for (int at : new int[] {DAYS * 4 / 15, DAYS * 3 / 5}) {
       await()
           .atMost(Duration.ofSeconds(120))
           .pollInterval(Duration.ofMillis(100))
@@ -325,7 +330,8 @@ class BackfillIT {
           .as("chunks started between the pause and the resume")
           .isEmpty();
       assertThat(paused.path("chunkStates").path("pending").asInt()).isEqualTo(DAYS - 1);
-      assertThat(paused.path("progress").asDouble()).isEqualTo(3.3);
+      // One chunk of DAYS ended, in per cent to a tenth.
+      assertThat(paused.path("progress").asDouble()).isEqualTo(Math.round(1000.0 / DAYS) / 10.0);
       assertThat(paused.hasNonNull("eta")).as("an ETA once a chunk has ended").isTrue();
       await().atMost(Duration.ofSeconds(60)).until(() -> job.received() == 2);
 
