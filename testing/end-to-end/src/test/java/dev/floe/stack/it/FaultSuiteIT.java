@@ -15,18 +15,18 @@ import org.junit.jupiter.params.provider.MethodSource;
  * process, four source tables written by two writers with random appends, copy-on-write overwrites,
  * merge-on-read updates, position deletes, equality deletes, upserts as Flink writes them and
  * compactions, a webhook job that writes each run into a target table, and meanwhile a kill -9 of
- * each service, a broker restart, the REST catalog stopped for 30 s, a slow receiver and aggressive
- * expiry of the sources' snapshots (their data files kept, as no test deletes one, and recorded: no
- * job may read a state naming one afterwards). The faults overlap, each at its own seeded point
- * among the planned commits, and each killed service (and the broker) stays down until a writer's
- * commit landed meanwhile; once the planned commits are in, the writers slow down and stop when the
- * last fault is over. One source is format 3, so its position deletes and updates are deletion
- * vectors. Besides the target, a second job keeps orders and revenue per day from each run's added
- * and removed states. {@link PipelineRun} checks that no writer's commit failed, that a commit
- * landed while each service and the broker was down, and the invariant: each target equals its
- * source, the revenue job equals a recomputation from the source after every run, no change read by
- * two runs, no state read naming a file the expiry released, no source data file missing, no secret
- * in any log, and the launch contract.
+ * each service, a broker restart, the REST catalog stopped (15 s in the gate, 30 s in the soak), a
+ * slow receiver and aggressive expiry of the sources' snapshots (their data files kept, as no test
+ * deletes one, and recorded: no job may read a state naming one afterwards). The faults overlap,
+ * each at its own seeded point among the planned commits, and each killed service (and the broker)
+ * stays down until a writer's commit landed meanwhile; once the planned commits are in, the writers
+ * slow down and stop when the last fault is over. One source is format 3, so its position deletes
+ * and updates are deletion vectors. Besides the target, a second job keeps orders and revenue per
+ * day from each run's added and removed states. {@link PipelineRun} checks that no writer's commit
+ * failed, that a commit landed while each service and the broker was down, and the invariant: each
+ * target equals its source, the revenue job equals a recomputation from the source after every run,
+ * no change read by two runs, no state read naming a file the expiry released, no source data file
+ * missing, no secret in any log, and the launch contract.
  */
 class FaultSuiteIT {
   /**
@@ -36,7 +36,7 @@ class FaultSuiteIT {
 
   /**
    * Faults are recovered on Kafka's side, so the gate runs the suite once, on the REST catalog
-   * server, the one catalog that can also go away (its 30 s outage); the soak runs all three.
+   * server, the one catalog that can also go away (its outage); the soak runs all three.
    */
   static Stream<CatalogKind> catalogs() {
     return TestTier.recoveryCatalogs(CatalogKind.REST);

@@ -17,6 +17,7 @@ import dev.floe.stack.test.EventTap;
 import dev.floe.stack.test.JobServer;
 import dev.floe.stack.test.JobServer.Call;
 import dev.floe.stack.test.JobServer.Reply;
+import dev.floe.stack.test.TestTier;
 import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
 import java.io.IOException;
@@ -126,9 +127,9 @@ final class PipelineRun {
    *     updates are deletion vectors); 0 for none. The triggers then run one at a time, in order,
    *     each run taking every change that arrived meanwhile ({@code latest-only}): a job that
    *     recomputes days must see runs in order
-   * @param faults kill -9 each service, restart the broker, stop a REST catalog for 30 s: each at
-   *     its own point among the planned commits, overlapping; a service or the broker stays down
-   *     until a commit landed meanwhile
+   * @param faults kill -9 each service, restart the broker, stop a REST catalog for {@link
+   *     #CATALOG_OUTAGE}: each at its own point among the planned commits, overlapping; a service
+   *     or the broker stays down until a commit landed meanwhile
    * @param slowOneIn one webhook call in this many answers after {@code slowAnswer} (0 for none)
    * @param expireOlderThan the source tables' snapshots older than this, once captured, are expired
    *     every 5 s (null for no expiry). Their metadata files are deleted; the data and delete files
@@ -169,6 +170,15 @@ final class PipelineRun {
    * to land meanwhile; the REST catalog's outage, which holds the writers back, may overlap.
    */
   private static final Duration LANDING_WAIT = Duration.ofMinutes(2);
+
+  /**
+   * How long the REST catalog's server stays stopped: every part's catalog calls fail and are
+   * retried meanwhile, and services killed meanwhile start against a missing catalog. It lies on
+   * the suite's critical path (those services are ready only once it ends), so the gate stops it
+   * for 15 s and the soak for 30 s.
+   */
+  static final Duration CATALOG_OUTAGE =
+      TestTier.pick(Duration.ofSeconds(15), Duration.ofSeconds(30));
 
   /** A writer's commit that landed: it began at {@code from} and returned at {@code to}. */
   record Landing(Instant from, Instant to) {}
@@ -1181,9 +1191,9 @@ final class PipelineRun {
    * Starts each fault on its own thread, at its own point of the commit stream (seeded, among the
    * planned commits), so that faults overlap: a kill -9 of each service and a stop of the broker,
    * each started again once a writer's commit landed while it was down; with the REST catalog, its
-   * server stopped for 30 s (the writers wait, as any writer would). The writers go on until the
-   * last fault is over. A fault that fails, a restart over its budget among them, is recorded in
-   * {@link #faultFailures}.
+   * server stopped for {@link #CATALOG_OUTAGE} (the writers wait, as any writer would). The writers
+   * go on until the last fault is over. A fault that fails, a restart over its budget among them,
+   * is recorded in {@link #faultFailures}.
    */
   private List<Thread> injectFaults(LocalStack stack, Instant start) {
     Map<String, Runnable> planned = new LinkedHashMap<>();
@@ -1272,8 +1282,10 @@ final class PipelineRun {
       Instant at = Instant.now();
       RestCatalogServer server = stack.catalog().restServer();
       server.stop();
-      ScheduledFuture<?> back = later.schedule((Runnable) server::start, 30, TimeUnit.SECONDS);
-      await("the REST catalog back after 30 s")
+      ScheduledFuture<?> back =
+          later.schedule(
+              (Runnable) server::start, CATALOG_OUTAGE.toMillis(), TimeUnit.MILLISECONDS);
+      await("the REST catalog back after " + CATALOG_OUTAGE)
           .atMost(Duration.ofSeconds(120))
           .pollInterval(Duration.ofSeconds(1))
           .until(() -> back.isDone() && server.isRunning());
