@@ -48,8 +48,11 @@ public final class PipelineReport {
     double endToEnd = throughput.path("endToEndCommitsPerSecond").asDouble();
     out.append(
         String.format(
-            "%nThroughput: %d commits over %d tables from 4 writers as fast as they can:%n%n",
-            throughput.path("commits").asInt(), throughput.path("tables").asInt()));
+            "%nThroughput: %d commits over %d tables from 4 writers as fast as they can, after a"
+                + " warm-up of %d commits through the pipeline:%n%n",
+            throughput.path("commits").asInt(),
+            throughput.path("tables").asInt(),
+            throughput.path("warmUpCommits").asInt()));
     out.append("| | commits/s |\n|---|---|\n");
     out.append(String.format("| bare Iceberg commits, same writers and catalog | %.1f |%n", bare));
     out.append(
@@ -63,6 +66,7 @@ public final class PipelineReport {
     out.append(
         String.format(
             "%nPipeline / bare commit rate: %.2f (goal: 0.8 or more)%n", endToEnd / bare));
+    cpu(throughput, out);
     out.append(
         "\nUnpaced, commit to (the queue under load):\n\n| stage | p50 | p99 |\n|---|---|---|\n");
     stages(throughput, out);
@@ -118,6 +122,33 @@ public final class PipelineReport {
               0.25));
     }
     Figures.record("pipeline", figures);
+  }
+
+  /**
+   * Floe's CPU seconds per commit (the four services and the broker, while the commits were written
+   * and drained), by part, and the share of it their JIT compilers took.
+   */
+  private static void cpu(JsonNode run, StringBuilder out) {
+    int commits = Math.max(1, run.path("commits").asInt());
+    out.append(
+        "\n| CPU s per commit, writing and draining | all | of it, JIT compilers |\n|---|---|---|\n");
+    double all = 0;
+    double jit = 0;
+    List<String> parts = new ArrayList<>(SERVICES);
+    parts.add("broker");
+    for (String part : parts) {
+      double cpu = phases(run.path("cpuSeconds"), part);
+      double compilers = phases(run.path("jitSeconds"), part);
+      all += cpu;
+      jit += compilers;
+      out.append(String.format("| %s | %.3f | %.3f |%n", part, cpu / commits, compilers / commits));
+    }
+    out.append(String.format("| **Floe** | **%.3f** | %.3f |%n", all / commits, jit / commits));
+  }
+
+  private static double phases(JsonNode byPhase, String part) {
+    return byPhase.path("writing").path(part).asDouble()
+        + byPhase.path("draining").path(part).asDouble();
   }
 
   /** A table row per stage of {@code run}: its p50 and p99 from commit. */

@@ -13,7 +13,9 @@ import java.util.stream.Stream;
  * The CPU time each part of a pipeline run has used so far, from {@code /proc}: each service, the
  * broker, this test JVM (the writers, the jobs and the checks), PostgreSQL's processes, and the
  * whole machine. Two samples give what each part used between them, which says where the cores went
- * while commits were written and drained.
+ * while commits were written and drained. {@link #compilers} tells apart the share of each JVM's
+ * time its JIT compiler threads took: a JVM that has just started spends much of its CPU compiling
+ * the code it runs, which a service running for days has long done.
  */
 final class CpuClock {
   /** Linux reports process and machine times in ticks of 1/100 s (USER_HZ). */
@@ -34,6 +36,17 @@ final class CpuClock {
     return ms;
   }
 
+  /** CPU milliseconds each JVM's JIT compiler threads have used so far, by part. */
+  static Map<String, Long> compilers(LocalStack stack) {
+    Map<String, Long> ms = new LinkedHashMap<>();
+    for (ServiceProcess service : stack.services()) {
+      ms.put(service.name(), compilerThreads(service.pid()));
+    }
+    ms.put("broker", compilerThreads(stack.kafka().pid()));
+    ms.put("test-jvm", compilerThreads(ProcessHandle.current().pid()));
+    return ms;
+  }
+
   /** CPU seconds used between two samples, by part. */
   static Map<String, Double> between(Map<String, Long> from, Map<String, Long> to) {
     Map<String, Double> seconds = new LinkedHashMap<>();
@@ -45,11 +58,31 @@ final class CpuClock {
 
   /** User and system time of one process, in ms; 0 once it is gone. */
   private static long process(long pid) {
+    return time(Path.of("/proc", Long.toString(pid), "stat"));
+  }
+
+  /**
+   * User and system time of a JVM's JIT compiler threads ({@code C1 CompilerThread0}, {@code C2
+   * CompilerThread1}, ..., which the kernel names by their first 15 characters), in ms.
+   */
+  private static long compilerThreads(long pid) {
+    try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      return tasks
+          .filter(task -> comm(task).matches("C\\d CompilerThre.*"))
+          .mapToLong(task -> time(task.resolve("stat")))
+          .sum();
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /** User and system time in a {@code stat} file of a process or a thread, in ms; 0 if gone. */
+  private static long time(Path stat) {
     try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      String line = Files.readString(stat);
       // Fields after the command name, which is in parentheses and may hold spaces: the state is
       // the first, user time the 12th, system time the 13th.
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
       return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * MILLIS_PER_TICK;
     } catch (IOException | RuntimeException e) {
       return 0;

@@ -66,6 +66,7 @@ class FaultSuiteIT {
                 Duration.ofSeconds(20),
                 Duration.ofMinutes(5),
                 0,
+                0,
                 false));
     System.out.printf("fault suite on %s: %s%n", catalog, outcome);
     assertThat(outcome.faults()).hasSize(catalog == CatalogKind.REST ? 6 : 5);

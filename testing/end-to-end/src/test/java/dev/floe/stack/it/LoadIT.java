@@ -21,13 +21,17 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * minutes, so it runs only when asked: {@code mvn -pl testing/end-to-end verify -Dit.test=LoadIT
  * -Dfloe.load=true}. Shape it with {@code -Dfloe.load.commits}, {@code -Dfloe.load.tables}, {@code
  * -Dfloe.load.writers}, {@code -Dfloe.load.pause-ms} (each writer's pause between commits: a paced
- * run measures latency, an unpaced one throughput), {@code -Dfloe.load.bare-commits} and {@code
- * -Dfloe.load.hints=false} (the writers send no commit hints; the listener polls) and {@code
- * -Dfloe.load.split-cores=true} ({@link CoreSplit}). Its figures, the CPU time of each part in each
- * phase included ({@link CpuClock}), also go to {@code target/load.json}.
+ * run measures latency, an unpaced one throughput), {@code -Dfloe.load.bare-commits}, {@code
+ * -Dfloe.load.warm-up-commits} (300: commits through the whole pipeline, drained, before anything
+ * is measured; 0 measures cold services) and {@code -Dfloe.load.hints=false} (the writers send no
+ * commit hints; the listener polls) and {@code -Dfloe.load.split-cores=true} ({@link CoreSplit}).
+ * Its figures, the CPU time of each part in each phase included ({@link CpuClock}), also go to
+ * {@code target/load.json}.
  */
 @EnabledIfSystemProperty(named = "floe.load", matches = "true")
 class LoadIT {
+  /** Commits through the whole pipeline, drained, before anything is measured. */
+  private static final int WARM_UP = Integer.getInteger("floe.load.warm-up-commits", 300);
 
   @Test
   @Timeout(2400)
@@ -51,6 +55,7 @@ class LoadIT {
                 null,
                 Duration.ofMinutes(20),
                 Integer.getInteger("floe.load.bare-commits", 200),
+                WARM_UP,
                 Boolean.parseBoolean(System.getProperty("floe.load.hints", "true"))));
     System.out.printf("load: %s%n", outcome);
     Files.writeString(Path.of("target", "load.json"), json(outcome, tables));
@@ -73,6 +78,7 @@ class LoadIT {
     json.put("benchmark", "pipeline");
     json.put("catalog", "POSTGRES");
     json.put("tables", tables);
+    json.put("warmUpCommits", WARM_UP);
     json.put("commits", o.commits());
     json.put("writingSeconds", o.writing().toMillis() / 1000.0);
     json.put("drainingSeconds", o.draining().toMillis() / 1000.0);
@@ -84,6 +90,7 @@ class LoadIT {
     json.put("rssIdleBytes", o.rssIdle());
     json.put("rssPeakBytes", o.rssPeak());
     json.put("cpuSeconds", o.cpuSeconds());
+    json.put("jitSeconds", o.jitSeconds());
     json.put("rows", o.rows());
     json.put("runs", o.runs());
     return new ObjectMapper().writeValueAsString(json);

@@ -137,6 +137,11 @@ final class PipelineRun {
    *     test) and recorded instead: a job that reads a state naming one of them would have failed
    * @param bareCommits before the pipeline's, the writers make this many commits the same way to as
    *     many tables that nothing watches: the bare Iceberg commit rate (0 for none)
+   * @param warmUpCommits before anything is measured, the writers make this many commits the same
+   *     way to the watched sources, and the pipeline drains them (0 for none): the services, the
+   *     broker and the writers run the code they will run with their JIT compilers done, as a
+   *     service does that has run for a while. The measured figures (commits, rates, latencies)
+   *     leave the warm-up's out; the checks take in every commit, the warm-up's too
    * @param hints the writers' catalog reports each commit to the listener ({@code
    *     FloeCommitReporter}), as a writer with Floe's reporter does; else the listener polls
    */
@@ -154,6 +159,7 @@ final class PipelineRun {
       Duration expireOlderThan,
       Duration drainAtMost,
       int bareCommits,
+      int warmUpCommits,
       boolean hints) {}
 
   /**
@@ -220,7 +226,8 @@ final class PipelineRun {
       int revenueRunsWithRemoved,
       int revenueRebased,
       long vectorsWritten,
-      Map<String, Map<String, Double>> cpuSeconds) {
+      Map<String, Map<String, Double>> cpuSeconds,
+      Map<String, Map<String, Double>> jitSeconds) {
 
     double commitsPerSecond() {
       return commits * 1000.0 / Math.max(1, writing.toMillis());
@@ -444,13 +451,25 @@ final class PipelineRun {
                 String listed = admin.get(watches).body();
                 return names.stream().allMatch(n -> listed.contains("\"demo." + n + "\""));
               });
-      Map<String, Long> rssIdle = clock.rss();
       if (CoreSplit.asked()) {
         CoreSplit.apply(stack);
       }
+      Map<String, Map<String, Double>> cpuSeconds = new LinkedHashMap<>();
+      Map<String, Map<String, Double>> jitSeconds = new LinkedHashMap<>();
+      if (plan.warmUpCommits() > 0) {
+        Map<String, Long> cpu = CpuClock.sample(stack);
+        Map<String, Long> jit = CpuClock.compilers(stack);
+        warmUp(writer, sources, catalog, stack);
+        cpuSeconds.put("warm-up", CpuClock.between(cpu, CpuClock.sample(stack)));
+        jitSeconds.put("warm-up", CpuClock.between(jit, CpuClock.compilers(stack)));
+      }
+      // Idle: every commit so far drained, the warm-up's if any.
+      Map<String, Long> rssIdle = clock.rss();
       Map<String, Long> cpuBeforeBare = CpuClock.sample(stack);
+      Map<String, Long> jitBeforeBare = CpuClock.compilers(stack);
       double bareRate = plan.bareCommits() > 0 ? bareRate(writer, suffix) : 0;
       Map<String, Long> cpuAfterBare = CpuClock.sample(stack);
+      Map<String, Long> jitAfterBare = CpuClock.compilers(stack);
       if (plan.expireOlderThan() != null) {
         expiry.scheduleWithFixedDelay(
             () -> expire(sources, changes, operator, stack.service("change-capture-service").url()),
@@ -460,6 +479,7 @@ final class PipelineRun {
       }
       Instant start = Instant.now();
       Map<String, Long> cpuAtStart = CpuClock.sample(stack);
+      Map<String, Long> jitAtStart = CpuClock.compilers(stack);
       List<Thread> faulting = plan.faults() ? injectFaults(stack, start) : List.of();
       // Each writer commits, then waits commitPause before its next commit; once the planned
       // commits are in, while faults are under way, it commits once per TAIL_PAUSE.
@@ -500,6 +520,7 @@ final class PipelineRun {
       failIfAnyFaultFailed();
       Instant written = Instant.now();
       Map<String, Long> cpuWritten = CpuClock.sample(stack);
+      Map<String, Long> jitWritten = CpuClock.compilers(stack);
       expiry.shutdownNow();
       expiry.awaitTermination(1, TimeUnit.MINUTES);
       assertThat(writerErrors).as("commits the writers could not make").isEmpty();
@@ -507,48 +528,14 @@ final class PipelineRun {
           .as("services or broker down while no commit landed (each one's window)")
           .isEmpty();
 
-      AtomicBoolean countsMatchedEarly = new AtomicBoolean();
-      try {
-        // Drained once a job applied every source snapshot that changed rows. A row count would
-        // not do: a target that still holds rows its source deleted has as many rows or more.
-        await("every source change applied to its target")
-            .atMost(plan.drainAtMost())
-            .pollInterval(Duration.ofSeconds(2))
-            .ignoreExceptions()
-            .until(
-                () -> {
-                  int unapplied = sources.stream().mapToInt(s -> unapplied(s).size()).sum();
-                  if (unapplied > 0
-                      && !countsMatchedEarly.get()
-                      && sources.stream()
-                          .allMatch(s -> rows(catalog, target(s)).size() >= rows(s).size())) {
-                    // When the row-count check this replaced would have compared, too early.
-                    countsMatchedEarly.set(true);
-                    System.out.printf(
-                        "row counts match with %d source snapshots not applied yet%n", unapplied);
-                  }
-                  return unapplied == 0;
-                });
-      } catch (ConditionTimeoutException e) {
-        // Where it stopped: each table's progress, and every service's threads in its log.
-        for (Table s : sources) {
-          System.out.printf(
-              "%s: %d snapshots, %d rows; target %d rows; snapshots not applied %s%n",
-              s.name(),
-              Iterables.size(s.snapshots()),
-              rows(s).size(),
-              rows(catalog, target(s)).size(),
-              unapplied(s));
-        }
-        System.out.printf("job errors: %s%nfaults: %s%n", jobErrors, faults);
-        stack.services().forEach(ServiceProcess::dumpThreads);
-        throw e;
-      }
+      awaitApplied(sources, catalog, stack);
       Instant drained = Instant.now();
-      Map<String, Map<String, Double>> cpuSeconds = new LinkedHashMap<>();
       cpuSeconds.put("bare", CpuClock.between(cpuBeforeBare, cpuAfterBare));
       cpuSeconds.put("writing", CpuClock.between(cpuAtStart, cpuWritten));
       cpuSeconds.put("draining", CpuClock.between(cpuWritten, CpuClock.sample(stack)));
+      jitSeconds.put("bare", CpuClock.between(jitBeforeBare, jitAfterBare));
+      jitSeconds.put("writing", CpuClock.between(jitAtStart, jitWritten));
+      jitSeconds.put("draining", CpuClock.between(jitWritten, CpuClock.compilers(stack)));
       clock.close();
 
       changes.drain();
@@ -617,7 +604,8 @@ final class PipelineRun {
           revenue.withRemoved(),
           revenue.rebased(),
           vectorsWritten.get(),
-          cpuSeconds);
+          cpuSeconds,
+          jitSeconds);
     } finally {
       if (stages != null) {
         stages.close();
@@ -860,6 +848,76 @@ final class PipelineRun {
       }
     }
     return runs;
+  }
+
+  /**
+   * Warms up: {@link Plan#warmUpCommits} commits to the watched sources, by the plan's writers and
+   * unpaced, until the pipeline has drained them; then forgets them for the measured figures.
+   */
+  private void warmUp(TableWriter writer, List<Table> sources, Catalog catalog, LocalStack stack)
+      throws InterruptedException {
+    ExecutorService pool = Executors.newFixedThreadPool(plan.writers());
+    for (int w = 0; w < plan.writers(); w++) {
+      pool.execute(
+          () -> {
+            while (commits.get() < plan.warmUpCommits()) {
+              commit(writer, sources);
+            }
+          });
+    }
+    pool.shutdown();
+    pool.awaitTermination(30, TimeUnit.MINUTES);
+    assertThat(writerErrors).as("commits the writers could not make in the warm-up").isEmpty();
+    awaitApplied(sources, catalog, stack);
+    System.out.printf("warm-up: %d commits, drained%n", commits.get());
+    commits.set(0);
+    latencies.clear();
+    stages.forget();
+  }
+
+  /**
+   * Waits until a job applied every source snapshot that changed rows, at most {@link
+   * Plan#drainAtMost}; else fails with each table's progress, and every service's threads in its
+   * log.
+   */
+  private void awaitApplied(List<Table> sources, Catalog catalog, LocalStack stack) {
+    AtomicBoolean countsMatchedEarly = new AtomicBoolean();
+    try {
+      // Drained once a job applied every source snapshot that changed rows. A row count would
+      // not do: a target that still holds rows its source deleted has as many rows or more.
+      await("every source change applied to its target")
+          .atMost(plan.drainAtMost())
+          .pollInterval(Duration.ofSeconds(2))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                int unapplied = sources.stream().mapToInt(s -> unapplied(s).size()).sum();
+                if (unapplied > 0
+                    && !countsMatchedEarly.get()
+                    && sources.stream()
+                        .allMatch(s -> rows(catalog, target(s)).size() >= rows(s).size())) {
+                  // When the row-count check this replaced would have compared, too early.
+                  countsMatchedEarly.set(true);
+                  System.out.printf(
+                      "row counts match with %d source snapshots not applied yet%n", unapplied);
+                }
+                return unapplied == 0;
+              });
+    } catch (ConditionTimeoutException e) {
+      // Where it stopped: each table's progress, and every service's threads in its log.
+      for (Table s : sources) {
+        System.out.printf(
+            "%s: %d snapshots, %d rows; target %d rows; snapshots not applied %s%n",
+            s.name(),
+            Iterables.size(s.snapshots()),
+            rows(s).size(),
+            rows(catalog, target(s)).size(),
+            unapplied(s));
+      }
+      System.out.printf("job errors: %s%nfaults: %s%n", jobErrors, faults);
+      stack.services().forEach(ServiceProcess::dumpThreads);
+      throw e;
+    }
   }
 
   /**

@@ -46,6 +46,14 @@ final class StageClock implements AutoCloseable {
     committedAt.put(snapshotId, timestampMillis);
   }
 
+  /**
+   * Forgets the commits recorded so far: their latencies are not reported. A warm-up's commits,
+   * drained before the measured ones begin.
+   */
+  void forget() {
+    committedAt.clear();
+  }
+
   /** The resident memory of each service now, by name. */
   Map<String, Long> rss() {
     Map<String, Long> rss = new LinkedHashMap<>();
