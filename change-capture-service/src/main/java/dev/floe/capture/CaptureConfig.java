@@ -96,6 +96,16 @@ public interface CaptureConfig {
     int groupMaxSnapshots();
 
     /**
+     * The most tables of one poll captured at once. A table's capture waits mostly on the catalog
+     * and storage, so a backlog over many tables is captured side by side; each table's snapshots
+     * stay in order. 1 captures one table after the other.
+     */
+    @WithDefault("4")
+    @Min(1)
+    @Max(64)
+    int parallelism();
+
+    /**
      * Partitions of the row-stream topics ({@code floe.rows.<namespace>.<table>} and {@code
      * floe.transactions.<namespace>.<table>}) that the service creates when they are missing. One
      * keeps every event of a table in commit order; with more, order holds per row key.

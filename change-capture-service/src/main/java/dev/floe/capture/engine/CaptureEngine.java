@@ -8,14 +8,11 @@ import dev.floe.capture.capture.CaptureProcessor;
 import dev.floe.capture.rows.RowEvent;
 import dev.floe.capture.rows.RowPublisher;
 import dev.floe.capture.status.CaptureMetrics;
-import dev.floe.contracts.codec.EventCodec;
-import dev.floe.contracts.codec.EventDecodingException;
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.Payload;
 import dev.floe.contracts.event.SnapshotCommitted;
 import dev.floe.contracts.event.TableEvent;
-import dev.floe.contracts.topic.Topics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,8 +35,9 @@ import org.jboss.logging.Logger;
 
 /**
  * The capture loop: consumes {@code floe.snapshots} in a consumer group, hands each table's {@code
- * SnapshotCommitted} records of a poll to {@link SnapshotCapture} as one group, and sends what it
- * answers with the consumed offsets in one Kafka transaction of the {@link TransactionalChannel}.
+ * SnapshotCommitted} records of a poll to {@link SnapshotCapture} as one group (the tables of a
+ * poll side by side, {@link BatchCapture}), and sends what it answers with the consumed offsets in
+ * one Kafka transaction of the {@link TransactionalChannel}.
  *
  * <p>Exactly once: ICDC states are committed before the transaction and are idempotent, so a crash
  * or an aborted transaction re-captures the snapshot, commits nothing, and publishes the same event
@@ -47,24 +45,31 @@ import org.jboss.logging.Logger;
  * partition and retries it with back-off, keeping per-table order; a permanent one sends the record
  * to the dead-letter topic with its reason.
  *
- * <p>All Kafka clients are used by the loop thread only.
+ * <p>All Kafka clients are used by the loop thread only; the capture workers touch only the catalog
+ * and storage.
  */
 public final class CaptureEngine {
   private static final Logger LOG = Logger.getLogger(CaptureEngine.class);
   static final String SERVICE = "change-capture-service";
 
-  /** Topics and limits. */
+  /**
+   * Topics and limits.
+   *
+   * @param groupMax the most snapshots of one table captured together
+   * @param parallelism the most tables of a batch captured at once
+   */
   public record Settings(
       String snapshotsTopic,
       String changesTopic,
       String source,
       Duration maxBackoff,
       Duration batchBudget,
-      int groupMax) {}
+      int groupMax,
+      int parallelism) {}
 
   private final Settings settings;
   private final TransactionalChannel channel;
-  private final Step step;
+  private final BatchCapture batch;
   private final RowPublisher rows;
   private final CaptureMetrics metrics;
   private final Clock clock;
@@ -108,7 +113,7 @@ public final class CaptureEngine {
       Clock clock) {
     this.settings = settings;
     this.channel = new TransactionalChannel(SERVICE, clients);
-    this.step = step;
+    this.batch = new BatchCapture(step, settings.groupMax(), settings.parallelism());
     this.rows = rows;
     this.metrics = metrics;
     this.clock = clock;
@@ -131,6 +136,7 @@ public final class CaptureEngine {
       channel.run(
           List.of(settings.snapshotsTopic()), new Rebalance(), () -> running, this::pollOnce);
     } finally {
+      batch.close();
       state = "stopped";
     }
   }
@@ -182,71 +188,52 @@ public final class CaptureEngine {
   }
 
   /**
-   * Captures the batch's records until the batch budget is spent or a record must wait for a retry,
-   * and answers the offsets up to which it captured.
+   * Captures the batch's records until the batch budget is spent or a record must wait for a retry
+   * ({@link BatchCapture}: tables side by side), then sends what each partition's records answer,
+   * in offset order, and answers the offsets up to which it sent.
    */
   private Map<TopicPartition, OffsetAndMetadata> captureBatch(
       ConsumerRecords<String, byte[]> records,
       Consumer<ProducerRecord<String, byte[]>> send,
       Sent sent) {
+    Map<TopicPartition, BatchCapture.Partition> captured =
+        batch.capture(
+            records, new BatchCapture.Budget(System.nanoTime() + settings.batchBudget().toNanos()));
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    Budget budget = new Budget(System.nanoTime() + settings.batchBudget().toNanos());
-    for (TopicPartition tp : records.partitions()) {
-      List<ConsumerRecord<String, byte[]>> partition = records.records(tp);
-      long next = capturePartition(tp, partition, budget, send, sent);
-      if (next > partition.get(0).offset()) {
-        offsets.put(tp, new OffsetAndMetadata(next));
-      }
-    }
+    captured.forEach(
+        (tp, partition) -> {
+          long next = sendPartition(tp, partition, send, sent);
+          if (next > partition.decoded().get(0).offset()) {
+            offsets.put(tp, new OffsetAndMetadata(next));
+          }
+        });
     return offsets;
   }
 
   /**
-   * Captures one partition's records: first the snapshots of each table together, in groups of at
-   * most {@link Settings#groupMax()} ({@link SnapshotCapture} commits each group's states and pins
-   * at once), then sends what each record answers, in offset order. A group that must wait for a
-   * retry, or that the spent budget leaves for the next transaction, stops the partition at its
-   * first record: what was captured past that point is not sent, and is captured again, finding its
-   * states committed, when the partition goes on from there.
+   * Sends what one partition's records answer, in offset order, up to the first record whose group
+   * was not captured: one that must wait for a retry pauses the partition there, with back-off; one
+   * the spent budget left is fetched again from there. What was captured past that point is not
+   * sent, and is captured again, finding its states committed, when the partition goes on.
    *
    * @return the offset to go on from
    */
-  private long capturePartition(
+  private long sendPartition(
       TopicPartition tp,
-      List<ConsumerRecord<String, byte[]>> records,
-      Budget budget,
+      BatchCapture.Partition partition,
       Consumer<ProducerRecord<String, byte[]>> send,
       Sent sent) {
-    List<Decoded> decoded = records.stream().map(Decoded::of).toList();
-    Map<Long, SnapshotCapture.Result> results = new HashMap<>();
-    long stop = Long.MAX_VALUE;
-    SnapshotCapture.Retry retry = null;
-    for (List<Decoded> group : groups(decoded)) {
-      if (!budget.take()) {
-        stop = group.get(0).record.offset(); // left for the next transaction
-        break;
-      }
-      List<SnapshotCapture.Result> captured;
-      try {
-        captured = step.capture(group.stream().map(d -> (SnapshotCommitted) d.payload).toList());
-      } catch (SnapshotCapture.Retry e) {
-        stop = group.get(0).record.offset();
-        retry = e;
-        break;
-      }
-      for (int i = 0; i < group.size(); i++) {
-        results.put(group.get(i).record.offset(), captured.get(i));
-      }
-    }
-    long next = records.get(0).offset();
-    for (Decoded d : decoded) {
-      long offset = d.record.offset();
+    long stop = partition.stop();
+    SnapshotCapture.Retry retry = partition.retry();
+    long next = partition.decoded().get(0).offset();
+    for (BatchCapture.Decoded d : partition.decoded()) {
+      long offset = d.offset();
       if (offset >= stop) {
         break;
       }
-      if (d.payload instanceof SnapshotCommitted) {
+      if (d.payload() instanceof SnapshotCommitted) {
         try {
-          send(d.record, results.get(offset), send, sent);
+          send(d.record(), partition.results().get(offset), send, sent);
         } catch (SnapshotCapture.Retry e) {
           stop = offset;
           retry = e;
@@ -266,72 +253,18 @@ public final class CaptureEngine {
     return next;
   }
 
-  /**
-   * The snapshots among {@code decoded}, grouped by table in offset order, at most {@link
-   * Settings#groupMax()} a group; the groups in the order of their first records.
-   */
-  private List<List<Decoded>> groups(List<Decoded> decoded) {
-    List<List<Decoded>> groups = new ArrayList<>();
-    Map<String, List<Decoded>> open = new HashMap<>();
-    for (Decoded d : decoded) {
-      if (d.payload instanceof SnapshotCommitted committed) {
-        String table = Topics.tableKey(committed.table());
-        List<Decoded> group = open.get(table);
-        if (group == null || group.size() >= settings.groupMax()) {
-          group = new ArrayList<>();
-          open.put(table, group);
-          groups.add(group);
-        }
-        group.add(d);
-      }
-    }
-    return groups;
-  }
-
-  /**
-   * The time one transaction may keep capturing: the first group of a batch is always captured, so
-   * that every poll makes progress, whatever the budget.
-   */
-  private static final class Budget {
-    private final long deadline;
-    private boolean first = true;
-
-    Budget(long deadline) {
-      this.deadline = deadline;
-    }
-
-    boolean take() {
-      boolean left = first || System.nanoTime() - deadline < 0;
-      first = false;
-      return left;
-    }
-  }
-
-  /** A record and what it holds: a payload, nothing (a tombstone), or why it cannot be read. */
-  private record Decoded(
-      ConsumerRecord<String, byte[]> record, Payload payload, EventDecodingException error) {
-    static Decoded of(ConsumerRecord<String, byte[]> record) {
-      if (record.value() == null) {
-        return new Decoded(record, null, null);
-      }
-      try {
-        return new Decoded(record, EventCodec.decode(record.value()).payload(), null);
-      } catch (EventDecodingException e) {
-        return new Decoded(record, null, e);
-      }
-    }
-  }
-
   /** A record that is no snapshot: dead-lettered unless it is another table event or nothing. */
-  private void reject(Decoded d, Consumer<ProducerRecord<String, byte[]>> send) {
-    if (d.error != null) {
-      send.accept(deadLetter(d.record, d.error.reason().code(), d.error.getMessage()));
-    } else if (d.payload != null && !(d.payload instanceof TableEvent)) {
+  private void reject(BatchCapture.Decoded d, Consumer<ProducerRecord<String, byte[]>> send) {
+    if (d.error() != null) {
+      send.accept(deadLetter(d.record(), d.error().reason().code(), d.error().getMessage()));
+    } else if (d.payload() != null && !(d.payload() instanceof TableEvent)) {
       send.accept(
           deadLetter(
-              d.record,
+              d.record(),
               "unexpected-type",
-              d.payload.getClass().getSimpleName() + " does not belong on " + d.record.topic()));
+              d.payload().getClass().getSimpleName()
+                  + " does not belong on "
+                  + d.record().topic()));
     }
   }
 

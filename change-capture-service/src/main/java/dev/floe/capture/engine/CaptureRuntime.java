@@ -152,7 +152,8 @@ public class CaptureRuntime {
                 Event.sourceOf(CaptureEngine.SERVICE),
                 config.capture().maxBackoff(),
                 config.capture().batchBudget(),
-                config.capture().groupMaxSnapshots()),
+                config.capture().groupMaxSnapshots(),
+                config.capture().parallelism()),
             new TransactionalChannel.Clients() {
               @Override
               public Producer<String, byte[]> transactionalProducer() {

@@ -1,6 +1,7 @@
 package dev.floe.capture.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.floe.broker.EventRecords;
 import dev.floe.broker.TransactionalChannel;
@@ -20,6 +21,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -68,7 +74,7 @@ class CaptureEngineTest {
     engine =
         new CaptureEngine(
             new CaptureEngine.Settings(
-                SNAPSHOTS, CHANGES, "floe/test", Duration.ofSeconds(1), budget, 50),
+                SNAPSHOTS, CHANGES, "floe/test", Duration.ofSeconds(1), budget, 50, 4),
             new TransactionalChannel.Clients() {
               @Override
               public Producer<String, byte[]> transactionalProducer() {
@@ -213,7 +219,7 @@ class CaptureEngineTest {
 
   @Test
   void shouldCaptureEachTablesBacklogAsOneGroupAndSendInOffsetOrder() {
-    List<List<Long>> groups = new ArrayList<>();
+    List<List<Long>> groups = new CopyOnWriteArrayList<>();
     step =
         group -> {
           groups.add(group.stream().map(SnapshotCommitted::snapshotId).toList());
@@ -226,7 +232,7 @@ class CaptureEngineTest {
 
     engine.pollOnce();
 
-    assertThat(groups).containsExactly(List.of(101L, 102L, 103L), List.of(201L));
+    assertThat(groups).containsExactlyInAnyOrder(List.of(101L, 102L, 103L), List.of(201L));
     MockProducer<String, byte[]> producer = producers.get(0);
     assertThat(changes(producer.history())).containsExactly(101L, 201L, 102L, 103L);
     assertThat(producer.consumerGroupOffsetsHistory())
@@ -268,6 +274,95 @@ class CaptureEngineTest {
         .containsExactly(Map.of("dummy.group.id", Map.of(TP, new OffsetAndMetadata(1))));
     assertThat(consumer.paused()).containsExactly(TP);
     assertThat(consumer.position(TP)).isEqualTo(1);
+  }
+
+  @Test
+  void theTablesOfABatchAreCapturedSideBySideAndSentInOffsetOrder() {
+    // Each table's capture waits until the other's has begun: one after the other, the first
+    // would wait in vain and fail.
+    CountDownLatch bothBegun = new CountDownLatch(2);
+    Set<Thread> threads = ConcurrentHashMap.newKeySet();
+    step =
+        group -> {
+          threads.add(Thread.currentThread());
+          bothBegun.countDown();
+          try {
+            if (!bothBegun.await(10, TimeUnit.SECONDS)) {
+              throw new IllegalStateException("the other table's capture never began");
+            }
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+          return group.stream().map(this::captured).toList();
+        };
+    consumer.addRecord(snapshot(0, 101));
+    consumer.addRecord(snapshot(1, OTHER, 201));
+    consumer.addRecord(snapshot(2, 102));
+
+    engine.pollOnce();
+
+    assertThat(threads).hasSize(2).allMatch(t -> t.getName().equals("floe-capture-worker"));
+    MockProducer<String, byte[]> producer = producers.get(0);
+    assertThat(changes(producer.history())).containsExactly(101L, 201L, 102L);
+    assertThat(producer.consumerGroupOffsetsHistory())
+        .containsExactly(Map.of("dummy.group.id", Map.of(TP, new OffsetAndMetadata(3))));
+  }
+
+  @Test
+  void aTableThatMustWaitHoldsOnlyItsPartitionWhileTheOtherPartitionsGoOut() {
+    TopicPartition other = new TopicPartition(SNAPSHOTS, 1);
+    consumer.updateBeginningOffsets(Map.of(TP, 0L, other, 0L));
+    consumer.rebalance(List.of(TP, other));
+    step =
+        group -> {
+          if (group.get(0).table().equals(OTHER)) {
+            throw new SnapshotCapture.Retry(new CommitFailedException("concurrent commit"));
+          }
+          return group.stream().map(this::captured).toList();
+        };
+    consumer.addRecord(snapshot(0, 101));
+    consumer.addRecord(snapshot(other, 0, OTHER, 201));
+    consumer.addRecord(snapshot(1, 102));
+
+    engine.pollOnce();
+
+    MockProducer<String, byte[]> producer = producers.get(0);
+    assertThat(changes(producer.history())).containsExactly(101L, 102L);
+    assertThat(producer.consumerGroupOffsetsHistory())
+        .containsExactly(Map.of("dummy.group.id", Map.of(TP, new OffsetAndMetadata(2))));
+    assertThat(consumer.paused()).containsExactly(other);
+    assertThat(consumer.position(other)).isZero();
+  }
+
+  @Test
+  void aFailureOfOneTableAbortsTheBatchOnceEveryTablesCaptureHasEnded() {
+    AtomicInteger ended = new AtomicInteger();
+    CountDownLatch failing = new CountDownLatch(1);
+    step =
+        group -> {
+          if (group.get(0).table().equals(OTHER)) {
+            failing.countDown();
+            throw new IllegalStateException("a bug");
+          }
+          try {
+            // Still capturing when the other table fails.
+            failing.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+          ended.incrementAndGet();
+          return group.stream().map(this::captured).toList();
+        };
+    consumer.addRecord(snapshot(0, 101));
+    consumer.addRecord(snapshot(1, OTHER, 201));
+
+    assertThatThrownBy(engine::pollOnce)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("a bug");
+
+    assertThat(ended).as("captures still running when the batch failed, ended first").hasValue(1);
+    assertThat(producers.get(0).transactionAborted()).isTrue();
+    assertThat(producers.get(0).history()).isEmpty();
   }
 
   @Test

@@ -380,7 +380,9 @@ final class PipelineRun {
                 "trigger-service", Map.of("floe.trigger.launch.secrets.job", JOB_SECRET))
             // New source tables are found within seconds, not the default 30.
             .withServiceConfig("commit-listener", Map.of("floe.listener.discovery-interval", "2s"));
-    ExecutorService jobs = Executors.newFixedThreadPool(2);
+    // One job at a time per table, tables side by side: each table's job is a job of its own, as
+    // it would be in production.
+    ExecutorService jobs = Executors.newFixedThreadPool(plan.tables());
     ScheduledExecutorService expiry = Executors.newSingleThreadScheduledExecutor();
     JobServer receiver = JobServer.start(4);
     try (LocalStack stack = LocalStack.start(options);
