@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
@@ -93,10 +94,16 @@ final class BatchCapture implements AutoCloseable {
   Map<TopicPartition, Partition> capture(ConsumerRecords<String, byte[]> records, Budget budget) {
     Map<TopicPartition, List<Decoded>> decoded = new LinkedHashMap<>();
     List<Table> tables = new ArrayList<>();
+    Map<String, Object> locks = new HashMap<>();
     for (TopicPartition tp : records.partitions()) {
       List<Decoded> partition = records.records(tp).stream().map(Decoded::of).toList();
       decoded.put(tp, partition);
-      groups(partition).values().forEach(groups -> tables.add(new Table(tp, groups)));
+      AtomicLong stop = new AtomicLong(Long.MAX_VALUE);
+      groups(partition)
+          .forEach(
+              (key, groups) ->
+                  tables.add(
+                      new Table(tp, locks.computeIfAbsent(key, k -> new Object()), groups, stop)));
     }
     if (!tables.isEmpty()) {
       tables.get(0).first = true;
@@ -132,26 +139,38 @@ final class BatchCapture implements AutoCloseable {
     }
     List<Future<?>> running = new ArrayList<>();
     tables.forEach(table -> running.add(workers.submit(() -> table.run(budget))));
-    RuntimeException failed = null;
     // Every table's capture ends before the batch goes on, a failed one's too: none may still be
-    // committing while the loop retries or sends.
+    // committing while the loop retries or sends. An interrupt does not cut the wait short.
+    Throwable failed = null;
+    boolean interrupted = false;
     for (Future<?> future : running) {
-      try {
-        future.get();
-      } catch (ExecutionException e) {
-        if (failed == null) {
-          failed =
-              e.getCause() instanceof RuntimeException r
-                  ? r
-                  : new IllegalStateException(e.getCause());
+      while (true) {
+        try {
+          future.get();
+          break;
+        } catch (ExecutionException e) {
+          if (failed == null) {
+            failed = e.getCause();
+          } else {
+            failed.addSuppressed(e.getCause());
+          }
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        failed = new IllegalStateException("interrupted while capturing", e);
       }
     }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (failed instanceof RuntimeException r) {
+      throw r;
+    }
+    if (failed instanceof Error e) {
+      throw e;
+    }
     if (failed != null) {
-      throw failed;
+      throw new IllegalStateException(failed);
     }
   }
 
@@ -174,10 +193,15 @@ final class BatchCapture implements AutoCloseable {
     return byTable;
   }
 
-  /** One table's groups of a batch, captured one after the other, and where they stopped. */
+  /**
+   * One table's groups of a batch, captured one after the other, and where they stopped. A group at
+   * or past where its partition already stopped is not captured: it would not be sent.
+   */
   private final class Table {
     final TopicPartition tp;
+    final Object table;
     final List<List<Decoded>> groups;
+    final AtomicLong partitionStop;
     final Map<Long, SnapshotCapture.Result> results = new LinkedHashMap<>();
     long stop = Long.MAX_VALUE;
     SnapshotCapture.Retry retry;
@@ -185,29 +209,49 @@ final class BatchCapture implements AutoCloseable {
     /** The batch's first table, in partition and offset order: its first group is always run. */
     boolean first;
 
-    Table(TopicPartition tp, List<List<Decoded>> groups) {
+    /**
+     * @param table one object per table key in the batch, held while its groups are captured
+     */
+    Table(TopicPartition tp, Object table, List<List<Decoded>> groups, AtomicLong partitionStop) {
       this.tp = tp;
+      this.table = table;
       this.groups = groups;
+      this.partitionStop = partitionStop;
     }
 
     void run(Budget budget) {
-      for (List<Decoded> group : groups) {
-        if (!(first && group == groups.get(0)) && budget.spent()) {
-          stop = group.get(0).offset(); // left for the next transaction
-          return;
-        }
-        List<SnapshotCapture.Result> captured;
-        try {
-          captured = step.capture(group.stream().map(d -> (SnapshotCommitted) d.payload).toList());
-        } catch (SnapshotCapture.Retry e) {
-          stop = group.get(0).offset();
-          retry = e;
-          return;
-        }
-        for (int i = 0; i < group.size(); i++) {
-          results.put(group.get(i).offset(), captured.get(i));
+      // A table's snapshots are in one partition, keyed by table; should a repartitioned topic
+      // bring one table's in two partitions to one batch, their captures still run one at a time.
+      synchronized (table) {
+        for (List<Decoded> group : groups) {
+          long offset = group.get(0).offset();
+          if (offset >= partitionStop.get()) {
+            stop(offset, null);
+            return;
+          }
+          if (!(first && group == groups.get(0)) && budget.spent()) {
+            stop(offset, null); // left for the next transaction
+            return;
+          }
+          List<SnapshotCapture.Result> captured;
+          try {
+            captured =
+                step.capture(group.stream().map(d -> (SnapshotCommitted) d.payload).toList());
+          } catch (SnapshotCapture.Retry e) {
+            stop(offset, e);
+            return;
+          }
+          for (int i = 0; i < group.size(); i++) {
+            results.put(group.get(i).offset(), captured.get(i));
+          }
         }
       }
+    }
+
+    private void stop(long offset, SnapshotCapture.Retry why) {
+      stop = offset;
+      retry = why;
+      partitionStop.accumulateAndGet(offset, Math::min);
     }
   }
 

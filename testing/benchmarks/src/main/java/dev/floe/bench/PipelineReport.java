@@ -31,11 +31,13 @@ public final class PipelineReport {
     out.append(
         String.format(
             "%nLatency: %d commits at %.1f commits/s over %d tables, writers sending commit hints,"
-                + " the four packaged services on PostgreSQL and a broker process, %d cores:%n%n",
+                + " the four packaged services on PostgreSQL and a broker process, %d cores, after"
+                + " a warm-up of %d unpaced commits:%n%n",
             latency.path("commits").asInt(),
             latency.path("writerCommitsPerSecond").asDouble(),
             latency.path("tables").asInt(),
-            Runtime.getRuntime().availableProcessors()));
+            Runtime.getRuntime().availableProcessors(),
+            latency.path("warmUpCommits").asInt()));
     out.append("| commit to | p50 | p99 |\n|---|---|---|\n");
     stages(latency, out);
     JsonNode target = latency.path("commitToTargetMs");
@@ -71,15 +73,21 @@ public final class PipelineReport {
         "\nUnpaced, commit to (the queue under load):\n\n| stage | p50 | p99 |\n|---|---|---|\n");
     stages(throughput, out);
 
-    out.append("\n| service | RSS idle | RSS peak under load |\n|---|---|---|\n");
+    out.append(
+        "\n| service | RSS idle, started | RSS idle, after the warm-up | RSS peak under load |\n"
+            + "|---|---|---|---|\n");
     Map<String, JsonNode> rss =
-        Map.of("idle", throughput.path("rssIdleBytes"), "peak", throughput.path("rssPeakBytes"));
+        Map.of(
+            "idle", throughput.path("rssIdleBytes"),
+            "warm", throughput.path("rssIdleAfterWarmUpBytes"),
+            "peak", throughput.path("rssPeakBytes"));
     for (String service : SERVICES) {
       out.append(
           String.format(
-              "| %s | %d MiB | %d MiB |%n",
+              "| %s | %d MiB | %d MiB | %d MiB |%n",
               service,
               rss.get("idle").path(service).asLong() >> 20,
+              rss.get("warm").path(service).asLong() >> 20,
               rss.get("peak").path(service).asLong() >> 20));
     }
     System.out.println(out);
@@ -126,7 +134,8 @@ public final class PipelineReport {
 
   /**
    * Floe's CPU seconds per commit (the four services and the broker, while the commits were written
-   * and drained), by part, and the share of it their JIT compilers took.
+   * and drained), by part, and the share of it their JIT compilers took: a lower bound, since a
+   * compiler thread the JVM stopped meanwhile takes its time with it.
    */
   private static void cpu(JsonNode run, StringBuilder out) {
     int commits = Math.max(1, run.path("commits").asInt());

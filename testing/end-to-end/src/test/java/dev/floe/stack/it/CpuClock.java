@@ -36,7 +36,11 @@ final class CpuClock {
     return ms;
   }
 
-  /** CPU milliseconds each JVM's JIT compiler threads have used so far, by part. */
+  /**
+   * CPU milliseconds each JVM's JIT compiler threads have used so far, by part: a lower bound,
+   * since HotSpot stops compiler threads it no longer needs, and their time leaves with them (a
+   * difference of two samples can even be negative).
+   */
   static Map<String, Long> compilers(LocalStack stack) {
     Map<String, Long> ms = new LinkedHashMap<>();
     for (ServiceProcess service : stack.services()) {

@@ -74,6 +74,7 @@ class KafkaSaslIT {
     String token = auth.token("sasl-it", List.of("admin"));
     StackHttp admin = StackHttp.withToken(token);
     List<ServiceProcess> services = new ArrayList<>();
+    List<ServiceProcess> intruders = new ArrayList<>();
     // The job: accepts each launch; the credential each presents is in its calls.
     JobServer job = JobServer.start(2).on("/run", call -> Reply.of(202));
     try (KafkaProcess kafka =
@@ -119,8 +120,8 @@ class KafkaSaslIT {
               Ports.freePort(),
               wrong,
               home.resolve("logs"));
-      services.add(intruder);
-      for (ServiceProcess service : services.subList(0, 3)) {
+      intruders.add(intruder);
+      for (ServiceProcess service : services) {
         service.awaitReady(Duration.ofMinutes(2));
       }
       URI capture = services.get(1).url();
@@ -184,6 +185,7 @@ class KafkaSaslIT {
       assertNoSecretInRecords(kafka.bootstrapServers(), secrets);
     } finally {
       services.forEach(ServiceProcess::close);
+      intruders.forEach(ServiceProcess::close);
       job.close();
     }
   }

@@ -88,6 +88,7 @@ class LoadIT {
     json.put("commitToTargetMs", Map.of("p50", o.p50Ms(), "p95", o.p95Ms(), "max", o.maxMs()));
     json.put("stages", stages);
     json.put("rssIdleBytes", o.rssIdle());
+    json.put("rssIdleAfterWarmUpBytes", o.rssIdleAfterWarmUp());
     json.put("rssPeakBytes", o.rssPeak());
     json.put("cpuSeconds", o.cpuSeconds());
     json.put("jitSeconds", o.jitSeconds());

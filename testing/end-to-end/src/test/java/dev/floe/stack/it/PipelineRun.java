@@ -140,8 +140,9 @@ final class PipelineRun {
    * @param warmUpCommits before anything is measured, the writers make this many commits the same
    *     way to the watched sources, and the pipeline drains them (0 for none): the services, the
    *     broker and the writers run the code they will run with their JIT compilers done, as a
-   *     service does that has run for a while. The measured figures (commits, rates, latencies)
-   *     leave the warm-up's out; the checks take in every commit, the warm-up's too
+   *     service does that has run for a while. The measured figures (commits, rates, latencies, CPU
+   *     by phase) leave the warm-up's out; rows, runs, deliveries and the peak RSS count it too, as
+   *     every check does
    * @param hints the writers' catalog reports each commit to the listener ({@code
    *     FloeCommitReporter}), as a writer with Floe's reporter does; else the listener polls
    */
@@ -221,6 +222,7 @@ final class PipelineRun {
       double bareCommitsPerSecond,
       Map<String, List<Long>> stageLatencies,
       Map<String, Long> rssIdle,
+      Map<String, Long> rssIdleAfterWarmUp,
       Map<String, Long> rssPeak,
       int revenueRuns,
       int revenueRunsWithRemoved,
@@ -252,7 +254,7 @@ final class PipelineRun {
               + " end to end; bare Iceberg commit rate %.1f/s); commit to target latency p50 %d"
               + " ms, p95 %d ms, max %d ms; commit to SnapshotCommitted p50 %d / p99 %d ms, to"
               + " ChangeCaptured p50 %d / p99 %d ms, to RunRequested p50 %d / p99 %d ms; RSS idle"
-              + " %s, peak %s; %d files released by expiry; faults %s; job errors %d %s; writer"
+              + " %s, idle after the warm-up %s, peak %s; %d files released by expiry; faults %s; job errors %d %s; writer"
               + " errors %s; revenue kept from the states of %d runs (%d with a removed state, %d"
               + " without states), %d deletion vectors written",
           commits,
@@ -276,6 +278,7 @@ final class PipelineRun {
           stage("RunRequested", 50),
           stage("RunRequested", 99),
           mib(rssIdle),
+          mib(rssIdleAfterWarmUp),
           mib(rssPeak),
           expiredFiles,
           faults,
@@ -456,6 +459,8 @@ final class PipelineRun {
       if (CoreSplit.asked()) {
         CoreSplit.apply(stack);
       }
+      // Idle, freshly started: the sources watched, nothing committed yet.
+      Map<String, Long> rssIdle = clock.rss();
       Map<String, Map<String, Double>> cpuSeconds = new LinkedHashMap<>();
       Map<String, Map<String, Double>> jitSeconds = new LinkedHashMap<>();
       if (plan.warmUpCommits() > 0) {
@@ -465,8 +470,8 @@ final class PipelineRun {
         cpuSeconds.put("warm-up", CpuClock.between(cpu, CpuClock.sample(stack)));
         jitSeconds.put("warm-up", CpuClock.between(jit, CpuClock.compilers(stack)));
       }
-      // Idle: every commit so far drained, the warm-up's if any.
-      Map<String, Long> rssIdle = clock.rss();
+      // Idle again once the warm-up's commits have drained: a service that has worked.
+      Map<String, Long> rssWarm = plan.warmUpCommits() > 0 ? clock.rss() : Map.of();
       Map<String, Long> cpuBeforeBare = CpuClock.sample(stack);
       Map<String, Long> jitBeforeBare = CpuClock.compilers(stack);
       double bareRate = plan.bareCommits() > 0 ? bareRate(writer, suffix) : 0;
@@ -601,6 +606,7 @@ final class PipelineRun {
                   java.util.stream.Collectors.toMap(
                       stage -> stage, clock::latencies, (a, b) -> a, LinkedHashMap::new)),
           rssIdle,
+          rssWarm,
           clock.peakRss(),
           revenue.applied(),
           revenue.withRemoved(),
@@ -868,7 +874,7 @@ final class PipelineRun {
           });
     }
     pool.shutdown();
-    pool.awaitTermination(30, TimeUnit.MINUTES);
+    assertThat(pool.awaitTermination(30, TimeUnit.MINUTES)).as("warm-up writers done").isTrue();
     assertThat(writerErrors).as("commits the writers could not make in the warm-up").isEmpty();
     awaitApplied(sources, catalog, stack);
     System.out.printf("warm-up: %d commits, drained%n", commits.get());
