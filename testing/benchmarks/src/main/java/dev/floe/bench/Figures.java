@@ -12,11 +12,12 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * The headline figures of benchmark runs, kept under {@code benchmarks/target/figures/} for {@link
+ * The headline figures of benchmark runs, kept under {@code testing/benchmarks/target/figures/}
+ * (from the repository root, where {@code testing/bin/floe-bench} runs) for {@link
  * RegressionCheck}: one JSON file per benchmark, written when the benchmark finishes.
  */
 final class Figures {
-  static final Path DIR = Path.of("benchmarks/target/figures");
+  static final Path DIR = Path.of("testing/benchmarks/target/figures");
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

@@ -19,7 +19,7 @@ import java.util.TreeMap;
  *
  * <pre>
  * java dev.floe.bench.RegressionCheck [--baseline testing/benchmarks/baseline.json]
- *     [--figures benchmarks/target/figures] [--update true]
+ *     [--figures testing/benchmarks/target/figures] [--update true]
  * </pre>
  *
  * With {@code --update true} it writes the figures of the last runs into the baseline instead, as
