@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongUnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -25,12 +26,7 @@ final class CpuClock {
 
   /** CPU milliseconds used so far, by part. */
   static Map<String, Long> sample(LocalStack stack) {
-    Map<String, Long> ms = new LinkedHashMap<>();
-    for (ServiceProcess service : stack.services()) {
-      ms.put(service.name(), process(service.pid()));
-    }
-    ms.put("broker", process(stack.kafka().pid()));
-    ms.put("test-jvm", process(ProcessHandle.current().pid()));
+    Map<String, Long> ms = jvms(stack, CpuClock::process);
     ms.put("postgres", postgres());
     ms.put("machine", machine());
     return ms;
@@ -42,12 +38,17 @@ final class CpuClock {
    * difference of two samples can even be negative).
    */
   static Map<String, Long> compilers(LocalStack stack) {
+    return jvms(stack, CpuClock::compilerThreads);
+  }
+
+  /** {@code of} each JVM's pid: each service, the broker and this test JVM, by part. */
+  private static Map<String, Long> jvms(LocalStack stack, LongUnaryOperator of) {
     Map<String, Long> ms = new LinkedHashMap<>();
     for (ServiceProcess service : stack.services()) {
-      ms.put(service.name(), compilerThreads(service.pid()));
+      ms.put(service.name(), of.applyAsLong(service.pid()));
     }
-    ms.put("broker", compilerThreads(stack.kafka().pid()));
-    ms.put("test-jvm", compilerThreads(ProcessHandle.current().pid()));
+    ms.put("broker", of.applyAsLong(stack.kafka().pid()));
+    ms.put("test-jvm", of.applyAsLong(ProcessHandle.current().pid()));
     return ms;
   }
 
