@@ -115,7 +115,7 @@ public final class CaptureCostBenchmark {
         System.out.println(print(kind, results, rounds, warmUp));
         figures.addAll(figures(kind, results));
       }
-      writeJson(byKind, Path.of("benchmarks/target/capture-cost.json"));
+      writeJson(byKind, Path.of("testing/benchmarks/target/capture-cost.json"));
       Figures.record("capture-cost", figures);
     }
   }

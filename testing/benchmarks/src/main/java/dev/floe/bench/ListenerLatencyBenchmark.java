@@ -73,7 +73,7 @@ public final class ListenerLatencyBenchmark {
           "polling only, every " + pollInterval.toMillis() + " ms",
           run(kafka, catalog, app, home, "polling", false, pollInterval, commits, pace));
       print(results, commits, pace);
-      writeJson(results, commits, pace, Path.of("benchmarks/target/listener-latency.json"));
+      writeJson(results, commits, pace, Path.of("testing/benchmarks/target/listener-latency.json"));
       Iterator<Percentiles> modes = results.values().iterator();
       Percentiles hinted = modes.next();
       Percentiles polled = modes.next();

@@ -32,7 +32,7 @@ public final class MicroBenchmarks {
             .measurementIterations(5)
             .measurementTime(TimeValue.seconds(1))
             .resultFormat(ResultFormatType.JSON)
-            .result("benchmarks/target/micro.json")
+            .result("testing/benchmarks/target/micro.json")
             .build();
     Collection<RunResult> results = new Runner(jmh).run();
 

@@ -91,7 +91,8 @@ public final class WorkAvoidedBenchmark {
     List<Day> days =
         run(rowsPerDay, latePercent, measuredDays, FloeStack.workDir("bench-work-avoided"));
     System.out.println(print(days, rowsPerDay, latePercent));
-    writeJson(days, rowsPerDay, latePercent, Path.of("benchmarks/target/work-avoided.json"));
+    writeJson(
+        days, rowsPerDay, latePercent, Path.of("testing/benchmarks/target/work-avoided.json"));
     Figures.record("work-avoided", figures(days));
   }
 
