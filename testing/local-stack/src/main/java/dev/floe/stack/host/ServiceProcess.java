@@ -34,11 +34,16 @@ public final class ServiceProcess implements AutoCloseable {
 
   /**
    * The JVM settings of the packaged services, as their images start them ({@code quarkus.jib.*} in
-   * each service's {@code application.properties}): the serial collector, and a heap that starts
-   * small and gives memory back. Measured in docs/performance.md.
+   * each service's {@code application.properties}): the C1 compiler only, the serial collector, and
+   * a heap that starts small and gives memory back. Measured in docs/performance.md.
    */
   public static final List<String> JVM_SETTINGS =
-      List.of("-XX:+UseSerialGC", "-Xms48m", "-XX:MinHeapFreeRatio=15", "-XX:MaxHeapFreeRatio=40");
+      List.of(
+          "-XX:TieredStopAtLevel=1",
+          "-XX:+UseSerialGC",
+          "-Xms48m",
+          "-XX:MinHeapFreeRatio=15",
+          "-XX:MaxHeapFreeRatio=40");
 
   /** The environment the images give the services: glibc with two malloc arenas. */
   public static final Map<String, String> ENVIRONMENT = Map.of("MALLOC_ARENA_MAX", "2");
