@@ -33,7 +33,9 @@ public final class ChildProcesses {
    * -XX:TieredStopAtLevel=1} here (the root pom): a test's services, brokers and catalog server
    * mostly start, restart and idle, and the C2 compiler's work for them is CPU the 2-core machine's
    * tests wait for. Benchmarks and the local stack leave it empty, so that what they measure runs
-   * as in production.
+   * as in production: the services then compile with C1 only all the same, as their images do
+   * ({@link ServiceProcess#JVM_SETTINGS}), and the broker and the catalog server with HotSpot's
+   * default.
    */
   public static final String JVM_OPTIONS = "test.child-jvm-options";
 
