@@ -99,4 +99,9 @@ class BackfillAuthTest extends FloeAuthContract {
   protected String view() {
     return "/backfills";
   }
+
+  @Override
+  protected String auditField() {
+    return "requestedBy";
+  }
 }

@@ -25,6 +25,7 @@ import java.util.Map;
  * @param failedChunks the first {@value #FAILED_SHOWN} chunks that failed or are invalid, by index;
  *     {@code chunkStates} counts them all; absent from the list view. A retry runs them again, and
  *     the cancelled ones
+ * @param requestedBy who requested the backfill: the authenticated caller
  * @param chunks the page of chunks asked for ({@link ChunkPage}), in run order
  * @param nextChunk the index to ask the next page from; absent after the last page
  */
@@ -41,6 +42,7 @@ public record BackfillView(
     Duration remaining,
     List<String> failedChunks,
     Instant createdAt,
+    String requestedBy,
     Instant startedAt,
     Instant finishedAt,
     int retries,
@@ -122,6 +124,7 @@ public record BackfillView(
         remaining,
         failed,
         s.createdAt,
+        s.requestedBy,
         s.startedAt,
         s.finishedAt,
         s.retries,
@@ -158,6 +161,7 @@ public record BackfillView(
         null,
         null,
         List.of(),
+        null,
         null,
         null,
         null,

@@ -39,8 +39,12 @@ final class TriggerRequests {
     this.runtime = runtime;
   }
 
-  /** The definition a valid request makes, with the defaults filled in. */
-  TriggerDefined definition(TriggerRequest body) {
+  /**
+   * The definition a valid request makes, with the defaults filled in.
+   *
+   * @param caller who defines it: the authenticated principal
+   */
+  TriggerDefined definition(TriggerRequest body, String caller) {
     String catalog = runtime.config().catalog().name();
     List<TriggerInput> inputs = new ArrayList<>();
     for (int i = 0; i < body.inputs().size(); i++) {
@@ -92,7 +96,7 @@ final class TriggerRequests {
         launcher(body.launcher(), runtime.launchSecrets()),
         Boolean.TRUE.equals(body.paused()),
         onLost(body.onLost()),
-        "anonymous",
+        caller,
         Instant.now());
   }
 

@@ -1,5 +1,6 @@
 package dev.floe.trigger.definition;
 
+import dev.floe.auth.Callers;
 import dev.floe.auth.Roles;
 import dev.floe.broker.KafkaWrites;
 import dev.floe.contracts.codec.EventCodec;
@@ -10,7 +11,9 @@ import dev.floe.problem.ProblemException;
 import dev.floe.trigger.decide.TriggerTopology;
 import dev.floe.trigger.engine.TriggerRuntime;
 import dev.floe.trigger.status.TriggerStatus;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -47,11 +50,14 @@ public class TriggerResource {
 
   private final TriggerRuntime runtime;
   private final StatusLookup statuses;
+  private final Instance<SecurityIdentity> identity;
 
   @Inject
-  public TriggerResource(TriggerRuntime runtime, StatusLookup statuses) {
+  public TriggerResource(
+      TriggerRuntime runtime, StatusLookup statuses, Instance<SecurityIdentity> identity) {
     this.runtime = runtime;
     this.statuses = statuses;
+    this.identity = identity;
   }
 
   @GET
@@ -96,7 +102,8 @@ public class TriggerResource {
   @POST
   @Operation(summary = "Create a trigger, or replace its definition")
   public Response create(@Valid @NotNull TriggerRequest body) {
-    TriggerDefined definition = new TriggerRequests(runtime).definition(body);
+    TriggerDefined definition =
+        new TriggerRequests(runtime).definition(body, Callers.name(identity));
     boolean existed = runtime.registry().get(body.id()).isPresent();
     write(body.id(), definition);
     return Response.status(existed ? Response.Status.OK : Response.Status.CREATED)

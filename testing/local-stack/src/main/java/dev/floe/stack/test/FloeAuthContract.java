@@ -57,9 +57,20 @@ public abstract class FloeAuthContract {
     return "id";
   }
 
+  /**
+   * The field of {@link #view()}'s items that names who defined or requested each; null when the
+   * view shows none.
+   */
+  protected String auditField() {
+    return "definedBy";
+  }
+
+  /** The principal of the tests' tokens. */
+  protected static final String CALLER = "tester";
+
   /** A token for {@code roles}, from the issuer the service trusts. */
   protected static String token(String... roles) {
-    return ISSUER.token("tester", List.of(roles));
+    return ISSUER.token(CALLER, List.of(roles));
   }
 
   @BeforeEach
@@ -151,6 +162,18 @@ public abstract class FloeAuthContract {
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(() -> assertThat(viewAs("viewer")).isNotEqualTo(before));
+    if (auditField() == null) {
+      return;
+    }
+    // Recorded as the token's caller, not "anonymous" (other tests' items may be).
+    assertThat(
+            given()
+                .header("Authorization", "Bearer " + token("viewer"))
+                .get(view())
+                .jsonPath()
+                .getList(auditField(), String.class))
+        .as(auditField() + " of " + view())
+        .contains(CALLER);
   }
 
   @Test
