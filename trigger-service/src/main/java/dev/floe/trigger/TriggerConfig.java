@@ -117,6 +117,13 @@ public interface TriggerConfig {
     int concurrency();
 
     /**
+     * Maestro's caller, sent in its {@code user} header, for maestro launchers that name none.
+     * Maestro refuses a start without a caller.
+     */
+    @WithDefault("floe")
+    String maestroUser();
+
+    /**
      * Secrets that launcher headers name as {@code ${secret:<name>}}, by name: kept in the
      * service's configuration (a mounted file, a Kubernetes Secret), never in a definition.
      */

@@ -195,7 +195,8 @@ public final class ChunkValidation implements ChunkValidator {
               HttpRequest.newBuilder(URI.create(backfill.validationUrl))
                   .timeout(webhookTimeout)
                   .header("Content-Type", "application/json")
-                  .header("Idempotency-Key", chunk.runId)
+                  // A Structured Field String, as the IETF draft wants it; run ids need no escape.
+                  .header("Idempotency-Key", "\"" + chunk.runId + "\"")
                   .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
                   .build(),
               HttpResponse.BodyHandlers.ofString());

@@ -398,8 +398,8 @@ class BackfillResourceTest {
           .extracting(
               call -> call.json().path("chunkId").asText() + "/" + call.header("Idempotency-Key"))
           .containsExactlyInAnyOrder(
-              "2026-10-01/" + TRIGGER + "." + id + ".2026-10-01.1",
-              "2026-10-02/" + TRIGGER + "." + id + ".2026-10-02.1");
+              "2026-10-01/\"" + TRIGGER + "." + id + ".2026-10-01.1\"",
+              "2026-10-02/\"" + TRIGGER + "." + id + ".2026-10-02.1\"");
       // The backfill's last event is the marker: its every event, the plan first, came before it.
       lifecycle.await(
           BackfillCompleted.class, e -> e.backfillId().equals(id), Duration.ofSeconds(30));

@@ -86,5 +86,16 @@ public record TriggerRequest(
       String dagId,
       String topic,
       @Schema(example = "{\"icdc\": \"{run.inputs[0].icdc.metadataLocation}\"}") String params,
-      Map<String, String> headers) {}
+      Map<String, String> headers,
+      @Schema(description = "Maestro's caller (its user header); the service's default if absent")
+          String user,
+      @Valid LoginRequest login) {}
+
+  /**
+   * Airflow 3's credentials, exchanged at {@code <url>/auth/token} for JWTs; the password names a
+   * secret, {@code ${secret:<name>}}.
+   */
+  public record LoginRequest(
+      @Schema(example = "floe") String username,
+      @Schema(example = "${secret:airflow-password}") String password) {}
 }

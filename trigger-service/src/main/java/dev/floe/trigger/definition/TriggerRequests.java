@@ -167,14 +167,69 @@ final class TriggerRequests {
       }
     }
     if (l.params() != null) {
+      String rendered;
       try {
-        ParamsTemplate.parse(l.params()).render(SAMPLE_RUN);
+        rendered = ParamsTemplate.parse(l.params()).render(SAMPLE_RUN);
       } catch (IllegalArgumentException e) {
         throw ProblemException.invalidField("launcher.params", e.getMessage());
       }
+      if ((type == Launcher.Type.AIRFLOW || type == Launcher.Type.MAESTRO)
+          && !rendered.stripLeading().startsWith("{")) {
+        throw ProblemException.invalidField(
+            "launcher.params",
+            "must render a JSON object for "
+                + (type == Launcher.Type.AIRFLOW ? "Airflow's conf" : "Maestro's run_params")
+                + ", not "
+                + rendered);
+      }
+    }
+    if (l.user() != null && (type != Launcher.Type.MAESTRO || l.user().isBlank())) {
+      throw ProblemException.invalidField(
+          "launcher.user", "names Maestro's caller: a maestro launcher's, not blank");
     }
     return new Launcher(
-        type, l.url(), l.workflowId(), l.dagId(), l.topic(), l.params(), l.headers());
+        type,
+        l.url(),
+        l.workflowId(),
+        l.dagId(),
+        l.topic(),
+        l.params(),
+        l.headers(),
+        l.user(),
+        login(type, l.login(), secrets));
+  }
+
+  /** Airflow's login: a user name, and a password that names a configured secret. */
+  private static Launcher.Login login(
+      Launcher.Type type, TriggerRequest.LoginRequest login, LaunchSecrets secrets) {
+    if (login == null) {
+      return null;
+    }
+    if (type != Launcher.Type.AIRFLOW) {
+      throw ProblemException.invalidField(
+          "launcher.login", "is taken by an airflow launcher only (Airflow 3's /auth/token)");
+    }
+    required("launcher.login.username", login.username());
+    required("launcher.login.password", login.password());
+    secrets
+        .problem("username", login.username())
+        .ifPresent(
+            why -> {
+              throw ProblemException.invalidField("launcher.login.username", why);
+            });
+    if (!login.password().matches("\\$\\{secret:[A-Za-z0-9_.-]+}")) {
+      throw ProblemException.invalidField(
+          "launcher.login.password",
+          "must name a secret, ${secret:<name>}, set as floe.trigger.launch.secrets.<name>,"
+              + " so that the password is in no event");
+    }
+    secrets
+        .problem("password", login.password())
+        .ifPresent(
+            why -> {
+              throw ProblemException.invalidField("launcher.login.password", why);
+            });
+    return new Launcher.Login(login.username(), login.password());
   }
 
   /** A run with every field set, to check templates against. */

@@ -109,6 +109,12 @@ public record TriggerView(
       out.put("params", l.params());
     }
     out.put("headers", l.headers().keySet().stream().sorted().toList());
+    if (l.user() != null) {
+      out.put("user", l.user());
+    }
+    if (l.login() != null) {
+      out.put("login", Map.of("username", l.login().username()));
+    }
     return out;
   }
 }

@@ -167,7 +167,9 @@ public class TriggerRuntime {
                 config.trigger().launch().timeout(),
                 config.trigger().launch().tries(),
                 config.trigger().launch().backoff(),
-                launchSecrets),
+                launchSecrets,
+                config.trigger().launch().maestroUser(),
+                Clock.systemUTC()),
             config.trigger().launch().concurrency(),
             metrics,
             Clock.systemUTC());

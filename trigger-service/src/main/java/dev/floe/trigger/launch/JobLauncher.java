@@ -2,7 +2,6 @@ package dev.floe.trigger.launch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.floe.broker.Failures;
 import dev.floe.catalog.CatalogFailures;
 import dev.floe.contracts.codec.EventCodec;
@@ -10,13 +9,12 @@ import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.model.Launcher;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -26,11 +24,19 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.jboss.logging.Logger;
 
 /**
- * Starts a run's job, passing the run id as its idempotency key: a webhook gets it in an {@code
- * Idempotency-Key} header, Maestro as its {@code request_id} (a UUID named by the run id and
- * attempt), Airflow in the {@code dag_run_id}, a Kafka command topic as the record key. Transient
- * failures (5xx, 429, connection errors, timeouts) are retried here with a doubling back-off; a 4xx
- * fails at once. A 409 from Airflow or a webhook means the run exists already: it is started.
+ * Starts a run's job under an idempotency key named by the run and its attempt ({@link
+ * #attemptKey}): a webhook gets it in an {@code Idempotency-Key} header, as the IETF draft's
+ * Structured Field string, Maestro as its {@code request_id} (a UUID named by the key), Airflow as
+ * the {@code dag_run_id}, a Kafka command topic in a header. A try repeated within an attempt sends
+ * the identical request; each attempt is another request under another key, so a server that
+ * refuses a key reused with another body (422) never sees one.
+ *
+ * <p>Transient failures (5xx, 429, connection errors, timeouts) are retried here with a doubling
+ * back-off; a 4xx fails at once. A 409 means what the target's API says: Airflow's, that the DAG
+ * run exists (started); a webhook's, as the draft has it, that the request under this key is still
+ * being processed (retried later); Maestro has none for a start, and answers a repeated request id
+ * in its body ({@link MaestroStarts}). Airflow 3's JWTs are fetched with the launcher's login and
+ * renewed before they expire, and once more when a call is answered 401 ({@link AirflowTokens}).
  */
 public final class JobLauncher {
   private static final Logger LOG = Logger.getLogger(JobLauncher.class);
@@ -39,6 +45,9 @@ public final class JobLauncher {
   private static final Failures FAILURES = Failures.of(CatalogFailures::isTransient);
 
   private static final ObjectMapper JSON = EventCodec.mapper();
+
+  /** Maestro's caller when neither the launcher nor the service names one. */
+  public static final String DEFAULT_MAESTRO_USER = "floe";
 
   /** What became of a launch. */
   public sealed interface Outcome {}
@@ -53,19 +62,36 @@ public final class JobLauncher {
   private final Duration timeout;
   private final int tries;
   private final Duration firstBackoff;
-  private final LaunchSecrets secrets;
+  private final LaunchRequests requests;
+  private final AirflowTokens airflowTokens;
+  private final MaestroStarts maestroStarts;
+
+  /** A launcher calling Maestro as {@value #DEFAULT_MAESTRO_USER}. */
+  public JobLauncher(Duration timeout, int tries, Duration firstBackoff, LaunchSecrets secrets) {
+    this(timeout, tries, firstBackoff, secrets, DEFAULT_MAESTRO_USER, Clock.systemUTC());
+  }
 
   /**
    * @param tries attempts of one launch for transient failures, the first included
    * @param firstBackoff the wait before the second; it doubles
-   * @param secrets what the launchers' headers refer to
+   * @param secrets what the launchers' headers and logins refer to
+   * @param maestroUser Maestro's caller ({@code user} header) unless a launcher names its own
+   * @param clock when Airflow's tokens expire
    */
-  public JobLauncher(Duration timeout, int tries, Duration firstBackoff, LaunchSecrets secrets) {
+  public JobLauncher(
+      Duration timeout,
+      int tries,
+      Duration firstBackoff,
+      LaunchSecrets secrets,
+      String maestroUser,
+      Clock clock) {
     this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
     this.timeout = timeout;
     this.tries = tries;
     this.firstBackoff = firstBackoff;
-    this.secrets = secrets;
+    this.requests = new LaunchRequests(timeout, secrets, maestroUser);
+    this.airflowTokens = new AirflowTokens(http, timeout, secrets, clock);
+    this.maestroStarts = new MaestroStarts(http, timeout);
   }
 
   /**
@@ -77,19 +103,22 @@ public final class JobLauncher {
 
   /**
    * Sends a Kafka launcher's command record with {@code commands}, so that it commits with the
-   * caller's transaction.
+   * caller's transaction. Its key is the run id, so that a run's attempts stay in order; its {@code
+   * Idempotency-Key} header is the attempt's key, unquoted (a Kafka header is no HTTP field).
    */
   public Outcome command(Launcher launcher, RunRequested run, Producer<String, byte[]> commands) {
     String params;
     try {
-      params = params(launcher, run);
+      params = LaunchRequests.params(launcher, run);
     } catch (IllegalArgumentException e) {
       return new Failed(RunFailed.ErrorKind.PERMANENT, "params: " + e.getMessage());
     }
     ProducerRecord<String, byte[]> command =
         new ProducerRecord<>(
             launcher.topic(), run.runId(), params.getBytes(StandardCharsets.UTF_8));
-    command.headers().add("Idempotency-Key", run.runId().getBytes(StandardCharsets.UTF_8));
+    command
+        .headers()
+        .add("Idempotency-Key", LaunchRequests.attemptKey(run).getBytes(StandardCharsets.UTF_8));
     command
         .headers()
         .add("Floe-Attempt", Integer.toString(run.attempt()).getBytes(StandardCharsets.UTF_8));
@@ -103,39 +132,21 @@ public final class JobLauncher {
    * completes with the last try's outcome.
    */
   public CompletableFuture<Outcome> call(Launcher launcher, RunRequested run) {
-    String params;
-    try {
-      params = params(launcher, run);
-    } catch (IllegalArgumentException e) {
-      return CompletableFuture.completedFuture(
-          new Failed(RunFailed.ErrorKind.PERMANENT, "params: " + e.getMessage()));
-    }
     HttpRequest request;
     try {
-      request = request(launcher, run, params);
+      request = requests.request(launcher, run);
     } catch (IllegalArgumentException e) {
       return CompletableFuture.completedFuture(
-          new Failed(RunFailed.ErrorKind.PERMANENT, "launcher: " + e.getMessage()));
+          new Failed(RunFailed.ErrorKind.PERMANENT, e.getMessage()));
     }
     return attempt(launcher, run, request, 1, firstBackoff);
   }
 
   private CompletableFuture<Outcome> attempt(
       Launcher launcher, RunRequested run, HttpRequest request, int attempt, Duration wait) {
-    // The request's time-out ends the wait for the answer's head; this one bounds its body too,
-    // and cancels the exchange so that its connection is closed, not left to the endpoint.
-    CompletableFuture<HttpResponse<String>> exchange =
-        http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
-    return exchange
-        .copy()
-        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .whenComplete(
-            (response, error) -> {
-              if (error != null) {
-                exchange.cancel(true);
-              }
-            })
-        .handle((response, error) -> outcome(launcher, request, response, error))
+    return send(launcher, request)
+        .handle((response, error) -> answered(launcher, run, request, response, error))
+        .thenCompose(outcome -> outcome)
         .thenCompose(
             outcome -> {
               if (!(outcome instanceof Failed failed)
@@ -153,29 +164,103 @@ public final class JobLauncher {
             });
   }
 
-  private static Outcome outcome(
-      Launcher launcher, HttpRequest request, HttpResponse<String> response, Throwable error) {
+  /**
+   * One try: the request, with Airflow's token when the launcher logs in; a 401 to a token renews
+   * it and sends once more.
+   */
+  private CompletableFuture<HttpResponse<String>> send(Launcher launcher, HttpRequest request) {
+    if (launcher.type() != Launcher.Type.AIRFLOW || launcher.login() == null) {
+      return exchange(request);
+    }
+    return airflowTokens
+        .token(launcher)
+        .thenCompose(
+            token ->
+                exchange(bearer(request, token))
+                    .thenCompose(
+                        response -> {
+                          if (response.statusCode() != 401) {
+                            return CompletableFuture.completedFuture(response);
+                          }
+                          airflowTokens.refused(launcher, token);
+                          return airflowTokens
+                              .token(launcher)
+                              .thenCompose(renewed -> exchange(bearer(request, renewed)));
+                        }));
+  }
+
+  private static HttpRequest bearer(HttpRequest request, String token) {
+    return HttpRequest.newBuilder(request, (name, value) -> !name.equalsIgnoreCase("Authorization"))
+        .header("Authorization", "Bearer " + token)
+        .build();
+  }
+
+  /**
+   * One exchange. The request's time-out ends the wait for the answer's head; this one bounds its
+   * body too, and cancels the exchange so that its connection is closed, not left to the endpoint.
+   */
+  private CompletableFuture<HttpResponse<String>> exchange(HttpRequest request) {
+    CompletableFuture<HttpResponse<String>> exchange =
+        http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+    return exchange
+        .copy()
+        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete(
+            (response, error) -> {
+              if (error != null) {
+                exchange.cancel(true);
+              }
+            });
+  }
+
+  private CompletableFuture<Outcome> answered(
+      Launcher launcher,
+      RunRequested run,
+      HttpRequest request,
+      HttpResponse<String> response,
+      Throwable error) {
     if (error != null) {
-      Throwable cause =
-          error instanceof CompletionException && error.getCause() != null
-              ? error.getCause()
-              : error;
-      if (cause instanceof java.util.concurrent.TimeoutException) {
-        return new Failed(
-            RunFailed.ErrorKind.TRANSIENT,
-            request.uri() + ": the answer timed out after " + request.timeout().orElse(null));
-      }
-      return new Failed(kind(FAILURES.classify(cause)), request.uri() + ": " + cause);
+      return CompletableFuture.completedFuture(failure(request, error));
     }
     int status = response.statusCode();
     if (status / 100 == 2) {
-      return new Started(externalId(launcher, response.body()));
+      return launcher.type() == Launcher.Type.MAESTRO
+          ? maestroStarts.outcome(
+              launcher,
+              requests.maestroUser(launcher),
+              LaunchRequests.requestId(run),
+              response.body())
+          : CompletableFuture.completedFuture(new Started(externalId(response.body())));
     }
-    if (status == 409 && launcher.type() != Launcher.Type.MAESTRO) {
-      return new Started(null); // this run id was started before: the idempotency key at work
+    Outcome outcome;
+    if (status == 409 && launcher.type() == Launcher.Type.AIRFLOW) {
+      outcome = new Started(LaunchRequests.dagRunId(run)); // Airflow: a DAG run with this id exists
+    } else if (status == 409 && launcher.type() == Launcher.Type.WEBHOOK) {
+      outcome =
+          new Failed(
+              RunFailed.ErrorKind.TRANSIENT,
+              request.uri()
+                  + " is still processing the request under this Idempotency-Key (409): "
+                  + abbreviate(response.body()));
+    } else {
+      String message = request.uri() + " answered " + status + ": " + abbreviate(response.body());
+      outcome = new Failed(kind(Failures.ofStatus(status)), message);
     }
-    String message = request.uri() + " answered " + status + ": " + abbreviate(response.body());
-    return new Failed(kind(Failures.ofStatus(status)), message);
+    return CompletableFuture.completedFuture(outcome);
+  }
+
+  private static Outcome failure(HttpRequest request, Throwable error) {
+    Throwable cause =
+        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof AirflowTokens.LoginFailed login) {
+      return new Failed(login.kind, login.getMessage());
+    }
+    if (cause instanceof java.util.concurrent.TimeoutException) {
+      return new Failed(
+          RunFailed.ErrorKind.TRANSIENT,
+          request.uri() + ": the answer timed out after " + request.timeout().orElse(null));
+    }
+    return new Failed(kind(FAILURES.classify(cause)), request.uri() + ": " + cause);
   }
 
   private static RunFailed.ErrorKind kind(Failures.Kind kind) {
@@ -184,84 +269,7 @@ public final class JobLauncher {
         : RunFailed.ErrorKind.PERMANENT;
   }
 
-  private HttpRequest request(Launcher launcher, RunRequested run, String params) {
-    URI uri;
-    String body;
-    try {
-      switch (launcher.type()) {
-        case MAESTRO -> {
-          uri =
-              URI.create(
-                  trim(launcher.url())
-                      + "/api/v3/workflows/"
-                      + launcher.workflowId()
-                      + "/versions/active/actions/start");
-          ObjectNode start = JSON.createObjectNode();
-          start.putObject("initiator").put("type", "MANUAL");
-          start.set("run_params", JSON.readTree(params));
-          start.put("request_id", requestId(run).toString());
-          body = JSON.writeValueAsString(start);
-        }
-        case AIRFLOW -> {
-          uri = URI.create(trim(launcher.url()) + "/api/v2/dags/" + launcher.dagId() + "/dagRuns");
-          ObjectNode start = JSON.createObjectNode();
-          start.put("dag_run_id", dagRunId(run));
-          start.putNull("logical_date");
-          start.set("conf", JSON.readTree(params));
-          body = JSON.writeValueAsString(start);
-        }
-        default -> {
-          uri = URI.create(launcher.url());
-          body = params;
-        }
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    HttpRequest.Builder builder =
-        HttpRequest.newBuilder(uri)
-            .timeout(timeout)
-            .header("Content-Type", "application/json")
-            .header("Idempotency-Key", run.runId())
-            .header("Floe-Run-Id", run.runId())
-            .header("Floe-Trigger-Id", run.triggerId())
-            .header("Floe-Attempt", Integer.toString(run.attempt()))
-            .POST(HttpRequest.BodyPublishers.ofString(body));
-    launcher.headers().forEach((name, value) -> builder.header(name, secrets.resolve(value)));
-    return builder.build();
-  }
-
-  /** The rendered template; without one, the run itself (Maestro: as string parameters). */
-  static String params(Launcher launcher, RunRequested run) {
-    if (launcher.params() != null) {
-      return ParamsTemplate.parse(launcher.params()).render(run);
-    }
-    try {
-      String runJson = JSON.writeValueAsString(run);
-      if (launcher.type() == Launcher.Type.MAESTRO) {
-        ObjectNode params = JSON.createObjectNode();
-        params.putObject("floe_run_id").put("value", run.runId()).put("type", "STRING");
-        params.putObject("floe_run").put("value", runJson).put("type", "STRING");
-        return JSON.writeValueAsString(params);
-      }
-      return runJson;
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** Maestro de-duplicates by a UUID: one per run and attempt, the same on every try. */
-  static UUID requestId(RunRequested run) {
-    return UUID.nameUUIDFromBytes(
-        (run.runId() + "/" + run.attempt()).getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** Airflow's run ids are unique per DAG: the run id, and the attempt after the first. */
-  static String dagRunId(RunRequested run) {
-    return run.attempt() == 1 ? run.runId() : run.runId() + "-attempt-" + run.attempt();
-  }
-
-  private static String externalId(Launcher launcher, String body) {
+  private static String externalId(String body) {
     try {
       JsonNode answer = JSON.readTree(body);
       for (String field : new String[] {"dag_run_id", "workflow_instance_id", "run_id", "id"}) {
@@ -273,10 +281,6 @@ public final class JobLauncher {
       // an answer without an id is fine
     }
     return null;
-  }
-
-  private static String trim(String url) {
-    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 
   private static String abbreviate(String body) {

@@ -7,10 +7,12 @@ import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
 
 import dev.floe.contracts.event.TriggerDefined;
 import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.Concurrency;
+import dev.floe.contracts.model.Launcher;
 import dev.floe.contracts.model.TriggerCondition;
 import dev.floe.contracts.model.TriggerInput;
 import dev.floe.contracts.topic.Topics;
@@ -143,6 +145,76 @@ class TriggerResourceTest {
     given().post("/triggers/" + id + "/pause").then().statusCode(404);
   }
 
+  @Test
+  void anAirflowLoginAndAMaestroCallerAreStoredWithTheSecretsNameAndShownWithoutIt() {
+    String airflow = unique("af-login");
+    String maestro = unique("mo-user");
+    try (EventTap triggers = new EventTap(stack.kafka().bootstrapServers(), Topics.TRIGGERS)) {
+      given()
+          .contentType(ContentType.JSON)
+          .body(
+              Map.of(
+                  "id",
+                  airflow,
+                  "inputs",
+                  List.of(Map.of("capture", "orders-daily")),
+                  "launcher",
+                  Map.of(
+                      "type",
+                      "airflow",
+                      "url",
+                      "http://airflow:8080",
+                      "dagId",
+                      "orders",
+                      "login",
+                      Map.of("username", "floe", "password", "${secret:job-token}"))))
+          .post("/triggers")
+          .then()
+          .statusCode(201)
+          .body("launcher.login.username", equalTo("floe"))
+          .body("launcher.login.password", nullValue());
+      given()
+          .contentType(ContentType.JSON)
+          .body(
+              Map.of(
+                  "id",
+                  maestro,
+                  "inputs",
+                  List.of(Map.of("capture", "orders-daily")),
+                  "launcher",
+                  Map.of(
+                      "type",
+                      "maestro",
+                      "url",
+                      "http://maestro:8080",
+                      "workflowId",
+                      "orders_wf",
+                      "user",
+                      "orders-team")))
+          .post("/triggers")
+          .then()
+          .statusCode(201)
+          .body("launcher.user", equalTo("orders-team"));
+
+      TriggerDefined stored =
+          triggers.await(
+              TriggerDefined.class, t -> t.triggerId().equals(airflow), Duration.ofSeconds(30));
+      assertThat(stored.launcher().login())
+          .isEqualTo(new Launcher.Login("floe", "${secret:job-token}"));
+      assertThat(
+              triggers
+                  .await(
+                      TriggerDefined.class,
+                      t -> t.triggerId().equals(maestro),
+                      Duration.ofSeconds(30))
+                  .launcher()
+                  .user())
+          .isEqualTo("orders-team");
+    }
+    given().delete("/triggers/" + airflow).then().statusCode(204);
+    given().delete("/triggers/" + maestro).then().statusCode(204);
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(
       delimiter = '|',
@@ -194,6 +266,21 @@ class TriggerResourceTest {
         "launcher.params        | {\"id\": \"bad-params\", \"inputs\": [{\"capture\": \"c\"}],"
             + " \"launcher\": {\"type\": \"kafka\", \"topic\": \"t\","
             + " \"params\": \"{\\\"x\\\": \\\"{run.nope}\\\"}\"}}",
+        "launcher.params        | {\"id\": \"bad-conf\", \"inputs\": [{\"capture\": \"c\"}],"
+            + " \"launcher\": {\"type\": \"airflow\", \"url\": \"http://airflow:8080\","
+            + " \"dagId\": \"d\", \"params\": \"[{run.records}]\"}}",
+        "launcher.login.password | {\"id\": \"bad-password\", \"inputs\": [{\"capture\": \"c\"}],"
+            + " \"launcher\": {\"type\": \"airflow\", \"url\": \"http://airflow:8080\","
+            + " \"dagId\": \"d\", \"login\": {\"username\": \"floe\", \"password\": \"hunter2\"}}}",
+        "launcher.login.username | {\"id\": \"bad-username\", \"inputs\": [{\"capture\": \"c\"}],"
+            + " \"launcher\": {\"type\": \"airflow\", \"url\": \"http://airflow:8080\","
+            + " \"dagId\": \"d\", \"login\": {\"password\": \"${secret:job-token}\"}}}",
+        "launcher.login         | {\"id\": \"bad-login\", \"inputs\": [{\"capture\": \"c\"}],"
+            + " \"launcher\": {\"type\": \"webhook\", \"url\": \"http://127.0.0.1:9/run\","
+            + " \"login\": {\"username\": \"floe\", \"password\": \"${secret:job-token}\"}}}",
+        "launcher.user          | {\"id\": \"bad-user\", \"inputs\": [{\"capture\": \"c\"}],"
+            + " \"launcher\": {\"type\": \"airflow\", \"url\": \"http://airflow:8080\","
+            + " \"dagId\": \"d\", \"user\": \"orders-team\"}}",
       })
   void anInvalidRequestIsAProblemNamingTheField(String field, String body) {
     given()

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.floe.contracts.event.RunFailed;
 import dev.floe.contracts.event.RunRequested;
 import dev.floe.contracts.model.Launcher;
 import dev.floe.stack.test.JobServer;
@@ -71,11 +72,14 @@ class JobLauncherTest {
     assertThat(call.path()).isEqualTo("/api/v3/workflows/orders_wf/versions/active/actions/start");
     JsonNode body = JSON.readTree(call.body());
     assertThat(body.at("/initiator/type").asText()).isEqualTo("MANUAL");
-    assertThat(body.get("request_id").asText()).isEqualTo(JobLauncher.requestId(run(2)).toString());
     assertThat(body.get("request_id").asText())
-        .isNotEqualTo(JobLauncher.requestId(run(1)).toString());
+        .isEqualTo(LaunchRequests.requestId(run(2)).toString());
+    assertThat(body.get("request_id").asText())
+        .isNotEqualTo(LaunchRequests.requestId(run(1)).toString());
     assertThat(body.at("/run_params/floe_run_id/value").asText()).isEqualTo("daily-mhx1-7");
     assertThat(body.at("/run_params/floe_run_id/type").asText()).isEqualTo("STRING");
+    assertThat(call.header("user")).isEqualTo(JobLauncher.DEFAULT_MAESTRO_USER);
+    assertThat(call.header("Idempotency-Key")).isEqualTo("\"daily-mhx1-7-attempt-2\"");
   }
 
   @Test
@@ -125,13 +129,24 @@ class JobLauncherTest {
   }
 
   @Test
-  void aConflictMeansTheRunExistsAlreadyAndAnotherClientErrorFailsWithoutRetry() {
+  void aConflictIsRetriedForAWebhookAndMeansStartedForAirflowAndAnotherClientErrorFails() {
     Launcher hook =
         new Launcher(Launcher.Type.WEBHOOK, base() + "/hook", null, null, null, null, Map.of());
+    Launcher airflow =
+        new Launcher(Launcher.Type.AIRFLOW, base(), null, "orders_dag", null, null, Map.of());
     status = 409;
-    assertThat(launcher.call(hook, run(1)).join()).isInstanceOf(JobLauncher.Started.class);
+    // A webhook's 409 is the draft's "still processing this key": tried again, then transient.
     int before = server.calls().size();
+    assertThat(launcher.call(hook, run(1)).join())
+        .isInstanceOfSatisfying(
+            JobLauncher.Failed.class,
+            f -> assertThat(f.kind()).isEqualTo(RunFailed.ErrorKind.TRANSIENT));
+    assertThat(server.calls()).hasSize(before + 2);
+    // Airflow's 409 is a DAG run with this id: started.
+    assertThat(launcher.call(airflow, run(2)).join())
+        .isEqualTo(new JobLauncher.Started("daily-mhx1-7-attempt-2"));
     status = 422;
+    before = server.calls().size();
     JobLauncher.Outcome failed = launcher.call(hook, run(1)).join();
     assertThat(failed).isInstanceOf(JobLauncher.Failed.class);
     assertThat(server.calls()).hasSize(before + 1);
@@ -148,7 +163,14 @@ class JobLauncherTest {
     Launcher kafka =
         new Launcher(Launcher.Type.KAFKA, null, null, null, "jobs.commands", null, Map.of());
     assertThat(launcher.command(kafka, run(1), producer)).isInstanceOf(JobLauncher.Started.class);
-    assertThat(producer.history()).hasSize(1);
+    assertThat(launcher.command(kafka, run(3), producer)).isInstanceOf(JobLauncher.Started.class);
+    assertThat(producer.history()).hasSize(2);
+    assertThat(producer.history().get(1).key()).isEqualTo("daily-mhx1-7");
+    assertThat(
+            new String(
+                producer.history().get(1).headers().lastHeader("Idempotency-Key").value(),
+                StandardCharsets.UTF_8))
+        .isEqualTo("daily-mhx1-7-attempt-3");
     assertThat(producer.history().get(0).topic()).isEqualTo("jobs.commands");
     assertThat(producer.history().get(0).key()).isEqualTo("daily-mhx1-7");
     assertThat(

@@ -151,7 +151,8 @@ class LaunchOnBrokerTest {
       assertThat(started.externalRunId()).isEqualTo("ext-1");
       List<Call> received = callsTo("/hook-" + suffix);
       assertThat(received).hasSize(1);
-      assertThat(received.get(0).header("Idempotency-Key")).isEqualTo(started.runId());
+      assertThat(received.get(0).header("Idempotency-Key"))
+          .isEqualTo("\"" + started.runId() + "\"");
       assertThat(received.get(0).header("Floe-Attempt")).isEqualTo("1");
       JsonNode body = JSON.readTree(received.get(0).body());
       assertThat(body.get("run").asText()).isEqualTo(started.runId());
@@ -203,7 +204,7 @@ class LaunchOnBrokerTest {
       assertThat(callsTo("/flaky-" + suffix))
           .hasSize(3)
           .extracting(call -> call.header("Idempotency-Key"))
-          .containsOnly(started.runId());
+          .containsOnly("\"" + started.runId() + "\"");
       RunRequested requested =
           runs.await(RunRequested.class, r -> r.triggerId().equals(flaky), Duration.ofSeconds(5));
       assertThat(requested.runId()).isEqualTo(started.runId());
@@ -263,7 +264,7 @@ class LaunchOnBrokerTest {
       assertThat(runs.payloads(RunFailed.class, r -> r.triggerId().equals(hanging))).isEmpty();
       assertThat(callsTo("/quick-" + suffix))
           .extracting(call -> call.header("Idempotency-Key"))
-          .containsExactly(started.runId());
+          .containsExactly("\"" + started.runId() + "\"");
       // The hanging call's end by time-out, on each try, is JobLauncherTest's.
     } finally {
       for (Socket socket : held) {

@@ -10,11 +10,12 @@ import java.util.Map;
 
 /**
  * What a job receiver may see of the trigger-service's launches (trigger-service/README.md): a
- * launch is at-least-once under the run id as its idempotency key.
+ * launch is at-least-once under the attempt's idempotency key.
  *
  * <ul>
- *   <li>Every call carries {@code Idempotency-Key} = the run id and {@code Floe-Attempt} = the
- *       attempt of its request.
+ *   <li>Every call carries {@code Idempotency-Key} = the attempt's key as a quoted Structured Field
+ *       String (the run id for the first attempt, {@code <run id>-attempt-<n>} after, as the IETF
+ *       draft wants it) and {@code Floe-Attempt} = the attempt of its request.
  *   <li>An attempt is called again only after a fault that can lose a launch's outcome (a kill of
  *       the trigger-service, a broker restart) fell between the first call and the repeat; without
  *       faults, each attempt is called once.
@@ -49,8 +50,10 @@ final class LaunchContract {
               accepted.stream().sorted(Comparator.comparing(Delivery::at)).toList();
           Delivery first = calls.get(0);
           String runId = first.run().path("runId").asText();
+          int number = first.run().path("attempt").asInt(1);
+          String key = "\"" + (number == 1 ? runId : runId + "-attempt-" + number) + "\"";
           for (Delivery call : calls) {
-            if (!runId.equals(call.key())
+            if (!key.equals(call.key())
                 || !String.valueOf(call.run().path("attempt").asInt(1)).equals(call.attempt())) {
               broken.add(attempt + ": key " + call.key() + ", Floe-Attempt " + call.attempt());
             }

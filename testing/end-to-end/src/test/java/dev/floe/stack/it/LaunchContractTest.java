@@ -26,7 +26,15 @@ class LaunchContractTest {
 
   private static Delivery call(int second, String runId, int attempt) throws Exception {
     return new Delivery(
-        T0.plusSeconds(second), runId, Integer.toString(attempt), run(runId, attempt, "run-a"));
+        T0.plusSeconds(second),
+        key(runId, attempt),
+        Integer.toString(attempt),
+        run(runId, attempt, "run-a"));
+  }
+
+  /** The attempt's key as the launcher sends it: quoted, with the attempt after the first. */
+  private static String key(String runId, int attempt) {
+    return "\"" + (attempt == 1 ? runId : runId + "-attempt-" + attempt) + "\"";
   }
 
   @Test
@@ -76,7 +84,7 @@ class LaunchContractTest {
 
   @Test
   void aRepeatThatDiffersFromTheFirstCallBreaksIt() throws Exception {
-    Delivery other = new Delivery(T0.plusSeconds(20), "r1", "1", run("r1", 1, "run-b"));
+    Delivery other = new Delivery(T0.plusSeconds(20), key("r1", 1), "1", run("r1", 1, "run-b"));
     assertThat(
             LaunchContract.broken(
                 Map.of("r1 attempt 1", List.of(call(0, "r1", 1), other)),
@@ -87,13 +95,19 @@ class LaunchContractTest {
   }
 
   @Test
-  void aCallWithoutTheRunIdAsItsKeyOrWithAnotherAttemptBreaksIt() throws Exception {
-    Delivery wrongKey = new Delivery(T0, "something-else", "1", run("r1", 1, "run-a"));
-    Delivery wrongAttempt = new Delivery(T0, "r2", "1", run("r2", 2, "run-a"));
+  void aCallWithoutTheAttemptsQuotedKeyOrWithAnotherAttemptBreaksIt() throws Exception {
+    Delivery wrongKey = new Delivery(T0, "\"something-else\"", "1", run("r1", 1, "run-a"));
+    Delivery unquoted = new Delivery(T0, "r3", "1", run("r3", 1, "run-a"));
+    Delivery runIdForAttempt2 = new Delivery(T0, key("r4", 1), "2", run("r4", 2, "run-a"));
+    Delivery wrongAttempt = new Delivery(T0, key("r2", 2), "1", run("r2", 2, "run-a"));
     assertThat(
             LaunchContract.broken(
-                Map.of("r1 attempt 1", List.of(wrongKey), "r2 attempt 2", List.of(wrongAttempt)),
+                Map.of(
+                    "r1 attempt 1", List.of(wrongKey),
+                    "r3 attempt 1", List.of(unquoted),
+                    "r4 attempt 2", List.of(runIdForAttempt2),
+                    "r2 attempt 2", List.of(wrongAttempt)),
                 List.of()))
-        .hasSize(2);
+        .hasSize(4);
   }
 }

@@ -91,13 +91,13 @@ import org.awaitility.core.ConditionTimeoutException;
  * must equal its source, no appended row may be read by two runs, and no source data file may be
  * missing except those the test's own snapshot expiry deleted.
  *
- * <p>A launch is at-least-once, with the run id as its idempotency key (trigger-service/README.md):
+ * <p>A launch is at-least-once, under its attempt's idempotency key (trigger-service/README.md):
  * the job is idempotent by run id, as a job system honouring the key is, so a run delivered again
  * is acknowledged and not applied twice. What is checked of the deliveries themselves:
  *
  * <ul>
- *   <li>every call carries {@code Idempotency-Key} = the run id and {@code Floe-Attempt} = its
- *       attempt;
+ *   <li>every call carries {@code Idempotency-Key} = the attempt's key, quoted, and {@code
+ *       Floe-Attempt} = its attempt;
  *   <li>without faults, the receiver accepts each attempt of each run exactly once;
  *   <li>with faults, an attempt is only delivered again after a fault that can lose a launch's
  *       outcome (a kill of the trigger-service or a broker restart, between the first call and the
