@@ -515,6 +515,9 @@ class ObservabilityIT {
         JsonNode dashboard = JSON.readTree(file.toFile());
         Map<String, String> variables = new LinkedHashMap<>();
         for (JsonNode variable : dashboard.path("templating").path("list")) {
+          if (variable.path("type").asText().equals("datasource")) {
+            continue; // which Prometheus to ask: the one here
+          }
           variables.put(variable.path("name").asText(), variable.path("allValue").asText(".+"));
           Matcher m = LABEL_VALUES.matcher(variable.path("definition").asText());
           assertThat(m.find()).as("variable %s of %s", variable.path("name"), file).isTrue();
