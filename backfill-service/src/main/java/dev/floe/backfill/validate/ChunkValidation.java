@@ -207,6 +207,10 @@ public final class ChunkValidation implements ChunkValidator {
       Thread.currentThread().interrupt();
       throw new ChunkValidator.Pending("interrupted: the check is asked again");
     }
+    if (response.statusCode() == 409) {
+      // The Idempotency-Key draft's "the request under this key is still being processed".
+      throw new ChunkValidator.Pending("the check is still processing this chunk's key (409)");
+    }
     if (response.statusCode() / 100 != 2) {
       return invalid(WEBHOOK, "the check answered " + response.statusCode());
     }

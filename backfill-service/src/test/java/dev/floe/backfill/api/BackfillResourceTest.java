@@ -355,12 +355,18 @@ class BackfillResourceTest {
   @Test
   void aWebhookCheckValidatesEachChunkAndItsUrlIsNeverPublished() throws Exception {
     String id = "hook-" + suffix();
+    java.util.concurrent.atomic.AtomicBoolean busy =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
     try (JobServer check =
             JobServer.start(2)
                 .on(
                     "/check",
                     call -> {
                       boolean valid = call.json().path("chunkId").asText().equals("2026-10-01");
+                      if (valid && busy.getAndSet(false)) {
+                        // The Idempotency-Key draft's "still processing this key": asked again.
+                        return new Reply(409, "{\"title\": \"A request is outstanding\"}");
+                      }
                       return new Reply(
                           200,
                           "{\"valid\": "
@@ -398,6 +404,7 @@ class BackfillResourceTest {
           .extracting(
               call -> call.json().path("chunkId").asText() + "/" + call.header("Idempotency-Key"))
           .containsExactlyInAnyOrder(
+              "2026-10-01/\"" + TRIGGER + "." + id + ".2026-10-01.1\"",
               "2026-10-01/\"" + TRIGGER + "." + id + ".2026-10-01.1\"",
               "2026-10-02/\"" + TRIGGER + "." + id + ".2026-10-02.1\"");
       // The backfill's last event is the marker: its every event, the plan first, came before it.

@@ -7,7 +7,8 @@ public sealed interface RunEvent extends Payload
   String triggerId();
 
   /**
-   * Deterministic: the same inputs give the same run id, which launchers use as idempotency key.
+   * Deterministic: the same inputs give the same run id, which names the launchers' idempotency
+   * keys (one per attempt).
    */
   String runId();
 

@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * A trigger decided that a job runs on these inputs. Emitted once per run id and attempt; launchers
- * pass the run id as their idempotency key, so a repeated request never starts a second job.
+ * pass an idempotency key named by both (the run id for the first attempt, {@code
+ * <runId>-attempt-<n>} after), so a repeated request never starts a second job.
  *
  * @param runId deterministic: the trigger, the epoch of its state and the run's sequence number
  * @param inputs one entry per trigger input that has changes in this run

@@ -129,6 +129,16 @@ public final class Decider {
     return next.build();
   }
 
+  /** An operator asks for a run now: recorded with who asked, when the command says. */
+  public static TriggerState runNow(TriggerState state, String by) {
+    if (by == null) {
+      return state;
+    }
+    TriggerState.Builder next = state.edit();
+    next.record("run requested now by " + by);
+    return next.build();
+  }
+
   /** An operator resumes a held trigger: runs form again, the next one listing the lost changes. */
   public static TriggerState resume(TriggerState state, String by) {
     if (state.hold() == null) {

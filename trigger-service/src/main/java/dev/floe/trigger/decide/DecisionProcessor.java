@@ -84,19 +84,19 @@ final class DecisionProcessor implements Processor<String, byte[], String, byte[
     Header command = record.headers().lastHeader(TriggerTopology.COMMAND);
     if (command != null) {
       String verb = new String(command.value(), StandardCharsets.UTF_8);
-      if (trigger != null && TriggerTopology.RUN_NOW.equals(verb)) {
+      if (trigger != null
+          && (verb.equals(TriggerTopology.RUN_NOW)
+              || verb.startsWith(TriggerTopology.RUN_NOW + ":"))) {
         Instant now = now();
-        decide(trigger, stateOf(triggerId, now), now, states.get(triggerId) == null, true);
+        TriggerState state = stateOf(triggerId, now);
+        TriggerState next = Decider.runNow(state, caller(verb, TriggerTopology.RUN_NOW));
+        decide(trigger, next, now, states.get(triggerId) == null || !next.equals(state), true);
       } else if (trigger != null
           && (verb.equals(TriggerTopology.RESUME)
               || verb.startsWith(TriggerTopology.RESUME + ":"))) {
         Instant now = now();
         TriggerState state = stateOf(triggerId, now);
-        String by =
-            verb.length() > TriggerTopology.RESUME.length()
-                ? verb.substring(TriggerTopology.RESUME.length() + 1)
-                : null;
-        TriggerState next = Decider.resume(state, by);
+        TriggerState next = Decider.resume(state, caller(verb, TriggerTopology.RESUME));
         decide(trigger, next, now, !next.equals(state), false);
       }
       return;
@@ -143,6 +143,11 @@ final class DecisionProcessor implements Processor<String, byte[], String, byte[
       next = Decider.cancelled(state, cancelled.runId());
     }
     decide(trigger, next, now, !next.equals(state), false);
+  }
+
+  /** Who sent a command, from its verb ({@code <verb>:<caller>}); null when it does not say. */
+  private static String caller(String verb, String name) {
+    return verb.length() > name.length() ? verb.substring(name.length() + 1) : null;
   }
 
   private void tick(long wallClockMs) {

@@ -23,7 +23,8 @@ public final class TriggerTopology {
   /**
    * A header that makes a record on the re-keyed changes topic a command, not a change: {@link
    * #RUN_NOW} asks for a run of the trigger's pending changes now, ready or not; {@link #RESUME}
-   * (optionally followed by {@code :} and who asked) ends a hold.
+   * ends a hold. Either may be followed by {@code :} and who asked, which the trigger's history
+   * records.
    */
   public static final String COMMAND = "floe-command";
 

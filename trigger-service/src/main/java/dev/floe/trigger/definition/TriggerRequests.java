@@ -16,6 +16,7 @@ import dev.floe.contracts.model.TriggerCondition;
 import dev.floe.contracts.model.TriggerInput;
 import dev.floe.problem.ProblemException;
 import dev.floe.trigger.engine.TriggerRuntime;
+import dev.floe.trigger.launch.LaunchRequests;
 import dev.floe.trigger.launch.LaunchSecrets;
 import dev.floe.trigger.launch.ParamsTemplate;
 import java.net.URI;
@@ -173,14 +174,9 @@ final class TriggerRequests {
       } catch (IllegalArgumentException e) {
         throw ProblemException.invalidField("launcher.params", e.getMessage());
       }
-      if ((type == Launcher.Type.AIRFLOW || type == Launcher.Type.MAESTRO)
-          && !rendered.stripLeading().startsWith("{")) {
-        throw ProblemException.invalidField(
-            "launcher.params",
-            "must render a JSON object for "
-                + (type == Launcher.Type.AIRFLOW ? "Airflow's conf" : "Maestro's run_params")
-                + ", not "
-                + rendered);
+      String shape = LaunchRequests.shapeProblem(type, rendered);
+      if (shape != null) {
+        throw ProblemException.invalidField("launcher.params", shape);
       }
     }
     if (l.user() != null && (type != Launcher.Type.MAESTRO || l.user().isBlank())) {

@@ -150,7 +150,7 @@ public class TriggerResource {
   @Operation(summary = "Start a run of the trigger's pending changes now, ready or not")
   public Response runNow(@PathParam("id") String id) {
     trigger(id);
-    command(id, TriggerTopology.RUN_NOW);
+    command(id, TriggerTopology.RUN_NOW + ":" + Callers.name(identity));
     return Response.accepted(java.util.Map.of("trigger", id, "requested", "run-now")).build();
   }
 
@@ -195,7 +195,7 @@ public class TriggerResource {
             t.launcher(),
             paused,
             t.onLost(),
-            t.definedBy(),
+            Callers.name(identity), // the definition's last writer, as definedAt is
             Instant.now());
     write(id, changed);
     return TriggerView.of(changed);

@@ -11,7 +11,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,11 +20,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The JWTs of Airflow 3's API, one per Airflow and user: fetched from {@code POST <url>/auth/token}
- * with the launcher's credentials (JSON {@code username} and {@code password}; Airflow answers 201
- * with {@code access_token}), kept until shortly before the {@code exp} the token carries, and
- * fetched again at once when Airflow answers a call with 401 ("Token Expired", or a token its
- * signer no longer takes). Concurrent launches against one Airflow share one fetch.
+ * The JWTs of Airflow 3's API, one per Airflow and login: fetched from {@code POST
+ * <url>/auth/token} with the launcher's credentials (JSON {@code username} and {@code password};
+ * Airflow answers 201 with {@code access_token}), kept until shortly before the {@code exp} the
+ * token carries, and fetched again at once when Airflow refuses a call's token: 401 ("Token
+ * Expired") or 403 ("Invalid JWT token": Airflow restarted with another signing secret). Concurrent
+ * launches against one Airflow share one fetch, which the launch timeout bounds.
  */
 final class AirflowTokens {
   private static final ObjectMapper JSON = EventCodec.mapper();
@@ -106,7 +106,11 @@ final class AirflowTokens {
   }
 
   private static String key(Launcher launcher) {
-    return launcher.url() + "\n" + launcher.login().username();
+    return launcher.url()
+        + "\n"
+        + launcher.login().username()
+        + "\n"
+        + launcher.login().password(); // the secret's name, not its value
   }
 
   private CompletableFuture<Token> fetch(Launcher launcher) {
@@ -127,11 +131,21 @@ final class AirflowTokens {
       return CompletableFuture.failedFuture(
           new LoginFailed(RunFailed.ErrorKind.PERMANENT, "login: " + e.getMessage()));
     }
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
+    return Exchanges.send(http, request, timeout)
         .handle(
             (response, error) -> {
               if (error != null) {
-                throw new LoginFailed(RunFailed.ErrorKind.TRANSIENT, uri + ": " + error);
+                Throwable cause =
+                    error instanceof java.util.concurrent.CompletionException
+                            && error.getCause() != null
+                        ? error.getCause()
+                        : error;
+                throw new LoginFailed(
+                    RunFailed.ErrorKind.TRANSIENT,
+                    uri
+                        + (cause instanceof java.util.concurrent.TimeoutException
+                            ? ": the login's answer timed out after " + timeout
+                            : ": " + cause));
               }
               return token(uri, response);
             });
@@ -154,8 +168,9 @@ final class AirflowTokens {
       value = null;
     }
     if (value == null || value.isEmpty()) {
+      // Not its body: a variant of the endpoint may have put a credential elsewhere in it.
       throw new LoginFailed(
-          RunFailed.ErrorKind.PERMANENT, uri + " answered no access_token: " + response.body());
+          RunFailed.ErrorKind.PERMANENT, uri + " answered " + status + " without an access_token");
     }
     return new Token(value, renewAt(value));
   }

@@ -25,18 +25,19 @@ import org.jboss.logging.Logger;
 
 /**
  * Starts a run's job under an idempotency key named by the run and its attempt ({@link
- * #attemptKey}): a webhook gets it in an {@code Idempotency-Key} header, as the IETF draft's
- * Structured Field string, Maestro as its {@code request_id} (a UUID named by the key), Airflow as
- * the {@code dag_run_id}, a Kafka command topic in a header. A try repeated within an attempt sends
- * the identical request; each attempt is another request under another key, so a server that
- * refuses a key reused with another body (422) never sees one.
+ * LaunchRequests#attemptKey}): a webhook gets it in an {@code Idempotency-Key} header, as the IETF
+ * draft's Structured Field string, Maestro a {@code request_id} (a UUID named by the run id and
+ * attempt), Airflow the {@code dag_run_id}, a Kafka command topic a header. A try repeated within
+ * an attempt sends the identical request; each attempt is another request under another key, so a
+ * server that refuses a key reused with another body (422) never sees one.
  *
- * <p>Transient failures (5xx, 429, connection errors, timeouts) are retried here with a doubling
- * back-off; a 4xx fails at once. A 409 means what the target's API says: Airflow's, that the DAG
- * run exists (started); a webhook's, as the draft has it, that the request under this key is still
- * being processed (retried later); Maestro has none for a start, and answers a repeated request id
- * in its body ({@link MaestroStarts}). Airflow 3's JWTs are fetched with the launcher's login and
- * renewed before they expire, and once more when a call is answered 401 ({@link AirflowTokens}).
+ * <p>Transient failures (5xx, 429, 408, connection errors, timeouts) are retried here with a
+ * doubling back-off; another 4xx fails at once. A 409 means what the target's API says: Airflow's,
+ * that the DAG run exists (started); a webhook's, as the draft has it, that the request under this
+ * key is still being processed (retried like a transient failure); Maestro has none for a start,
+ * and answers a repeated request id in its body ({@link MaestroStarts}). Airflow 3's JWTs are
+ * fetched with the launcher's login and renewed before they expire, and once more when a call is
+ * answered 401 or 403 ({@link AirflowTokens}). Every exchange is bounded by the launch timeout.
  */
 public final class JobLauncher {
   private static final Logger LOG = Logger.getLogger(JobLauncher.class);
@@ -91,7 +92,7 @@ public final class JobLauncher {
     this.firstBackoff = firstBackoff;
     this.requests = new LaunchRequests(timeout, secrets, maestroUser);
     this.airflowTokens = new AirflowTokens(http, timeout, secrets, clock);
-    this.maestroStarts = new MaestroStarts(http, timeout);
+    this.maestroStarts = new MaestroStarts(http, timeout, secrets);
   }
 
   /**
@@ -165,8 +166,8 @@ public final class JobLauncher {
   }
 
   /**
-   * One try: the request, with Airflow's token when the launcher logs in; a 401 to a token renews
-   * it and sends once more.
+   * One try: the request, with Airflow's token when the launcher logs in; a 401 or 403 to a token
+   * renews it and sends once more.
    */
   private CompletableFuture<HttpResponse<String>> send(Launcher launcher, HttpRequest request) {
     if (launcher.type() != Launcher.Type.AIRFLOW || launcher.login() == null) {
@@ -179,7 +180,9 @@ public final class JobLauncher {
                 exchange(bearer(request, token))
                     .thenCompose(
                         response -> {
-                          if (response.statusCode() != 401) {
+                          // 401: expired; 403: a signature Airflow no longer takes (it
+                          // restarted with another secret). Either way, one new token.
+                          if (response.statusCode() != 401 && response.statusCode() != 403) {
                             return CompletableFuture.completedFuture(response);
                           }
                           airflowTokens.refused(launcher, token);
@@ -195,22 +198,8 @@ public final class JobLauncher {
         .build();
   }
 
-  /**
-   * One exchange. The request's time-out ends the wait for the answer's head; this one bounds its
-   * body too, and cancels the exchange so that its connection is closed, not left to the endpoint.
-   */
   private CompletableFuture<HttpResponse<String>> exchange(HttpRequest request) {
-    CompletableFuture<HttpResponse<String>> exchange =
-        http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
-    return exchange
-        .copy()
-        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .whenComplete(
-            (response, error) -> {
-              if (error != null) {
-                exchange.cancel(true);
-              }
-            });
+    return Exchanges.send(http, request, timeout);
   }
 
   private CompletableFuture<Outcome> answered(

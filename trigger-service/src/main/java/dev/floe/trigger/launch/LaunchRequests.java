@@ -17,7 +17,7 @@ import java.util.UUID;
  * The request that starts a run's job, the same on every try of an attempt: each launcher type's
  * path and body, the attempt's idempotency key, the run's headers and the launcher's own.
  */
-final class LaunchRequests {
+public final class LaunchRequests {
   private static final ObjectMapper JSON = EventCodec.mapper();
 
   private final Duration timeout;
@@ -102,6 +102,41 @@ final class LaunchRequests {
   /** Maestro's caller: the launcher's, else the service's. */
   String maestroUser(Launcher launcher) {
     return launcher.user() != null ? launcher.user() : maestroUser;
+  }
+
+  /**
+   * Why rendered params do not fit the launcher's API, or null: Airflow's {@code conf} is a JSON
+   * object; Maestro's {@code run_params} an object of parameters, each with a {@code type} and
+   * exactly one of {@code value} or {@code expression}, as Maestro checks them.
+   */
+  public static String shapeProblem(Launcher.Type type, String rendered) {
+    if (type != Launcher.Type.AIRFLOW && type != Launcher.Type.MAESTRO) {
+      return null;
+    }
+    JsonNode params;
+    try {
+      params = JSON.readTree(rendered);
+    } catch (IOException e) {
+      return "does not render to JSON: " + e.getMessage();
+    }
+    if (!params.isObject()) {
+      return "must render a JSON object for "
+          + (type == Launcher.Type.AIRFLOW ? "Airflow's conf" : "Maestro's run_params")
+          + ", not "
+          + rendered;
+    }
+    if (type == Launcher.Type.MAESTRO) {
+      for (var it = params.fields(); it.hasNext(); ) {
+        var param = it.next();
+        JsonNode p = param.getValue();
+        if (!p.isObject() || !p.path("type").isTextual() || p.has("value") == p.has("expression")) {
+          return "renders Maestro's parameter '"
+              + param.getKey()
+              + "' without a type and exactly one of value or expression";
+        }
+      }
+    }
+    return null;
   }
 
   private static JsonNode object(String params, String what) throws IOException {

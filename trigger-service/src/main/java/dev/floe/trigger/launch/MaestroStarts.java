@@ -10,7 +10,6 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
@@ -43,10 +42,12 @@ final class MaestroStarts {
 
   private final HttpClient http;
   private final Duration timeout;
+  private final LaunchSecrets secrets;
 
-  MaestroStarts(HttpClient http, Duration timeout) {
+  MaestroStarts(HttpClient http, Duration timeout, LaunchSecrets secrets) {
     this.http = http;
     this.timeout = timeout;
+    this.secrets = secrets;
   }
 
   /** What Maestro's 2xx answer {@code body} to the start of {@code requestId} means. */
@@ -76,7 +77,10 @@ final class MaestroStarts {
     };
   }
 
-  /** The instance an earlier start with this request id created, from the newest pages. */
+  /**
+   * The instance an earlier start with this request id created, from the newest pages: started,
+   * unless the run strategy stopped it then (its answer lost, say, to a time-out).
+   */
   private CompletableFuture<JobLauncher.Outcome> duplicated(
       Launcher launcher, String user, UUID requestId) {
     return search(launcher, user, requestId.toString(), null, 1)
@@ -90,12 +94,17 @@ final class MaestroStarts {
                     launcher.workflowId(),
                     PAGE * PAGES,
                     error == null ? "not listed" : error.toString());
+                return done(new JobLauncher.Started(null));
               }
-              return new JobLauncher.Started(instance);
-            });
+              String id = instance.path("workflow_instance_id").asText();
+              return "STOPPED".equals(instance.path("status").asText())
+                  ? stopped(launcher, user, id)
+                  : done(new JobLauncher.Started(id));
+            })
+        .thenCompose(outcome -> outcome);
   }
 
-  private CompletableFuture<String> search(
+  private CompletableFuture<JsonNode> search(
       Launcher launcher, String user, String uuid, String cursor, int page) {
     String query = "?first=" + PAGE + (cursor == null ? "" : "&cursor=" + encode(cursor));
     return get(launcher, user, "/instances" + query)
@@ -111,8 +120,7 @@ final class MaestroStarts {
                 }
               }
               if (best != null) {
-                return CompletableFuture.completedFuture(
-                    best.path("workflow_instance_id").asText());
+                return CompletableFuture.completedFuture(best);
               }
               JsonNode info = listing.path("page_info");
               String next = info.path("end_cursor").asText(null);
@@ -141,9 +149,8 @@ final class MaestroStarts {
               String reason = null;
               if (error == null) {
                 for (JsonNode event : view.path("timeline")) {
-                  if ("LOG".equals(event.path("type").asText())
-                      && event.path("message").asText("").contains("stopped")) {
-                    reason = event.path("message").asText();
+                  if ("LOG".equals(event.path("type").asText())) {
+                    reason = event.path("message").asText(null); // the last one
                   }
                 }
               }
@@ -160,14 +167,11 @@ final class MaestroStarts {
                 + "/api/v3/workflows/"
                 + encode(launcher.workflowId())
                 + path);
-    HttpRequest request =
-        HttpRequest.newBuilder(uri)
-            .timeout(timeout)
-            .header("Accept", "application/json")
-            .header("user", user)
-            .GET()
-            .build();
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+    HttpRequest.Builder builder =
+        HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET();
+    launcher.headers().forEach((name, value) -> builder.header(name, secrets.resolve(value)));
+    builder.setHeader("user", user);
+    return Exchanges.send(http, builder.build(), timeout)
         .thenApply(
             response -> {
               if (response.statusCode() / 100 != 2) {

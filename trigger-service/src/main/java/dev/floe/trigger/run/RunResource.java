@@ -1,5 +1,6 @@
 package dev.floe.trigger.run;
 
+import dev.floe.auth.Callers;
 import dev.floe.auth.Roles;
 import dev.floe.broker.EventRecords;
 import dev.floe.broker.KafkaWrites;
@@ -12,7 +13,9 @@ import dev.floe.contracts.event.RunSucceeded;
 import dev.floe.contracts.model.ChunkRuns;
 import dev.floe.problem.ProblemException;
 import dev.floe.trigger.engine.TriggerRuntime;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
@@ -52,10 +55,12 @@ public class RunResource {
   private static final java.time.Duration WRITE_TIMEOUT = java.time.Duration.ofSeconds(10);
 
   private final TriggerRuntime runtime;
+  private final Instance<SecurityIdentity> identity;
 
   @Inject
-  public RunResource(TriggerRuntime runtime) {
+  public RunResource(TriggerRuntime runtime, Instance<SecurityIdentity> identity) {
     this.runtime = runtime;
+    this.identity = identity;
   }
 
   /**
@@ -115,7 +120,7 @@ public class RunResource {
                   runId,
                   triggerId,
                   body.message() == null ? "cancelled by the job" : body.message(),
-                  "callback",
+                  Callers.name(identity),
                   now);
           default ->
               throw ProblemException.invalidField(

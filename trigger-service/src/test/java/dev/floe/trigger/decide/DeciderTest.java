@@ -574,6 +574,16 @@ class DeciderTest {
   }
 
   @Test
+  void aRunAskedForNowRecordsWhoAskedWhenTheCommandSays() {
+    TriggerState s = accept(simple(Concurrency.sequential()), TriggerState.empty(T0), append(), T0);
+    assertThat(Decider.runNow(s, null)).isSameAs(s);
+    assertThat(Decider.runNow(s, "alice").recent())
+        .last()
+        .asString()
+        .contains("run requested now by alice");
+  }
+
+  @Test
   void aLostChangeHoldsTheTriggerUntilResumedAndTheNextRunListsIt() {
     TriggerDefined t = simple(Concurrency.sequential());
     ChangeLost lost = lostChange("orders", ORDERS);

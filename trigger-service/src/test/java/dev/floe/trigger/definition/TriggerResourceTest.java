@@ -269,6 +269,9 @@ class TriggerResourceTest {
         "launcher.params        | {\"id\": \"bad-conf\", \"inputs\": [{\"capture\": \"c\"}],"
             + " \"launcher\": {\"type\": \"airflow\", \"url\": \"http://airflow:8080\","
             + " \"dagId\": \"d\", \"params\": \"[{run.records}]\"}}",
+        "launcher.params        | {\"id\": \"bad-run-params\", \"inputs\": [{\"capture\": \"c\"}],"
+            + " \"launcher\": {\"type\": \"maestro\", \"url\": \"http://maestro:8080\","
+            + " \"workflowId\": \"w\", \"params\": \"{\\\"n\\\": {run.records}}\"}}",
         "launcher.login.password | {\"id\": \"bad-password\", \"inputs\": [{\"capture\": \"c\"}],"
             + " \"launcher\": {\"type\": \"airflow\", \"url\": \"http://airflow:8080\","
             + " \"dagId\": \"d\", \"login\": {\"username\": \"floe\", \"password\": \"hunter2\"}}}",

@@ -126,6 +126,101 @@ class AirflowLauncherTest {
   }
 
   @Test
+  void aTokenSignedWithAKeyAirflowNoLongerHasIsRenewedOnItsRefusal() {
+    JobLauncher launcher = launcher("s3cret");
+    assertThat(launcher.call(dag(null), run(1)).join()).isInstanceOf(JobLauncher.Started.class);
+
+    airflow.rotateKey(); // Airflow restarted with another secret: 403 "Invalid JWT token"
+    assertThat(launcher.call(dag(null), run(2)).join())
+        .isEqualTo(new JobLauncher.Started("daily-mhx1-7-attempt-2"));
+
+    assertThat(dagRunStatuses()).containsExactly(200, 403, 200);
+    assertThat(airflow.calls("/auth/token")).hasSize(2);
+  }
+
+  @Test
+  void launchesAtOnceShareOneLogin() {
+    JobLauncher launcher = launcher("s3cret");
+    List<java.util.concurrent.CompletableFuture<JobLauncher.Outcome>> launches =
+        java.util.stream.IntStream.rangeClosed(1, 4)
+            .mapToObj(attempt -> launcher.call(dag(null), run(attempt)))
+            .toList();
+
+    assertThat(launches)
+        .allSatisfy(l -> assertThat(l.join()).isInstanceOf(JobLauncher.Started.class));
+    assertThat(airflow.calls("/auth/token")).hasSize(1);
+    assertThat(dagRunStatuses()).containsExactly(200, 200, 200, 200);
+  }
+
+  /**
+   * A login whose answer stalls after its head ends at the launch timeout, transiently; the next
+   * launch logs in again instead of waiting on the stalled one.
+   */
+  @Test
+  void aLoginThatStallsTimesOutAndTheNextLaunchTriesAgain() throws Exception {
+    List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (java.net.ServerSocket stalling =
+        new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      Thread accept =
+          new Thread(
+              () -> {
+                try {
+                  while (true) {
+                    java.net.Socket socket = stalling.accept();
+                    held.add(socket);
+                    socket
+                        .getOutputStream()
+                        .write(
+                            "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"acc"
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    socket.getOutputStream().flush();
+                  }
+                } catch (java.io.IOException closed) {
+                  // the test is over
+                }
+              });
+      accept.setDaemon(true);
+      accept.start();
+      JobLauncher quick =
+          new JobLauncher(
+              Duration.ofMillis(300),
+              1,
+              Duration.ofMillis(10),
+              new LaunchSecrets(Map.of("airflow-password", "s3cret")),
+              JobLauncher.DEFAULT_MAESTRO_USER,
+              floeClock);
+      Launcher dag =
+          new Launcher(
+              Launcher.Type.AIRFLOW,
+              "http://127.0.0.1:" + stalling.getLocalPort(),
+              null,
+              "orders_dag",
+              null,
+              null,
+              Map.of(),
+              null,
+              new Launcher.Login("floe", "${secret:airflow-password}"));
+
+      for (int attempt = 1; attempt <= 2; attempt++) {
+        JobLauncher.Outcome outcome =
+            quick.call(dag, run(attempt)).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(outcome)
+            .isInstanceOfSatisfying(
+                JobLauncher.Failed.class,
+                f -> {
+                  assertThat(f.kind()).isEqualTo(RunFailed.ErrorKind.TRANSIENT);
+                  assertThat(f.message()).contains("/auth/token").contains("timed out");
+                });
+      }
+      assertThat(held).hasSize(2); // one login per launch
+    } finally {
+      for (java.net.Socket socket : held) {
+        socket.close();
+      }
+    }
+  }
+
+  @Test
   void aTokenRefusedAgainFailsTheLaunchAfterOneRenewal() {
     airflow.tokenLifetime(Duration.ZERO); // every token has expired when it is used
     JobLauncher.Outcome outcome = launcher("s3cret").call(dag(null), run(1)).join();

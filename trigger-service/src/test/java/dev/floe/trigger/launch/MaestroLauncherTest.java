@@ -100,6 +100,63 @@ class MaestroLauncherTest {
             });
   }
 
+  @Test
+  void aRepeatedStartTheRunStrategyHadStoppedFailsWithItsReason() {
+    launcher.call(workflow("single_wf", null), run("daily-1", 1)).join(); // runs on
+    assertThat(launcher.call(workflow("single_wf", null), run("daily-2", 1)).join())
+        .isInstanceOf(JobLauncher.Failed.class);
+
+    // The stop's answer was lost (a crash, a time-out): the repeat finds the stopped instance.
+    JobLauncher.Outcome again =
+        launcher.call(workflow("single_wf", null), run("daily-2", 1)).join();
+
+    assertThat(again)
+        .isInstanceOfSatisfying(
+            JobLauncher.Failed.class,
+            f -> assertThat(f.message()).contains("stopped instance 2").contains("FIRST_ONLY"));
+    assertThat(maestro.instances("single_wf")).hasSize(2);
+  }
+
+  @Test
+  void aRepeatedStartWhoseInstanceIsBeyondTheNewestThousandIsStartedWithoutItsId() {
+    launcher.call(workflow("orders_wf", null), run("daily-1", 1)).join();
+    maestro.others("orders_wf", MaestroStarts.PAGE * MaestroStarts.PAGES);
+
+    assertThat(launcher.call(workflow("orders_wf", null), run("daily-1", 1)).join())
+        .isEqualTo(new JobLauncher.Started(null));
+    assertThat(maestro.calls())
+        .filteredOn(c -> c.method().equals("GET"))
+        .hasSize(MaestroStarts.PAGES);
+  }
+
+  @Test
+  void theLookUpsSendTheLaunchersHeadersToo() {
+    maestro.requireHeader("X-Api-Key", "k3y");
+    JobLauncher keyed =
+        new JobLauncher(
+            Duration.ofSeconds(5),
+            2,
+            Duration.ofMillis(50),
+            new LaunchSecrets(Map.of("maestro-key", "k3y")),
+            "floe-prod",
+            Clock.systemUTC());
+    Launcher wf =
+        new Launcher(
+            Launcher.Type.MAESTRO,
+            maestro.url(),
+            "orders_wf",
+            null,
+            null,
+            null,
+            Map.of("X-Api-Key", "${secret:maestro-key}"),
+            null,
+            null);
+    assertThat(keyed.call(wf, run("daily-1", 1)).join()).isEqualTo(new JobLauncher.Started("1"));
+
+    assertThat(keyed.call(wf, run("daily-1", 1)).join()).isEqualTo(new JobLauncher.Started("1"));
+    assertThat(maestro.calls()).allSatisfy(c -> assertThat(c.status()).isEqualTo(200));
+  }
+
   /** The double refuses what Maestro refuses, so the launcher's starts mean something. */
   @Test
   void theDoubleRefusesStartsMaestroRefuses() throws Exception {

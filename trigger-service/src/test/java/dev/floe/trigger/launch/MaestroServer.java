@@ -77,6 +77,8 @@ final class MaestroServer implements AutoCloseable {
   private final Map<String, Boolean> firstOnly = new HashMap<>();
   private final Map<String, List<Instance>> instances = new HashMap<>();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
+  private volatile String requiredHeader;
+  private volatile String requiredValue;
 
   MaestroServer() {
     this.server = LocalHttp.start(this::handle);
@@ -110,6 +112,13 @@ final class MaestroServer implements AutoCloseable {
     return calls;
   }
 
+  /** Refuses (401) every request without {@code name: value}, as a Maestro behind a gateway. */
+  MaestroServer requireHeader(String name, String value) {
+    this.requiredHeader = name;
+    this.requiredValue = value;
+    return this;
+  }
+
   private void handle(HttpExchange http) throws IOException {
     String body = new String(http.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
     String user = http.getRequestHeaders().getFirst("user");
@@ -118,7 +127,11 @@ final class MaestroServer implements AutoCloseable {
     Matcher list = INSTANCES.matcher(path);
     int status = 200;
     String answer;
-    if (user == null) {
+    if (requiredHeader != null
+        && !requiredValue.equals(http.getRequestHeaders().getFirst(requiredHeader))) {
+      status = 401;
+      answer = details("UNAUTHORIZED", "missing " + requiredHeader, List.of());
+    } else if (user == null) {
       status = 400;
       answer = details("BAD_REQUEST", "the user name cannot be null", List.of());
     } else if (start.matches() && http.getRequestMethod().equals("POST")) {
