@@ -56,12 +56,6 @@ class ListenerAuthTest extends FloeAuthContract {
     return "table";
   }
 
-  /** {@code GET /watches} does not show who defined a watch; {@code WatchDefined} records it. */
-  @Override
-  protected String auditField() {
-    return null;
-  }
-
   /**
    * A hint only makes the listener look at the catalog at once: writers send it unauthenticated.
    */

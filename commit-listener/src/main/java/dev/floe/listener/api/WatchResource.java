@@ -143,6 +143,7 @@ public class WatchResource {
         watch.table().qualifiedName(),
         watch.table().catalog(),
         watch.source().name().toLowerCase(),
+        runtime.watches().definedBy(key).orElse(null),
         watch.branches(),
         watch.initialPosition().wireName(),
         status,

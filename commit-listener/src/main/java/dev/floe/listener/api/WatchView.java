@@ -11,6 +11,7 @@ import java.util.Map;
  *
  * @param table {@code namespace.table}
  * @param source {@code config}, {@code discovered} or {@code api}
+ * @param definedBy who defined an {@code api} watch: the authenticated caller
  * @param status {@code ok}, {@code pending} (no checkpoint yet), {@code dropped} or {@code error}
  * @param published per branch, the last snapshot published
  * @param checkpointAt when the checkpoint last moved
@@ -25,6 +26,7 @@ public record WatchView(
     String table,
     String catalog,
     String source,
+    String definedBy,
     List<String> branches,
     String initialPosition,
     String status,

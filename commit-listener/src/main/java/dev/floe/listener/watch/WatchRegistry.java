@@ -19,6 +19,7 @@ public final class WatchRegistry {
   private final Map<String, Watch> configured = new ConcurrentHashMap<>();
   private final Map<String, Watch> discovered = new ConcurrentHashMap<>();
   private final Map<String, Watch> defined = new ConcurrentHashMap<>();
+  private final Map<String, String> definedBy = new ConcurrentHashMap<>();
   private volatile List<Watch> merged = List.of();
 
   public void configure(Collection<Watch> watches) {
@@ -43,7 +44,13 @@ public final class WatchRegistry {
   public void apply(String key, WatchDefined definition) {
     if (definition == null) {
       defined.remove(key);
+      definedBy.remove(key);
     } else {
+      if (definition.definedBy() != null) {
+        definedBy.put(key, definition.definedBy());
+      } else {
+        definedBy.remove(key);
+      }
       defined.put(
           key,
           new Watch(
@@ -64,6 +71,11 @@ public final class WatchRegistry {
       watch = discovered.get(key);
     }
     return Optional.ofNullable(watch);
+  }
+
+  /** Who defined the table's watch over REST; empty for configured and discovered ones. */
+  public Optional<String> definedBy(String key) {
+    return defined.containsKey(key) ? Optional.ofNullable(definedBy.get(key)) : Optional.empty();
   }
 
   /** All watches, one per table, ordered by table. Cheap: recomputed only on change. */
