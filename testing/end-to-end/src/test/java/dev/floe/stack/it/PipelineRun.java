@@ -1171,12 +1171,13 @@ final class PipelineRun {
 
   /**
    * Expires old snapshots of every source as a maintenance job would, files deleted included, but
-   * never one that is not captured yet: history expired before its capture is lost by design (the
-   * capture can only say so), while from its capture on a change is pinned, which is what this
-   * tests. First it releases, as the job's owner would once runs are applied, the capture's pins
-   * that no change still needs ({@link #releasable}): the capture pins every change's snapshot and
-   * its parent until their TTL, so without a release nothing would expire. Compactions and rewrites
-   * make expiry delete data files that applied changes' ICDC states reference.
+   * never one that is not captured yet, nor its parent: history expired before its capture is lost
+   * by design (the capture can only say so), while from its capture on a change and its parent are
+   * pinned, which is what this tests. First it releases, as the job's owner would once runs are
+   * applied, the capture's pins that no change still needs ({@link #releasable}): the capture pins
+   * every change's snapshot and its parent until their TTL, so without a release nothing would
+   * expire. Compactions and rewrites make expiry delete data files that applied changes' ICDC
+   * states reference.
    */
   private void expire(
       List<Table> sources, EventTap changes, StackHttp operator, URI captureService) {
@@ -1204,7 +1205,11 @@ final class PipelineRun {
           long olderThan = System.currentTimeMillis() - plan.expireOlderThan().toMillis();
           for (Snapshot s : source.snapshots()) {
             if (!captured.contains(s.snapshotId())) {
-              olderThan = Math.min(olderThan, s.timestampMillis());
+              // Nor its parent, which its capture pins and a run over it reads (its range starts
+              // there): a compaction before it is captured but pinned by no change, as triggers
+              // skip compactions, and expiring it while the capture is down loses the run's start.
+              Snapshot parent = s.parentId() == null ? null : source.snapshot(s.parentId());
+              olderThan = Math.min(olderThan, (parent != null ? parent : s).timestampMillis());
             }
           }
           source
