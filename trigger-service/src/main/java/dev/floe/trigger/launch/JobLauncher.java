@@ -92,7 +92,7 @@ public final class JobLauncher {
     this.firstBackoff = firstBackoff;
     this.requests = new LaunchRequests(timeout, secrets, maestroUser);
     this.airflowTokens = new AirflowTokens(http, timeout, secrets, clock);
-    this.maestroStarts = new MaestroStarts(http, timeout, secrets);
+    this.maestroStarts = new MaestroStarts(http, timeout, requests);
   }
 
   /**
@@ -214,11 +214,7 @@ public final class JobLauncher {
     int status = response.statusCode();
     if (status / 100 == 2) {
       return launcher.type() == Launcher.Type.MAESTRO
-          ? maestroStarts.outcome(
-              launcher,
-              requests.maestroUser(launcher),
-              LaunchRequests.requestId(run),
-              response.body())
+          ? maestroStarts.outcome(launcher, LaunchRequests.requestId(run), response.body())
           : CompletableFuture.completedFuture(new Started(externalId(response.body())));
     }
     Outcome outcome;

@@ -46,6 +46,10 @@ public final class LaunchRequests {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("params: " + e.getMessage(), e);
     }
+    String shape = shapeProblem(launcher.type(), params);
+    if (shape != null) {
+      throw new IllegalArgumentException("params: " + shape);
+    }
     URI uri;
     String body;
     try {
@@ -59,7 +63,7 @@ public final class LaunchRequests {
                       + "/versions/active/actions/start");
           ObjectNode start = JSON.createObjectNode();
           start.putObject("initiator").put("type", "MANUAL");
-          start.set("run_params", object(params, "Maestro's run_params"));
+          start.set("run_params", JSON.readTree(params));
           start.put("request_id", requestId(run).toString());
           body = JSON.writeValueAsString(start);
         }
@@ -68,7 +72,7 @@ public final class LaunchRequests {
           ObjectNode start = JSON.createObjectNode();
           start.put("dag_run_id", dagRunId(run));
           start.putNull("logical_date");
-          start.set("conf", object(params, "Airflow's conf"));
+          start.set("conf", JSON.readTree(params));
           body = JSON.writeValueAsString(start);
         }
         default -> {
@@ -89,19 +93,24 @@ public final class LaunchRequests {
             .header("Floe-Attempt", Integer.toString(run.attempt()))
             .POST(HttpRequest.BodyPublishers.ofString(body));
     try {
-      launcher.headers().forEach((name, value) -> builder.header(name, secrets.resolve(value)));
+      return launcherHeaders(builder, launcher).build();
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("launcher: " + e.getMessage(), e);
     }
-    if (launcher.type() == Launcher.Type.MAESTRO) {
-      builder.setHeader("user", maestroUser(launcher));
-    }
-    return builder.build();
   }
 
-  /** Maestro's caller: the launcher's, else the service's. */
-  String maestroUser(Launcher launcher) {
-    return launcher.user() != null ? launcher.user() : maestroUser;
+  /**
+   * {@code builder} with the launcher's own headers, their secrets resolved, and for Maestro its
+   * caller: every request to the launcher's system carries them, Maestro's look-ups included.
+   *
+   * @throws IllegalArgumentException naming a secret that is not configured
+   */
+  HttpRequest.Builder launcherHeaders(HttpRequest.Builder builder, Launcher launcher) {
+    launcher.headers().forEach((name, value) -> builder.header(name, secrets.resolve(value)));
+    if (launcher.type() == Launcher.Type.MAESTRO) {
+      builder.setHeader("user", launcher.user() != null ? launcher.user() : maestroUser);
+    }
+    return builder;
   }
 
   /**
@@ -137,15 +146,6 @@ public final class LaunchRequests {
       }
     }
     return null;
-  }
-
-  private static JsonNode object(String params, String what) throws IOException {
-    JsonNode node = JSON.readTree(params);
-    if (!node.isObject()) {
-      throw new IllegalArgumentException(
-          "params: " + what + " must be a JSON object, not " + params);
-    }
-    return node;
   }
 
   /**

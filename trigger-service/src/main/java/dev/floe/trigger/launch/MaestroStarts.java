@@ -42,17 +42,16 @@ final class MaestroStarts {
 
   private final HttpClient http;
   private final Duration timeout;
-  private final LaunchSecrets secrets;
+  private final LaunchRequests requests;
 
-  MaestroStarts(HttpClient http, Duration timeout, LaunchSecrets secrets) {
+  MaestroStarts(HttpClient http, Duration timeout, LaunchRequests requests) {
     this.http = http;
     this.timeout = timeout;
-    this.secrets = secrets;
+    this.requests = requests;
   }
 
   /** What Maestro's 2xx answer {@code body} to the start of {@code requestId} means. */
-  CompletableFuture<JobLauncher.Outcome> outcome(
-      Launcher launcher, String user, UUID requestId, String body) {
+  CompletableFuture<JobLauncher.Outcome> outcome(Launcher launcher, UUID requestId, String body) {
     JsonNode answer;
     try {
       answer = JSON.readTree(body);
@@ -65,8 +64,8 @@ final class MaestroStarts {
     String instance = answer.path("workflow_instance_id").asText(null);
     return switch (answer.path("status").asText("CREATED")) {
       case "CREATED" -> done(new JobLauncher.Started(instance));
-      case "DUPLICATED" -> duplicated(launcher, user, requestId);
-      case "STOPPED" -> stopped(launcher, user, instance);
+      case "DUPLICATED" -> duplicated(launcher, requestId);
+      case "STOPPED" -> stopped(launcher, instance);
       case "INTERNAL_ERROR" ->
           done(failed(RunFailed.ErrorKind.TRANSIENT, "Maestro answered INTERNAL_ERROR: " + body));
       default ->
@@ -81,9 +80,8 @@ final class MaestroStarts {
    * The instance an earlier start with this request id created, from the newest pages: started,
    * unless the run strategy stopped it then (its answer lost, say, to a time-out).
    */
-  private CompletableFuture<JobLauncher.Outcome> duplicated(
-      Launcher launcher, String user, UUID requestId) {
-    return search(launcher, user, requestId.toString(), null, 1)
+  private CompletableFuture<JobLauncher.Outcome> duplicated(Launcher launcher, UUID requestId) {
+    return search(launcher, requestId.toString(), null, 1)
         .handle(
             (instance, error) -> {
               if (error != null || instance == null) {
@@ -98,16 +96,16 @@ final class MaestroStarts {
               }
               String id = instance.path("workflow_instance_id").asText();
               return "STOPPED".equals(instance.path("status").asText())
-                  ? stopped(launcher, user, id)
+                  ? stopped(launcher, id)
                   : done(new JobLauncher.Started(id));
             })
         .thenCompose(outcome -> outcome);
   }
 
   private CompletableFuture<JsonNode> search(
-      Launcher launcher, String user, String uuid, String cursor, int page) {
+      Launcher launcher, String uuid, String cursor, int page) {
     String query = "?first=" + PAGE + (cursor == null ? "" : "&cursor=" + encode(cursor));
-    return get(launcher, user, "/instances" + query)
+    return get(launcher, "/instances" + query)
         .thenCompose(
             listing -> {
               JsonNode best = null;
@@ -127,13 +125,12 @@ final class MaestroStarts {
               if (page >= PAGES || !info.path("has_next_page").asBoolean(false) || next == null) {
                 return CompletableFuture.completedFuture(null);
               }
-              return search(launcher, user, uuid, next, page + 1);
+              return search(launcher, uuid, next, page + 1);
             });
   }
 
   /** A start the run strategy stopped: failed, with the last message of its timeline. */
-  private CompletableFuture<JobLauncher.Outcome> stopped(
-      Launcher launcher, String user, String instance) {
+  private CompletableFuture<JobLauncher.Outcome> stopped(Launcher launcher, String instance) {
     String generic =
         "Maestro stopped instance "
             + instance
@@ -143,7 +140,7 @@ final class MaestroStarts {
     if (instance == null) {
       return done(failed(RunFailed.ErrorKind.PERMANENT, generic));
     }
-    return get(launcher, user, "/instances/" + encode(instance))
+    return get(launcher, "/instances/" + encode(instance))
         .handle(
             (view, error) -> {
               String reason = null;
@@ -160,18 +157,21 @@ final class MaestroStarts {
             });
   }
 
-  private CompletableFuture<JsonNode> get(Launcher launcher, String user, String path) {
+  private CompletableFuture<JsonNode> get(Launcher launcher, String path) {
     URI uri =
         URI.create(
             LaunchRequests.trim(launcher.url())
                 + "/api/v3/workflows/"
                 + encode(launcher.workflowId())
                 + path);
-    HttpRequest.Builder builder =
-        HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET();
-    launcher.headers().forEach((name, value) -> builder.header(name, secrets.resolve(value)));
-    builder.setHeader("user", user);
-    return Exchanges.send(http, builder.build(), timeout)
+    HttpRequest request =
+        requests
+            .launcherHeaders(
+                HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json"),
+                launcher)
+            .GET()
+            .build();
+    return Exchanges.send(http, request, timeout)
         .thenApply(
             response -> {
               if (response.statusCode() / 100 != 2) {

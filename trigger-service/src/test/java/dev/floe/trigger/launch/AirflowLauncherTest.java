@@ -260,7 +260,7 @@ class AirflowLauncherTest {
     assertThat(outcome)
         .isInstanceOfSatisfying(
             JobLauncher.Failed.class,
-            f -> assertThat(f.message()).contains("Airflow's conf must be a JSON object"));
+            f -> assertThat(f.message()).contains("must render a JSON object for Airflow's conf"));
     assertThat(airflow.calls()).isEmpty();
   }
 
