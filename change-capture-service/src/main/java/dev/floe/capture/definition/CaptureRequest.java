@@ -2,6 +2,7 @@ package dev.floe.capture.definition;
 
 import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.Identifiers;
+import dev.floe.contracts.model.RowTransactionTopic;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -27,6 +28,10 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  *     absent
  * @param rowStreamSnapshot first publish the table's existing rows as {@code r} events; false when
  *     absent, and only with {@code rowStream}
+ * @param rowStreamTombstones follow each delete of a keyed table with a tombstone; true when absent
+ * @param rowStreamTransactionTopic where BEGIN and END go: {@code table} ({@code
+ *     floe.transactions.<namespace>.<table>}, when absent) or {@code capture} ({@code
+ *     floe.capture.<id>.transaction}, Debezium's naming)
  * @param branch the source branch to capture, {@code main} when absent
  */
 public record CaptureRequest(
@@ -49,6 +54,8 @@ public record CaptureRequest(
     Boolean exactRanges,
     Boolean rowStream,
     Boolean rowStreamSnapshot,
+    Boolean rowStreamTombstones,
+    @Schema(example = "table") RowTransactionTopic rowStreamTransactionTopic,
     @Pattern(regexp = Identifiers.BRANCH, message = Identifiers.BRANCH_MESSAGE) String branch) {
 
   /**

@@ -9,6 +9,7 @@ import dev.floe.contracts.codec.EventCodec;
 import dev.floe.contracts.event.CaptureDefined;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.model.ChangeKind;
+import dev.floe.contracts.model.RowTransactionTopic;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.icdc.IcdcStates;
@@ -92,8 +93,17 @@ public class CaptureResource {
     if (Boolean.TRUE.equals(body.rowStreamSnapshot()) && !Boolean.TRUE.equals(body.rowStream())) {
       throw ProblemException.invalidField("rowStreamSnapshot", "needs rowStream: true");
     }
+    if (Boolean.FALSE.equals(body.rowStreamTombstones())
+        && !Boolean.TRUE.equals(body.rowStream())) {
+      throw ProblemException.invalidField("rowStreamTombstones", "needs rowStream: true");
+    }
+    if (body.rowStreamTransactionTopic() == RowTransactionTopic.CAPTURE
+        && !Boolean.TRUE.equals(body.rowStream())) {
+      throw ProblemException.invalidField("rowStreamTransactionTopic", "needs rowStream: true");
+    }
     if (Boolean.TRUE.equals(body.rowStream())) {
       checkOneRowStream(table, body.id());
+      checkSameTransactionTopic(body);
     }
     boolean existed = runtime.registry().get(body.id()).isPresent();
     CaptureDefined definition =
@@ -112,6 +122,8 @@ public class CaptureResource {
             Boolean.TRUE.equals(body.exactRanges()),
             Boolean.TRUE.equals(body.rowStream()),
             Boolean.TRUE.equals(body.rowStreamSnapshot()),
+            body.rowStreamTombstones(),
+            body.rowStreamTransactionTopic(),
             Callers.name(identity),
             Instant.now());
     write(
@@ -250,6 +262,8 @@ public class CaptureResource {
         c.exactRanges(),
         c.rowStream(),
         c.rowStreamSnapshot(),
+        c.rowStreamTombstones(),
+        c.rowStreamTransactionTopic().wireName(),
         c.definedBy(),
         c.definedAt(),
         states,
@@ -279,6 +293,36 @@ public class CaptureResource {
                   "Conflict",
                   "rowStream: " + message,
                   List.of(new Problem.FieldError("rowStream", message)));
+            });
+  }
+
+  /**
+   * Whether a stream has begun is read from its transactions topic: moving a stream to another one
+   * would begin it again, and publish its initial snapshot twice.
+   */
+  private void checkSameTransactionTopic(CaptureRequest body) {
+    RowTransactionTopic asked =
+        body.rowStreamTransactionTopic() == null
+            ? RowTransactionTopic.TABLE
+            : body.rowStreamTransactionTopic();
+    runtime
+        .registry()
+        .get(body.id())
+        .filter(c -> c.rowStream() && c.rowStreamTransactionTopic() != asked)
+        .ifPresent(
+            c -> {
+              String message =
+                  "the row stream of capture "
+                      + c.captureId()
+                      + " publishes its transactions to "
+                      + c.rowStreamTransactionTopic()
+                      + "; delete the capture to move them";
+              throw new ProblemException(
+                  409,
+                  "conflict",
+                  "Conflict",
+                  "rowStreamTransactionTopic: " + message,
+                  List.of(new Problem.FieldError("rowStreamTransactionTopic", message)));
             });
   }
 

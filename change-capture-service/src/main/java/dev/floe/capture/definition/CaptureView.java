@@ -30,6 +30,8 @@ public record CaptureView(
     boolean exactRanges,
     boolean rowStream,
     boolean rowStreamSnapshot,
+    boolean rowStreamTombstones,
+    String rowStreamTransactionTopic,
     String definedBy,
     Instant definedAt,
     Integer states,

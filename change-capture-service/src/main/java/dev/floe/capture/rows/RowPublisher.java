@@ -71,7 +71,7 @@ public final class RowPublisher {
   public List<RowEvent> events(CaptureDefined capture, SnapshotCommitted committed) {
     TableRef ref = committed.table();
     String rowsTopic = Topics.rows(ref);
-    String transactionsTopic = Topics.rowTransactions(ref);
+    String transactionsTopic = RowStream.transactionsTopic(capture);
     if (!ready.contains(rowsTopic)) {
       try {
         topics.accept(List.of(rowsTopic, transactionsTopic));
@@ -92,12 +92,7 @@ public final class RowPublisher {
       events.addAll(initialSnapshot(capture, ref, table, snapshot));
     }
     events.addAll(
-        stream.events(
-            capture.captureId(),
-            ref,
-            table,
-            snapshot,
-            RowChanges.of(table, snapshot.snapshotId())));
+        stream.events(capture, ref, table, snapshot, RowChanges.of(table, snapshot.snapshotId())));
     if (beginning) {
       // Only once every event is read: a failure above sends none, and the next try begins again.
       startedInTransaction.add(transactionsTopic);
@@ -153,6 +148,6 @@ public final class RowPublisher {
     LOG.infof(
         "capture %s: the row stream of %s begins with the %d rows of snapshot %d",
         capture.captureId(), ref, rows, parentId);
-    return stream.events(capture.captureId(), ref, table, parent, RowChanges.read(table, parentId));
+    return stream.events(capture, ref, table, parent, RowChanges.read(table, parentId));
   }
 }

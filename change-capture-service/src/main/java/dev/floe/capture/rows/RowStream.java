@@ -1,9 +1,13 @@
 package dev.floe.capture.rows;
 
+import dev.floe.contracts.event.CaptureDefined;
+import dev.floe.contracts.model.RowTransactionTopic;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,14 +21,16 @@ import org.apache.kafka.connect.json.JsonConverter;
 
 /**
  * A snapshot's row changes as Debezium change events: the records of {@code
- * floe.rows.<namespace>.<table>}, between a BEGIN and an END on {@code
- * floe.transactions.<namespace>.<table>}. Keys and values are JSON with schemas, written by Kafka
- * Connect's {@link JsonConverter} as Debezium's JSON output is.
+ * floe.rows.<namespace>.<table>}, between a BEGIN and an END on the capture's transactions topic.
+ * Keys and values are JSON with schemas, written by Kafka Connect's {@link JsonConverter} as
+ * Debezium's JSON output is.
  *
- * <p>Every data event carries Debezium's {@code transaction} block (the snapshot's transaction id,
- * its order in the snapshot) and a {@code source} block naming the catalog, table, snapshot id,
- * parent, sequence number and Iceberg operation. The transaction id is {@code
- * <table-uuid>:<snapshot-id>}.
+ * <p>The schemas are Debezium 3's where Debezium defines them: the envelope (version 2, with {@code
+ * ts_us} and {@code ts_ns}), the common fields of the {@code source} block (version 1, {@code
+ * snapshot} as an {@code io.debezium.data.Enum}), the {@code transaction} block and the
+ * transaction-metadata key and value. After the common fields, {@code source} names the catalog's
+ * namespace and table, the table's UUID, the snapshot, its parent, its sequence number and its
+ * Iceberg operation. The transaction id is {@code <table-uuid>:<snapshot-id>}.
  *
  * <p>Not thread-safe: the converters cache schemas. One per capture loop.
  */
@@ -32,15 +38,31 @@ public final class RowStream {
   /** The {@code connector} of every {@code source} block. */
   public static final String CONNECTOR = "floe-iceberg";
 
+  /** Debezium's {@code SnapshotRecord} values, in its order, as its {@code snapshot} enum. */
+  static final Schema SNAPSHOT_MARKER =
+      SchemaBuilder.string()
+          .name("io.debezium.data.Enum")
+          .version(1)
+          .parameter(
+              "allowed",
+              "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental")
+          .defaultValue("false")
+          .optional()
+          .build();
+
   static final Schema SOURCE =
       SchemaBuilder.struct()
           .name("dev.floe.rows.Source")
+          .version(1)
           .field("version", Schema.STRING_SCHEMA)
           .field("connector", Schema.STRING_SCHEMA)
           .field("name", Schema.STRING_SCHEMA)
           .field("ts_ms", Schema.INT64_SCHEMA)
-          .field("snapshot", Schema.OPTIONAL_STRING_SCHEMA)
+          .field("snapshot", SNAPSHOT_MARKER)
           .field("db", Schema.STRING_SCHEMA)
+          .field("sequence", Schema.OPTIONAL_STRING_SCHEMA)
+          .field("ts_us", Schema.OPTIONAL_INT64_SCHEMA)
+          .field("ts_ns", Schema.OPTIONAL_INT64_SCHEMA)
           .field("schema", Schema.STRING_SCHEMA)
           .field("table", Schema.STRING_SCHEMA)
           .field("table_uuid", Schema.STRING_SCHEMA)
@@ -52,9 +74,9 @@ public final class RowStream {
 
   static final Schema TRANSACTION_BLOCK =
       SchemaBuilder.struct()
+          .optional()
           .name("event.block")
           .version(1)
-          .optional()
           .field("id", Schema.STRING_SCHEMA)
           .field("total_order", Schema.INT64_SCHEMA)
           .field("data_collection_order", Schema.INT64_SCHEMA)
@@ -69,7 +91,8 @@ public final class RowStream {
 
   static final Schema DATA_COLLECTION =
       SchemaBuilder.struct()
-          .name("io.debezium.connector.common.TransactionDataCollectionValue")
+          .optional()
+          .name("event.collection")
           .version(1)
           .field("data_collection", Schema.STRING_SCHEMA)
           .field("event_count", Schema.INT64_SCHEMA)
@@ -85,6 +108,9 @@ public final class RowStream {
           .field("data_collections", SchemaBuilder.array(DATA_COLLECTION).optional().build())
           .field("ts_ms", Schema.INT64_SCHEMA)
           .build();
+
+  /** The version of Debezium's envelope schema these events follow. */
+  static final int ENVELOPE_VERSION = 2;
 
   private final JsonConverter keys = converter(true);
   private final JsonConverter values = converter(false);
@@ -102,43 +128,47 @@ public final class RowStream {
     return table.uuid() + ":" + snapshotId;
   }
 
+  /** The topic of a capture's BEGIN and END events, as its definition asks. */
+  public static String transactionsTopic(CaptureDefined capture) {
+    return capture.rowStreamTransactionTopic() == RowTransactionTopic.CAPTURE
+        ? Topics.captureTransactions(capture.captureId())
+        : Topics.rowTransactions(capture.table());
+  }
+
   /**
-   * The events of one snapshot: BEGIN, its row changes in order, END. For an initial snapshot, the
-   * changes are {@link RowChange.Op#READ} rows of {@code snapshot}.
+   * The events of one snapshot: BEGIN, its row changes in order, END; a tombstone follows each
+   * delete of a keyed table when the capture asks for them. For an initial snapshot, the changes
+   * are {@link RowChange.Op#READ} rows of {@code snapshot}.
    *
-   * @param captureId named in every {@code source} block
-   * @param ref the source table, naming the topics
+   * @param capture names every {@code source} block and chooses tombstones and the transactions
+   *     topic
+   * @param ref the source table, naming the rows topic
    */
   public List<RowEvent> events(
-      String captureId, TableRef ref, Table table, Snapshot snapshot, List<RowChange> changes) {
+      CaptureDefined capture,
+      TableRef ref,
+      Table table,
+      Snapshot snapshot,
+      List<RowChange> changes) {
     String rowsTopic = Topics.rows(ref);
-    String transactionsTopic = Topics.rowTransactions(ref);
+    String transactionsTopic = transactionsTopic(capture);
     String transaction = transactionId(table, snapshot.snapshotId());
     String collection = new IcebergTableId(ref).identifier();
     org.apache.iceberg.Schema icebergSchema = RowChanges.schemaOf(table, snapshot);
     Types.StructType rowType = icebergSchema.asStruct();
     Schema valueSchema = ConnectRows.schema(rowType, rowsTopic + ".Value", true);
-    Schema envelope =
-        SchemaBuilder.struct()
-            .name(rowsTopic + ".Envelope")
-            .field("before", valueSchema)
-            .field("after", valueSchema)
-            .field("source", SOURCE)
-            .field("transaction", TRANSACTION_BLOCK)
-            .field("op", Schema.STRING_SCHEMA)
-            .field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
-            .build();
+    Schema envelope = envelope(rowsTopic + ".Envelope", valueSchema);
     List<String> keyNames = RowChanges.keyNames(icebergSchema);
     Types.StructType keyType = Types.StructType.of(keyNames.stream().map(rowType::field).toList());
     Schema keySchema =
         keyNames.isEmpty() ? null : ConnectRows.schema(keyType, rowsTopic + ".Key", false);
 
     boolean initial = !changes.isEmpty() && changes.get(0).op() == RowChange.Op.READ;
-    Struct source = source(captureId, ref, table, snapshot, initial ? "true" : "false");
-    Struct lastSource = initial ? source(captureId, ref, table, snapshot, "last") : source;
-    long now = clock.millis();
+    Instant now = clock.instant();
+    long committedAt = snapshot.timestampMillis();
     List<RowEvent> events = new ArrayList<>(changes.size() + 2);
-    events.add(transactionEvent(transactionsTopic, "BEGIN", transaction, null, collection, now));
+    events.add(
+        transactionEvent(transactionsTopic, "BEGIN", transaction, 0, collection, committedAt));
     long order = 0;
     for (RowChange change : changes) {
       order++;
@@ -149,7 +179,8 @@ public final class RowStream {
       if (change.after() != null) {
         value.put("after", ConnectRows.struct(change.after(), rowType, valueSchema));
       }
-      value.put("source", order == changes.size() ? lastSource : source);
+      String marker = initial ? marker(order, changes.size()) : "false";
+      value.put("source", source(capture.captureId(), ref, table, snapshot, marker));
       value.put(
           "transaction",
           new Struct(TRANSACTION_BLOCK)
@@ -157,7 +188,9 @@ public final class RowStream {
               .put("total_order", order)
               .put("data_collection_order", order));
       value.put("op", change.op().code());
-      value.put("ts_ms", now);
+      value.put("ts_ms", now.toEpochMilli());
+      value.put("ts_us", ChronoUnit.MICROS.between(Instant.EPOCH, now));
+      value.put("ts_ns", ChronoUnit.NANOS.between(Instant.EPOCH, now));
       String key = null;
       if (keySchema != null) {
         org.apache.iceberg.data.Record row =
@@ -165,24 +198,54 @@ public final class RowStream {
         key = json(keys, rowsTopic, keySchema, ConnectRows.struct(row, keyType, keySchema));
       }
       events.add(new RowEvent(key, values.fromConnectData(rowsTopic, envelope, value), rowsTopic));
+      if (key != null && change.op() == RowChange.Op.DELETE && capture.rowStreamTombstones()) {
+        events.add(new RowEvent(key, null, rowsTopic));
+      }
     }
-    events.add(transactionEvent(transactionsTopic, "END", transaction, order, collection, now));
+    events.add(
+        transactionEvent(transactionsTopic, "END", transaction, order, collection, committedAt));
     return events;
   }
 
+  /** Debezium's envelope: the row schema twice, the blocks, the operation and the times. */
+  static Schema envelope(String name, Schema valueSchema) {
+    return SchemaBuilder.struct()
+        .name(name)
+        .version(ENVELOPE_VERSION)
+        .field("before", valueSchema)
+        .field("after", valueSchema)
+        .field("source", SOURCE)
+        .field("transaction", TRANSACTION_BLOCK)
+        .field("op", Schema.STRING_SCHEMA)
+        .field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
+        .field("ts_us", Schema.OPTIONAL_INT64_SCHEMA)
+        .field("ts_ns", Schema.OPTIONAL_INT64_SCHEMA)
+        .build();
+  }
+
   /**
-   * @param marker Debezium's {@code snapshot} field: {@code true} for the rows of an initial
-   *     snapshot, {@code last} for its last row, {@code false} for changes
+   * Debezium's {@code snapshot} marker of an initial snapshot's row: {@code first}, then {@code
+   * true}, and {@code last} on the last one (a table of one row has only {@code last}).
    */
+  private static String marker(long order, int count) {
+    if (order == count) {
+      return "last";
+    }
+    return order == 1 ? "first" : "true";
+  }
+
   private Struct source(
       String captureId, TableRef ref, Table table, Snapshot snapshot, String marker) {
+    long millis = snapshot.timestampMillis();
     return new Struct(SOURCE)
         .put("version", version)
         .put("connector", CONNECTOR)
         .put("name", captureId)
-        .put("ts_ms", snapshot.timestampMillis())
+        .put("ts_ms", millis)
         .put("snapshot", marker)
         .put("db", ref.catalog())
+        .put("ts_us", millis * 1_000L)
+        .put("ts_ns", millis * 1_000_000L)
         .put("schema", String.join(".", ref.namespace()))
         .put("table", ref.name())
         .put("table_uuid", table.uuid().toString())
@@ -192,18 +255,24 @@ public final class RowStream {
         .put("operation", snapshot.operation());
   }
 
+  /**
+   * A BEGIN (with no count) or an END, stamped with the commit time as Debezium stamps them with
+   * the source transaction's. An END lists the table only when the snapshot changed rows of it.
+   */
   private RowEvent transactionEvent(
-      String topic, String status, String id, Long count, String collection, long now) {
+      String topic, String status, String id, long count, String collection, long committedAt) {
     Struct value =
-        new Struct(TRANSACTION_VALUE).put("status", status).put("id", id).put("ts_ms", now);
-    if (count != null) {
+        new Struct(TRANSACTION_VALUE).put("status", status).put("id", id).put("ts_ms", committedAt);
+    if (status.equals("END")) {
       value.put("event_count", count);
       value.put(
           "data_collections",
-          List.of(
-              new Struct(DATA_COLLECTION)
-                  .put("data_collection", collection)
-                  .put("event_count", count)));
+          count == 0
+              ? List.of()
+              : List.of(
+                  new Struct(DATA_COLLECTION)
+                      .put("data_collection", collection)
+                      .put("event_count", count)));
     }
     String key = json(keys, topic, TRANSACTION_KEY, new Struct(TRANSACTION_KEY).put("id", id));
     return new RowEvent(key, values.fromConnectData(topic, TRANSACTION_VALUE, value), topic);

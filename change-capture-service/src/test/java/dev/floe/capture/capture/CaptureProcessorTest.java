@@ -108,6 +108,8 @@ class CaptureProcessorTest {
         exact,
         false,
         false,
+        null,
+        null,
         "test",
         Instant.now());
   }

@@ -70,6 +70,8 @@ class IcdcSafetyTest {
               true,
               false,
               false,
+              null,
+              null,
               "test",
               Instant.now());
       CaptureProcessor processor = new CaptureProcessor(fixture::catalog, Clock.systemUTC());

@@ -180,6 +180,8 @@ abstract class IcdcStatesDifferentialTest {
         false,
         false,
         false,
+        null,
+        null,
         "test",
         Instant.now());
   }

@@ -2,6 +2,8 @@ package dev.floe.capture.rows;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.floe.contracts.event.CaptureDefined;
+import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.catalog.CatalogFixture;
@@ -12,6 +14,8 @@ import dev.floe.stack.writer.Orders;
 import dev.floe.stack.writer.TableWriter;
 import java.math.BigDecimal;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -130,7 +134,7 @@ class RowStreamDifferentialTest {
       committed.merge(step, 1, Integer::sum);
 
       List<RowChange> changes = RowChanges.of(source, snapshot.snapshotId());
-      List<RowEvent> events = stream.events("cap", ref, source, snapshot, changes);
+      List<RowEvent> events = stream.events(capture(ref), ref, source, snapshot, changes);
       List<RowStreamReplay.Change> decoded = new ArrayList<>();
       for (RowEvent event : events) {
         RowStreamReplay.Change change =
@@ -160,9 +164,32 @@ class RowStreamDifferentialTest {
         .containsAll(Set.of(Step.values()));
     if (keyed) {
       assertThat(replay.ops()).containsKeys("c", "u", "d");
+      assertThat(replay.tombstones())
+          .as("a tombstone after every delete of a keyed row")
+          .isEqualTo(replay.ops().get("d"));
     } else {
       assertThat(replay.ops()).containsKeys("c", "d").doesNotContainKey("u");
     }
+  }
+
+  private static CaptureDefined capture(TableRef ref) {
+    return new CaptureDefined(
+        "cap",
+        ref,
+        "main",
+        List.of(),
+        List.of(ChangeKind.values()),
+        new TableRef(ref.catalog(), List.of("floe_icdc"), ref.name()),
+        Duration.ZERO,
+        Duration.ofDays(7),
+        Duration.ofDays(3),
+        false,
+        true,
+        false,
+        null,
+        null,
+        "test",
+        Instant.now());
   }
 
   private static void checkEvent(

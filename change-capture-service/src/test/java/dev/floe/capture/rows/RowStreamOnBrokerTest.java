@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import dev.floe.capture.flow.SnapshotFeed;
 import dev.floe.contracts.model.TableRef;
+import dev.floe.contracts.topic.Topics;
 import dev.floe.stack.test.FloeStack;
 import dev.floe.stack.test.FloeTestResource;
 import dev.floe.stack.test.InjectFloeStack;
@@ -32,6 +33,7 @@ import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.expressions.Expression;
 import org.apache.iceberg.expressions.Expressions;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -39,7 +41,7 @@ import org.junit.jupiter.api.Timeout;
  * The row stream end to end: the capture service, asked over REST for a capture with a row stream,
  * captures real commits fed through the real broker, and a plain read-committed consumer reads the
  * stream with Kafka Connect's {@code JsonConverter}. Replaying its transactions in order reproduces
- * the source at every snapshot.
+ * the source at every snapshot, and Debezium's own transforms and sink reader take every record.
  */
 @QuarkusTest
 @WithTestResource(FloeTestResource.class)
@@ -122,6 +124,34 @@ class RowStreamOnBrokerTest {
           .isEqualTo(3);
       assertThat(events.get(snapshots.get(4).snapshotId())).as("the compaction").isZero();
       assertThat(replay.ops()).containsEntry("u", 3).containsEntry("d", 3).containsKey("c");
+      assertThat(replay.tombstones()).as("a tombstone after each delete, by default").isEqualTo(3);
+
+      // Debezium's own converter, transforms and sink reader take every record as it was read.
+      DebeziumChecks debezium = new DebeziumChecks();
+      Map<String, Integer> kinds = new HashMap<>();
+      for (RowTopics.Transaction transaction : transactions) {
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>(transaction.rows());
+        records.addAll(transaction.tombstones().values());
+        for (ConsumerRecord<String, byte[]> r : records) {
+          kinds.merge(
+              debezium.check(debezium.read(r.topic(), r.key(), r.value(), r.offset()), false),
+              1,
+              Integer::sum);
+        }
+        for (ConsumerRecord<String, byte[]> r : transaction.markers()) {
+          kinds.merge(
+              debezium.check(debezium.read(r.topic(), r.key(), r.value(), r.offset()), true),
+              1,
+              Integer::sum);
+        }
+      }
+      assertThat(kinds)
+          .containsEntry("BEGIN", snapshots.size())
+          .containsEntry("END", snapshots.size())
+          .containsEntry("u", 3)
+          .containsEntry("d", 3)
+          .containsEntry("tombstone", 3)
+          .containsKey("c");
     }
   }
 
@@ -150,18 +180,48 @@ class RowStreamOnBrokerTest {
         .body("errors[0].field", equalTo("rowStreamSnapshot"));
     given()
         .contentType(ContentType.JSON)
+        .body(Map.of("id", id, "table", "rowsapi." + name, "rowStreamTransactionTopic", "capture"))
+        .post("/captures")
+        .then()
+        .statusCode(400)
+        .body("errors[0].field", equalTo("rowStreamTransactionTopic"));
+    given()
+        .contentType(ContentType.JSON)
         .body(
             Map.of(
-                "id", id, "table", "rowsapi." + name, "rowStream", true, "rowStreamSnapshot", true))
+                "id",
+                id,
+                "table",
+                "rowsapi." + name,
+                "rowStream",
+                true,
+                "rowStreamSnapshot",
+                true,
+                "rowStreamTransactionTopic",
+                "capture"))
         .post("/captures")
         .then()
         .statusCode(201);
+    given()
+        .get("/captures/" + id)
+        .then()
+        .body("rowStreamTransactionTopic", equalTo("capture"))
+        .body("rowStreamTombstones", equalTo(true));
+    // Whether a stream has begun is read from its transactions topic: it cannot move.
+    given()
+        .contentType(ContentType.JSON)
+        .body(Map.of("id", id, "table", "rowsapi." + name, "rowStream", true))
+        .post("/captures")
+        .then()
+        .statusCode(409)
+        .body("errors[0].field", equalTo("rowStreamTransactionTopic"));
 
     List<Snapshot> changes = new ArrayList<>();
     changes.add(writer.append(source, List.of(order(source, 4, 1, "NEW"))));
     changes.add(writer.deleteRowsByPosition(source, Expressions.equal("order_id", 1L)));
     try (SnapshotFeed feed = new SnapshotFeed(stack.kafka().bootstrapServers(), ref.catalog());
-        RowTopics topics = new RowTopics(stack.kafka().bootstrapServers(), ref)) {
+        RowTopics topics =
+            new RowTopics(stack.kafka().bootstrapServers(), ref, Topics.captureTransactions(id))) {
       changes.forEach(s -> feed.publish(ref, source, s));
       List<RowTopics.Transaction> transactions =
           topics.awaitTransactions(3, Duration.ofSeconds(90));
@@ -184,7 +244,7 @@ class RowStreamOnBrokerTest {
             .isEqualTo(SourceRows.multiset(SourceRows.at(source, transaction.snapshotId())));
       }
       assertThat(markers)
-          .containsExactly("true/r", "true/r", "true/r", "last/r", "false/c", "false/d");
+          .containsExactly("first/r", "true/r", "true/r", "last/r", "false/c", "false/d");
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.floe.capture.rows;
 
+import dev.floe.contracts.topic.Topics;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,7 @@ import org.apache.kafka.connect.json.JsonConverter;
 /**
  * A consumer of the row stream that no part of Floe wrote: Kafka Connect's {@link JsonConverter}
  * reads each record, as a Debezium sink would, and the changes are applied to a multiset of rows.
- * Checks the transaction markers on the way.
+ * Checks the transaction markers on the way, and that each tombstone follows the delete of its key.
  */
 public final class RowStreamReplay {
   private final Schema schema;
@@ -32,6 +33,8 @@ public final class RowStreamReplay {
   private final Map<String, Integer> ops = new HashMap<>();
   private String open;
   private long inTransaction;
+  private String lastDeleteKey;
+  private int tombstones;
 
   public RowStreamReplay(Schema schema) {
     this.schema = schema;
@@ -47,8 +50,17 @@ public final class RowStreamReplay {
    * Applies one record of the rows or transactions topic; returns the data event, if it was one.
    */
   public Change apply(String topic, String key, byte[] value) {
+    String deleted = lastDeleteKey;
+    lastDeleteKey = null;
+    if (value == null) {
+      if (key == null || !key.equals(deleted)) {
+        throw new AssertionError("a tombstone for " + key + " after the delete of " + deleted);
+      }
+      tombstones++;
+      return null;
+    }
     Struct envelope = (Struct) values.toConnectData(topic, value).value();
-    if (topic.startsWith("floe.transactions.")) {
+    if (topic.startsWith(Topics.TRANSACTIONS_PREFIX) || topic.startsWith(Topics.CAPTURE_PREFIX)) {
       transaction(envelope);
       return null;
     }
@@ -56,6 +68,9 @@ public final class RowStreamReplay {
       throw new AssertionError("a row event outside a transaction");
     }
     String op = envelope.getString("op");
+    if (op.equals("d")) {
+      lastDeleteKey = key;
+    }
     Record before = record(envelope.getStruct("before"));
     Record after = record(envelope.getStruct("after"));
     switch (op) {
@@ -105,8 +120,10 @@ public final class RowStreamReplay {
         throw new AssertionError("END " + id + " does not close " + open);
       }
       long count = event.getInt64("event_count");
-      List<Object> collections = event.getArray("data_collections");
-      long collectionCount = ((Struct) collections.get(0)).getInt64("event_count");
+      long collectionCount = 0;
+      for (Object collection : event.getArray("data_collections")) {
+        collectionCount += ((Struct) collection).getInt64("event_count");
+      }
       if (count != inTransaction || collectionCount != inTransaction) {
         throw new AssertionError(
             "END " + id + " counts " + count + "/" + collectionCount + ", saw " + inTransaction);
@@ -115,6 +132,11 @@ public final class RowStreamReplay {
     } else {
       throw new AssertionError("unknown status " + status);
     }
+  }
+
+  /** How many tombstones were read. */
+  public int tombstones() {
+    return tombstones;
   }
 
   public boolean inTransaction() {

@@ -23,19 +23,24 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads a table's row stream from the broker as any consumer would: a plain read-committed Kafka
- * consumer on {@code floe.rows.<namespace>.<table>} and {@code
- * floe.transactions.<namespace>.<table>}, from the beginning. Groups row events into their
- * snapshots' transactions, in END order.
+ * consumer on {@code floe.rows.<namespace>.<table>} and its transactions topic, from the beginning.
+ * Groups row events into their snapshots' transactions, in END order, and each tombstone with the
+ * delete it follows on its partition.
  */
 public final class RowTopics implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** One snapshot's events: its BEGIN, its row events in order, its END. */
+  /**
+   * One snapshot's events: its BEGIN, its row events in order, its END.
+   *
+   * @param tombstones by the {@code total_order} of the delete each follows
+   */
   public record Transaction(
       String id,
       long eventCount,
       List<ConsumerRecord<String, byte[]>> markers,
-      List<ConsumerRecord<String, byte[]>> rows) {
+      List<ConsumerRecord<String, byte[]>> rows,
+      Map<Long, ConsumerRecord<String, byte[]>> tombstones) {
     public long snapshotId() {
       return Long.parseLong(id.substring(id.lastIndexOf(':') + 1));
     }
@@ -48,9 +53,18 @@ public final class RowTopics implements AutoCloseable {
   private final Map<String, List<ConsumerRecord<String, byte[]>>> rows = new HashMap<>();
   private final List<String> ended = new ArrayList<>();
   private final Map<String, Long> counts = new HashMap<>();
+  private final Map<String, Map<Long, ConsumerRecord<String, byte[]>>> tombstones = new HashMap<>();
+  private final Map<TopicPartition, JsonNode> lastBlock = new HashMap<>();
   private boolean assigned;
 
   public RowTopics(String bootstrapServers, TableRef table) {
+    this(bootstrapServers, table, Topics.rowTransactions(table));
+  }
+
+  /**
+   * @param transactionsTopic where the capture publishes BEGIN and END
+   */
+  public RowTopics(String bootstrapServers, TableRef table, String transactionsTopic) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -64,7 +78,7 @@ public final class RowTopics implements AutoCloseable {
         ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     this.consumer = new KafkaConsumer<>(props);
     this.rowsTopic = Topics.rows(table);
-    this.transactionsTopic = Topics.rowTransactions(table);
+    this.transactionsTopic = transactionsTopic;
   }
 
   /** Reads what is there; the topics are created with the first events. */
@@ -83,6 +97,14 @@ public final class RowTopics implements AutoCloseable {
       assigned = true;
     }
     for (ConsumerRecord<String, byte[]> record : consumer.poll(timeout)) {
+      TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+      if (record.value() == null) {
+        JsonNode deleted = lastBlock.get(partition);
+        String id = deleted == null ? "none" : deleted.path("id").asText();
+        long order = deleted == null ? -1 : deleted.path("total_order").asLong();
+        tombstones.computeIfAbsent(id, k -> new HashMap<>()).put(order, record);
+        continue;
+      }
       JsonNode payload = payload(record.value());
       if (record.topic().equals(transactionsTopic)) {
         String id = payload.path("id").asText();
@@ -94,6 +116,7 @@ public final class RowTopics implements AutoCloseable {
       } else {
         String id = payload.path("transaction").path("id").asText();
         rows.computeIfAbsent(id, k -> new ArrayList<>()).add(record);
+        lastBlock.put(partition, payload.path("transaction"));
       }
     }
   }
@@ -155,16 +178,27 @@ public final class RowTopics implements AutoCloseable {
               Long.compare(
                   payload(a.value()).path("transaction").path("total_order").asLong(),
                   payload(b.value()).path("transaction").path("total_order").asLong()));
-      out.add(new Transaction(id, counts.get(id), markers.get(id), events));
+      out.add(
+          new Transaction(
+              id, counts.get(id), markers.get(id), events, tombstones.getOrDefault(id, Map.of())));
     }
     return out;
   }
 
-  /** Applies a transaction's BEGIN, rows and END to {@code replay}. */
+  /**
+   * Applies a transaction's BEGIN, rows (each tombstone after its delete) and END to {@code
+   * replay}.
+   */
   public static void replay(Transaction transaction, RowStreamReplay replay) {
     List<ConsumerRecord<String, byte[]>> ordered = new ArrayList<>();
     ordered.add(transaction.markers().get(0));
-    ordered.addAll(transaction.rows());
+    for (ConsumerRecord<String, byte[]> row : transaction.rows()) {
+      ordered.add(row);
+      long order = payload(row.value()).path("transaction").path("total_order").asLong();
+      if (transaction.tombstones().containsKey(order)) {
+        ordered.add(transaction.tombstones().get(order));
+      }
+    }
     ordered.add(transaction.markers().get(transaction.markers().size() - 1));
     for (ConsumerRecord<String, byte[]> record : ordered) {
       replay.apply(record.topic(), record.key(), record.value());

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.floe.contracts.model.ChangeKind;
+import dev.floe.contracts.model.RowTransactionTopic;
 import dev.floe.contracts.model.TableRef;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,6 +29,11 @@ import java.util.List;
  *     floe.rows.<namespace>.<table>}; added in version 1 as an optional field, false when absent
  * @param rowStreamSnapshot before the first change the row stream publishes, publish the table's
  *     rows at that change's parent as {@code r} (read) events; optional, false when absent
+ * @param rowStreamTombstones follow each delete event of a keyed table with a tombstone (the key, a
+ *     null value), as Debezium's {@code tombstones.on.delete} does, so that log compaction drops
+ *     the key; optional, true when absent
+ * @param rowStreamTransactionTopic where BEGIN and END events go; optional, {@code table} when
+ *     absent
  */
 public record CaptureDefined(
     @JsonProperty(required = true) String captureId,
@@ -42,6 +48,8 @@ public record CaptureDefined(
     boolean exactRanges,
     boolean rowStream,
     boolean rowStreamSnapshot,
+    Boolean rowStreamTombstones,
+    RowTransactionTopic rowStreamTransactionTopic,
     String definedBy,
     @JsonProperty(required = true) Instant definedAt)
     implements CaptureEvent {
@@ -57,6 +65,9 @@ public record CaptureDefined(
     requireNonNull(definedAt, "definedAt");
     trackedFields = trackedFields == null ? List.of() : List.copyOf(trackedFields);
     changeKinds = List.copyOf(requireNonNull(changeKinds, "changeKinds"));
+    rowStreamTombstones = rowStreamTombstones == null || rowStreamTombstones;
+    rowStreamTransactionTopic =
+        rowStreamTransactionTopic == null ? RowTransactionTopic.TABLE : rowStreamTransactionTopic;
   }
 
   @Override

@@ -23,6 +23,7 @@ import java.util.Set;
  *   <tr><td>{@code floe.dlq.<service>}</td><td>input a service could not process</td><td>as received</td><td>delete</td></tr>
  *   <tr><td>{@code floe.rows.<namespace>.<table>}</td><td>row changes, Debezium envelope</td><td>row key</td><td>delete</td></tr>
  *   <tr><td>{@code floe.transactions.<namespace>.<table>}</td><td>BEGIN and END of each snapshot's row changes</td><td>transaction id</td><td>delete</td></tr>
+ *   <tr><td>{@code floe.capture.<capture>.transaction}</td><td>the same, for a capture that asks for Debezium's naming</td><td>transaction id</td><td>delete</td></tr>
  * </table>
  */
 public final class Topics {
@@ -62,6 +63,7 @@ public final class Topics {
   public static final String DLQ_PREFIX = "floe.dlq.";
   public static final String ROWS_PREFIX = "floe.rows.";
   public static final String TRANSACTIONS_PREFIX = "floe.transactions.";
+  public static final String CAPTURE_PREFIX = "floe.capture.";
 
   private Topics() {}
 
@@ -82,6 +84,15 @@ public final class Topics {
    */
   public static String rowTransactions(TableRef table) {
     return TRANSACTIONS_PREFIX + table.qualifiedName();
+  }
+
+  /**
+   * The transaction-metadata topic of a capture's row changes in Debezium's naming, {@code
+   * <prefix>.transaction} with the prefix {@code floe.capture.<captureId>}: such as {@code
+   * floe.capture.orders-daily.transaction}. A capture id has no dots, so no two captures share it.
+   */
+  public static String captureTransactions(String captureId) {
+    return CAPTURE_PREFIX + captureId + ".transaction";
   }
 
   /** The key of every record about a table: {@code <catalog>:<namespace>.<table>}. */

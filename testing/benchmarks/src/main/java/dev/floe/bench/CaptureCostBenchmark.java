@@ -169,6 +169,8 @@ public final class CaptureCostBenchmark {
             false,
             false,
             false,
+            null,
+            null,
             "bench",
             Instant.now());
     Map<Kind, Result> results = new LinkedHashMap<>();

@@ -260,6 +260,8 @@ public final class WorkAvoidedBenchmark {
         false,
         false,
         false,
+        null,
+        null,
         "bench",
         Instant.now());
   }
