@@ -106,9 +106,10 @@ public interface CaptureConfig {
     int parallelism();
 
     /**
-     * Partitions of the row-stream topics ({@code floe.rows.<namespace>.<table>} and {@code
-     * floe.transactions.<namespace>.<table>}) that the service creates when they are missing. One
-     * keeps every event of a table in commit order; with more, order holds per row key.
+     * Partitions of the row-stream topics ({@code floe.rows.<namespace>.<table>}, {@code
+     * floe.transactions.<namespace>.<table>} or {@code floe.capture.<capture>.transaction}) that
+     * the service creates when they are missing. One keeps every event of a table in commit order;
+     * with more, order holds per row key.
      */
     @WithDefault("1")
     int rowPartitions();

@@ -103,7 +103,6 @@ public class CaptureResource {
     }
     if (Boolean.TRUE.equals(body.rowStream())) {
       checkOneRowStream(table, body.id());
-      checkSameTransactionTopic(body);
     }
     boolean existed = runtime.registry().get(body.id()).isPresent();
     CaptureDefined definition =
@@ -293,36 +292,6 @@ public class CaptureResource {
                   "Conflict",
                   "rowStream: " + message,
                   List.of(new Problem.FieldError("rowStream", message)));
-            });
-  }
-
-  /**
-   * Whether a stream has begun is read from its transactions topic: moving a stream to another one
-   * would begin it again, and publish its initial snapshot twice.
-   */
-  private void checkSameTransactionTopic(CaptureRequest body) {
-    RowTransactionTopic asked =
-        body.rowStreamTransactionTopic() == null
-            ? RowTransactionTopic.TABLE
-            : body.rowStreamTransactionTopic();
-    runtime
-        .registry()
-        .get(body.id())
-        .filter(c -> c.rowStream() && c.rowStreamTransactionTopic() != asked)
-        .ifPresent(
-            c -> {
-              String message =
-                  "the row stream of capture "
-                      + c.captureId()
-                      + " publishes its transactions to "
-                      + c.rowStreamTransactionTopic()
-                      + "; delete the capture to move them";
-              throw new ProblemException(
-                  409,
-                  "conflict",
-                  "Conflict",
-                  "rowStreamTransactionTopic: " + message,
-                  List.of(new Problem.FieldError("rowStreamTransactionTopic", message)));
             });
   }
 

@@ -32,6 +32,9 @@ final class SnapshotCapture {
   /** The broker's and the catalog's failures are retried; the rest is permanent for the input. */
   static final Failures FAILURES = Failures.of(CatalogFailures::isTransient);
 
+  static final String CAPTURE_FAILED = "capture-failed";
+  static final String ROWS_UNREADABLE = "rows-unreadable";
+
   /** A failure a retry may mend (see {@link #FAILURES}); the snapshot is captured again later. */
   static final class Retry extends RuntimeException {
     Retry(Throwable cause) {
@@ -69,15 +72,17 @@ final class SnapshotCapture {
   }
 
   /**
-   * @param rows the row stream's records, transaction markers included
+   * @param rows the row stream's records, transaction markers and tombstones included
    * @param rejections why rows could not be read for good
    */
   record RowBatch(List<RowEvent> rows, List<Rejection> rejections) {
     static final RowBatch EMPTY = new RowBatch(List.of(), List.of());
 
-    /** How many of {@code rows} are row changes. */
+    /** How many of {@code rows} are row changes: neither markers nor tombstones. */
     long rowChanges() {
-      return rows.isEmpty() ? 0 : rows.size() - 2L;
+      return rows.stream()
+          .filter(r -> r.value() != null && r.destination().startsWith(Topics.ROWS_PREFIX))
+          .count();
     }
   }
 
@@ -190,8 +195,7 @@ final class SnapshotCapture {
             e, "capture %s failed for snapshot %d", capture.captureId(), group.get(0).snapshotId());
         rejections
             .get(0)
-            .add(
-                new Rejection("capture-failed", capture.captureId() + ": " + Failures.describe(e)));
+            .add(new Rejection(CAPTURE_FAILED, capture.captureId() + ": " + Failures.describe(e)));
         return java.util.Collections.singletonList(null);
       }
     }
@@ -251,7 +255,7 @@ final class SnapshotCapture {
       return new RowBatch(
           List.of(),
           List.of(
-              new Rejection("rows-unreadable", capture.captureId() + ": " + Failures.describe(e))));
+              new Rejection(ROWS_UNREADABLE, capture.captureId() + ": " + Failures.describe(e))));
     }
   }
 

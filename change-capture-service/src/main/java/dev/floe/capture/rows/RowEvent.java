@@ -8,6 +8,7 @@ import io.debezium.engine.ChangeEvent;
  *
  * @param key null for a table without identifier fields, as Debezium keys a table without a primary
  *     key
+ * @param value null for a tombstone, which follows a delete so that compaction drops its key
  */
 public record RowEvent(String key, byte[] value, String destination)
     implements ChangeEvent<String, byte[]> {

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotSummary;
 import org.apache.iceberg.Table;
@@ -28,8 +29,9 @@ import org.jboss.logging.Logger;
  * <p>A capture with {@code rowStreamSnapshot} starts its stream with the table's rows at the parent
  * of the first change it publishes, as {@code r} events in a transaction of their own, sent in the
  * same Kafka transaction as that change. Whether a stream has begun is read from Kafka itself: a
- * transactions topic holding a committed event, or whose oldest events were already deleted by
- * retention, has begun. The answer is kept once the Kafka transaction that began it has committed.
+ * stream whose transactions topic or rows topic holds a committed event, or whose oldest events
+ * were already deleted by retention, has begun. The answer is kept once the Kafka transaction that
+ * began it has committed.
  *
  * <p>Used by the capture loop's thread only.
  */
@@ -47,7 +49,7 @@ public final class RowPublisher {
 
   /**
    * @param topics creates missing topics, or throws; called once per table before its first events
-   * @param begun whether a transactions topic holds committed events, or held some once
+   * @param begun whether a topic holds committed events, or held some once
    * @param snapshotMaxRows the most rows an initial snapshot publishes in one Kafka transaction; a
    *     larger table's stream begins without one, saying so in the log
    */
@@ -72,13 +74,15 @@ public final class RowPublisher {
     TableRef ref = committed.table();
     String rowsTopic = Topics.rows(ref);
     String transactionsTopic = RowStream.transactionsTopic(capture);
-    if (!ready.contains(rowsTopic)) {
+    List<String> missing =
+        Stream.of(rowsTopic, transactionsTopic).filter(t -> !ready.contains(t)).toList();
+    if (!missing.isEmpty()) {
       try {
-        topics.accept(List.of(rowsTopic, transactionsTopic));
+        topics.accept(missing);
       } catch (IllegalStateException e) {
         throw new KafkaException(e.getMessage(), e); // the broker: retried with back-off
       }
-      ready.add(rowsTopic);
+      ready.addAll(missing);
     }
     Table table = catalogs.get().loadTable(TableRefs.identifier(ref));
     Snapshot snapshot = table.snapshot(committed.snapshotId());
@@ -87,7 +91,7 @@ public final class RowPublisher {
           "snapshot " + committed.snapshotId() + " expired before its rows were read");
     }
     List<RowEvent> events = new ArrayList<>();
-    boolean beginning = capture.rowStreamSnapshot() && !begun(transactionsTopic);
+    boolean beginning = capture.rowStreamSnapshot() && !begun(transactionsTopic, rowsTopic);
     if (beginning) {
       events.addAll(initialSnapshot(capture, ref, table, snapshot));
     }
@@ -111,11 +115,15 @@ public final class RowPublisher {
     startedInTransaction.clear();
   }
 
-  private boolean begun(String transactionsTopic) {
+  /**
+   * Whether the stream has begun: its transactions topic holds events, or its rows topic does,
+   * which covers a stream whose capture was recreated or moved its transactions to another topic.
+   */
+  private boolean begun(String transactionsTopic, String rowsTopic) {
     if (started.contains(transactionsTopic) || startedInTransaction.contains(transactionsTopic)) {
       return true;
     }
-    if (begun.test(transactionsTopic)) {
+    if (begun.test(transactionsTopic) || begun.test(rowsTopic)) {
       started.add(transactionsTopic);
       return true;
     }

@@ -77,13 +77,18 @@ final class DebeziumChecks {
     assertThat(record.valueSchema())
         .isEqualTo(debezium.transactionValueSchema(SchemaNameAdjuster.NO_OP));
     Struct value = (Struct) record.value();
-    if (value.getString("status").equals("END")) {
-      List<Object> collections = value.getArray("data_collections");
-      long counted = 0;
-      for (Object collection : collections) {
-        counted += ((Struct) collection).getInt64("event_count");
-      }
-      assertThat(counted).isEqualTo(value.getInt64("event_count"));
+    if (value.getString("status").equals("BEGIN")) {
+      assertThat(value.getInt64("event_count")).isNull();
+      assertThat(value.getArray("data_collections")).isNull();
+      return;
+    }
+    assertThat(value.getString("status")).isEqualTo("END");
+    List<Object> collections = value.getArray("data_collections");
+    long events = value.getInt64("event_count");
+    // As Debezium, an END lists only the collections that had events.
+    assertThat(collections).hasSize(events == 0 ? 0 : 1);
+    if (events > 0) {
+      assertThat(((Struct) collections.get(0)).getInt64("event_count")).isEqualTo(events);
     }
   }
 

@@ -53,8 +53,8 @@ import org.junit.jupiter.api.Test;
  * Debezium's own builders ({@code Envelope}, {@code SchemaFactory}) make.
  *
  * <p>The table has a column of every kind Floe maps, on real Parquet: an initial snapshot, an
- * insert, an update and a delete of a keyed table give {@code r}, {@code c}, {@code u}, {@code d}
- * and a tombstone.
+ * insert, an update, a delete and a compaction of a keyed table give {@code r}, {@code c}, {@code
+ * u}, {@code d}, a tombstone and a transaction with no events.
  */
 @Tag("unit")
 class DebeziumToolsTest {
@@ -109,7 +109,7 @@ class DebeziumToolsTest {
     Table table =
         writer.createOrLoad(TableIdentifier.of("rows", name), WIDE, PartitionSpec.unpartitioned());
     TableRef ref = new TableRef(fixture.name(), List.of("rows"), name);
-    Snapshot initial = writer.append(table, List.of(row(table, 1), row(table, 2)));
+    Snapshot initial = writer.append(table, List.of(row(table, 1), row(table, 2), row(table, 4)));
     List<Snapshot> changes = new ArrayList<>();
     changes.add(writer.append(table, List.of(row(table, 3))));
     changes.add(
@@ -121,6 +121,7 @@ class DebeziumToolsTest {
               return r;
             }));
     changes.add(writer.deleteRowsByPosition(table, Expressions.equal("id", 1L)));
+    changes.add(writer.compact(table)); // no row changed: an END with no data collection
     table.refresh();
 
     CaptureDefined capture = capture(ref, RowTransactionTopic.CAPTURE);
@@ -144,15 +145,23 @@ class DebeziumToolsTest {
           event.destination().equals(Topics.captureTransactions(capture.captureId()));
       assertThat(transactions || event.destination().equals(Topics.rows(ref))).isTrue();
       seen.merge(debezium.check(record, transactions), 1, Integer::sum);
+      if (transactions) {
+        // BEGIN and END carry the commit time, as Debezium's carry the source transaction's.
+        Struct marker = (Struct) record.value();
+        String id = marker.getString("id");
+        long snapshotId = Long.parseLong(id.substring(id.indexOf(':') + 1));
+        assertThat(marker.getInt64("ts_ms"))
+            .isEqualTo(table.snapshot(snapshotId).timestampMillis());
+      }
       if (!transactions && record.value() != null) {
         markers.add(SnapshotRecord.fromSource(((Struct) record.value()).getStruct("source")));
       }
     }
     assertThat(seen)
         .as("every kind of record went through Debezium's tools")
-        .containsEntry("BEGIN", 4)
-        .containsEntry("END", 4)
-        .containsEntry("r", 2)
+        .containsEntry("BEGIN", 5)
+        .containsEntry("END", 5)
+        .containsEntry("r", 3)
         .containsEntry("c", 1)
         .containsEntry("u", 1)
         .containsEntry("d", 1)
@@ -161,6 +170,7 @@ class DebeziumToolsTest {
         .as("Debezium's SnapshotRecord reads the snapshot marker")
         .containsExactly(
             SnapshotRecord.FIRST,
+            SnapshotRecord.TRUE,
             SnapshotRecord.LAST,
             SnapshotRecord.FALSE,
             SnapshotRecord.FALSE,

@@ -207,14 +207,6 @@ class RowStreamOnBrokerTest {
         .then()
         .body("rowStreamTransactionTopic", equalTo("capture"))
         .body("rowStreamTombstones", equalTo(true));
-    // Whether a stream has begun is read from its transactions topic: it cannot move.
-    given()
-        .contentType(ContentType.JSON)
-        .body(Map.of("id", id, "table", "rowsapi." + name, "rowStream", true))
-        .post("/captures")
-        .then()
-        .statusCode(409)
-        .body("errors[0].field", equalTo("rowStreamTransactionTopic"));
 
     List<Snapshot> changes = new ArrayList<>();
     changes.add(writer.append(source, List.of(order(source, 4, 1, "NEW"))));
@@ -245,6 +237,43 @@ class RowStreamOnBrokerTest {
       }
       assertThat(markers)
           .containsExactly("first/r", "true/r", "true/r", "last/r", "false/c", "false/d");
+
+      // Moved to the table's transactions topic, the stream has begun all the same (its rows
+      // topic holds events): the next change comes alone, with no second initial snapshot.
+      given()
+          .contentType(ContentType.JSON)
+          .body(
+              Map.of(
+                  "id",
+                  id,
+                  "table",
+                  "rowsapi." + name,
+                  "rowStream",
+                  true,
+                  "rowStreamSnapshot",
+                  true))
+          .post("/captures")
+          .then()
+          .statusCode(200);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  "table"
+                      .equals(
+                          given()
+                              .get("/captures/" + id)
+                              .then()
+                              .extract()
+                              .path("rowStreamTransactionTopic")));
+      Snapshot later = writer.append(source, List.of(order(source, 5, 1, "NEW")));
+      feed.publish(ref, source, later);
+      try (RowTopics moved = new RowTopics(stack.kafka().bootstrapServers(), ref)) {
+        List<RowTopics.Transaction> after = moved.awaitTransactions(1, Duration.ofSeconds(90));
+        assertThat(after.stream().map(RowTopics.Transaction::snapshotId))
+            .containsExactly(later.snapshotId());
+        assertThat(after.get(0).rows()).hasSize(1);
+      }
     }
   }
 

@@ -100,9 +100,12 @@ public final class RowTopics implements AutoCloseable {
       TopicPartition partition = new TopicPartition(record.topic(), record.partition());
       if (record.value() == null) {
         JsonNode deleted = lastBlock.get(partition);
-        String id = deleted == null ? "none" : deleted.path("id").asText();
-        long order = deleted == null ? -1 : deleted.path("total_order").asLong();
-        tombstones.computeIfAbsent(id, k -> new HashMap<>()).put(order, record);
+        if (deleted == null) {
+          throw new AssertionError("a tombstone with no event before it: " + record);
+        }
+        tombstones
+            .computeIfAbsent(deleted.path("id").asText(), k -> new HashMap<>())
+            .put(deleted.path("total_order").asLong(), record);
         continue;
       }
       JsonNode payload = payload(record.value());

@@ -7,10 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.floe.contracts.ContractResources;
 import dev.floe.contracts.codec.EventDecodingException.Reason;
+import dev.floe.contracts.event.CaptureDefined;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.EventType;
 import dev.floe.contracts.event.SnapshotCommitted;
 import dev.floe.contracts.event.TableDropped;
+import dev.floe.contracts.model.RowTransactionTopic;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
 import java.nio.charset.StandardCharsets;
@@ -47,6 +49,21 @@ class EventCodecTest {
 
     assertThat(json.get("payload").has("lastSnapshotId")).isFalse();
     assertThat(EventCodec.decode(EventCodec.encode(event))).isEqualTo(event);
+  }
+
+  @Test
+  void aCaptureDefinedBeforeTheRowStreamOptionsReadsTheirDefaults() {
+    ObjectNode event = sample(EventType.CAPTURE_DEFINED);
+    ObjectNode payload = (ObjectNode) event.get("payload");
+    payload.remove("rowStreamTombstones");
+    payload.remove("rowStreamTransactionTopic");
+
+    CaptureDefined decoded =
+        (CaptureDefined)
+            EventCodec.decode(event.toString().getBytes(StandardCharsets.UTF_8)).payload();
+
+    assertThat(decoded.rowStreamTombstones()).isTrue();
+    assertThat(decoded.rowStreamTransactionTopic()).isEqualTo(RowTransactionTopic.TABLE);
   }
 
   @Test
