@@ -2,6 +2,7 @@ package dev.floe.listener;
 
 import dev.floe.broker.Daemons;
 import dev.floe.broker.DeadLetterOnce;
+import dev.floe.broker.DeadLetters;
 import dev.floe.broker.KafkaClients;
 import dev.floe.broker.ServiceStartup;
 import dev.floe.broker.TopicSpec;
@@ -11,6 +12,7 @@ import dev.floe.contracts.event.Event;
 import dev.floe.contracts.model.InitialPosition;
 import dev.floe.contracts.model.TableRef;
 import dev.floe.contracts.topic.Topics;
+import dev.floe.listener.hint.HintIntake;
 import dev.floe.listener.poll.PollSchedule;
 import dev.floe.listener.publish.CatalogPoller;
 import dev.floe.listener.publish.ListenerEngine;
@@ -114,6 +116,7 @@ public class ListenerRuntime {
   }
 
   void start(@Observes StartupEvent started) {
+    DeadLetters.declare(HintIntake.DEAD_LETTER_REASONS);
     LOG.infof(
         "commit-listener %s: %d configured tables, namespaces %s, branches %s",
         instanceId,

@@ -71,6 +71,16 @@ public final class BackfillTopology {
 
   public static final String SERVICE = "backfill-service";
 
+  static final String MISSING_KEY_OR_VALUE = "missing-key-or-value";
+  static final String INVALID_PLAN = "invalid-plan";
+  static final String UNKNOWN_BACKFILL = "unknown-backfill";
+  static final String ANOTHER_PLAN = "another-plan";
+  static final String PAGE_OUT_OF_TURN = "page-out-of-turn";
+
+  /** Why the inbox dead-letters a record, besides an event that does not decode. */
+  public static final List<String> DEAD_LETTER_REASONS =
+      List.of(MISSING_KEY_OR_VALUE, INVALID_PLAN, UNKNOWN_BACKFILL, ANOTHER_PLAN, PAGE_OUT_OF_TURN);
+
   /** How often the backfills whose chunks wait for their check are looked at. */
   static final Duration CHECKS = Duration.ofMillis(200);
 
@@ -250,8 +260,7 @@ public final class BackfillTopology {
     @Override
     public void process(Record<String, byte[]> record) {
       if (record.key() == null || record.value() == null) {
-        deadLetter(
-            record, "missing-key-or-value", "an inbox record needs a backfill id and a value");
+        deadLetter(record, MISSING_KEY_OR_VALUE, "an inbox record needs a backfill id and a value");
         return;
       }
       Payload payload;
@@ -272,7 +281,7 @@ public final class BackfillTopology {
           return;
         }
         if (planned.totalChunks() > MOST_CHUNKS || !BackfillMachine.inTurn(planned.chunks(), 0)) {
-          deadLetter(record, "invalid-plan", "chunks out of order, or more than " + MOST_CHUNKS);
+          deadLetter(record, INVALID_PLAN, "chunks out of order, or more than " + MOST_CHUNKS);
           return;
         }
         state = machine.create(planned, now, out);
@@ -280,7 +289,7 @@ public final class BackfillTopology {
         state.planId = header(record.headers(), PLAN_ID).orElse(null);
       } else if (state == null) {
         if (!(payload instanceof RunEvent)) {
-          deadLetter(record, "unknown-backfill", "no backfill " + record.key());
+          deadLetter(record, UNKNOWN_BACKFILL, "no backfill " + record.key());
         }
         return;
       } else if (payload instanceof BackfillChunksPlanned page) {
@@ -288,7 +297,7 @@ public final class BackfillTopology {
             state.planId, header(record.headers(), PLAN_ID).orElse(null))) {
           deadLetter(
               record,
-              "another-plan",
+              ANOTHER_PLAN,
               "a page of plan "
                   + header(record.headers(), PLAN_ID).orElse("(none)")
                   + " of backfill "
@@ -300,7 +309,7 @@ public final class BackfillTopology {
         if (!machine.addChunks(state, page, now, out)) {
           deadLetter(
               record,
-              "page-out-of-turn",
+              PAGE_OUT_OF_TURN,
               "backfill "
                   + record.key()
                   + " holds "

@@ -2,6 +2,8 @@ package dev.floe.backfill.status;
 
 import dev.floe.backfill.run.BackfillState;
 import dev.floe.backfill.run.BackfillStatus;
+import dev.floe.backfill.run.BackfillTopology;
+import dev.floe.broker.DeadLetters;
 import dev.floe.contracts.event.BackfillChunkStateChanged;
 import dev.floe.contracts.event.BackfillChunkValidated;
 import dev.floe.contracts.event.BackfillPlanned;
@@ -24,8 +26,8 @@ import java.util.Map;
 
 /**
  * The backfill-service's meters, all {@code floe_backfill_*}: backfills and chunks by state, the
- * progress of each open backfill, chunk durations, validation failures, and runs requested.
- * Thread-safe.
+ * progress of each open backfill, chunk durations, validation failures, and runs requested; and the
+ * service's {@code floe_dlq_records_total}, at zero from the start. Thread-safe.
  */
 public final class BackfillMetrics {
   private static final String P = ServiceMetrics.PREFIX + "backfill.";
@@ -86,6 +88,7 @@ public final class BackfillMetrics {
             .description("Backfills planned and started")
             .register(registry);
     refresh(List.of());
+    DeadLetters.declare(BackfillTopology.DEAD_LETTER_REASONS);
   }
 
   /**

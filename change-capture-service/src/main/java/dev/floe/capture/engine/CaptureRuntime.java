@@ -3,6 +3,7 @@ package dev.floe.capture.engine;
 import dev.floe.broker.CompactedTopicReader;
 import dev.floe.broker.Daemons;
 import dev.floe.broker.DeadLetterOnce;
+import dev.floe.broker.DeadLetters;
 import dev.floe.broker.Failures;
 import dev.floe.broker.KafkaClients;
 import dev.floe.broker.Partitions;
@@ -65,6 +66,9 @@ import org.jboss.logging.Logger;
 public class CaptureRuntime {
   private static final Logger LOG = Logger.getLogger(CaptureRuntime.class);
 
+  /** The most the first maintenance pass waits after start, in milliseconds. */
+  private static final long FIRST_PASS_MS = 30_000;
+
   private final CaptureConfig config;
   private final KafkaClients kafka;
   private final CatalogHandle catalog;
@@ -90,6 +94,7 @@ public class CaptureRuntime {
   }
 
   void start(@Observes StartupEvent started) {
+    DeadLetters.declare(List.of(SnapshotCapture.CAPTURE_FAILED, SnapshotCapture.ROWS_UNREADABLE));
     startup.start("floe-capture", this::run);
   }
 
@@ -117,6 +122,11 @@ public class CaptureRuntime {
               public void apply(String topic, String key, Payload payload) {
                 if (topic.equals(captures)) {
                   registry.apply(key, (CaptureDefined) payload);
+                  if (payload == null) {
+                    metrics.deleted(key);
+                  } else {
+                    metrics.defined((CaptureDefined) payload);
+                  }
                 } else if (topic.equals(triggers)) {
                   readers.trigger(key, (TriggerDefined) payload);
                 } else {
@@ -143,7 +153,9 @@ public class CaptureRuntime {
       return;
     }
     long every = config.capture().maintenanceInterval().toMillis();
-    maintenance.scheduleWithFixedDelay(this::maintain, every, every, TimeUnit.MILLISECONDS);
+    // The first pass soon after start: until one ends, the pin gauges have no series.
+    maintenance.scheduleWithFixedDelay(
+        this::maintain, Math.min(every, FIRST_PASS_MS), every, TimeUnit.MILLISECONDS);
     engine =
         new CaptureEngine(
             new CaptureEngine.Settings(

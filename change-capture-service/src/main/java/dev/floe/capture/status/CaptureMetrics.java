@@ -1,6 +1,8 @@
 package dev.floe.capture.status;
 
+import dev.floe.contracts.event.CaptureDefined;
 import dev.floe.contracts.event.ChangeCaptured;
+import dev.floe.contracts.model.ChangeKind;
 import dev.floe.contracts.model.FieldRange;
 import dev.floe.contracts.topic.Topics;
 import io.micrometer.core.instrument.Counter;
@@ -11,6 +13,8 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -20,6 +24,8 @@ public final class CaptureMetrics {
   private final Timer latency;
   private final MultiGauge pinned;
   private final MultiGauge pinExpiry;
+  private final Map<String, String> definedTables = new ConcurrentHashMap<>();
+  private volatile Map<String, Pins> lastPass = Map.of();
   private final Counter passes;
   private final Map<String, Freshness> freshness = new ConcurrentHashMap<>();
 
@@ -47,6 +53,53 @@ public final class CaptureMetrics {
             .register(registry);
   }
 
+  /**
+   * A capture's counters at zero from its definition, so that its panels and alerts have a series
+   * before its first change: change sets of each kind it takes, and changes without states.
+   */
+  public void defined(CaptureDefined capture) {
+    for (ChangeKind kind : capture.changeKinds()) {
+      changes(capture.captureId(), kind);
+    }
+    statesOmitted(capture.captureId());
+    definedTables.put(capture.captureId(), Topics.tableKey(capture.table()));
+    registerPinned();
+  }
+
+  /** A capture deleted: its pinned-snapshots series goes with the next pass's. */
+  public void deleted(String captureId) {
+    definedTables.remove(captureId);
+  }
+
+  private synchronized void registerPinned() {
+    Map<String, Pins> passed = lastPass;
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    passed.forEach((c, p) -> rows.add(MultiGauge.Row.of(tags(c, p.table()), p.count())));
+    definedTables.forEach(
+        (c, table) -> {
+          if (!passed.containsKey(c)) {
+            rows.add(MultiGauge.Row.of(tags(c, table), 0));
+          }
+        });
+    pinned.register(rows, true);
+  }
+
+  private Counter changes(String capture, ChangeKind kind) {
+    return Counter.builder("floe.capture.changes")
+        .description("Change sets published, by capture and kind")
+        .tags("capture", capture, "kind", kind.wireName())
+        .register(registry);
+  }
+
+  private Counter statesOmitted(String capture) {
+    return Counter.builder("floe.capture.states.omitted")
+        .description(
+            "Changes published without ICDC states because Iceberg would refuse them for good,"
+                + " by capture")
+        .tag("capture", capture)
+        .register(registry);
+  }
+
   /** The newest source commit a capture has captured, and when; read by the freshness gauges. */
   private static final class Freshness {
     volatile double committedAt = Double.NaN;
@@ -57,19 +110,8 @@ public final class CaptureMetrics {
     latency.record(Duration.between(event.committedAt(), now).abs());
     String capture = event.captureId();
     fresh(capture, Topics.tableKey(event.table()), event.committedAt(), now);
-    Counter.builder("floe.capture.changes")
-        .description("Change sets published, by capture and kind")
-        .tags("capture", capture, "kind", event.kind().wireName())
-        .register(registry)
-        .increment();
-    // Registered from a capture's first change, so that an alert sees the first increase.
-    Counter omitted =
-        Counter.builder("floe.capture.states.omitted")
-            .description(
-                "Changes published without ICDC states because Iceberg would refuse them for good,"
-                    + " by capture")
-            .tag("capture", capture)
-            .register(registry);
+    changes(capture, event.kind()).increment();
+    Counter omitted = statesOmitted(capture);
     if (event.statesOmitted() != null) {
       omitted.increment();
     }
@@ -186,18 +228,15 @@ public final class CaptureMetrics {
   }
 
   /**
-   * The source pins of the captures this instance owns, set after each maintenance pass.
+   * The source pins of the captures this instance owns, set after each maintenance pass. A capture
+   * defined since reads 0 until the next pass, as does one another instance owns: the dashboards
+   * sum pins over instances.
    *
    * @param byCapture every owned capture, with or without pins
    */
   public void pinned(Map<String, Pins> byCapture) {
-    pinned.register(
-        byCapture.entrySet().stream()
-            .map(
-                e ->
-                    MultiGauge.Row.of(tags(e.getKey(), e.getValue().table()), e.getValue().count()))
-            .toList(),
-        true);
+    lastPass = Map.copyOf(byCapture);
+    registerPinned();
     pinExpiry.register(
         byCapture.entrySet().stream()
             .filter(e -> e.getValue().earliestExpiry() != null)

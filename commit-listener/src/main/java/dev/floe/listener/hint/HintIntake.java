@@ -26,6 +26,11 @@ import org.jboss.logging.Logger;
 public final class HintIntake {
   private static final Logger LOG = Logger.getLogger(HintIntake.class);
   private static final Duration REPLAY = Duration.ofSeconds(30);
+  static final String OVERSIZED_HINT = "oversized-hint";
+  static final String MALFORMED_HINT = "malformed-hint";
+
+  /** Why a hint is dead-lettered. */
+  public static final List<String> DEAD_LETTER_REASONS = List.of(OVERSIZED_HINT, MALFORMED_HINT);
 
   private final WatchRegistry watches;
   private final PollSchedule schedule;
@@ -60,7 +65,7 @@ public final class HintIntake {
         metrics.hint("malformed");
         deadLetter(
             record,
-            "oversized-hint",
+            OVERSIZED_HINT,
             "a hint of "
                 + record.value().length
                 + " bytes is over the limit of "
@@ -71,7 +76,7 @@ public final class HintIntake {
       HintParser.parse(record.value());
     } catch (RuntimeException e) {
       metrics.hint("malformed");
-      deadLetter(record, "malformed-hint", e.getMessage());
+      deadLetter(record, MALFORMED_HINT, e.getMessage());
       return;
     }
     if (watches.get(key).isEmpty()) {

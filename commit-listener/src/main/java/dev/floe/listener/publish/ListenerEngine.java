@@ -180,6 +180,7 @@ public final class ListenerEngine implements AutoCloseable {
       schedule.polled(key, c.started(), now, !result.events().isEmpty(), false);
       statuses.succeeded(key, now, schedule.interval(key));
       metrics.polledTable(key, this::staleness);
+      metrics.polledPositions(key, result.checkpoint());
       if (result.hasWork()) {
         work.add(result);
         partitions.add(c.partition());

@@ -1,6 +1,7 @@
 package dev.floe.listener.status;
 
 import dev.floe.contracts.event.EventType;
+import dev.floe.contracts.event.ListenerCheckpoint;
 import dev.floe.contracts.event.SnapshotCommitted;
 import dev.floe.contracts.event.TableEvent;
 import dev.floe.contracts.topic.Topics;
@@ -32,19 +33,44 @@ public final class ListenerMetrics {
             .minimumExpectedValue(Duration.ofMillis(10))
             .maximumExpectedValue(Duration.ofMinutes(10))
             .register(registry);
+    for (EventType type : EventType.values()) {
+      if (TableEvent.class.isAssignableFrom(type.payloadClass())) {
+        published(type); // at zero: a panel of event types has every series from the start
+      }
+    }
+  }
+
+  private Counter published(EventType type) {
+    return Counter.builder("floe.listener.events.published")
+        .description("Events published to the snapshots topic, by type")
+        .tag("type", type.typeName())
+        .register(registry);
   }
 
   public void published(TableEvent event) {
-    Counter.builder("floe.listener.events.published")
-        .description("Events published to the snapshots topic, by type")
-        .tag("type", EventType.of(event).typeName())
-        .register(registry)
-        .increment();
+    published(EventType.of(event)).increment();
     if (event instanceof SnapshotCommitted committed) {
       detectionLatency.record(Duration.ofMillis(committed.detectionLatencyMs()));
       lastCommit(Topics.tableKey(committed.table()))
           .accumulateAndGet(committed.committedAt().toEpochMilli(), Math::max);
     }
+  }
+
+  /**
+   * After a successful poll: the newest commit the table's checkpoint accounts for, published now
+   * or before this process started, so that a restarted listener shows every watched table's last
+   * commit without waiting for its next one.
+   */
+  public void polledPositions(String table, ListenerCheckpoint checkpoint) {
+    if (checkpoint == null || checkpoint.branchHeads().isEmpty()) {
+      return;
+    }
+    long newest =
+        checkpoint.branchHeads().values().stream()
+            .mapToLong(head -> head.committedAt().toEpochMilli())
+            .max()
+            .getAsLong();
+    lastCommit(table).accumulateAndGet(newest, Math::max);
   }
 
   /** Epoch millis of the newest commit published per table; Long.MIN_VALUE before the first. */

@@ -1,11 +1,13 @@
 package dev.floe.broker;
 
+import dev.floe.contracts.codec.EventDecodingException;
 import dev.floe.contracts.topic.DeadLetterHeaders;
 import dev.floe.contracts.topic.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Collection;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
@@ -62,11 +64,7 @@ public final class DeadLetters {
    */
   public static Headers headers(
       String service, String reason, String cause, String topic, Integer partition, Long offset) {
-    Counter.builder("floe.dlq.records")
-        .description("Records sent to the service's dead-letter topic, by reason")
-        .tag("reason", reason)
-        .register(Metrics.globalRegistry)
-        .increment();
+    counter(reason).increment();
     Headers headers = new RecordHeaders();
     headers.add(header(DeadLetterHeaders.REASON, reason));
     String why = String.valueOf(cause);
@@ -81,6 +79,25 @@ public final class DeadLetters {
     }
     headers.add(header(DeadLetterHeaders.SERVICE, service));
     return headers;
+  }
+
+  /**
+   * Registers {@code floe_dlq_records_total} at zero for every reason the decoder gives and for
+   * {@code reasons}, the service's own: a dead-letter alert or panel has a series to read from the
+   * start, not only after the first dead letter of each reason.
+   */
+  public static void declare(Collection<String> reasons) {
+    for (EventDecodingException.Reason reason : EventDecodingException.Reason.values()) {
+      counter(reason.code());
+    }
+    reasons.forEach(DeadLetters::counter);
+  }
+
+  private static Counter counter(String reason) {
+    return Counter.builder("floe.dlq.records")
+        .description("Records sent to the service's dead-letter topic, by reason")
+        .tag("reason", reason)
+        .register(Metrics.globalRegistry);
   }
 
   private static RecordHeader header(String name, String value) {

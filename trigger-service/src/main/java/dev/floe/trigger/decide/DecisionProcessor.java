@@ -47,6 +47,9 @@ final class DecisionProcessor implements Processor<String, byte[], String, byte[
   /** How long a run's states may stay unreachable before the run is failed as refused. */
   static final Duration UNAVAILABLE_LIMIT = Duration.ofMinutes(10);
 
+  static final String MISSING_KEY = "missing-key";
+  static final String MISSING_VALUE = "missing-value";
+
   private final Duration tick;
   private final Unions unions;
   // When each run's states were first unreachable; on this instance, since its start.
@@ -77,7 +80,7 @@ final class DecisionProcessor implements Processor<String, byte[], String, byte[
     String triggerId = record.key();
     if (triggerId == null) {
       DeadLetterForwarder.forward(
-          context, record, "missing-key", "a record without a trigger id as its key");
+          context, record, MISSING_KEY, "a record without a trigger id as its key");
       return;
     }
     TriggerDefined trigger = definitions.get(triggerId);
@@ -102,7 +105,7 @@ final class DecisionProcessor implements Processor<String, byte[], String, byte[
       return;
     }
     if (record.value() == null) {
-      DeadLetterForwarder.forward(context, record, "missing-value", "a record without an event");
+      DeadLetterForwarder.forward(context, record, MISSING_VALUE, "a record without an event");
       return;
     }
     Event event;

@@ -4,6 +4,7 @@ import dev.floe.broker.JsonSerde;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
+import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
@@ -30,6 +31,10 @@ public final class TriggerTopology {
 
   public static final String RUN_NOW = "run-now";
   public static final String RESUME = "resume";
+
+  /** Why the decisions dead-letter a record, besides an event that does not decode. */
+  public static final List<String> DEAD_LETTER_REASONS =
+      List.of(DecisionProcessor.MISSING_KEY, DecisionProcessor.MISSING_VALUE);
 
   // The topology's sinks, which its processors forward to by name.
   static final String TO_TRIGGERS = "to-triggers";

@@ -3,6 +3,7 @@ package dev.floe.trigger.engine;
 import dev.floe.broker.CompactedTopicReader;
 import dev.floe.broker.Daemons;
 import dev.floe.broker.DeadLetterOnce;
+import dev.floe.broker.DeadLetters;
 import dev.floe.broker.DecisionCore;
 import dev.floe.broker.KafkaClients;
 import dev.floe.broker.ServiceStartup;
@@ -106,6 +107,7 @@ public class TriggerRuntime {
   }
 
   void start(@Observes StartupEvent started) {
+    DeadLetters.declare(TriggerTopology.DEAD_LETTER_REASONS);
     startup.start("floe-trigger", this::run);
   }
 
@@ -124,6 +126,9 @@ public class TriggerRuntime {
               @Override
               public void apply(String topic, String key, Payload payload) {
                 registry.apply(key, (TriggerDefined) payload);
+                if (payload != null) {
+                  metrics.defined(key);
+                }
               }
 
               @Override
@@ -257,6 +262,7 @@ public class TriggerRuntime {
     } catch (InvalidStateStoreException e) {
       return; // rebalancing: the next refresh sees the new assignment
     }
+    registry.all().forEach(t -> byTrigger.putIfAbsent(t.triggerId(), TriggerStatus.IDLE));
     metrics.decisions(byTrigger);
   }
 

@@ -71,18 +71,30 @@ public final class TriggerMetrics {
                     : payload instanceof RunFailed
                         ? "failed"
                         : payload instanceof RunCancelled ? "cancelled" : "other";
-    if (triggersSeen.add(run.triggerId())) {
-      // Every kind starts at zero, so that a trigger's failures read 0 rather than no data.
-      EVENTS.forEach(kind -> runs(run.triggerId(), kind));
-    }
+    defined(run.triggerId());
     runs(run.triggerId(), event).increment();
     if (payload instanceof RunSucceeded done) {
-      Timer.builder("floe.trigger.run.duration")
-          .description("Duration of successful runs, as their jobs report it")
-          .tag("trigger", run.triggerId())
-          .register(registry)
-          .record(Duration.ofMillis(done.durationMs()));
+      runDuration(run.triggerId()).record(Duration.ofMillis(done.durationMs()));
     }
+  }
+
+  /**
+   * A trigger's meters at zero from its definition (or its first run event), so that a trigger's
+   * failures or refusals read 0 rather than no data, and an alert sees the first increase.
+   */
+  public void defined(String triggerId) {
+    if (triggersSeen.add(triggerId)) {
+      EVENTS.forEach(kind -> runs(triggerId, kind));
+      runDuration(triggerId);
+      TriggerTopology.refusedRuns(triggerId);
+    }
+  }
+
+  private Timer runDuration(String triggerId) {
+    return Timer.builder("floe.trigger.run.duration")
+        .description("Duration of successful runs, as their jobs report it")
+        .tag("trigger", triggerId)
+        .register(registry);
   }
 
   private Counter runs(String triggerId, String event) {
@@ -96,7 +108,11 @@ public final class TriggerMetrics {
     launchLatency.record(sinceRequest.isNegative() ? Duration.ZERO : sinceRequest);
   }
 
-  /** Pending change sets and lag of the triggers this instance holds. */
+  /**
+   * Pending change sets and lag of the triggers this instance holds; a defined trigger that no
+   * instance holds state of yet reads idle ({@link TriggerStatus#IDLE}) here, which the dashboards'
+   * sums and maxima over instances do not change.
+   */
   public void decisions(Map<String, TriggerStatus> byTrigger) {
     // From 0 for every trigger this instance decides, so that a first refusal shows as an increase.
     byTrigger.keySet().forEach(TriggerTopology::refusedRuns);

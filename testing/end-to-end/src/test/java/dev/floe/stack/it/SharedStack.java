@@ -1,6 +1,8 @@
 package dev.floe.stack.it;
 
 import dev.floe.stack.LocalStack;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * One local stack for every end-to-end test of this JVM that only needs a running stack (the
@@ -16,14 +18,29 @@ import dev.floe.stack.LocalStack;
  */
 final class SharedStack {
   private static LocalStack stack;
+  private static Map<String, String> metricsAtStart;
 
   private SharedStack() {}
+
+  /** Each service's {@code /q/metrics} as it answered once the shared stack had started. */
+  static synchronized Map<String, String> metricsAtStart() {
+    get();
+    return metricsAtStart;
+  }
 
   /** The JVM's shared stack, started on first use. */
   static synchronized LocalStack get() {
     if (stack == null) {
       // Never closed: its processes are killed when the JVM exits (ChildProcesses).
       stack = LocalStack.start(TestStacks.options("shared"));
+      // Before any test defines anything: what an operator's Prometheus sees first.
+      Map<String, String> scraped = new LinkedHashMap<>();
+      for (String service : LocalStack.SERVICES) {
+        scraped.put(
+            service,
+            StackHttp.anonymous().get(stack.service(service).url().resolve("/q/metrics")).body());
+      }
+      metricsAtStart = Map.copyOf(scraped);
     }
     for (String service : LocalStack.SERVICES) {
       if (!stack.service(service).isAlive()) {
