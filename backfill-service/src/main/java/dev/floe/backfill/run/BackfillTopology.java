@@ -336,7 +336,7 @@ public final class BackfillTopology {
       } else {
         deadLetter(
             record,
-            "unexpected-type",
+            EventDecodingException.Reason.UNEXPECTED_TYPE.code(),
             payload.getClass().getSimpleName() + " is not a backfill command");
         return;
       }

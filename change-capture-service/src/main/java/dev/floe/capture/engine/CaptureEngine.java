@@ -8,6 +8,7 @@ import dev.floe.capture.capture.CaptureProcessor;
 import dev.floe.capture.rows.RowEvent;
 import dev.floe.capture.rows.RowPublisher;
 import dev.floe.capture.status.CaptureMetrics;
+import dev.floe.contracts.codec.EventDecodingException;
 import dev.floe.contracts.event.ChangeCaptured;
 import dev.floe.contracts.event.Event;
 import dev.floe.contracts.event.Payload;
@@ -261,7 +262,7 @@ public final class CaptureEngine {
       send.accept(
           deadLetter(
               d.record(),
-              "unexpected-type",
+              EventDecodingException.Reason.UNEXPECTED_TYPE.code(),
               d.payload().getClass().getSimpleName()
                   + " does not belong on "
                   + d.record().topic()));

@@ -94,7 +94,7 @@ public class CaptureRuntime {
   }
 
   void start(@Observes StartupEvent started) {
-    DeadLetters.declare(List.of(SnapshotCapture.CAPTURE_FAILED, SnapshotCapture.ROWS_UNREADABLE));
+    DeadLetters.declare(SnapshotCapture.DEAD_LETTER_REASONS);
     startup.start("floe-capture", this::run);
   }
 
@@ -153,7 +153,8 @@ public class CaptureRuntime {
       return;
     }
     long every = config.capture().maintenanceInterval().toMillis();
-    // The first pass soon after start: until one ends, the pin gauges have no series.
+    metrics.definitionsRead();
+    // The first pass soon after start: until one ends, pins read 0 and their expiry has no series.
     maintenance.scheduleWithFixedDelay(
         this::maintain, Math.min(every, FIRST_PASS_MS), every, TimeUnit.MILLISECONDS);
     engine =

@@ -35,6 +35,9 @@ final class SnapshotCapture {
   static final String CAPTURE_FAILED = "capture-failed";
   static final String ROWS_UNREADABLE = "rows-unreadable";
 
+  /** Why a snapshot is dead-lettered, besides an event that does not decode. */
+  static final List<String> DEAD_LETTER_REASONS = List.of(CAPTURE_FAILED, ROWS_UNREADABLE);
+
   /** A failure a retry may mend (see {@link #FAILURES}); the snapshot is captured again later. */
   static final class Retry extends RuntimeException {
     Retry(Throwable cause) {

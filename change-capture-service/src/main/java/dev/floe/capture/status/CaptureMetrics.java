@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** The capture service's metrics, all named {@code floe_capture_…}. Thread-safe. */
@@ -25,7 +26,9 @@ public final class CaptureMetrics {
   private final MultiGauge pinned;
   private final MultiGauge pinExpiry;
   private final Map<String, String> definedTables = new ConcurrentHashMap<>();
+  private final Set<String> counted = ConcurrentHashMap.newKeySet();
   private volatile Map<String, Pins> lastPass = Map.of();
+  private volatile boolean live;
   private final Counter passes;
   private final Map<String, Freshness> freshness = new ConcurrentHashMap<>();
 
@@ -58,26 +61,47 @@ public final class CaptureMetrics {
    * before its first change: change sets of each kind it takes, and changes without states.
    */
   public void defined(CaptureDefined capture) {
+    String id = capture.captureId();
     for (ChangeKind kind : capture.changeKinds()) {
-      changes(capture.captureId(), kind);
+      changes(id, kind);
     }
-    statesOmitted(capture.captureId());
-    definedTables.put(capture.captureId(), Topics.tableKey(capture.table()));
+    statesOmitted(id);
+    String table = Topics.tableKey(capture.table());
+    freshness(id, table); // NaN until its first change: no time reads as 1970
+    if (!table.equals(definedTables.put(id, table)) && live) {
+      registerPinned();
+    }
+  }
+
+  /** A capture deleted: its pinned-snapshots series goes, unless a pass counted it. */
+  public void deleted(String captureId) {
+    if (definedTables.remove(captureId) != null && live) {
+      registerPinned();
+    }
+  }
+
+  /**
+   * Every definition has been read: the pinned-snapshots series of each are registered at once, not
+   * once per definition read.
+   */
+  public void definitionsRead() {
+    live = true;
     registerPinned();
   }
 
-  /** A capture deleted: its pinned-snapshots series goes with the next pass's. */
-  public void deleted(String captureId) {
-    definedTables.remove(captureId);
-  }
-
+  /**
+   * Each pass's counts, and 0 for a defined capture that no pass here has counted yet: a new
+   * capture, or every capture until the first pass. A capture a pass counted once and not since
+   * (its table failed to load, another instance owns it now) has no series, as before it was
+   * counted.
+   */
   private synchronized void registerPinned() {
     Map<String, Pins> passed = lastPass;
     List<MultiGauge.Row<?>> rows = new ArrayList<>();
     passed.forEach((c, p) -> rows.add(MultiGauge.Row.of(tags(c, p.table()), p.count())));
     definedTables.forEach(
         (c, table) -> {
-          if (!passed.containsKey(c)) {
+          if (!passed.containsKey(c) && !counted.contains(c)) {
             rows.add(MultiGauge.Row.of(tags(c, table), 0));
           }
         });
@@ -145,28 +169,31 @@ public final class CaptureMetrics {
   }
 
   private void fresh(String capture, String table, Instant committedAt, Instant now) {
-    Freshness f =
-        freshness.computeIfAbsent(
-            capture,
-            c -> {
-              Freshness created = new Freshness();
-              Gauge.builder("floe.capture.last.commit.timestamp", created, x -> x.committedAt)
-                  .description("Commit time of the newest source snapshot captured, Unix seconds")
-                  .baseUnit("seconds")
-                  .tags(tags(capture, table))
-                  .register(registry);
-              Gauge.builder("floe.capture.last.capture.timestamp", created, x -> x.capturedAt)
-                  .description("When the capture last published a change set, Unix seconds")
-                  .baseUnit("seconds")
-                  .tags(tags(capture, table))
-                  .register(registry);
-              return created;
-            });
+    Freshness f = freshness(capture, table);
     double committed = committedAt.toEpochMilli() / 1000.0;
     if (Double.isNaN(f.committedAt) || committed > f.committedAt) {
       f.committedAt = committed;
     }
     f.capturedAt = now.toEpochMilli() / 1000.0;
+  }
+
+  private Freshness freshness(String capture, String table) {
+    return freshness.computeIfAbsent(
+        capture,
+        c -> {
+          Freshness created = new Freshness();
+          Gauge.builder("floe.capture.last.commit.timestamp", created, x -> x.committedAt)
+              .description("Commit time of the newest source snapshot captured, Unix seconds")
+              .baseUnit("seconds")
+              .tags(tags(capture, table))
+              .register(registry);
+          Gauge.builder("floe.capture.last.capture.timestamp", created, x -> x.capturedAt)
+              .description("When the capture last published a change set, Unix seconds")
+              .baseUnit("seconds")
+              .tags(tags(capture, table))
+              .register(registry);
+          return created;
+        });
   }
 
   /** Row change events committed to row streams. */
@@ -236,6 +263,7 @@ public final class CaptureMetrics {
    */
   public void pinned(Map<String, Pins> byCapture) {
     lastPass = Map.copyOf(byCapture);
+    counted.addAll(byCapture.keySet());
     registerPinned();
     pinExpiry.register(
         byCapture.entrySet().stream()

@@ -83,7 +83,9 @@ public final class ListenerMetrics {
                   "floe.listener.last.commit.timestamp",
                   at,
                   a -> a.get() == Long.MIN_VALUE ? Double.NaN : a.get() / 1000.0)
-              .description("Commit time of the newest snapshot published, by table, Unix seconds")
+              .description(
+                  "Commit time of the newest snapshot published, or taken as the starting point,"
+                      + " by table, Unix seconds")
               .baseUnit("seconds")
               .tag("table", t)
               .register(registry);

@@ -249,7 +249,10 @@ public class TriggerRuntime {
     return c == null ? Optional.empty() : c.store(TriggerTopology.STATE);
   }
 
-  /** Pending change sets and lag of the triggers whose state this instance holds. */
+  /**
+   * Pending change sets, lag and hold of the triggers whose state this instance holds, and zeros
+   * for every other defined trigger, which the dashboards' sums and maxima over instances ignore.
+   */
   private void refreshGauges() {
     Map<String, TriggerStatus> byTrigger = new HashMap<>();
     Instant now = Instant.now();
@@ -262,7 +265,9 @@ public class TriggerRuntime {
     } catch (InvalidStateStoreException e) {
       return; // rebalancing: the next refresh sees the new assignment
     }
-    registry.all().forEach(t -> byTrigger.putIfAbsent(t.triggerId(), TriggerStatus.IDLE));
+    // A defined trigger with no state here reads idle: held by another instance, or by none yet.
+    TriggerStatus idle = TriggerStatus.of("", TriggerState.empty(now), now);
+    registry.all().forEach(t -> byTrigger.putIfAbsent(t.triggerId(), idle));
     metrics.decisions(byTrigger);
   }
 

@@ -109,9 +109,9 @@ public final class TriggerMetrics {
   }
 
   /**
-   * Pending change sets and lag of the triggers this instance holds; a defined trigger that no
-   * instance holds state of yet reads idle ({@link TriggerStatus#IDLE}) here, which the dashboards'
-   * sums and maxima over instances do not change.
+   * Pending change sets, lag and hold by trigger: those this instance holds, and idle ones for the
+   * other defined triggers (held elsewhere, or nowhere yet), which the dashboards' sums and maxima
+   * over instances do not change.
    */
   public void decisions(Map<String, TriggerStatus> byTrigger) {
     // From 0 for every trigger this instance decides, so that a first refusal shows as an increase.

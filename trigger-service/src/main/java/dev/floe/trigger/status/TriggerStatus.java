@@ -37,10 +37,6 @@ public record TriggerStatus(
     HoldView hold,
     List<LostView> lost) {
 
-  /** A defined trigger that has no state yet: nothing pending, no lag, not held. */
-  public static final TriggerStatus IDLE =
-      new TriggerStatus(0, 0, 0, 0, List.of(), Map.of(), List.of(), null, null, List.of());
-
   /** Why the trigger holds, and since when. */
   public record HoldView(String reason, Instant since) {}
 

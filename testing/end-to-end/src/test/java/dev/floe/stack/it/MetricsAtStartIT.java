@@ -3,6 +3,9 @@ package dev.floe.stack.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.floe.contracts.codec.EventDecodingException;
+import dev.floe.contracts.event.EventType;
+import dev.floe.contracts.event.TableEvent;
 import dev.floe.stack.LocalStack;
 import dev.floe.stack.host.RepoPaths;
 import dev.floe.stack.test.JobServer;
@@ -17,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,7 +84,9 @@ class MetricsAtStartIT {
           List.of(
               "floe_capture_changes_total",
               "floe_capture_states_omitted_total",
-              "floe_capture_pinned_snapshots"),
+              "floe_capture_pinned_snapshots",
+              "floe_capture_last_commit_timestamp_seconds",
+              "floe_capture_last_capture_timestamp_seconds"),
           "trigger",
           List.of(
               "floe_trigger_runs_total",
@@ -95,19 +101,32 @@ class MetricsAtStartIT {
           List.of("floe_backfill_progress_ratio", "floe_backfill_last_progress_timestamp_seconds"));
 
   /**
-   * Facts with no zero: a timestamp of 0 would read as 1970 (a freshness panel 56 years stale, a
-   * pin-expiry alert firing at once), so these exist once what they time has happened.
+   * While there are pins: with none, nothing expires, and a 0 would read as expired (an alert
+   * firing at once); so these exist once something is pinned.
    */
   private static final Map<String, String> ONCE_IT_HAPPENED =
       Map.of(
-          "floe_capture_last_commit_timestamp_seconds",
-          "the commit time of the capture's newest change since the service started",
-          "floe_capture_last_capture_timestamp_seconds",
-          "when the capture last published a change since the service started",
           "floe_capture_pin_expiry_timestamp_seconds",
           "when the capture's first pin expires, while it has pins",
           "floe_backfill_pin_expiry_timestamp_seconds",
           "when a backfill's first pin expires, measured by the pin pass");
+
+  /** What each service dead-letters for, besides an event that does not decode. */
+  private static final Map<String, List<String>> OWN_DEAD_LETTER_REASONS =
+      Map.of(
+          "commit-listener",
+          List.of("oversized-hint", "malformed-hint"),
+          "change-capture-service",
+          List.of("capture-failed", "rows-unreadable"),
+          "trigger-service",
+          List.of("missing-key", "missing-value"),
+          "backfill-service",
+          List.of(
+              "missing-key-or-value",
+              "invalid-plan",
+              "unknown-backfill",
+              "another-plan",
+              "page-out-of-turn"));
 
   @Test
   void everyMetricOfEveryPanelAndRuleIsPlaced() throws IOException {
@@ -127,10 +146,25 @@ class MetricsAtStartIT {
           .as("%s's /q/metrics right after start", service.getKey())
           .containsAll(service.getValue());
     }
-    assertThat(fresh.get("change-capture-service"))
-        .as("every dead-letter reason at zero, the decoder's and the service's own")
-        .contains("floe_dlq_records_total{reason=\"malformed-json\"")
-        .contains("reason=\"rows-unreadable\"");
+    for (Map.Entry<String, List<String>> own : OWN_DEAD_LETTER_REASONS.entrySet()) {
+      List<String> reasons = new ArrayList<>(own.getValue());
+      for (EventDecodingException.Reason reason : EventDecodingException.Reason.values()) {
+        reasons.add(reason.code());
+      }
+      assertThat(values(fresh.get(own.getKey()), "floe_dlq_records_total", "reason"))
+          .as("%s: every reason it dead-letters for, at zero", own.getKey())
+          .containsOnlyKeys(reasons)
+          .allSatisfy((reason, value) -> assertThat(value).isEqualTo("0.0"));
+    }
+    List<String> tableEvents =
+        Stream.of(EventType.values())
+            .filter(t -> TableEvent.class.isAssignableFrom(t.payloadClass()))
+            .map(EventType::typeName)
+            .toList();
+    assertThat(values(fresh.get("commit-listener"), "floe_listener_events_published_total", "type"))
+        .as("every event type the listener publishes, at zero")
+        .containsOnlyKeys(tableEvents)
+        .allSatisfy((type, value) -> assertThat(value).isEqualTo("0.0"));
     assertThat(stack.services()).hasSize(AT_START.size());
   }
 
@@ -156,90 +190,107 @@ class MetricsAtStartIT {
                 Orders.order(table, 1, "eu-west", "NEW", BigDecimal.ONE, OCT_1.plusHours(3)),
                 Orders.order(
                     table, 2, "eu-west", "NEW", BigDecimal.ONE, OCT_1.plusDays(1).plusHours(3))));
+    URI backfills = stack.service("backfill-service").url();
+    try (JobServer jobs = JobServer.start(2).on("/hold", call -> Reply.of(202))) {
+      try {
+        defineAndCheck(admin, jobs, name, capture, trigger, backfillTrigger, backfill);
+      } finally {
+        // The shared stack goes on: the backfill's chunk runs would be retried against a job that
+        // is gone.
+        admin.post(backfills.resolve("/backfills/" + backfill + "/cancel"), "");
+      }
+    }
+  }
+
+  private void defineAndCheck(
+      StackHttp admin,
+      JobServer jobs,
+      String name,
+      String capture,
+      String trigger,
+      String backfillTrigger,
+      String backfill) {
+    LocalStack stack = SharedStack.get();
     URI listener = stack.service("commit-listener").url();
     URI captures = stack.service("change-capture-service").url();
     URI triggers = stack.service("trigger-service").url();
     URI backfills = stack.service("backfill-service").url();
-    try (JobServer jobs = JobServer.start(2).on("/hold", call -> Reply.of(202))) {
-      // From the table's current snapshot on: its history is not published.
-      assertThat(
-              admin.post(
-                  listener.resolve("/watches"),
-                  "{\"table\": \"demo.%s\", \"initialPosition\": \"latest\"}".formatted(name)))
-          .isIn(200, 201);
-      assertThat(
-              admin.post(
-                  captures.resolve("/captures"),
-                  "{\"id\": \"%s\", \"table\": \"demo.%s\"}".formatted(capture, name)))
-          .isEqualTo(201);
-      String launcher = "{\"type\": \"webhook\", \"url\": \"" + jobs.url("/hold") + "\"}";
-      assertThat(
-              admin.post(
-                  triggers.resolve("/triggers"),
-                  "{\"id\": \"%s\", \"inputs\": [{\"capture\": \"%s\"}], \"launcher\": %s}"
-                      .formatted(trigger, capture, launcher)))
-          .isEqualTo(201);
-      assertThat(
-              admin.post(
-                  triggers.resolve("/triggers"),
-                  "{\"id\": \"%s\", \"inputs\": [{\"table\": \"demo.%s\"}], \"launcher\": %s}"
-                      .formatted(backfillTrigger, name, launcher)))
-          .isEqualTo(201);
-      assertThat(
-              admin.post(
-                  backfills.resolve("/backfills"),
-                  ("{\"id\": \"%s\", \"table\": \"demo.%s\", \"range\": {\"field\": \"order_ts\","
-                          + " \"from\": \"2026-10-01T00:00:00Z\", \"to\":"
-                          + " \"2026-10-03T00:00:00Z\"}, \"chunking\": {\"strategy\": \"day\","
-                          + " \"field\": \"order_ts\"}, \"trigger\": \"%s\"}")
-                      .formatted(backfill, name, backfillTrigger)))
-          .isEqualTo(201);
+    // From the table's current snapshot on: its history is not published.
+    assertThat(
+            admin.post(
+                listener.resolve("/watches"),
+                "{\"table\": \"demo.%s\", \"initialPosition\": \"latest\"}".formatted(name)))
+        .isIn(200, 201);
+    assertThat(
+            admin.post(
+                captures.resolve("/captures"),
+                "{\"id\": \"%s\", \"table\": \"demo.%s\"}".formatted(capture, name)))
+        .isEqualTo(201);
+    String launcher = "{\"type\": \"webhook\", \"url\": \"" + jobs.url("/hold") + "\"}";
+    assertThat(
+            admin.post(
+                triggers.resolve("/triggers"),
+                "{\"id\": \"%s\", \"inputs\": [{\"capture\": \"%s\"}], \"launcher\": %s}"
+                    .formatted(trigger, capture, launcher)))
+        .isEqualTo(201);
+    assertThat(
+            admin.post(
+                triggers.resolve("/triggers"),
+                "{\"id\": \"%s\", \"inputs\": [{\"table\": \"demo.%s\"}], \"launcher\": %s}"
+                    .formatted(backfillTrigger, name, launcher)))
+        .isEqualTo(201);
+    assertThat(
+            admin.post(
+                backfills.resolve("/backfills"),
+                ("{\"id\": \"%s\", \"table\": \"demo.%s\", \"range\": {\"field\": \"order_ts\","
+                        + " \"from\": \"2026-10-01T00:00:00Z\", \"to\":"
+                        + " \"2026-10-03T00:00:00Z\"}, \"chunking\": {\"strategy\": \"day\","
+                        + " \"field\": \"order_ts\"}, \"trigger\": \"%s\"}")
+                    .formatted(backfill, name, backfillTrigger)))
+        .isEqualTo(201);
 
-      Map<String, URI> byLabel =
-          Map.of(
-              "table", listener,
-              "capture", captures,
-              "trigger", triggers,
-              "backfill", backfills);
-      Map<String, String> label =
-          Map.of(
-              "table", stack.catalog().name() + ":demo." + name,
-              "capture", capture,
-              "trigger", trigger,
-              "backfill", backfill);
-      Map<String, Set<String>> missing = new LinkedHashMap<>();
-      try {
-        await()
-            .atMost(Duration.ofSeconds(60))
-            .pollInterval(Duration.ofMillis(500))
-            .until(
-                () -> {
-                  missing.clear();
-                  for (Map.Entry<String, List<String>> kind : ONCE_DEFINED.entrySet()) {
-                    String body =
-                        admin.get(byLabel.get(kind.getKey()).resolve("/q/metrics")).body();
-                    String tag = kind.getKey() + "=\"" + label.get(kind.getKey()) + "\"";
-                    for (String metric : kind.getValue()) {
-                      boolean found =
-                          body.lines().anyMatch(l -> l.startsWith(metric + "{") && l.contains(tag));
-                      if (!found) {
-                        missing.computeIfAbsent(kind.getKey(), k -> new TreeSet<>()).add(metric);
-                      }
+    Map<String, URI> byLabel =
+        Map.of(
+            "table", listener,
+            "capture", captures,
+            "trigger", triggers,
+            "backfill", backfills);
+    Map<String, String> label =
+        Map.of(
+            "table", stack.catalog().name() + ":demo." + name,
+            "capture", capture,
+            "trigger", trigger,
+            "backfill", backfill);
+    Map<String, Set<String>> missing = new LinkedHashMap<>();
+    try {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                missing.clear();
+                for (Map.Entry<String, List<String>> kind : ONCE_DEFINED.entrySet()) {
+                  String body = admin.get(byLabel.get(kind.getKey()).resolve("/q/metrics")).body();
+                  String tag = kind.getKey() + "=\"" + label.get(kind.getKey()) + "\"";
+                  for (String metric : kind.getValue()) {
+                    boolean found =
+                        body.lines().anyMatch(l -> l.startsWith(metric + "{") && l.contains(tag));
+                    if (!found) {
+                      missing.computeIfAbsent(kind.getKey(), k -> new TreeSet<>()).add(metric);
                     }
                   }
-                  return missing.isEmpty();
-                });
-      } catch (org.awaitility.core.ConditionTimeoutException e) {
-        throw new AssertionError("metrics missing 60 s after their definitions: " + missing, e);
-      }
-      // Nothing reached the capture: its counters are there at zero, not counted.
-      assertThat(
-              admin.metric(captures, "floe_capture_changes_total", "capture=\"" + capture + "\""))
-          .isNotEmpty()
-          .allMatch(v -> v.equals("0.0"));
-      assertThat(admin.metric(triggers, "floe_trigger_held", "trigger=\"" + trigger + "\""))
-          .containsExactly("0.0");
+                }
+                return missing.isEmpty();
+              });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("metrics missing 60 s after their definitions: " + missing, e);
     }
+    // Nothing reached the capture: its counters are there at zero, not counted.
+    assertThat(admin.metric(captures, "floe_capture_changes_total", "capture=\"" + capture + "\""))
+        .isNotEmpty()
+        .allMatch(v -> v.equals("0.0"));
+    assertThat(admin.metric(triggers, "floe_trigger_held", "trigger=\"" + trigger + "\""))
+        .containsExactly("0.0");
   }
 
   /** Every {@code floe_*} metric a dashboard or alert rule names. */
@@ -259,6 +310,22 @@ class MetricsAtStartIT {
     }
     assertThat(names).as("metrics named by the dashboards and rules").hasSizeGreaterThan(20);
     return new TreeSet<>(names);
+  }
+
+  /** The values of {@code metric} in an exposition, by the value of its {@code label}. */
+  private static Map<String, String> values(String exposition, String metric, String label) {
+    Pattern tag = Pattern.compile(label + "=\"([^\"]*)\"");
+    Map<String, String> values = new LinkedHashMap<>();
+    exposition
+        .lines()
+        .filter(l -> l.startsWith(metric + "{"))
+        .forEach(
+            l -> {
+              Matcher m = tag.matcher(l);
+              assertThat(m.find()).as(l).isTrue();
+              values.put(m.group(1), l.substring(l.lastIndexOf(' ') + 1));
+            });
+    return values;
   }
 
   /** The metric names in a Prometheus exposition. */
