@@ -180,10 +180,11 @@ public final class ListenerEngine implements AutoCloseable {
       schedule.polled(key, c.started(), now, !result.events().isEmpty(), false);
       statuses.succeeded(key, now, schedule.interval(key));
       metrics.polledTable(key, this::staleness);
-      metrics.polledPositions(key, result.checkpoint());
       if (result.hasWork()) {
         work.add(result);
         partitions.add(c.partition());
+      } else {
+        metrics.polledPositions(key, result.checkpoint()); // as committed before
       }
     }
     if (!work.isEmpty()) {
@@ -242,6 +243,7 @@ public final class ListenerEngine implements AutoCloseable {
             ownership.committed(result.tableKey(), result.checkpoint());
           }
           result.events().forEach(metrics::published);
+          metrics.polledPositions(result.tableKey(), result.checkpoint());
         }
       }
       case FENCED -> {

@@ -57,9 +57,9 @@ public final class ListenerMetrics {
   }
 
   /**
-   * After a successful poll: the newest commit the table's checkpoint accounts for, published now
-   * or before this process started, so that a restarted listener shows every watched table's last
-   * commit without waiting for its next one.
+   * After a successful poll, once its checkpoint is committed: the newest commit the checkpoint
+   * accounts for, published now or before this process started, so that a restarted listener shows
+   * every watched table's last commit without waiting for its next one.
    */
   public void polledPositions(String table, ListenerCheckpoint checkpoint) {
     if (checkpoint == null || checkpoint.branchHeads().isEmpty()) {
