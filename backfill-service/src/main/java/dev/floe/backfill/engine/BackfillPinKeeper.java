@@ -48,6 +48,9 @@ final class BackfillPinKeeper {
   private Map<Tags, Instant> expiries = Map.of();
   private Instant measured = Instant.MIN;
 
+  /** The unfinished backfills the last measure looked at, by id and creation time. */
+  private Set<String> measuredBackfills = Set.of();
+
   BackfillPinKeeper(Supplier<Catalog> catalog, BackfillMetrics metrics, Duration measureEvery) {
     this.catalog = catalog;
     this.metrics = metrics;
@@ -68,7 +71,10 @@ final class BackfillPinKeeper {
     }
     // Forgotten backfills leave the set, so that a reused id is released again.
     released.retainAll(present);
-    if (!now.isBefore(measured.plus(measureEvery))) {
+    // A backfill started since the last measure is measured at once: its pins exist from its plan.
+    boolean started =
+        held.stream().anyMatch(s -> !s.status.ended() && !measuredBackfills.contains(key(s)));
+    if (started || !now.isBefore(measured.plus(measureEvery))) {
       measured = now;
       measure(held);
     }
@@ -100,10 +106,12 @@ final class BackfillPinKeeper {
    */
   private void measure(List<BackfillState> held) {
     Map<Tags, Instant> next = new HashMap<>();
+    Set<String> looked = new HashSet<>();
     for (BackfillState s : held) {
       if (s.status.ended()) {
         continue;
       }
+      looked.add(key(s));
       Tags tags = Tags.of("backfill", s.backfillId, "table", s.spec.table().toString());
       try {
         BackfillPins.expiry(source(s), s.backfillId).ifPresent(at -> next.put(tags, at));
@@ -115,6 +123,7 @@ final class BackfillPinKeeper {
       }
     }
     expiries = next;
+    measuredBackfills = looked;
     metrics.pinExpiries(next);
   }
 

@@ -114,6 +114,28 @@ class BackfillPinKeeperTest {
     assertThat(table.refs()).doesNotContainKey(BackfillPins.PREFIX + "done");
   }
 
+  @Test
+  void aBackfillStartedSinceTheLastMeasureIsMeasuredAtTheNextPass() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    BackfillPinKeeper keeper =
+        new BackfillPinKeeper(
+            fixture::catalog, new BackfillMetrics(meters), Duration.ofMinutes(10));
+    keeper.pass(List.of(), NOW);
+    assertThat(meters.find("floe.backfill.pin.expiry.timestamp").gauges()).isEmpty();
+
+    BackfillPins.pin(
+        table,
+        BackfillPins.PREFIX + "later",
+        table.currentSnapshot().snapshotId(),
+        Duration.ofDays(7));
+    keeper.pass(List.of(state("later", BackfillStatus.RUNNING, null)), NOW.plusSeconds(5));
+
+    assertThat(meters.find("floe.backfill.pin.expiry.timestamp").gauges())
+        .as("measured 5 s after the last measure, not one interval (10 min) later")
+        .singleElement()
+        .satisfies(g -> assertThat(g.getId().getTag("backfill")).isEqualTo("later"));
+  }
+
   private static BackfillState state(String id, BackfillStatus status, Instant finishedAt) {
     BackfillState s = new BackfillState();
     s.backfillId = id;

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -90,22 +91,34 @@ public final class CaptureMetrics {
   }
 
   /**
-   * Each pass's counts, and 0 for a defined capture that no pass here has counted yet: a new
-   * capture, or every capture until the first pass. A capture a pass counted once and not since
-   * (its table failed to load, another instance owns it now) has no series, as before it was
-   * counted.
+   * Each pass's pins, and none (0 pins, expiry NaN) for a defined capture that no pass here has
+   * counted yet: a new capture, or every capture until the first pass. A capture a pass counted
+   * once and not since (its table failed to load, another instance owns it now) has no series, as
+   * before it was counted. An expiry is NaN without pins: nothing expires, and no time reads as
+   * 1970, which the pin alert would take for expired.
    */
   private synchronized void registerPinned() {
-    Map<String, Pins> passed = lastPass;
-    List<MultiGauge.Row<?>> rows = new ArrayList<>();
-    passed.forEach((c, p) -> rows.add(MultiGauge.Row.of(tags(c, p.table()), p.count())));
+    Map<String, Pins> shown = new HashMap<>(lastPass);
     definedTables.forEach(
         (c, table) -> {
-          if (!passed.containsKey(c) && !counted.contains(c)) {
-            rows.add(MultiGauge.Row.of(tags(c, table), 0));
+          if (!shown.containsKey(c) && !counted.contains(c)) {
+            shown.put(c, new Pins(table, 0, null));
           }
         });
-    pinned.register(rows, true);
+    List<MultiGauge.Row<?>> counts = new ArrayList<>();
+    List<MultiGauge.Row<?>> expiries = new ArrayList<>();
+    shown.forEach(
+        (c, p) -> {
+          counts.add(MultiGauge.Row.of(tags(c, p.table()), p.count()));
+          expiries.add(
+              MultiGauge.Row.of(
+                  tags(c, p.table()),
+                  p.earliestExpiry() == null
+                      ? Double.NaN
+                      : p.earliestExpiry().toEpochMilli() / 1000.0));
+        });
+    pinned.register(counts, true);
+    pinExpiry.register(expiries, true);
   }
 
   private Counter changes(String capture, ChangeKind kind) {
@@ -255,9 +268,8 @@ public final class CaptureMetrics {
   }
 
   /**
-   * The source pins of the captures this instance owns, set after each maintenance pass. A capture
-   * defined since reads 0 until the next pass, as does one another instance owns: the dashboards
-   * sum pins over instances.
+   * The source pins of the captures this instance owns, set after each maintenance pass; see {@link
+   * #registerPinned()} for the captures it does not count.
    *
    * @param byCapture every owned capture, with or without pins
    */
@@ -265,16 +277,6 @@ public final class CaptureMetrics {
     lastPass = Map.copyOf(byCapture);
     counted.addAll(byCapture.keySet());
     registerPinned();
-    pinExpiry.register(
-        byCapture.entrySet().stream()
-            .filter(e -> e.getValue().earliestExpiry() != null)
-            .map(
-                e ->
-                    MultiGauge.Row.of(
-                        tags(e.getKey(), e.getValue().table()),
-                        e.getValue().earliestExpiry().toEpochMilli() / 1000.0))
-            .toList(),
-        true);
   }
 
   /**

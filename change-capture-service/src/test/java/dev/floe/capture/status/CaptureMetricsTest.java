@@ -46,8 +46,13 @@ class CaptureMetricsTest {
     metrics.definitionsRead();
     assertThat(pinned()).containsExactlyEntriesOf(new TreeMap<>(Map.of("a", 0.0, "b", 0.0)));
 
-    metrics.pinned(Map.of("a", new CaptureMetrics.Pins("lake:demo.orders", 3, Instant.now())));
+    assertThat(expiries()).as("no pins, nothing expires").containsOnlyKeys("a", "b");
+    assertThat(expiries().values()).allMatch(v -> v.isNaN());
+
+    Instant first = Instant.parse("2026-12-08T00:00:00Z");
+    metrics.pinned(Map.of("a", new CaptureMetrics.Pins("lake:demo.orders", 3, first)));
     assertThat(pinned()).containsExactlyEntriesOf(new TreeMap<>(Map.of("a", 3.0, "b", 0.0)));
+    assertThat(expiries()).containsEntry("a", (double) first.getEpochSecond());
 
     // A pass that no longer counts a (its table failed to load, or another instance owns it):
     // no series rather than a 0 that would hide its pins.
@@ -60,6 +65,15 @@ class CaptureMetricsTest {
     assertThat(pinned()).containsEntry("c", 0.0);
     metrics.deleted("c");
     assertThat(pinned()).doesNotContainKey("c");
+  }
+
+  private Map<String, Double> expiries() {
+    Map<String, Double> out = new TreeMap<>();
+    registry
+        .find("floe.capture.pin.expiry.timestamp")
+        .gauges()
+        .forEach(g -> out.put(g.getId().getTag("capture"), g.value()));
+    return out;
   }
 
   private Map<String, Double> pinned() {
